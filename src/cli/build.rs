@@ -1,0 +1,67 @@
+//! `koho build`: builds the site and prints every diagnostic.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::Args;
+
+use crate::{build, BuildError, BuildOptions};
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// The site folder (holding site.toml).
+    #[arg(long, default_value = ".")]
+    pub root: PathBuf,
+    /// Where to write the site [default: <root>/public].
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+    /// Overrides base_url of site.toml, e.g. https://example.org/ngmo/.
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// Publish pages marked `draft = true` too.
+    #[arg(long)]
+    pub drafts: bool,
+}
+
+/// Exit code 0 when built, 1 when the site has errors.
+pub fn run(args: &BuildArgs) -> i32 {
+    let started = Instant::now();
+    let options = BuildOptions {
+        root: args.root.clone(),
+        output: args.output.clone(),
+        base_url: args.base_url.clone(),
+        include_drafts: args.drafts,
+    };
+    match build(&options) {
+        Ok(report) => {
+            for warning in &report.warnings {
+                eprintln!("{warning}");
+            }
+            eprintln!(
+                "built {} pages into {} in {} ms ({} files written, {} unchanged)",
+                report.pages,
+                report.output.display(),
+                started.elapsed().as_millis(),
+                report.written,
+                report.unchanged
+            );
+            0
+        }
+        Err(BuildError::Site(diagnostics)) => {
+            for diagnostic in &diagnostics {
+                eprintln!("{diagnostic}");
+            }
+            let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+            eprintln!("error: the build failed with {errors} error(s); the previous output was left as it was");
+            1
+        }
+        Err(other) => {
+            eprintln!("error: {other}");
+            if let BuildError::ForeignOutput(_) = other {
+                eprintln!("  help: choose an empty or new folder with --output");
+            }
+            eprintln!("error: the build failed; the previous output was left as it was");
+            1
+        }
+    }
+}

@@ -1,0 +1,279 @@
+//! Front matter: the TOML between `+++` lines, as written (raw) and as used (checked).
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use super::date::Date;
+use crate::error::{Diagnostic, Location};
+
+/// Front matter exactly as written; an unknown key is an error so a typo cannot pass silently.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFrontMatter {
+    title: Option<String>,
+    date: Option<toml::Value>,
+    description: Option<String>,
+    draft: Option<bool>,
+    weight: Option<i64>,
+    slug: Option<String>,
+    sort_by: Option<String>,
+    paginate_by: Option<usize>,
+    extra: Option<toml::Table>,
+}
+
+/// How a section orders its pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortBy {
+    /// Newest first.
+    Date,
+    #[default]
+    Weight,
+    Title,
+}
+
+/// Checked front matter.
+#[derive(Debug, Clone)]
+pub struct FrontMatter {
+    pub title: String,
+    pub date: Option<Date>,
+    pub description: Option<String>,
+    pub draft: bool,
+    pub weight: i64,
+    pub slug: Option<String>,
+    pub sort_by: SortBy,
+    pub paginate_by: Option<usize>,
+    /// The `[extra]` table, converted for templates (dates become `YYYY-MM-DD` strings).
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A Markdown file split into its front matter and body.
+#[derive(Debug)]
+pub struct Parsed {
+    pub front: FrontMatter,
+    pub body: String,
+    /// The line of the file where the body starts (1-based).
+    pub body_line: usize,
+}
+
+/// Splits and checks a file; `is_section` allows the section-only keys.
+pub fn parse(path: &Path, text: &str, is_section: bool) -> Result<Parsed, Vec<Diagnostic>> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let Some((toml_text, body)) = split(text) else {
+        return Err(vec![Diagnostic::error(
+            Some(Location::at(path, 1, 1)),
+            "the file does not start with front matter between `+++` lines",
+        )
+        .with_help("begin the file with `+++`, a line `title = \"...\"` and a closing `+++`")]);
+    };
+    // The TOML starts on line 2, after the opening `+++`.
+    let toml_first_line = 2;
+    let raw: RawFrontMatter = toml::from_str(toml_text).map_err(|e| {
+        let location = match e.span() {
+            Some(span) => Location::at_offset(path, toml_text, span.start, toml_first_line),
+            None => Location::file(path),
+        };
+        vec![Diagnostic::error(
+            Some(location),
+            format!("invalid front matter: {}", e.message().trim_end()),
+        )]
+    })?;
+    let key_location = |key: &str| -> Location {
+        match toml_text.lines().position(|line| {
+            line.trim_start()
+                .strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        }) {
+            Some(index) => Location::at(path, index + toml_first_line, 1),
+            None => Location::at(path, 1, 1),
+        }
+    };
+
+    let mut errors = Vec::new();
+    let title = match raw.title {
+        Some(title) if !title.trim().is_empty() => title,
+        Some(_) => {
+            errors.push(Diagnostic::error(Some(key_location("title")), "the title is empty"));
+            String::new()
+        }
+        None => {
+            errors.push(
+                Diagnostic::error(Some(Location::at(path, 1, 1)), "the front matter has no title")
+                    .with_help("add a line `title = \"...\"` between the `+++` lines"),
+            );
+            String::new()
+        }
+    };
+    let date = match raw.date {
+        None => None,
+        Some(value) => match date_from_toml(&value) {
+            Some(date) => Some(date),
+            None => {
+                errors.push(
+                    Diagnostic::error(
+                        Some(key_location("date")),
+                        format!("invalid date {value}: expected a calendar date YYYY-MM-DD"),
+                    )
+                    .with_help("write e.g. `date = 2020-05-13`"),
+                );
+                None
+            }
+        },
+    };
+    if !is_section {
+        for (key, present) in [("sort_by", raw.sort_by.is_some()), ("paginate_by", raw.paginate_by.is_some())] {
+            if present {
+                errors.push(Diagnostic::error(
+                    Some(key_location(key)),
+                    format!("`{key}` is only allowed in a section's _index file"),
+                ));
+            }
+        }
+    }
+    let sort_by = match raw.sort_by.as_deref() {
+        None => SortBy::default(),
+        Some("date") => SortBy::Date,
+        Some("weight") => SortBy::Weight,
+        Some("title") => SortBy::Title,
+        Some(other) => {
+            errors.push(Diagnostic::error(
+                Some(key_location("sort_by")),
+                format!("sort_by = \"{other}\" is not known: use \"date\", \"weight\" or \"title\""),
+            ));
+            SortBy::default()
+        }
+    };
+    if raw.paginate_by == Some(0) {
+        errors.push(Diagnostic::error(
+            Some(key_location("paginate_by")),
+            "paginate_by must be at least 1",
+        ));
+    }
+    if let Some(slug) = &raw.slug {
+        if slug.is_empty() || slug.contains(['/', '\\', '?', '#']) || slug == "." || slug == ".." {
+            errors.push(Diagnostic::error(
+                Some(key_location("slug")),
+                format!("slug \"{slug}\" cannot be used in a URL: use one path segment without / ? #"),
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let extra = raw
+        .extra
+        .map(|table| table.into_iter().map(|(k, v)| (k, toml_to_json(v))).collect())
+        .unwrap_or_default();
+    let body_line = text[..text.len() - body.len()].matches('\n').count() + 1;
+    Ok(Parsed {
+        front: FrontMatter {
+            title,
+            date,
+            description: raw.description,
+            draft: raw.draft.unwrap_or(false),
+            weight: raw.weight.unwrap_or(0),
+            slug: raw.slug,
+            sort_by,
+            paginate_by: raw.paginate_by,
+            extra,
+        },
+        body: body.to_string(),
+        body_line,
+    })
+}
+
+/// Returns the TOML text and the body, or None when the file has no `+++` block.
+fn split(text: &str) -> Option<(&str, &str)> {
+    let rest = text
+        .strip_prefix("+++\n")
+        .or_else(|| text.strip_prefix("+++\r\n"))?;
+    let mut offset = 0;
+    for line in rest.split_inclusive('\n') {
+        if line.trim_end() == "+++" {
+            return Some((&rest[..offset], &rest[offset + line.len()..]));
+        }
+        offset += line.len();
+    }
+    None
+}
+
+fn date_from_toml(value: &toml::Value) -> Option<Date> {
+    match value {
+        toml::Value::Datetime(dt) if dt.time.is_none() && dt.offset.is_none() => {
+            let date = dt.date?;
+            Date::parse(&format!("{:04}-{:02}-{:02}", date.year, date.month, date.day))
+        }
+        toml::Value::String(text) => Date::parse(text),
+        _ => None,
+    }
+}
+
+/// TOML values as template data; dates become strings (serde would give a private wrapper).
+fn toml_to_json(value: toml::Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match value {
+        toml::Value::String(s) => J::String(s),
+        toml::Value::Integer(i) => J::from(i),
+        toml::Value::Float(f) => serde_json::Number::from_f64(f).map_or(J::Null, J::Number),
+        toml::Value::Boolean(b) => J::Bool(b),
+        toml::Value::Datetime(dt) => J::String(dt.to_string()),
+        toml::Value::Array(items) => J::Array(items.into_iter().map(toml_to_json).collect()),
+        toml::Value::Table(table) => J::Object(table.into_iter().map(|(k, v)| (k, toml_to_json(v))).collect()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_page(text: &str) -> Result<Parsed, Vec<Diagnostic>> {
+        parse(Path::new("content/a.ja.md"), text, false)
+    }
+
+    #[test]
+    fn reads_fields_and_body_line() {
+        let parsed = parse_page(
+            "+++\ntitle = \"題\"\ndate = 2020-05-13\n[extra]\nsubtitle = \"副\"\npublished = 2020-03-18\n+++\n\n本文\n",
+        )
+        .unwrap();
+        assert_eq!(parsed.front.title, "題");
+        assert_eq!(parsed.front.date.unwrap().to_string(), "2020-05-13");
+        assert_eq!(parsed.front.extra["subtitle"], "副");
+        assert_eq!(parsed.front.extra["published"], "2020-03-18");
+        assert_eq!(parsed.body, "\n本文\n");
+        assert_eq!(parsed.body_line, 8);
+    }
+
+    #[test]
+    fn unknown_key_names_line() {
+        let errors = parse_page("+++\ntitle = \"t\"\ntitel = \"x\"\n+++\n").unwrap_err();
+        assert!(errors[0].message.contains("unknown field `titel`"), "{}", errors[0]);
+        assert_eq!(errors[0].location.as_ref().unwrap().line, Some(3));
+    }
+
+    #[test]
+    fn missing_title_and_bad_date() {
+        let errors = parse_page("+++\ndate = \"2020-02-30\"\n+++\n").unwrap_err();
+        assert_eq!(errors.len(), 2);
+        assert!(errors.iter().any(|e| e.message.contains("no title")));
+        let date_error = errors.iter().find(|e| e.message.contains("invalid date")).unwrap();
+        assert_eq!(date_error.location.as_ref().unwrap().line, Some(2));
+    }
+
+    #[test]
+    fn toml_syntax_error_names_line() {
+        let errors = parse_page("+++\ntitle = \"t\"\ndate = 2020-05-\n+++\n").unwrap_err();
+        assert_eq!(errors[0].location.as_ref().unwrap().line, Some(3));
+    }
+
+    #[test]
+    fn section_keys_only_in_sections() {
+        assert!(parse_page("+++\ntitle = \"t\"\nsort_by = \"date\"\n+++\n").is_err());
+        assert!(parse(Path::new("_index.md"), "+++\ntitle = \"t\"\nsort_by = \"date\"\n+++\n", true).is_ok());
+    }
+
+    #[test]
+    fn no_front_matter() {
+        assert!(parse_page("# just markdown\n").is_err());
+    }
+}

@@ -1,0 +1,102 @@
+//! Content: reading content/ into documents (front matter checked, Markdown not yet rendered).
+
+pub mod date;
+pub mod front_matter;
+pub mod source;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use rayon::prelude::*;
+
+pub use date::Date;
+pub use front_matter::{FrontMatter, SortBy};
+pub use source::{AssetSource, DocKind, MarkdownSource};
+
+use crate::config::SiteConfig;
+use crate::error::Diagnostic;
+
+/// One Markdown file, read and checked.
+#[derive(Debug)]
+pub struct Document {
+    pub source: MarkdownSource,
+    pub front: FrontMatter,
+    pub body: String,
+    /// The line of the file where the body starts, to report Markdown errors at the right line.
+    pub body_line: usize,
+}
+
+/// Everything under content/, read.
+#[derive(Debug, Default)]
+pub struct Content {
+    pub documents: Vec<Document>,
+    pub assets: Vec<AssetSource>,
+}
+
+/// Reads every file of content/ (in parallel) and reports every problem found, not only the first.
+pub fn load(config: &SiteConfig, include_drafts: bool) -> (Content, Vec<Diagnostic>) {
+    let (sources, mut errors) = source::discover(config);
+    let results: Vec<Result<Document, Vec<Diagnostic>>> =
+        sources.markdown.into_par_iter().map(read_document).collect();
+    let mut documents = Vec::with_capacity(results.len());
+    for result in results {
+        match result {
+            Ok(doc) => documents.push(doc),
+            Err(e) => errors.extend(e),
+        }
+    }
+    errors.extend(find_duplicates(&documents));
+    if !include_drafts {
+        documents.retain(|doc| !doc.front.draft);
+    }
+    (
+        Content {
+            documents,
+            assets: sources.assets,
+        },
+        errors,
+    )
+}
+
+fn read_document(source: MarkdownSource) -> Result<Document, Vec<Diagnostic>> {
+    let bytes = std::fs::read(&source.path)
+        .map_err(|e| vec![Diagnostic::in_file(&source.display_path, format!("cannot read: {e}"))])?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        let valid = std::str::from_utf8(&e.as_bytes()[..offset]).unwrap_or_default();
+        let (line, column) = crate::error::line_column(valid, offset);
+        vec![Diagnostic::error(
+            Some(crate::error::Location::at(&source.display_path, line, column)),
+            "the file is not valid UTF-8",
+        )
+        .with_help("save the file as UTF-8")]
+    })?;
+    let parsed = front_matter::parse(&source.display_path, &text, source.kind == DocKind::Section)?;
+    Ok(Document {
+        source,
+        front: parsed.front,
+        body: parsed.body,
+        body_line: parsed.body_line,
+    })
+}
+
+/// Two files that are the same document in the same language (`a.ja.md` and `a/index.ja.md`).
+fn find_duplicates(documents: &[Document]) -> Vec<Diagnostic> {
+    let mut seen: BTreeMap<(DocKind, &str, &str), &PathBuf> = BTreeMap::new();
+    let mut errors = Vec::new();
+    for doc in documents {
+        let s = &doc.source;
+        if let Some(first) = seen.insert((s.kind, &s.key, &s.lang), &s.display_path) {
+            errors.push(Diagnostic::in_file(
+                &s.display_path,
+                format!(
+                    "this file and `{}` are both the `{}` version of the same page",
+                    first.display(),
+                    s.lang
+                ),
+            )
+            .with_help("remove or rename one of them"));
+        }
+    }
+    errors
+}

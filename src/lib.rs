@@ -1,0 +1,94 @@
+//! koho: a static site generator for multilingual publication.
+//!
+//! The build is a pipeline of plain functions, one module per stage:
+//! `config::load → content::load → i18n::Locales::load → site::assemble (markdown) →
+//! render::render_site → output::write_site`.
+
+pub mod cli;
+pub mod config;
+pub mod content;
+pub mod error;
+pub mod i18n;
+pub mod markdown;
+pub mod output;
+pub mod render;
+pub mod site;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub use error::{BuildError, Diagnostic, Location, Severity};
+
+/// What `koho build` was asked to do.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    /// The folder holding site.toml.
+    pub root: PathBuf,
+    /// Defaults to `<root>/public`.
+    pub output: Option<PathBuf>,
+    /// Replaces site.toml's base_url (e.g. for a preview deployment).
+    pub base_url: Option<String>,
+    pub include_drafts: bool,
+}
+
+/// What a successful build did.
+#[derive(Debug)]
+pub struct BuildReport {
+    pub output: PathBuf,
+    /// Pages in all languages (each pagination page counts).
+    pub pages: usize,
+    pub written: usize,
+    pub unchanged: usize,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Builds the site. On error nothing in the output folder has changed.
+pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
+    let config = config::load(&options.root, options.base_url.as_deref()).map_err(BuildError::Site)?;
+    let output = options.output.clone().unwrap_or_else(|| options.root.join("public"));
+    output::check_replaceable(&output)?;
+
+    let mut diagnostics = error::Diagnostics::default();
+    let (locales, locale_diagnostics) = i18n::Locales::load(&config);
+    diagnostics.extend(locale_diagnostics);
+    let (content, content_diagnostics) = content::load(&config, options.include_drafts);
+    diagnostics.extend(content_diagnostics);
+    let theme_dir = config.theme_dir();
+    let theme = render::load_theme(&theme_dir, &config.root);
+    if let Err(theme_errors) = &theme {
+        diagnostics.extend(theme_errors.iter().cloned());
+    }
+    diagnostics.check()?;
+    let Ok(theme) = theme else {
+        unreachable!("theme errors were reported by check()")
+    };
+
+    let (site, site_diagnostics) = site::assemble(config, locales, content);
+    diagnostics.extend(site_diagnostics);
+    diagnostics.check()?;
+    let Some(site) = site else {
+        unreachable!("assemble returns no site only with errors")
+    };
+    let site = Arc::new(site);
+
+    let files = render::render_site(&site, &theme);
+    if let Err(render_errors) = &files {
+        diagnostics.extend(render_errors.iter().cloned());
+    }
+    diagnostics.check()?;
+    let files = files.unwrap_or_default();
+
+    let mut copied: Vec<output::CopiedFile> = output::theme_static_files(&theme_dir);
+    copied.extend(site.assets.iter().map(|asset| output::CopiedFile {
+        source: asset.source.clone(),
+        output: asset.output.clone(),
+    }));
+    let stats = output::write_site(&output, &files, &copied)?;
+    Ok(BuildReport {
+        output,
+        pages: files.len(),
+        written: stats.written,
+        unchanged: stats.unchanged,
+        warnings: diagnostics.into_warnings(),
+    })
+}

@@ -1,0 +1,132 @@
+//! Template functions, one set per language so that the page's language is implicit:
+//! `t(key, ...)`, `fragment(key)`, `section_pages(key, limit)`, `url_for(key)`, `asset_url(path)`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use fluent_bundle::{FluentArgs, FluentValue};
+use tera::{Function, Tera, Value};
+
+use super::views;
+use crate::site::Site;
+
+/// Registers the language-bound functions on a copy of the theme for `lang`.
+pub fn register(tera: &mut Tera, site: &Arc<Site>, lang: &str) {
+    let bound = |site: &Arc<Site>| Bound {
+        site: Arc::clone(site),
+        lang: lang.to_string(),
+    };
+    tera.register_function("t", Translate(bound(site)));
+    tera.register_function("fragment", FragmentFn(bound(site)));
+    tera.register_function("section_pages", SectionPages(bound(site)));
+    tera.register_function("url_for", UrlFor(bound(site)));
+    tera.register_function("asset_url", AssetUrl(bound(site)));
+}
+
+struct Bound {
+    site: Arc<Site>,
+    lang: String,
+}
+
+fn string_arg<'a>(args: &'a HashMap<String, Value>, name: &str, function: &str) -> tera::Result<&'a str> {
+    args.get(name)
+        .and_then(Value::as_str)
+        .ok_or_else(|| tera::Error::msg(format!("{function}() needs a string argument `{name}`")))
+}
+
+/// `t(key="read-more", count=3, name="…")`: the Fluent message in the page's language.
+struct Translate(Bound);
+
+impl Function for Translate {
+    fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
+        let key = string_arg(args, "key", "t")?;
+        let lang = args.get("lang").and_then(Value::as_str).unwrap_or(&self.0.lang);
+        let mut fluent_args = FluentArgs::new();
+        for (name, value) in args {
+            if name == "key" || name == "lang" {
+                continue;
+            }
+            match value {
+                Value::Number(n) => {
+                    if let Some(i) = n.as_i64() {
+                        fluent_args.set(name.as_str(), FluentValue::from(i));
+                    } else if let Some(f) = n.as_f64() {
+                        fluent_args.set(name.as_str(), FluentValue::from(f));
+                    }
+                }
+                Value::String(s) => fluent_args.set(name.as_str(), FluentValue::from(s.as_str())),
+                other => fluent_args.set(name.as_str(), FluentValue::from(other.to_string())),
+            }
+        }
+        self.0
+            .site
+            .locales
+            .format(lang, key, Some(&fluent_args))
+            .map(Value::String)
+            .map_err(tera::Error::msg)
+    }
+}
+
+/// `fragment(key="profile")`: `{title, html}` of `_fragments/<key>` in the page's language.
+struct FragmentFn(Bound);
+
+impl Function for FragmentFn {
+    fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
+        let key = string_arg(args, "key", "fragment")?;
+        let fragment = self
+            .0
+            .site
+            .fragment(key, &self.0.lang)
+            .ok_or_else(|| tera::Error::msg(format!("there is no content/_fragments/{key}.<lang>.md")))?;
+        Ok(serde_json::json!({ "title": fragment.title, "html": fragment.html }))
+    }
+}
+
+/// `section_pages(key="releases", limit=3)`: summaries of a section's pages in order.
+struct SectionPages(Bound);
+
+impl Function for SectionPages {
+    fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
+        let key = string_arg(args, "key", "section_pages")?;
+        let limit = args.get("limit").and_then(Value::as_u64).map_or(usize::MAX, |n| n as usize);
+        let site = &self.0.site;
+        let pages: Vec<_> = site
+            .section(key, &self.0.lang)
+            .map(|section| {
+                section
+                    .pages
+                    .iter()
+                    .take(limit)
+                    .map(|&id| views::summary(site, &site.pages[id]))
+                    .collect()
+            })
+            .unwrap_or_default();
+        serde_json::to_value(pages).map_err(tera::Error::msg)
+    }
+}
+
+/// `url_for(key="releases")`: the URL of a page or section in the page's language, or of the
+/// nearest section that exists in it.
+struct UrlFor(Bound);
+
+impl Function for UrlFor {
+    fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
+        let key = string_arg(args, "key", "url_for")?;
+        let site = &self.0.site;
+        let page = site
+            .page(key, &self.0.lang)
+            .or_else(|| site.nearest_section(key, &self.0.lang))
+            .ok_or_else(|| tera::Error::msg(format!("url_for: no page `{key}` in `{}`", self.0.lang)))?;
+        Ok(Value::String(site.config.url(&page.path)))
+    }
+}
+
+/// `asset_url(path="css/site.css")`: a theme file's URL under the base path.
+struct AssetUrl(Bound);
+
+impl Function for AssetUrl {
+    fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
+        let path = string_arg(args, "path", "asset_url")?;
+        Ok(Value::String(self.0.site.config.url(path)))
+    }
+}

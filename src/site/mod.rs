@@ -1,0 +1,421 @@
+//! The assembled site: every page in every language with its URL, rendered body and section,
+//! immutable once built. Rendering reads it; nothing changes it afterwards.
+
+pub mod routes;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::PathBuf;
+
+use rayon::prelude::*;
+
+use crate::config::{MissingTranslation, SiteConfig};
+use crate::content::{AssetSource, Content, DocKind, Document, FrontMatter, SortBy};
+use crate::error::{Diagnostic, Location};
+use crate::i18n::Locales;
+use crate::markdown::{self, Heading, IdMaker};
+use routes::{AssetRoute, LinkSource, Routes};
+
+pub type PageId = usize;
+
+/// One document published in one language.
+#[derive(Debug)]
+pub struct Page {
+    pub kind: DocKind,
+    pub key: String,
+    /// The language the page is published in.
+    pub lang: String,
+    /// The language of its text: differs from `lang` when shown from the default language.
+    pub content_lang: String,
+    pub source: PathBuf,
+    pub front: FrontMatter,
+    pub html: String,
+    pub headings: Vec<Heading>,
+    /// Site-relative path of the page's folder (`ja/releases/x/`).
+    pub path: String,
+    /// Key of the section the page belongs to (None for the home page).
+    pub parent: Option<String>,
+    /// The content-relative folder whose files are published with this page.
+    pub bundle_dir: Option<String>,
+}
+
+impl Page {
+    pub fn is_fallback(&self) -> bool {
+        self.lang != self.content_lang
+    }
+}
+
+/// A section in one language: its pages, ordered, and its child sections.
+#[derive(Debug, Default)]
+pub struct SectionPages {
+    pub pages: Vec<PageId>,
+    pub subsections: Vec<PageId>,
+}
+
+/// A rendered fragment (`_fragments/profile.ja.md`).
+#[derive(Debug)]
+pub struct Fragment {
+    pub title: String,
+    pub html: String,
+}
+
+/// A file copied into the output.
+#[derive(Debug, Clone)]
+pub struct AssetCopy {
+    pub source: PathBuf,
+    pub output: String,
+}
+
+/// The whole site, ready to render.
+pub struct Site {
+    pub config: SiteConfig,
+    pub locales: Locales,
+    pub pages: Vec<Page>,
+    /// key → language → page.
+    pub by_key: HashMap<String, BTreeMap<String, PageId>>,
+    /// (section key, language) → its members.
+    pub sections: HashMap<(String, String), SectionPages>,
+    /// (fragment key, language) → fragment.
+    pub fragments: HashMap<(String, String), Fragment>,
+    pub assets: Vec<AssetCopy>,
+}
+
+impl Site {
+    pub fn page(&self, key: &str, lang: &str) -> Option<&Page> {
+        self.by_key.get(key)?.get(lang).map(|&id| &self.pages[id])
+    }
+
+    pub fn page_id(&self, key: &str, lang: &str) -> Option<PageId> {
+        self.by_key.get(key)?.get(lang).copied()
+    }
+
+    /// The fragment in `lang`, or in the first language of the fallback chain that has it.
+    pub fn fragment(&self, key: &str, lang: &str) -> Option<&Fragment> {
+        std::iter::once(lang)
+            .chain(self.config.fluent_fallback.iter().map(String::as_str))
+            .find_map(|l| self.fragments.get(&(key.to_string(), l.to_string())))
+    }
+
+    pub fn section(&self, key: &str, lang: &str) -> Option<&SectionPages> {
+        self.sections.get(&(key.to_string(), lang.to_string()))
+    }
+
+    /// The nearest section, starting at `key` and going up, that exists in `lang`.
+    pub fn nearest_section(&self, key: &str, lang: &str) -> Option<&Page> {
+        let mut current = Some(key);
+        while let Some(k) = current {
+            if let Some(page) = self.page(k, lang).filter(|p| p.kind == DocKind::Section) {
+                return Some(page);
+            }
+            current = if k.is_empty() { None } else { Some(k.rsplit_once('/').map_or("", |(p, _)| p)) };
+        }
+        None
+    }
+}
+
+/// A page to be: which document, in which language, at which path.
+struct Planned<'a> {
+    doc: &'a Document,
+    lang: String,
+    path: String,
+}
+
+/// Builds the site from the loaded content: URLs, translations, Markdown, sections.
+pub fn assemble(config: SiteConfig, locales: Locales, content: Content) -> (Option<Site>, Vec<Diagnostic>) {
+    let mut errors = Vec::new();
+    let (documents, fragment_docs): (Vec<&Document>, Vec<&Document>) = content
+        .documents
+        .iter()
+        .partition(|d| d.source.kind != DocKind::Fragment);
+
+    let planned = plan(&config, &documents);
+    errors.extend(find_url_collisions(&planned));
+    let section_keys: HashSet<&str> = documents
+        .iter()
+        .filter(|d| d.source.kind == DocKind::Section)
+        .map(|d| d.source.key.as_str())
+        .collect();
+    if !section_keys.contains("") {
+        errors.push(
+            Diagnostic::in_file(std::path::Path::new("content"), "there is no home page")
+                .with_help(format!("create content/_index.{}.md", config.default_language)),
+        );
+    }
+
+    let mut routes = Routes::default();
+    for p in &planned {
+        routes
+            .documents
+            .entry(p.doc.source.key.clone())
+            .or_default()
+            .insert(p.lang.clone(), p.path.clone());
+    }
+    let (asset_routes, asset_copies) = route_assets(&content.assets, &routes, &mut errors);
+    routes.assets = asset_routes;
+
+    let languages: HashSet<String> = config.languages.iter().map(|l| l.code.clone()).collect();
+    let render_doc = |doc: &Document, lang: &str| {
+        let dir = link_dir(doc);
+        let from = LinkSource {
+            dir: &dir,
+            lang,
+            base_path: &config.base_path,
+            languages: &languages,
+            default_language: &config.default_language,
+        };
+        let resolve = |dest: &str| routes.resolve(dest, &from);
+        let (rendered, link_errors) = markdown::render(&doc.body, &resolve, &mut IdMaker::default());
+        let diagnostics: Vec<Diagnostic> = link_errors
+            .into_iter()
+            .map(|e| {
+                Diagnostic::error(
+                    Some(Location::at_offset(&doc.source.display_path, &doc.body, e.offset, doc.body_line)),
+                    format!("broken link: {}", e.message),
+                )
+            })
+            .collect();
+        (rendered, diagnostics)
+    };
+
+    let rendered: Vec<_> = planned.par_iter().map(|p| render_doc(p.doc, &p.lang)).collect();
+    let fragments_rendered: Vec<_> = fragment_docs
+        .par_iter()
+        .map(|doc| render_doc(doc, &doc.source.lang))
+        .collect();
+
+    let mut pages = Vec::with_capacity(planned.len());
+    let mut by_key: HashMap<String, BTreeMap<String, PageId>> = HashMap::new();
+    for (p, (body, diagnostics)) in planned.iter().zip(rendered) {
+        errors.extend(diagnostics);
+        let doc = p.doc;
+        let parent = parent_section(&doc.source.key, doc.source.kind, &section_keys);
+        let id = pages.len();
+        by_key.entry(doc.source.key.clone()).or_default().insert(p.lang.clone(), id);
+        pages.push(Page {
+            kind: doc.source.kind,
+            key: doc.source.key.clone(),
+            lang: p.lang.clone(),
+            content_lang: doc.source.lang.clone(),
+            source: doc.source.display_path.clone(),
+            front: doc.front.clone(),
+            html: body.html,
+            headings: body.headings,
+            path: p.path.clone(),
+            parent,
+            bundle_dir: doc.source.bundle_dir.clone(),
+        });
+    }
+    let mut fragments = HashMap::new();
+    for (doc, (body, diagnostics)) in fragment_docs.iter().zip(fragments_rendered) {
+        errors.extend(diagnostics);
+        fragments.insert(
+            (doc.source.key.clone(), doc.source.lang.clone()),
+            Fragment {
+                title: doc.front.title.clone(),
+                html: body.html,
+            },
+        );
+    }
+
+    let sections = build_sections(&pages, &by_key, &mut errors);
+    if errors.iter().any(Diagnostic::is_error) {
+        return (None, errors);
+    }
+    let site = Site {
+        config,
+        locales,
+        pages,
+        by_key,
+        sections,
+        fragments,
+        assets: asset_copies,
+    };
+    (Some(site), errors)
+}
+
+/// The folder links in a document are relative to.
+fn link_dir(doc: &Document) -> String {
+    match &doc.source.bundle_dir {
+        Some(dir) => dir.clone(),
+        None => doc
+            .source
+            .display_path
+            .parent()
+            .and_then(|p| p.strip_prefix("content").ok())
+            .map(|p| p.to_string_lossy().replace('\\', "/"))
+            .unwrap_or_default(),
+    }
+}
+
+/// Every (document, language) to publish: each translation, plus in fallback mode the default
+/// language's text for each language that lacks one.
+fn plan<'a>(config: &SiteConfig, documents: &[&'a Document]) -> Vec<Planned<'a>> {
+    let mut planned: Vec<Planned<'a>> = documents
+        .iter()
+        .map(|doc| Planned {
+            doc,
+            lang: doc.source.lang.clone(),
+            path: routes::document_path(&doc.source.lang, &doc.source.key, doc.front.slug.as_deref()),
+        })
+        .collect();
+    if config.missing_translation == MissingTranslation::Fallback {
+        let present: HashSet<(&str, &str)> = documents
+            .iter()
+            .map(|d| (d.source.key.as_str(), d.source.lang.as_str()))
+            .collect();
+        for doc in documents.iter().filter(|d| d.source.lang == config.default_language) {
+            for language in &config.languages {
+                if !present.contains(&(doc.source.key.as_str(), language.code.as_str())) {
+                    planned.push(Planned {
+                        doc,
+                        lang: language.code.clone(),
+                        path: routes::document_path(&language.code, &doc.source.key, doc.front.slug.as_deref()),
+                    });
+                }
+            }
+        }
+    }
+    planned.sort_by(|a, b| (&a.doc.source.key, &a.lang).cmp(&(&b.doc.source.key, &b.lang)));
+    planned
+}
+
+fn find_url_collisions(planned: &[Planned]) -> Vec<Diagnostic> {
+    let mut seen: HashMap<&str, &Planned> = HashMap::new();
+    let mut errors = Vec::new();
+    for p in planned {
+        if let Some(first) = seen.insert(&p.path, p) {
+            if first.doc.source.display_path != p.doc.source.display_path {
+                errors.push(
+                    Diagnostic::in_file(
+                        &p.doc.source.display_path,
+                        format!(
+                            "this page and `{}` both map to the URL /{}",
+                            first.doc.source.display_path.display(),
+                            p.path
+                        ),
+                    )
+                    .with_help("give one of them another `slug` or move it"),
+                );
+            }
+        }
+    }
+    errors
+}
+
+/// Where each asset is published: beside the page or section of its folder in each of its
+/// languages, or once at the same path when no page owns the folder.
+fn route_assets(
+    assets: &[AssetSource],
+    routes: &Routes,
+    errors: &mut Vec<Diagnostic>,
+) -> (HashMap<String, AssetRoute>, Vec<AssetCopy>) {
+    let mut table = HashMap::new();
+    let mut copies = Vec::new();
+    for asset in assets {
+        let content_path = if asset.dir.is_empty() {
+            asset.file_name.clone()
+        } else {
+            format!("{}/{}", asset.dir, asset.file_name)
+        };
+        let route = match routes.documents.get(&asset.dir) {
+            Some(paths) => {
+                for path in paths.values() {
+                    copies.push(AssetCopy {
+                        source: asset.path.clone(),
+                        output: format!("{path}{}", asset.file_name),
+                    });
+                }
+                AssetRoute::PerLanguage(paths.clone())
+            }
+            None => {
+                if asset.dir.is_empty() {
+                    errors.push(Diagnostic::warning(
+                        Some(Location::file(&asset.display_path)),
+                        "files at the top of content/ are published at the site root",
+                    ));
+                }
+                copies.push(AssetCopy {
+                    source: asset.path.clone(),
+                    output: content_path.clone(),
+                });
+                AssetRoute::Shared(content_path.clone())
+            }
+        };
+        table.insert(content_path, route);
+    }
+    (table, copies)
+}
+
+/// The key of the nearest ancestor that is a section.
+fn parent_section(key: &str, kind: DocKind, section_keys: &HashSet<&str>) -> Option<String> {
+    if key.is_empty() {
+        return None;
+    }
+    let mut current = key;
+    loop {
+        current = current.rsplit_once('/').map_or("", |(parent, _)| parent);
+        if section_keys.contains(current) {
+            return Some(current.to_string());
+        }
+        if current.is_empty() {
+            // Without any section the page has no parent; only the home can be missing here.
+            return (kind != DocKind::Section || section_keys.contains("")).then(String::new);
+        }
+    }
+}
+
+/// Groups pages under their sections per language, in each section's order.
+fn build_sections(
+    pages: &[Page],
+    by_key: &HashMap<String, BTreeMap<String, PageId>>,
+    errors: &mut Vec<Diagnostic>,
+) -> HashMap<(String, String), SectionPages> {
+    let mut sections: HashMap<(String, String), SectionPages> = HashMap::new();
+    for page in pages {
+        if page.kind == DocKind::Section {
+            sections.entry((page.key.clone(), page.lang.clone())).or_default();
+        }
+    }
+    for (id, page) in pages.iter().enumerate() {
+        let Some(parent) = &page.parent else { continue };
+        let Some(section) = sections.get_mut(&(parent.clone(), page.lang.clone())) else {
+            continue;
+        };
+        match page.kind {
+            DocKind::Section => section.subsections.push(id),
+            _ => section.pages.push(id),
+        }
+    }
+    for ((key, lang), section) in sections.iter_mut() {
+        let Some(section_page) = by_key.get(key).and_then(|l| l.get(lang)).map(|&id| &pages[id]) else {
+            continue;
+        };
+        let sort_by = section_page.front.sort_by;
+        if sort_by == SortBy::Date {
+            for &id in &section.pages {
+                if pages[id].front.date.is_none() && !pages[id].is_fallback() {
+                    errors.push(
+                        Diagnostic::in_file(&pages[id].source, "this page has no date, which its section needs")
+                            .with_help(format!(
+                                "add `date = YYYY-MM-DD` to the front matter ({} sorts by date)",
+                                section_page.source.display()
+                            )),
+                    );
+                }
+            }
+        }
+        let order = |a: &PageId, b: &PageId| {
+            let (a, b) = (&pages[*a], &pages[*b]);
+            match sort_by {
+                SortBy::Date => b.front.date.cmp(&a.front.date).then_with(|| a.key.cmp(&b.key)),
+                SortBy::Weight => a.front.weight.cmp(&b.front.weight).then_with(|| a.key.cmp(&b.key)),
+                SortBy::Title => a.front.title.cmp(&b.front.title).then_with(|| a.key.cmp(&b.key)),
+            }
+        };
+        section.pages.sort_by(order);
+        section.subsections.sort_by(|a, b| {
+            let (a, b) = (&pages[*a], &pages[*b]);
+            a.front.weight.cmp(&b.front.weight).then_with(|| a.key.cmp(&b.key))
+        });
+    }
+    sections
+}
