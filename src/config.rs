@@ -19,6 +19,9 @@ struct RawConfig {
     /// The order in which locales are searched for a UI message missing in the page's language.
     #[serde(default)]
     fluent_fallback: Vec<String>,
+    /// Sections published as books (web, print and EPUB editions): `["handbook"]`.
+    #[serde(default)]
+    books: Vec<String>,
     /// In display order (TOML tables keep their order here).
     languages: toml::Table,
 }
@@ -65,6 +68,8 @@ pub struct SiteConfig {
     pub missing_translation: MissingTranslation,
     /// Locales searched, in order, after the page's own for a missing UI message.
     pub fluent_fallback: Vec<String>,
+    /// Section keys published as books.
+    pub books: Vec<String>,
 }
 
 impl SiteConfig {
@@ -107,8 +112,12 @@ impl SiteConfig {
 pub fn load(root: &Path, base_url_override: Option<&str>) -> Result<SiteConfig, Vec<Diagnostic>> {
     let path = root.join("site.toml");
     let text = std::fs::read_to_string(&path).map_err(|e| {
-        vec![Diagnostic::in_file(&path, format!("cannot read the site configuration: {e}"))
-            .with_help("run koho in the site's folder or pass --root DIR (the folder holding site.toml)")]
+        vec![
+            Diagnostic::in_file(&path, format!("cannot read the site configuration: {e}"))
+                .with_help(
+                "run koho in the site's folder or pass --root DIR (the folder holding site.toml)",
+            ),
+        ]
     })?;
     let raw: RawConfig = toml::from_str(&text).map_err(|e| {
         let location = match e.span() {
@@ -142,17 +151,26 @@ fn check(
                 name: lang.name,
                 tag: lang.tag,
             }),
-            Err(e) => errors.push(Diagnostic::in_file(path, format!("[languages.{code}]: {}", e.message()))),
+            Err(e) => errors.push(Diagnostic::in_file(
+                path,
+                format!("[languages.{code}]: {}", e.message()),
+            )),
         }
     }
     if languages.is_empty() {
-        errors.push(Diagnostic::in_file(path, "no [languages.<code>] table: configure at least one language"));
+        errors.push(Diagnostic::in_file(
+            path,
+            "no [languages.<code>] table: configure at least one language",
+        ));
     }
     let known = |code: &str| languages.iter().any(|l| l.code == code);
     if !languages.is_empty() && !known(&raw.default_language) {
         errors.push(Diagnostic::in_file(
             path,
-            format!("default_language `{}` is not among the configured languages", raw.default_language),
+            format!(
+                "default_language `{}` is not among the configured languages",
+                raw.default_language
+            ),
         ));
     }
     for code in &raw.fluent_fallback {
@@ -169,7 +187,9 @@ fn check(
         Some(other) => {
             errors.push(Diagnostic::in_file(
                 path,
-                format!("missing_translation = \"{other}\" is not known: use \"omit\" or \"fallback\""),
+                format!(
+                    "missing_translation = \"{other}\" is not known: use \"omit\" or \"fallback\""
+                ),
             ));
             MissingTranslation::Omit
         }
@@ -201,6 +221,11 @@ fn check(
         languages,
         missing_translation,
         fluent_fallback,
+        books: raw
+            .books
+            .iter()
+            .map(|b| b.trim_matches('/').to_string())
+            .collect(),
     })
 }
 

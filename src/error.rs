@@ -29,7 +29,12 @@ impl Location {
     }
 
     /// The location of byte `offset` in `text`, which starts at line `first_line` of the file.
-    pub fn at_offset(path: impl Into<PathBuf>, text: &str, offset: usize, first_line: usize) -> Self {
+    pub fn at_offset(
+        path: impl Into<PathBuf>,
+        text: &str,
+        offset: usize,
+        first_line: usize,
+    ) -> Self {
         let (line, column) = line_column(text, offset);
         Location::at(path, line + first_line - 1, column)
     }

@@ -4,6 +4,7 @@
 //! `config::load → content::load → i18n::Locales::load → site::assemble (markdown) →
 //! render::render_site → output::write_site`.
 
+pub mod book;
 pub mod cli;
 pub mod config;
 pub mod content;
@@ -44,8 +45,12 @@ pub struct BuildReport {
 
 /// Builds the site. On error nothing in the output folder has changed.
 pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
-    let config = config::load(&options.root, options.base_url.as_deref()).map_err(BuildError::Site)?;
-    let output = options.output.clone().unwrap_or_else(|| options.root.join("public"));
+    let config =
+        config::load(&options.root, options.base_url.as_deref()).map_err(BuildError::Site)?;
+    let output = options
+        .output
+        .clone()
+        .unwrap_or_else(|| options.root.join("public"));
     output::check_replaceable(&output)?;
 
     let mut diagnostics = error::Diagnostics::default();

@@ -65,3 +65,29 @@ weekday-4 = Thursday
 weekday-5 = Friday
 weekday-6 = Saturday
 weekday-7 = Sunday
+book-part = Part { $number ->
+    [1] One
+    [2] Two
+    [3] Three
+    [4] Four
+    [5] Five
+    [6] Six
+   *[other] { $number }
+}
+book-appendix = Appendix
+book-contents = Contents
+book-toc-toggle = Show contents
+book-on-this-page = In this chapter
+book-previous = Previous chapter
+book-next = Next chapter
+book-notice-label = Please note
+book-editors = Editors
+book-publisher = Publisher
+book-edition = Edition
+book-published = First published
+book-original-title = Original title
+book-read-online = Read online
+book-print-edition = Print edition (all chapters)
+book-epub = Download the EPUB
+book-editions = Editions
+book-chapter-unavailable = This chapter is not yet available in English

@@ -62,3 +62,29 @@ weekday-4 = 星期四
 weekday-5 = 星期五
 weekday-6 = 星期六
 weekday-7 = 星期日
+book-part = 第{ $number ->
+    [1] 一
+    [2] 二
+    [3] 三
+    [4] 四
+    [5] 五
+    [6] 六
+   *[other] { $number }
+}部分
+book-appendix = 附录
+book-contents = 目录
+book-toc-toggle = 显示目录
+book-on-this-page = 本章内容
+book-previous = 上一章
+book-next = 下一章
+book-notice-label = 请注意
+book-editors = 编者
+book-publisher = 出版
+book-edition = 版本
+book-published = 首次发布
+book-original-title = 原书名
+book-read-online = 在线阅读
+book-print-edition = 打印版（全部章节）
+book-epub = 下载EPUB版
+book-editions = 版本
+book-chapter-unavailable = 本章尚无中文版

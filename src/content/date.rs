@@ -34,15 +34,22 @@ impl Date {
     }
 
     fn is_valid(self) -> bool {
-        (1..=12).contains(&self.month) && self.day >= 1 && self.day <= days_in_month(self.year, self.month)
+        (1..=12).contains(&self.month)
+            && self.day >= 1
+            && self.day <= days_in_month(self.year, self.month)
     }
 
     /// ISO weekday: 1 = Monday … 7 = Sunday.
     pub fn weekday(self) -> u32 {
         // Sakamoto's method, which counts 0 = Sunday.
         const OFFSETS: [i32; 12] = [0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4];
-        let year = if self.month < 3 { self.year - 1 } else { self.year };
-        let sunday_based = (year + year / 4 - year / 100 + year / 400
+        let year = if self.month < 3 {
+            self.year - 1
+        } else {
+            self.year
+        };
+        let sunday_based = (year + year / 4 - year / 100
+            + year / 400
             + OFFSETS[(self.month - 1) as usize]
             + self.day as i32)
             .rem_euclid(7);

@@ -64,7 +64,9 @@ pub fn parse(path: &Path, text: &str, is_section: bool) -> Result<Parsed, Vec<Di
             Some(Location::at(path, 1, 1)),
             "the file does not start with front matter between `+++` lines",
         )
-        .with_help("begin the file with `+++`, a line `title = \"...\"` and a closing `+++`")]);
+        .with_help(
+            "begin the file with `+++`, a line `title = \"...\"` and a closing `+++`",
+        )]);
     };
     // The TOML starts on line 2, after the opening `+++`.
     let toml_first_line = 2;
@@ -93,13 +95,19 @@ pub fn parse(path: &Path, text: &str, is_section: bool) -> Result<Parsed, Vec<Di
     let title = match raw.title {
         Some(title) if !title.trim().is_empty() => title,
         Some(_) => {
-            errors.push(Diagnostic::error(Some(key_location("title")), "the title is empty"));
+            errors.push(Diagnostic::error(
+                Some(key_location("title")),
+                "the title is empty",
+            ));
             String::new()
         }
         None => {
             errors.push(
-                Diagnostic::error(Some(Location::at(path, 1, 1)), "the front matter has no title")
-                    .with_help("add a line `title = \"...\"` between the `+++` lines"),
+                Diagnostic::error(
+                    Some(Location::at(path, 1, 1)),
+                    "the front matter has no title",
+                )
+                .with_help("add a line `title = \"...\"` between the `+++` lines"),
             );
             String::new()
         }
@@ -121,7 +129,10 @@ pub fn parse(path: &Path, text: &str, is_section: bool) -> Result<Parsed, Vec<Di
         },
     };
     if !is_section {
-        for (key, present) in [("sort_by", raw.sort_by.is_some()), ("paginate_by", raw.paginate_by.is_some())] {
+        for (key, present) in [
+            ("sort_by", raw.sort_by.is_some()),
+            ("paginate_by", raw.paginate_by.is_some()),
+        ] {
             if present {
                 errors.push(Diagnostic::error(
                     Some(key_location(key)),
@@ -138,7 +149,9 @@ pub fn parse(path: &Path, text: &str, is_section: bool) -> Result<Parsed, Vec<Di
         Some(other) => {
             errors.push(Diagnostic::error(
                 Some(key_location("sort_by")),
-                format!("sort_by = \"{other}\" is not known: use \"date\", \"weight\" or \"title\""),
+                format!(
+                    "sort_by = \"{other}\" is not known: use \"date\", \"weight\" or \"title\""
+                ),
             ));
             SortBy::default()
         }
@@ -153,7 +166,9 @@ pub fn parse(path: &Path, text: &str, is_section: bool) -> Result<Parsed, Vec<Di
         if slug.is_empty() || slug.contains(['/', '\\', '?', '#']) || slug == "." || slug == ".." {
             errors.push(Diagnostic::error(
                 Some(key_location("slug")),
-                format!("slug \"{slug}\" cannot be used in a URL: use one path segment without / ? #"),
+                format!(
+                    "slug \"{slug}\" cannot be used in a URL: use one path segment without / ? #"
+                ),
             ));
         }
     }
@@ -162,7 +177,12 @@ pub fn parse(path: &Path, text: &str, is_section: bool) -> Result<Parsed, Vec<Di
     }
     let extra = raw
         .extra
-        .map(|table| table.into_iter().map(|(k, v)| (k, toml_to_json(v))).collect())
+        .map(|table| {
+            table
+                .into_iter()
+                .map(|(k, v)| (k, toml_to_json(v)))
+                .collect()
+        })
         .unwrap_or_default();
     let body_line = text[..text.len() - body.len()].matches('\n').count() + 1;
     Ok(Parsed {
@@ -201,7 +221,10 @@ fn date_from_toml(value: &toml::Value) -> Option<Date> {
     match value {
         toml::Value::Datetime(dt) if dt.time.is_none() && dt.offset.is_none() => {
             let date = dt.date?;
-            Date::parse(&format!("{:04}-{:02}-{:02}", date.year, date.month, date.day))
+            Date::parse(&format!(
+                "{:04}-{:02}-{:02}",
+                date.year, date.month, date.day
+            ))
         }
         toml::Value::String(text) => Date::parse(text),
         _ => None,
@@ -218,7 +241,12 @@ fn toml_to_json(value: toml::Value) -> serde_json::Value {
         toml::Value::Boolean(b) => J::Bool(b),
         toml::Value::Datetime(dt) => J::String(dt.to_string()),
         toml::Value::Array(items) => J::Array(items.into_iter().map(toml_to_json).collect()),
-        toml::Value::Table(table) => J::Object(table.into_iter().map(|(k, v)| (k, toml_to_json(v))).collect()),
+        toml::Value::Table(table) => J::Object(
+            table
+                .into_iter()
+                .map(|(k, v)| (k, toml_to_json(v)))
+                .collect(),
+        ),
     }
 }
 
@@ -247,7 +275,11 @@ mod tests {
     #[test]
     fn unknown_key_names_line() {
         let errors = parse_page("+++\ntitle = \"t\"\ntitel = \"x\"\n+++\n").unwrap_err();
-        assert!(errors[0].message.contains("unknown field `titel`"), "{}", errors[0]);
+        assert!(
+            errors[0].message.contains("unknown field `titel`"),
+            "{}",
+            errors[0]
+        );
         assert_eq!(errors[0].location.as_ref().unwrap().line, Some(3));
     }
 
@@ -256,7 +288,10 @@ mod tests {
         let errors = parse_page("+++\ndate = \"2020-02-30\"\n+++\n").unwrap_err();
         assert_eq!(errors.len(), 2);
         assert!(errors.iter().any(|e| e.message.contains("no title")));
-        let date_error = errors.iter().find(|e| e.message.contains("invalid date")).unwrap();
+        let date_error = errors
+            .iter()
+            .find(|e| e.message.contains("invalid date"))
+            .unwrap();
         assert_eq!(date_error.location.as_ref().unwrap().line, Some(2));
     }
 
@@ -269,7 +304,12 @@ mod tests {
     #[test]
     fn section_keys_only_in_sections() {
         assert!(parse_page("+++\ntitle = \"t\"\nsort_by = \"date\"\n+++\n").is_err());
-        assert!(parse(Path::new("_index.md"), "+++\ntitle = \"t\"\nsort_by = \"date\"\n+++\n", true).is_ok());
+        assert!(parse(
+            Path::new("_index.md"),
+            "+++\ntitle = \"t\"\nsort_by = \"date\"\n+++\n",
+            true
+        )
+        .is_ok());
     }
 
     #[test]

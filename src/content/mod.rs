@@ -36,8 +36,11 @@ pub struct Content {
 /// Reads every file of content/ (in parallel) and reports every problem found, not only the first.
 pub fn load(config: &SiteConfig, include_drafts: bool) -> (Content, Vec<Diagnostic>) {
     let (sources, mut errors) = source::discover(config);
-    let results: Vec<Result<Document, Vec<Diagnostic>>> =
-        sources.markdown.into_par_iter().map(read_document).collect();
+    let results: Vec<Result<Document, Vec<Diagnostic>>> = sources
+        .markdown
+        .into_par_iter()
+        .map(read_document)
+        .collect();
     let mut documents = Vec::with_capacity(results.len());
     for result in results {
         match result {
@@ -59,14 +62,22 @@ pub fn load(config: &SiteConfig, include_drafts: bool) -> (Content, Vec<Diagnost
 }
 
 fn read_document(source: MarkdownSource) -> Result<Document, Vec<Diagnostic>> {
-    let bytes = std::fs::read(&source.path)
-        .map_err(|e| vec![Diagnostic::in_file(&source.display_path, format!("cannot read: {e}"))])?;
+    let bytes = std::fs::read(&source.path).map_err(|e| {
+        vec![Diagnostic::in_file(
+            &source.display_path,
+            format!("cannot read: {e}"),
+        )]
+    })?;
     let text = String::from_utf8(bytes).map_err(|e| {
         let offset = e.utf8_error().valid_up_to();
         let valid = std::str::from_utf8(&e.as_bytes()[..offset]).unwrap_or_default();
         let (line, column) = crate::error::line_column(valid, offset);
         vec![Diagnostic::error(
-            Some(crate::error::Location::at(&source.display_path, line, column)),
+            Some(crate::error::Location::at(
+                &source.display_path,
+                line,
+                column,
+            )),
             "the file is not valid UTF-8",
         )
         .with_help("save the file as UTF-8")]
@@ -87,15 +98,17 @@ fn find_duplicates(documents: &[Document]) -> Vec<Diagnostic> {
     for doc in documents {
         let s = &doc.source;
         if let Some(first) = seen.insert((s.kind, &s.key, &s.lang), &s.display_path) {
-            errors.push(Diagnostic::in_file(
-                &s.display_path,
-                format!(
-                    "this file and `{}` are both the `{}` version of the same page",
-                    first.display(),
-                    s.lang
-                ),
-            )
-            .with_help("remove or rename one of them"));
+            errors.push(
+                Diagnostic::in_file(
+                    &s.display_path,
+                    format!(
+                        "this file and `{}` are both the `{}` version of the same page",
+                        first.display(),
+                        s.lang
+                    ),
+                )
+                .with_help("remove or rename one of them"),
+            );
         }
     }
     errors

@@ -59,13 +59,18 @@ pub fn discover(config: &SiteConfig) -> (Sources, Vec<Diagnostic>) {
     let site_root = match config.root.canonicalize() {
         Ok(root) => root,
         Err(e) => {
-            errors.push(Diagnostic::in_file(&config.root, format!("cannot read the site folder: {e}")));
+            errors.push(Diagnostic::in_file(
+                &config.root,
+                format!("cannot read the site folder: {e}"),
+            ));
             return (sources, errors);
         }
     };
     if !content_dir.is_dir() {
-        errors.push(Diagnostic::in_file(&content_dir, "there is no content folder")
-            .with_help("create content/ with at least `_index.<lang>.md` for the home page"));
+        errors.push(
+            Diagnostic::in_file(&content_dir, "there is no content folder")
+                .with_help("create content/ with at least `_index.<lang>.md` for the home page"),
+        );
         return (sources, errors);
     }
     let walker = WalkDir::new(&content_dir)
@@ -77,19 +82,27 @@ pub fn discover(config: &SiteConfig) -> (Sources, Vec<Diagnostic>) {
         let entry = match entry {
             Ok(entry) => entry,
             Err(e) => {
-                let path = e.path().map(Path::to_path_buf).unwrap_or_else(|| content_dir.clone());
+                let path = e
+                    .path()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_else(|| content_dir.clone());
                 errors.push(Diagnostic::in_file(&path, format!("cannot read: {e}")));
                 continue;
             }
         };
         let path = entry.path();
-        let display_path = path.strip_prefix(&config.root).unwrap_or(path).to_path_buf();
+        let display_path = path
+            .strip_prefix(&config.root)
+            .unwrap_or(path)
+            .to_path_buf();
         if entry.path_is_symlink() {
             match path.canonicalize() {
                 Ok(target) if target.starts_with(&site_root) && target.is_file() => {}
                 Ok(target) if target.starts_with(&site_root) => {
-                    errors.push(Diagnostic::in_file(&display_path, "symlinks to folders are not followed")
-                        .with_help("move the folder into content/ instead of linking it"));
+                    errors.push(
+                        Diagnostic::in_file(&display_path, "symlinks to folders are not followed")
+                            .with_help("move the folder into content/ instead of linking it"),
+                    );
                     continue;
                 }
                 Ok(target) => {
@@ -103,7 +116,10 @@ pub fn discover(config: &SiteConfig) -> (Sources, Vec<Diagnostic>) {
                     continue;
                 }
                 Err(e) => {
-                    errors.push(Diagnostic::in_file(&display_path, format!("broken symlink: {e}")));
+                    errors.push(Diagnostic::in_file(
+                        &display_path,
+                        format!("broken symlink: {e}"),
+                    ));
                     continue;
                 }
             }
@@ -131,7 +147,9 @@ pub fn discover(config: &SiteConfig) -> (Sources, Vec<Diagnostic>) {
                     lang,
                     bundle_dir,
                 }),
-                Err(message) => errors.push(Diagnostic::in_file(&display_path, message.0).with_help(message.1)),
+                Err(message) => {
+                    errors.push(Diagnostic::in_file(&display_path, message.0).with_help(message.1))
+                }
             },
             None => sources.assets.push(AssetSource {
                 path: path.to_path_buf(),
@@ -147,13 +165,20 @@ pub fn discover(config: &SiteConfig) -> (Sources, Vec<Diagnostic>) {
 type Classified = (DocKind, String, String, Option<String>);
 
 /// Kind, key, language and bundle folder from a file's stem (`index.ja`) and folders.
-fn classify(config: &SiteConfig, stem: &str, dirs: &[String]) -> Result<Classified, (String, String)> {
+fn classify(
+    config: &SiteConfig,
+    stem: &str,
+    dirs: &[String],
+) -> Result<Classified, (String, String)> {
     let (name, lang) = match stem.rsplit_once('.') {
         Some((name, suffix)) if is_language_code(suffix) => {
             if config.language(suffix).is_none() {
                 return Err((
                     format!("unknown language suffix `.{suffix}`"),
-                    format!("the configured languages are: {} (site.toml [languages])", config.language_codes()),
+                    format!(
+                        "the configured languages are: {} (site.toml [languages])",
+                        config.language_codes()
+                    ),
                 ));
             }
             (name, suffix.to_string())
@@ -161,13 +186,19 @@ fn classify(config: &SiteConfig, stem: &str, dirs: &[String]) -> Result<Classifi
         Some((_, suffix)) => {
             return Err((
                 format!("`.{suffix}` is not a language suffix"),
-                format!("name the file `<name>.<lang>.md` with one of: {}", config.language_codes()),
+                format!(
+                    "name the file `<name>.<lang>.md` with one of: {}",
+                    config.language_codes()
+                ),
             ))
         }
         None => (stem, config.default_language.clone()),
     };
     if name.is_empty() {
-        return Err(("a Markdown file needs a name before its suffix".into(), "rename it, e.g. `index.ja.md`".into()));
+        return Err((
+            "a Markdown file needs a name before its suffix".into(),
+            "rename it, e.g. `index.ja.md`".into(),
+        ));
     }
     let dir = dirs.join("/");
     let join = |parent: &str, child: &str| {
@@ -178,7 +209,12 @@ fn classify(config: &SiteConfig, stem: &str, dirs: &[String]) -> Result<Classifi
         }
     };
     if dirs.first().map(String::as_str) == Some(FRAGMENTS_DIR) {
-        return Ok((DocKind::Fragment, join(&dirs[1..].join("/"), name), lang, None));
+        return Ok((
+            DocKind::Fragment,
+            join(&dirs[1..].join("/"), name),
+            lang,
+            None,
+        ));
     }
     Ok(match name {
         "_index" => (DocKind::Section, dir.clone(), lang, Some(dir)),
@@ -207,21 +243,31 @@ mod tests {
             languages: vec![language("ja"), language("en"), language("zh")],
             missing_translation: MissingTranslation::Omit,
             fluent_fallback: vec!["ja".into()],
+            books: Vec::new(),
         }
     }
 
     fn dirs(path: &str) -> Vec<String> {
-        path.split('/').filter(|s| !s.is_empty()).map(String::from).collect()
+        path.split('/')
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect()
     }
 
     #[test]
     fn language_suffixes() {
         let c = config();
         let (kind, key, lang, bundle) = classify(&c, "index.en", &dirs("releases/x")).unwrap();
-        assert_eq!((kind, key.as_str(), lang.as_str()), (DocKind::Page, "releases/x", "en"));
+        assert_eq!(
+            (kind, key.as_str(), lang.as_str()),
+            (DocKind::Page, "releases/x", "en")
+        );
         assert_eq!(bundle.as_deref(), Some("releases/x"));
         let (kind, key, lang, _) = classify(&c, "_index", &dirs("")).unwrap();
-        assert_eq!((kind, key.as_str(), lang.as_str()), (DocKind::Section, "", "ja"));
+        assert_eq!(
+            (kind, key.as_str(), lang.as_str()),
+            (DocKind::Section, "", "ja")
+        );
         let (kind, key, _, bundle) = classify(&c, "ch1.zh", &dirs("handbook/p1")).unwrap();
         assert_eq!((kind, key.as_str()), (DocKind::Page, "handbook/p1/ch1"));
         assert_eq!(bundle, None);

@@ -20,11 +20,17 @@ pub fn localize(locales: &Locales, lang: &str, date: Date) -> LocalizedDate {
     args.set("year", date.year);
     args.set("month", date.month);
     args.set("day", date.day);
-    let weekday = locales.get(lang, &format!("weekday-{}", date.weekday()), None).unwrap_or_default();
-    let month_name = locales.get(lang, &format!("month-{}", date.month), None).unwrap_or_default();
+    let weekday = locales
+        .get(lang, &format!("weekday-{}", date.weekday()), None)
+        .unwrap_or_default();
+    let month_name = locales
+        .get(lang, &format!("month-{}", date.month), None)
+        .unwrap_or_default();
     args.set("weekday", weekday);
     args.set("monthname", month_name);
     let iso = date.to_string();
-    let long = locales.get(lang, "date-long", Some(&args)).unwrap_or_else(|| iso.clone());
+    let long = locales
+        .get(lang, "date-long", Some(&args))
+        .unwrap_or_else(|| iso.clone());
     LocalizedDate { iso, long }
 }

@@ -42,7 +42,10 @@ impl Locales {
             let lang_id: LanguageIdentifier = language.tag.parse().unwrap_or_else(|_| {
                 diagnostics.push(Diagnostic::error(
                     Some(Location::file(config.root.join("site.toml"))),
-                    format!("`{}` is not a BCP 47 language tag (languages.{}.tag)", language.tag, language.code),
+                    format!(
+                        "`{}` is not a BCP 47 language tag (languages.{}.tag)",
+                        language.tag, language.code
+                    ),
                 ));
                 LanguageIdentifier::default()
             });
@@ -57,15 +60,24 @@ impl Locales {
                     }
                 }
                 _ => diagnostics.push(
-                    Diagnostic::in_file(&display_dir, format!("no .ftl files for language `{}`", language.code))
-                        .with_help(format!("create {}/main.ftl with the UI messages", display_dir.display())),
+                    Diagnostic::in_file(
+                        &display_dir,
+                        format!("no .ftl files for language `{}`", language.code),
+                    )
+                    .with_help(format!(
+                        "create {}/main.ftl with the UI messages",
+                        display_dir.display()
+                    )),
                 ),
             }
             locales.insert(language.code.clone(), Locale { bundle, keys });
         }
         let all_keys: BTreeSet<&String> = locales.values().flat_map(|l| l.keys.iter()).collect();
         for (code, locale) in &locales {
-            for key in all_keys.iter().filter(|k| !locale.keys.contains(k.as_str())) {
+            for key in all_keys
+                .iter()
+                .filter(|k| !locale.keys.contains(k.as_str()))
+            {
                 diagnostics.push(Diagnostic::warning(
                     Some(Location::file(Path::new("locales").join(code))),
                     format!(
@@ -85,12 +97,23 @@ impl Locales {
     }
 
     /// Formats message `key` for `lang`, searching the fallback chain. Err names what is missing.
-    pub fn format(&self, lang: &str, key: &str, args: Option<&FluentArgs>) -> Result<String, String> {
+    pub fn format(
+        &self,
+        lang: &str,
+        key: &str,
+        args: Option<&FluentArgs>,
+    ) -> Result<String, String> {
         let chain = std::iter::once(lang).chain(self.fallback.iter().map(String::as_str));
         for code in chain {
-            let Some(locale) = self.locales.get(code) else { continue };
-            let Some(message) = locale.bundle.get_message(key) else { continue };
-            let Some(pattern) = message.value() else { continue };
+            let Some(locale) = self.locales.get(code) else {
+                continue;
+            };
+            let Some(message) = locale.bundle.get_message(key) else {
+                continue;
+            };
+            let Some(pattern) = message.value() else {
+                continue;
+            };
             let mut errors = Vec::new();
             let text = locale.bundle.format_pattern(pattern, args, &mut errors);
             if let Some(error) = errors.first() {
@@ -98,7 +121,10 @@ impl Locales {
             }
             return Ok(text.into_owned());
         }
-        Err(format!("no locale defines the message `{key}` (looked in {lang}, {})", self.fallback.join(", ")))
+        Err(format!(
+            "no locale defines the message `{key}` (looked in {lang}, {})",
+            self.fallback.join(", ")
+        ))
     }
 
     /// Like `format`, but None when no locale has the message (for optional UI text).
@@ -181,6 +207,7 @@ mod tests {
             languages: vec![language("en"), language("ja")],
             missing_translation: MissingTranslation::Omit,
             fluent_fallback: vec!["en".into()],
+            books: Vec::new(),
         };
         (dir, config)
     }
@@ -196,24 +223,44 @@ mod tests {
         ]);
         let (locales, diagnostics) = Locales::load(&config);
         assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
-        assert!(diagnostics[0].message.contains("`hello` is missing in locale `ja`"));
+        assert!(diagnostics[0]
+            .message
+            .contains("`hello` is missing in locale `ja`"));
         let mut args = FluentArgs::new();
         args.set("count", 1);
-        assert_eq!(locales.format("en", "pages", Some(&args)).unwrap(), "One page");
-        assert_eq!(locales.format("ja", "pages", Some(&args)).unwrap(), "1ページ");
+        assert_eq!(
+            locales.format("en", "pages", Some(&args)).unwrap(),
+            "One page"
+        );
+        assert_eq!(
+            locales.format("ja", "pages", Some(&args)).unwrap(),
+            "1ページ"
+        );
         args.set("count", 5);
-        assert_eq!(locales.format("en", "pages", Some(&args)).unwrap(), "5 pages");
+        assert_eq!(
+            locales.format("en", "pages", Some(&args)).unwrap(),
+            "5 pages"
+        );
         let mut args = FluentArgs::new();
         args.set("name", "<NGMO>");
-        assert_eq!(locales.format("ja", "hello", Some(&args)).unwrap(), "Hello, <NGMO>");
+        assert_eq!(
+            locales.format("ja", "hello", Some(&args)).unwrap(),
+            "Hello, <NGMO>"
+        );
         assert!(locales.format("ja", "nothing", None).is_err());
     }
 
     #[test]
     fn syntax_error_names_file_and_line() {
-        let (_dir, config) = site(&[("en/main.ftl", "ok = fine\n\nbroken = { $x\n"), ("ja/main.ftl", "ok = 良い\n")]);
+        let (_dir, config) = site(&[
+            ("en/main.ftl", "ok = fine\n\nbroken = { $x\n"),
+            ("ja/main.ftl", "ok = 良い\n"),
+        ]);
         let (_, diagnostics) = Locales::load(&config);
-        let error = diagnostics.iter().find(|d| d.is_error()).expect("a syntax error");
+        let error = diagnostics
+            .iter()
+            .find(|d| d.is_error())
+            .expect("a syntax error");
         let location = error.location.as_ref().unwrap();
         assert!(location.path.ends_with("locales/en/main.ftl"), "{error}");
         assert_eq!(location.line, Some(3));

@@ -125,9 +125,12 @@ fn resolved<'a>(
 pub fn is_external_or_fragment(dest: &str) -> bool {
     dest.starts_with('#')
         || dest.starts_with("//")
-        || dest
-            .split_once(':')
-            .is_some_and(|(scheme, _)| !scheme.is_empty() && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c)))
+        || dest.split_once(':').is_some_and(|(scheme, _)| {
+            !scheme.is_empty()
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
+        })
 }
 
 #[cfg(test)]
@@ -144,7 +147,11 @@ mod tests {
 
     #[test]
     fn headings_get_ids_and_anchors() {
-        let (out, errors) = render("## 概要\n\ntext\n\n## 概要\n", &plain, &mut IdMaker::default());
+        let (out, errors) = render(
+            "## 概要\n\ntext\n\n## 概要\n",
+            &plain,
+            &mut IdMaker::default(),
+        );
         assert!(errors.is_empty());
         assert_eq!(out.headings[0].id, "概要");
         assert_eq!(out.headings[1].id, "概要-1");
@@ -155,7 +162,13 @@ mod tests {
     fn extensions_are_on() {
         let md = "| a | b |\n|---|---|\n| 1 | 2 |\n\n~~old~~ note[^1]\n\n[^1]: foot\n\nterm\n: definition\n";
         let (out, _) = render(md, &plain, &mut IdMaker::default());
-        for needle in ["<table>", "<del>old</del>", "footnote-definition", "<dl>", "<dd>definition</dd>"] {
+        for needle in [
+            "<table>",
+            "<del>old</del>",
+            "footnote-definition",
+            "<dl>",
+            "<dd>definition</dd>",
+        ] {
             assert!(out.html.contains(needle), "{needle} in {}", out.html);
         }
     }

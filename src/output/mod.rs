@@ -39,13 +39,19 @@ pub fn check_replaceable(output: &Path) -> Result<(), BuildError> {
             }
         }
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-        Err(e) if e.kind() == io::ErrorKind::NotADirectory => Err(BuildError::ForeignOutput(output.to_path_buf())),
+        Err(e) if e.kind() == io::ErrorKind::NotADirectory => {
+            Err(BuildError::ForeignOutput(output.to_path_buf()))
+        }
         Err(e) => Err(BuildError::io(output, e)),
     }
 }
 
 /// Writes the whole site and swaps it in place of `output`.
-pub fn write_site(output: &Path, rendered: &[OutputFile], copied: &[CopiedFile]) -> Result<WriteStats, BuildError> {
+pub fn write_site(
+    output: &Path,
+    rendered: &[OutputFile],
+    copied: &[CopiedFile],
+) -> Result<WriteStats, BuildError> {
     check_replaceable(output)?;
     let parent = match output.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -73,7 +79,12 @@ pub fn write_site(output: &Path, rendered: &[OutputFile], copied: &[CopiedFile])
     result
 }
 
-fn fill(staging: &Path, previous: &Path, rendered: &[OutputFile], copied: &[CopiedFile]) -> Result<WriteStats, BuildError> {
+fn fill(
+    staging: &Path,
+    previous: &Path,
+    rendered: &[OutputFile],
+    copied: &[CopiedFile],
+) -> Result<WriteStats, BuildError> {
     fs::create_dir_all(staging).map_err(|e| BuildError::io(staging, e))?;
     let mut dirs: Vec<PathBuf> = rendered
         .iter()
@@ -120,24 +131,31 @@ fn fill(staging: &Path, previous: &Path, rendered: &[OutputFile], copied: &[Copi
         }
     }
     let marker = staging.join(MARKER);
-    fs::write(&marker, "This folder is written by koho; `koho build` replaces it whole.\n")
-        .map_err(|e| BuildError::io(&marker, e))?;
+    fs::write(
+        &marker,
+        "This folder is written by koho; `koho build` replaces it whole.\n",
+    )
+    .map_err(|e| BuildError::io(&marker, e))?;
     Ok(stats)
 }
 
 fn same_bytes(path: &Path, bytes: &[u8]) -> bool {
     match fs::metadata(path) {
-        Ok(meta) if meta.is_file() && meta.len() == bytes.len() as u64 => fs::read(path).is_ok_and(|old| old == bytes),
+        Ok(meta) if meta.is_file() && meta.len() == bytes.len() as u64 => {
+            fs::read(path).is_ok_and(|old| old == bytes)
+        }
         _ => false,
     }
 }
 
 fn same_file_contents(old: &Path, source: &Path) -> bool {
     match (fs::metadata(old), fs::metadata(source)) {
-        (Ok(a), Ok(b)) if a.is_file() && a.len() == b.len() => match (fs::read(old), fs::read(source)) {
-            (Ok(x), Ok(y)) => x == y,
-            _ => false,
-        },
+        (Ok(a), Ok(b)) if a.is_file() && a.len() == b.len() => {
+            match (fs::read(old), fs::read(source)) {
+                (Ok(x), Ok(y)) => x == y,
+                _ => false,
+            }
+        }
         _ => false,
     }
 }
@@ -195,14 +213,38 @@ mod tests {
         let out = dir.path().join("public");
         fs::create_dir_all(&out).unwrap();
         fs::write(out.join("precious.txt"), "mine").unwrap();
-        assert!(matches!(write_site(&out, &[], &[]), Err(BuildError::ForeignOutput(_))));
-        assert_eq!(fs::read_to_string(out.join("precious.txt")).unwrap(), "mine");
+        assert!(matches!(
+            write_site(&out, &[], &[]),
+            Err(BuildError::ForeignOutput(_))
+        ));
+        assert_eq!(
+            fs::read_to_string(out.join("precious.txt")).unwrap(),
+            "mine"
+        );
 
         fs::remove_file(out.join("precious.txt")).unwrap();
-        let stats = write_site(&out, &[file("a/index.html", "A"), file("b.html", "B")], &[]).unwrap();
-        assert_eq!(stats, WriteStats { written: 2, unchanged: 0 });
-        let stats = write_site(&out, &[file("a/index.html", "A"), file("b.html", "B2")], &[]).unwrap();
-        assert_eq!(stats, WriteStats { written: 1, unchanged: 1 });
+        let stats =
+            write_site(&out, &[file("a/index.html", "A"), file("b.html", "B")], &[]).unwrap();
+        assert_eq!(
+            stats,
+            WriteStats {
+                written: 2,
+                unchanged: 0
+            }
+        );
+        let stats = write_site(
+            &out,
+            &[file("a/index.html", "A"), file("b.html", "B2")],
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            stats,
+            WriteStats {
+                written: 1,
+                unchanged: 1
+            }
+        );
         assert_eq!(fs::read_to_string(out.join("b.html")).unwrap(), "B2");
         assert!(out.join(MARKER).is_file());
         assert!(!dir.path().join(".public.koho-staging").exists());

@@ -1,5 +1,6 @@
 //! Template functions, one set per language so that the page's language is implicit:
-//! `t(key, ...)`, `fragment(key)`, `section_pages(key, limit)`, `url_for(key)`, `asset_url(path)`.
+//! `t(key, ...)`, `fragment(key)`, `section_pages(key, limit)`, `url_for(key)`, `asset_url(path)`,
+//! `format_date(date)`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -21,6 +22,7 @@ pub fn register(tera: &mut Tera, site: &Arc<Site>, lang: &str) {
     tera.register_function("section_pages", SectionPages(bound(site)));
     tera.register_function("url_for", UrlFor(bound(site)));
     tera.register_function("asset_url", AssetUrl(bound(site)));
+    tera.register_function("format_date", FormatDate(bound(site)));
 }
 
 struct Bound {
@@ -28,7 +30,11 @@ struct Bound {
     lang: String,
 }
 
-fn string_arg<'a>(args: &'a HashMap<String, Value>, name: &str, function: &str) -> tera::Result<&'a str> {
+fn string_arg<'a>(
+    args: &'a HashMap<String, Value>,
+    name: &str,
+    function: &str,
+) -> tera::Result<&'a str> {
     args.get(name)
         .and_then(Value::as_str)
         .ok_or_else(|| tera::Error::msg(format!("{function}() needs a string argument `{name}`")))
@@ -40,7 +46,10 @@ struct Translate(Bound);
 impl Function for Translate {
     fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
         let key = string_arg(args, "key", "t")?;
-        let lang = args.get("lang").and_then(Value::as_str).unwrap_or(&self.0.lang);
+        let lang = args
+            .get("lang")
+            .and_then(Value::as_str)
+            .unwrap_or(&self.0.lang);
         let mut fluent_args = FluentArgs::new();
         for (name, value) in args {
             if name == "key" || name == "lang" {
@@ -73,11 +82,9 @@ struct FragmentFn(Bound);
 impl Function for FragmentFn {
     fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
         let key = string_arg(args, "key", "fragment")?;
-        let fragment = self
-            .0
-            .site
-            .fragment(key, &self.0.lang)
-            .ok_or_else(|| tera::Error::msg(format!("there is no content/_fragments/{key}.<lang>.md")))?;
+        let fragment = self.0.site.fragment(key, &self.0.lang).ok_or_else(|| {
+            tera::Error::msg(format!("there is no content/_fragments/{key}.<lang>.md"))
+        })?;
         Ok(serde_json::json!({ "title": fragment.title, "html": fragment.html }))
     }
 }
@@ -88,7 +95,10 @@ struct SectionPages(Bound);
 impl Function for SectionPages {
     fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
         let key = string_arg(args, "key", "section_pages")?;
-        let limit = args.get("limit").and_then(Value::as_u64).map_or(usize::MAX, |n| n as usize);
+        let limit = args
+            .get("limit")
+            .and_then(Value::as_u64)
+            .map_or(usize::MAX, |n| n as usize);
         let site = &self.0.site;
         let pages: Vec<_> = site
             .section(key, &self.0.lang)
@@ -116,7 +126,9 @@ impl Function for UrlFor {
         let page = site
             .page(key, &self.0.lang)
             .or_else(|| site.nearest_section(key, &self.0.lang))
-            .ok_or_else(|| tera::Error::msg(format!("url_for: no page `{key}` in `{}`", self.0.lang)))?;
+            .ok_or_else(|| {
+                tera::Error::msg(format!("url_for: no page `{key}` in `{}`", self.0.lang))
+            })?;
         Ok(Value::String(site.config.url(&page.path)))
     }
 }
@@ -128,5 +140,19 @@ impl Function for AssetUrl {
     fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
         let path = string_arg(args, "path", "asset_url")?;
         Ok(Value::String(self.0.site.config.url(path)))
+    }
+}
+
+/// `format_date(date="2020-03-18")`: `{iso, long}` in the page's language.
+struct FormatDate(Bound);
+
+impl Function for FormatDate {
+    fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
+        let text = string_arg(args, "date", "format_date")?;
+        let date = crate::content::Date::parse(text).ok_or_else(|| {
+            tera::Error::msg(format!("format_date: `{text}` is not a date YYYY-MM-DD"))
+        })?;
+        let localized = crate::i18n::dates::localize(&self.0.site.locales, &self.0.lang, date);
+        serde_json::to_value(localized).map_err(tera::Error::msg)
     }
 }

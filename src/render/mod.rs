@@ -1,6 +1,7 @@
 //! Rendering: the theme's Tera templates applied to the assembled site, in parallel, into
 //! (output path, bytes) pairs. Nothing is written here.
 
+pub mod book;
 pub mod functions;
 pub mod views;
 
@@ -30,24 +31,38 @@ pub fn load_theme(theme_dir: &Path, root: &Path) -> Result<Tera, Vec<Diagnostic>
     let templates_dir = theme_dir.join("templates");
     let display = |p: &Path| p.strip_prefix(root).unwrap_or(p).to_path_buf();
     if !templates_dir.is_dir() {
-        return Err(vec![Diagnostic::in_file(&display(&templates_dir), "the theme has no templates folder")
-            .with_help("check `theme` in site.toml: it names a folder under themes/")]);
+        return Err(vec![Diagnostic::in_file(
+            &display(&templates_dir),
+            "the theme has no templates folder",
+        )
+        .with_help(
+            "check `theme` in site.toml: it names a folder under themes/",
+        )]);
     }
     let mut tera = Tera::default();
     tera.autoescape_on(vec![".html", ".xml"]);
     tera.set_escape_fn(escape_html);
     let mut errors = Vec::new();
     let mut templates = Vec::new();
-    for entry in WalkDir::new(&templates_dir).sort_by_file_name().into_iter().filter_map(Result::ok) {
+    for entry in WalkDir::new(&templates_dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+    {
         let path = entry.path();
         if !entry.file_type().is_file() {
             continue;
         }
-        let Ok(name) = path.strip_prefix(&templates_dir) else { continue };
+        let Ok(name) = path.strip_prefix(&templates_dir) else {
+            continue;
+        };
         let name = name.to_string_lossy().replace('\\', "/");
         match std::fs::read_to_string(path) {
             Ok(text) => templates.push((name, text, display(path))),
-            Err(e) => errors.push(Diagnostic::in_file(&display(path), format!("cannot read: {e}"))),
+            Err(e) => errors.push(Diagnostic::in_file(
+                &display(path),
+                format!("cannot read: {e}"),
+            )),
         }
     }
     for (name, text, path) in &templates {
@@ -57,9 +72,14 @@ pub fn load_theme(theme_dir: &Path, root: &Path) -> Result<Tera, Vec<Diagnostic>
         }
     }
     if errors.is_empty() {
-        let pairs = templates.iter().map(|(name, text, _)| (name.as_str(), text.as_str()));
+        let pairs = templates
+            .iter()
+            .map(|(name, text, _)| (name.as_str(), text.as_str()));
         if let Err(e) = tera.add_raw_templates(pairs) {
-            errors.push(Diagnostic::in_file(&display(&templates_dir), error_chain(&e)));
+            errors.push(Diagnostic::in_file(
+                &display(&templates_dir),
+                error_chain(&e),
+            ));
         }
     }
     if errors.is_empty() {
@@ -89,7 +109,9 @@ fn template_diagnostic(path: &Path, error: &tera::Error) -> Diagnostic {
     let message = error_chain(error);
     // Tera's parse errors carry ` --> line:column`.
     let position = message.split("--> ").nth(1).and_then(|rest| {
-        let mut numbers = rest.split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty());
+        let mut numbers = rest
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|s| !s.is_empty());
         Some((numbers.next()?.parse().ok()?, numbers.next()?.parse().ok()?))
     });
     let location = match position {
@@ -117,6 +139,8 @@ struct Job<'a> {
     template: String,
     output: String,
     paginator: Option<(Vec<usize>, Paginator)>,
+    /// The print edition of the book whose home is `page`.
+    print: bool,
 }
 
 #[derive(Serialize)]
@@ -136,12 +160,25 @@ pub fn render_site(site: &Arc<Site>, theme: &Tera) -> Result<Vec<OutputFile>, Ve
     }
     let jobs = plan_jobs(site, theme);
     let site_view = views::site_view(site);
+    // Each book's table of contents is serialised once per language and shared by its pages.
+    let mut book_views: HashMap<(String, String), tera::Value> = HashMap::new();
+    for book in &site.books {
+        for language in &site.config.languages {
+            if let Some(view) = book::book_view(site, book, &language.code) {
+                let value = serde_json::to_value(&view).unwrap_or_default();
+                book_views.insert((book.key.clone(), language.code.clone()), value);
+            }
+        }
+    }
     let results: Vec<Result<OutputFile, Diagnostic>> = jobs
         .par_iter()
         .map(|job| {
             let tera = &by_lang[job.page.lang.as_str()];
-            let context = page_context(site, &site_view, job).map_err(|e| {
-                Diagnostic::in_file(&job.page.source, format!("cannot build the template data: {e}"))
+            let context = page_context(site, &site_view, &book_views, job).map_err(|e| {
+                Diagnostic::in_file(
+                    &job.page.source,
+                    format!("cannot build the template data: {e}"),
+                )
             })?;
             tera.render(&job.template, &context)
                 .map(|html| OutputFile {
@@ -150,8 +187,17 @@ pub fn render_site(site: &Arc<Site>, theme: &Tera) -> Result<Vec<OutputFile>, Ve
                 })
                 .map_err(|e| {
                     Diagnostic::error(
-                        Some(Location::file(Path::new("themes").join(&site.config.theme).join("templates").join(&job.template))),
-                        format!("template error while rendering {}: {}", job.page.source.display(), error_chain(&e)),
+                        Some(Location::file(
+                            Path::new("themes")
+                                .join(&site.config.theme)
+                                .join("templates")
+                                .join(&job.template),
+                        )),
+                        format!(
+                            "template error while rendering {}: {}",
+                            job.page.source.display(),
+                            error_chain(&e)
+                        ),
                     )
                 })
         })
@@ -182,7 +228,11 @@ fn template_for(theme: &Tera, page: &Page) -> String {
     if page.key.is_empty() {
         return "index.html".into();
     }
-    let kind = if page.kind == DocKind::Section { "section.html" } else { "page.html" };
+    let kind = if page.kind == DocKind::Section {
+        "section.html"
+    } else {
+        "page.html"
+    };
     let top = page.key.split('/').next().unwrap_or_default();
     let specific = format!("{top}/{kind}");
     if theme.get_template_names().any(|n| n == specific) {
@@ -197,7 +247,9 @@ fn plan_jobs<'a>(site: &'a Site, theme: &Tera) -> Vec<Job<'a>> {
     for page in &site.pages {
         let template = template_for(theme, page);
         let output = format!("{}index.html", page.path);
-        let section = (page.kind == DocKind::Section).then(|| site.section(&page.key, &page.lang)).flatten();
+        let section = (page.kind == DocKind::Section)
+            .then(|| site.section(&page.key, &page.lang))
+            .flatten();
         match (section, page.front.paginate_by) {
             (Some(section), Some(per_page)) if !section.pages.is_empty() => {
                 let chunks: Vec<&[usize]> = section.pages.chunks(per_page).collect();
@@ -228,6 +280,7 @@ fn plan_jobs<'a>(site: &'a Site, theme: &Tera) -> Vec<Job<'a>> {
                         template: template.clone(),
                         output,
                         paginator: Some((chunk.to_vec(), paginator)),
+                        print: false,
                     });
                 }
             }
@@ -236,19 +289,52 @@ fn plan_jobs<'a>(site: &'a Site, theme: &Tera) -> Vec<Job<'a>> {
                 template,
                 output,
                 paginator: None,
+                print: false,
             }),
+        }
+        if site.books.iter().any(|b| b.key == page.key) {
+            let top = page.key.split('/').next().unwrap_or_default();
+            let specific = format!("{top}/print.html");
+            let template = if theme.get_template_names().any(|n| n == specific) {
+                specific
+            } else {
+                "print.html".to_string()
+            };
+            jobs.push(Job {
+                page,
+                template,
+                output: format!("{}print/index.html", page.path),
+                paginator: None,
+                print: true,
+            });
         }
     }
     jobs
 }
 
-fn page_context(site: &Site, site_view: &views::SiteView, job: &Job) -> tera::Result<Context> {
+fn page_context(
+    site: &Site,
+    site_view: &views::SiteView,
+    book_views: &HashMap<(String, String), tera::Value>,
+    job: &Job,
+) -> tera::Result<Context> {
     let page = job.page;
     let mut context = Context::new();
     context.insert("site", site_view);
     context.insert("lang", &page.lang);
     context.insert("page", &views::page_view(site, page));
     context.insert("translations", &views::translations(site, page));
+    if let Some(book) = site.book_of(&page.key) {
+        if let Some(view) = book_views.get(&(book.key.clone(), page.lang.clone())) {
+            context.insert("book", view);
+        }
+        if let Some(nav) = book::chapter_nav(site, book, page) {
+            context.insert("chapter", &nav);
+        }
+        if job.print {
+            context.insert("print_items", &book::print_items(site, book, &page.lang));
+        }
+    }
     if page.kind == DocKind::Section {
         let section = site.section(&page.key, &page.lang);
         let member_ids: Vec<usize> = match &job.paginator {
@@ -256,9 +342,17 @@ fn page_context(site: &Site, site_view: &views::SiteView, job: &Job) -> tera::Re
             None => section.map(|s| s.pages.clone()).unwrap_or_default(),
         };
         let view = SectionView {
-            pages: member_ids.iter().map(|&id| views::summary(site, &site.pages[id])).collect(),
+            pages: member_ids
+                .iter()
+                .map(|&id| views::summary(site, &site.pages[id]))
+                .collect(),
             subsections: section
-                .map(|s| s.subsections.iter().map(|&id| views::summary(site, &site.pages[id])).collect())
+                .map(|s| {
+                    s.subsections
+                        .iter()
+                        .map(|&id| views::summary(site, &site.pages[id]))
+                        .collect()
+                })
                 .unwrap_or_default(),
             paginator: job.paginator.as_ref().map(|(_, p)| p),
         };
@@ -280,7 +374,12 @@ fn render_language_select(
     let mut context = Context::new();
     context.insert("site", site_view);
     let default_page = site.page("", &site.config.default_language);
-    context.insert("title", &default_page.map(|p| p.front.title.as_str()).unwrap_or_default());
+    context.insert(
+        "title",
+        &default_page
+            .map(|p| p.front.title.as_str())
+            .unwrap_or_default(),
+    );
     theme
         .render(TEMPLATE, &context)
         .map(|html| {
@@ -291,7 +390,12 @@ fn render_language_select(
         })
         .map_err(|e| {
             Diagnostic::error(
-                Some(Location::file(Path::new("themes").join(&site.config.theme).join("templates").join(TEMPLATE))),
+                Some(Location::file(
+                    Path::new("themes")
+                        .join(&site.config.theme)
+                        .join("templates")
+                        .join(TEMPLATE),
+                )),
                 format!("template error: {}", error_chain(&e)),
             )
         })

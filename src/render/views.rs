@@ -88,7 +88,10 @@ pub fn page_view<'a>(site: &'a Site, page: &'a Page) -> PageView<'a> {
         section_name: page.key.split('/').next().unwrap_or_default(),
         title: &page.front.title,
         description: page.front.description.as_deref(),
-        date: page.front.date.map(|d| localize(&site.locales, &page.lang, d)),
+        date: page
+            .front
+            .date
+            .map(|d| localize(&site.locales, &page.lang, d)),
         weight: page.front.weight,
         lang: &page.lang,
         lang_tag: language(&page.lang).map_or(&page.lang, |l| &l.tag),
@@ -109,7 +112,9 @@ fn ancestors<'a>(site: &'a Site, page: &Page) -> Vec<Link<'a>> {
     let mut links = Vec::new();
     let mut parent = page.parent.as_deref();
     while let Some(key) = parent.filter(|k| !k.is_empty()) {
-        let Some(section) = site.page(key, &page.lang) else { break };
+        let Some(section) = site.page(key, &page.lang) else {
+            break;
+        };
         links.push(Link {
             title: &section.front.title,
             url: site.config.url(&section.path),
@@ -137,7 +142,10 @@ pub fn summary<'a>(site: &'a Site, page: &'a Page) -> Summary<'a> {
         key: &page.key,
         title: &page.front.title,
         description: page.front.description.as_deref(),
-        date: page.front.date.map(|d| localize(&site.locales, &page.lang, d)),
+        date: page
+            .front
+            .date
+            .map(|d| localize(&site.locales, &page.lang, d)),
         url: site.config.url(&page.path),
         extra: &page.front.extra,
         is_fallback: page.is_fallback(),

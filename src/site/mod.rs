@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use rayon::prelude::*;
 
+use crate::book::{self, Book};
 use crate::config::{MissingTranslation, SiteConfig};
 use crate::content::{AssetSource, Content, DocKind, Document, FrontMatter, SortBy};
 use crate::error::{Diagnostic, Location};
@@ -77,9 +78,16 @@ pub struct Site {
     /// (fragment key, language) → fragment.
     pub fragments: HashMap<(String, String), Fragment>,
     pub assets: Vec<AssetCopy>,
+    /// The sections published as books (site.toml `books`).
+    pub books: Vec<Book>,
 }
 
 impl Site {
+    /// The book that `key` belongs to, if any.
+    pub fn book_of(&self, key: &str) -> Option<&Book> {
+        self.books.iter().find(|b| b.contains(key))
+    }
+
     pub fn page(&self, key: &str, lang: &str) -> Option<&Page> {
         self.by_key.get(key)?.get(lang).map(|&id| &self.pages[id])
     }
@@ -106,7 +114,11 @@ impl Site {
             if let Some(page) = self.page(k, lang).filter(|p| p.kind == DocKind::Section) {
                 return Some(page);
             }
-            current = if k.is_empty() { None } else { Some(k.rsplit_once('/').map_or("", |(p, _)| p)) };
+            current = if k.is_empty() {
+                None
+            } else {
+                Some(k.rsplit_once('/').map_or("", |(p, _)| p))
+            };
         }
         None
     }
@@ -120,7 +132,11 @@ struct Planned<'a> {
 }
 
 /// Builds the site from the loaded content: URLs, translations, Markdown, sections.
-pub fn assemble(config: SiteConfig, locales: Locales, content: Content) -> (Option<Site>, Vec<Diagnostic>) {
+pub fn assemble(
+    config: SiteConfig,
+    locales: Locales,
+    content: Content,
+) -> (Option<Site>, Vec<Diagnostic>) {
     let mut errors = Vec::new();
     let (documents, fragment_docs): (Vec<&Document>, Vec<&Document>) = content
         .documents
@@ -137,7 +153,10 @@ pub fn assemble(config: SiteConfig, locales: Locales, content: Content) -> (Opti
     if !section_keys.contains("") {
         errors.push(
             Diagnostic::in_file(std::path::Path::new("content"), "there is no home page")
-                .with_help(format!("create content/_index.{}.md", config.default_language)),
+                .with_help(format!(
+                    "create content/_index.{}.md",
+                    config.default_language
+                )),
         );
     }
 
@@ -163,12 +182,18 @@ pub fn assemble(config: SiteConfig, locales: Locales, content: Content) -> (Opti
             default_language: &config.default_language,
         };
         let resolve = |dest: &str| routes.resolve(dest, &from);
-        let (rendered, link_errors) = markdown::render(&doc.body, &resolve, &mut IdMaker::default());
+        let (rendered, link_errors) =
+            markdown::render(&doc.body, &resolve, &mut IdMaker::default());
         let diagnostics: Vec<Diagnostic> = link_errors
             .into_iter()
             .map(|e| {
                 Diagnostic::error(
-                    Some(Location::at_offset(&doc.source.display_path, &doc.body, e.offset, doc.body_line)),
+                    Some(Location::at_offset(
+                        &doc.source.display_path,
+                        &doc.body,
+                        e.offset,
+                        doc.body_line,
+                    )),
                     format!("broken link: {}", e.message),
                 )
             })
@@ -176,7 +201,10 @@ pub fn assemble(config: SiteConfig, locales: Locales, content: Content) -> (Opti
         (rendered, diagnostics)
     };
 
-    let rendered: Vec<_> = planned.par_iter().map(|p| render_doc(p.doc, &p.lang)).collect();
+    let rendered: Vec<_> = planned
+        .par_iter()
+        .map(|p| render_doc(p.doc, &p.lang))
+        .collect();
     let fragments_rendered: Vec<_> = fragment_docs
         .par_iter()
         .map(|doc| render_doc(doc, &doc.source.lang))
@@ -189,7 +217,10 @@ pub fn assemble(config: SiteConfig, locales: Locales, content: Content) -> (Opti
         let doc = p.doc;
         let parent = parent_section(&doc.source.key, doc.source.kind, &section_keys);
         let id = pages.len();
-        by_key.entry(doc.source.key.clone()).or_default().insert(p.lang.clone(), id);
+        by_key
+            .entry(doc.source.key.clone())
+            .or_default()
+            .insert(p.lang.clone(), id);
         pages.push(Page {
             kind: doc.source.kind,
             key: doc.source.key.clone(),
@@ -217,6 +248,19 @@ pub fn assemble(config: SiteConfig, locales: Locales, content: Content) -> (Opti
     }
 
     let sections = build_sections(&pages, &by_key, &mut errors);
+    let language_codes: Vec<String> = config.languages.iter().map(|l| l.code.clone()).collect();
+    let book_input = book::BookInput {
+        pages: &pages,
+        by_key: &by_key,
+        default_language: &config.default_language,
+        languages: &language_codes,
+    };
+    let mut books = Vec::new();
+    for key in &config.books {
+        let (built, diagnostics) = book::build(key, &book_input);
+        errors.extend(diagnostics);
+        books.extend(built);
+    }
     if errors.iter().any(Diagnostic::is_error) {
         return (None, errors);
     }
@@ -228,6 +272,7 @@ pub fn assemble(config: SiteConfig, locales: Locales, content: Content) -> (Opti
         sections,
         fragments,
         assets: asset_copies,
+        books,
     };
     (Some(site), errors)
 }
@@ -254,7 +299,11 @@ fn plan<'a>(config: &SiteConfig, documents: &[&'a Document]) -> Vec<Planned<'a>>
         .map(|doc| Planned {
             doc,
             lang: doc.source.lang.clone(),
-            path: routes::document_path(&doc.source.lang, &doc.source.key, doc.front.slug.as_deref()),
+            path: routes::document_path(
+                &doc.source.lang,
+                &doc.source.key,
+                doc.front.slug.as_deref(),
+            ),
         })
         .collect();
     if config.missing_translation == MissingTranslation::Fallback {
@@ -262,13 +311,20 @@ fn plan<'a>(config: &SiteConfig, documents: &[&'a Document]) -> Vec<Planned<'a>>
             .iter()
             .map(|d| (d.source.key.as_str(), d.source.lang.as_str()))
             .collect();
-        for doc in documents.iter().filter(|d| d.source.lang == config.default_language) {
+        for doc in documents
+            .iter()
+            .filter(|d| d.source.lang == config.default_language)
+        {
             for language in &config.languages {
                 if !present.contains(&(doc.source.key.as_str(), language.code.as_str())) {
                     planned.push(Planned {
                         doc,
                         lang: language.code.clone(),
-                        path: routes::document_path(&language.code, &doc.source.key, doc.front.slug.as_deref()),
+                        path: routes::document_path(
+                            &language.code,
+                            &doc.source.key,
+                            doc.front.slug.as_deref(),
+                        ),
                     });
                 }
             }
@@ -372,7 +428,9 @@ fn build_sections(
     let mut sections: HashMap<(String, String), SectionPages> = HashMap::new();
     for page in pages {
         if page.kind == DocKind::Section {
-            sections.entry((page.key.clone(), page.lang.clone())).or_default();
+            sections
+                .entry((page.key.clone(), page.lang.clone()))
+                .or_default();
         }
     }
     for (id, page) in pages.iter().enumerate() {
@@ -386,7 +444,11 @@ fn build_sections(
         }
     }
     for ((key, lang), section) in sections.iter_mut() {
-        let Some(section_page) = by_key.get(key).and_then(|l| l.get(lang)).map(|&id| &pages[id]) else {
+        let Some(section_page) = by_key
+            .get(key)
+            .and_then(|l| l.get(lang))
+            .map(|&id| &pages[id])
+        else {
             continue;
         };
         let sort_by = section_page.front.sort_by;
@@ -394,11 +456,14 @@ fn build_sections(
             for &id in &section.pages {
                 if pages[id].front.date.is_none() && !pages[id].is_fallback() {
                     errors.push(
-                        Diagnostic::in_file(&pages[id].source, "this page has no date, which its section needs")
-                            .with_help(format!(
-                                "add `date = YYYY-MM-DD` to the front matter ({} sorts by date)",
-                                section_page.source.display()
-                            )),
+                        Diagnostic::in_file(
+                            &pages[id].source,
+                            "this page has no date, which its section needs",
+                        )
+                        .with_help(format!(
+                            "add `date = YYYY-MM-DD` to the front matter ({} sorts by date)",
+                            section_page.source.display()
+                        )),
                     );
                 }
             }
@@ -406,15 +471,30 @@ fn build_sections(
         let order = |a: &PageId, b: &PageId| {
             let (a, b) = (&pages[*a], &pages[*b]);
             match sort_by {
-                SortBy::Date => b.front.date.cmp(&a.front.date).then_with(|| a.key.cmp(&b.key)),
-                SortBy::Weight => a.front.weight.cmp(&b.front.weight).then_with(|| a.key.cmp(&b.key)),
-                SortBy::Title => a.front.title.cmp(&b.front.title).then_with(|| a.key.cmp(&b.key)),
+                SortBy::Date => b
+                    .front
+                    .date
+                    .cmp(&a.front.date)
+                    .then_with(|| a.key.cmp(&b.key)),
+                SortBy::Weight => a
+                    .front
+                    .weight
+                    .cmp(&b.front.weight)
+                    .then_with(|| a.key.cmp(&b.key)),
+                SortBy::Title => a
+                    .front
+                    .title
+                    .cmp(&b.front.title)
+                    .then_with(|| a.key.cmp(&b.key)),
             }
         };
         section.pages.sort_by(order);
         section.subsections.sort_by(|a, b| {
             let (a, b) = (&pages[*a], &pages[*b]);
-            a.front.weight.cmp(&b.front.weight).then_with(|| a.key.cmp(&b.key))
+            a.front
+                .weight
+                .cmp(&b.front.weight)
+                .then_with(|| a.key.cmp(&b.key))
         });
     }
     sections

@@ -71,7 +71,9 @@ impl Routes {
         if let Some(stem) = content_path.strip_suffix(".md") {
             let (key, explicit_lang) = key_of(stem, from.languages);
             let Some(by_lang) = self.documents.get(&key) else {
-                return Err(format!("`{dest}` links to a page that does not exist (content/{content_path})"));
+                return Err(format!(
+                    "`{dest}` links to a page that does not exist (content/{content_path})"
+                ));
             };
             let path = by_lang
                 .get(from.lang)
@@ -82,7 +84,9 @@ impl Routes {
             return Ok(format!("{}{}{}", from.base_path, path, fragment));
         }
         let Some(route) = self.assets.get(&content_path) else {
-            return Err(format!("`{dest}` links to a file that does not exist (content/{content_path})"));
+            return Err(format!(
+                "`{dest}` links to a file that does not exist (content/{content_path})"
+            ));
         };
         let (dir_path, file_name) = match content_path.rsplit_once('/') {
             Some((_, name)) => (route, name),
@@ -107,7 +111,9 @@ impl Routes {
 fn key_of<'a>(stem: &'a str, languages: &HashSet<String>) -> (String, Option<&'a str>) {
     let (dir, name) = stem.rsplit_once('/').unwrap_or(("", stem));
     let (name, lang) = match name.rsplit_once('.') {
-        Some((base, suffix)) if is_language_code(suffix) && languages.contains(suffix) => (base, Some(suffix)),
+        Some((base, suffix)) if is_language_code(suffix) && languages.contains(suffix) => {
+            (base, Some(suffix))
+        }
         _ => (name, None),
     };
     let key = match name {
@@ -149,7 +155,10 @@ mod tests {
         let mut photo = BTreeMap::new();
         photo.insert("ja".to_string(), "ja/releases/x/".to_string());
         photo.insert("en".to_string(), "en/releases/x/".to_string());
-        routes.assets.insert("releases/x/photo.svg".into(), AssetRoute::PerLanguage(photo));
+        routes.assets.insert(
+            "releases/x/photo.svg".into(),
+            AssetRoute::PerLanguage(photo),
+        );
         routes
     }
 
@@ -167,26 +176,50 @@ mod tests {
 
     #[test]
     fn content_links_follow_the_page_language() {
-        assert_eq!(resolve("@/releases/x/index.md", "", "en").unwrap(), "/ngmo/en/releases/x/");
-        assert_eq!(resolve("../x/index.ja.md#a", "releases/y", "en").unwrap(), "/ngmo/en/releases/x/#a");
+        assert_eq!(
+            resolve("@/releases/x/index.md", "", "en").unwrap(),
+            "/ngmo/en/releases/x/"
+        );
+        assert_eq!(
+            resolve("../x/index.ja.md#a", "releases/y", "en").unwrap(),
+            "/ngmo/en/releases/x/#a"
+        );
         // No English downloads page: the default language's is linked.
-        assert_eq!(resolve("@/downloads/_index.md", "", "en").unwrap(), "/ngmo/ja/downloads/");
-        assert_eq!(resolve("photo.svg", "releases/x", "en").unwrap(), "/ngmo/en/releases/x/photo.svg");
+        assert_eq!(
+            resolve("@/downloads/_index.md", "", "en").unwrap(),
+            "/ngmo/ja/downloads/"
+        );
+        assert_eq!(
+            resolve("photo.svg", "releases/x", "en").unwrap(),
+            "/ngmo/en/releases/x/photo.svg"
+        );
     }
 
     #[test]
     fn broken_links() {
-        assert!(resolve("@/releases/none/index.md", "", "ja").unwrap_err().contains("does not exist"));
-        assert!(resolve("nothing.png", "releases/x", "ja").unwrap_err().contains("does not exist"));
-        assert!(resolve("../../../x.md", "a", "ja").unwrap_err().contains("outside"));
+        assert!(resolve("@/releases/none/index.md", "", "ja")
+            .unwrap_err()
+            .contains("does not exist"));
+        assert!(resolve("nothing.png", "releases/x", "ja")
+            .unwrap_err()
+            .contains("does not exist"));
+        assert!(resolve("../../../x.md", "a", "ja")
+            .unwrap_err()
+            .contains("outside"));
         assert!(resolve("/ja/", "a", "ja").is_err());
-        assert_eq!(resolve("https://ngmo.or.jp/", "a", "ja").unwrap(), "https://ngmo.or.jp/");
+        assert_eq!(
+            resolve("https://ngmo.or.jp/", "a", "ja").unwrap(),
+            "https://ngmo.or.jp/"
+        );
     }
 
     #[test]
     fn paths() {
         assert_eq!(document_path("ja", "", None), "ja/");
         assert_eq!(document_path("en", "releases/x", None), "en/releases/x/");
-        assert_eq!(document_path("en", "releases/x", Some("masks")), "en/releases/masks/");
+        assert_eq!(
+            document_path("en", "releases/x", Some("masks")),
+            "en/releases/masks/"
+        );
     }
 }

@@ -1,0 +1,1 @@
+//! The EPUB edition of a book.

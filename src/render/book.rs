@@ -1,0 +1,287 @@
+//! Template data for books: the table of contents per language, chapter navigation, and the
+//! print edition's chapters.
+
+use std::collections::HashMap;
+
+use fluent_bundle::FluentArgs;
+use serde::Serialize;
+
+use crate::book::print::{rewrite, ChapterTarget};
+use crate::book::{Book, BookNode, NodeKind};
+use crate::site::{Page, Site};
+
+/// A book's table of contents in one language.
+#[derive(Serialize)]
+pub struct BookView<'a> {
+    pub key: &'a str,
+    pub title: &'a str,
+    pub url: String,
+    pub print_url: String,
+    pub epub_url: String,
+    pub toc: Vec<TocEntry<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct TocEntry<'a> {
+    pub key: &'a str,
+    pub kind: &'static str,
+    pub number: &'a str,
+    /// What precedes the title: `第1部`, `Part One`, `1`, `A`.
+    pub label: String,
+    pub title: &'a str,
+    pub url: String,
+    /// False when the entry has no text in this language: title and url are then another
+    /// language's, in `title_lang`.
+    pub available: bool,
+    pub title_lang: &'a str,
+    pub sections: Vec<TocSection>,
+    pub children: Vec<TocEntry<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct TocSection {
+    pub number: String,
+    pub title: String,
+    pub id: String,
+    pub url: String,
+}
+
+/// Previous and next chapter, across parts.
+#[derive(Serialize)]
+pub struct ChapterNav<'a> {
+    pub number: &'a str,
+    pub label: String,
+    pub part: Option<String>,
+    pub previous: Option<NavLink<'a>>,
+    pub next: Option<NavLink<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct NavLink<'a> {
+    pub label: String,
+    pub title: &'a str,
+    pub url: String,
+}
+
+/// The page shown for `key` in `lang`: its own, else the default language's, else any.
+fn page_in<'a>(site: &'a Site, key: &str, lang: &str) -> Option<(&'a Page, bool)> {
+    let by_lang = site.by_key.get(key)?;
+    if let Some(&id) = by_lang.get(lang) {
+        let page = &site.pages[id];
+        return Some((page, !page.is_fallback()));
+    }
+    let id = by_lang
+        .get(&site.config.default_language)
+        .or_else(|| by_lang.values().next())?;
+    Some((&site.pages[*id], false))
+}
+
+pub fn part_label(site: &Site, lang: &str, node: &BookNode) -> String {
+    match node.kind {
+        NodeKind::Part { appendix: true, .. } => site
+            .locales
+            .get(lang, "book-appendix", None)
+            .unwrap_or_default(),
+        NodeKind::Part { ordinal, .. } => {
+            let mut args = FluentArgs::new();
+            args.set("number", ordinal);
+            site.locales
+                .get(lang, "book-part", Some(&args))
+                .unwrap_or_else(|| ordinal.to_string())
+        }
+        NodeKind::Chapter => node.number.clone(),
+    }
+}
+
+pub fn book_view<'a>(site: &'a Site, book: &'a Book, lang: &str) -> Option<BookView<'a>> {
+    let (home, _) = page_in(site, &book.key, lang)?;
+    let home_url = site.config.url(&home.path);
+    Some(BookView {
+        key: &book.key,
+        title: &home.front.title,
+        print_url: format!("{home_url}print/"),
+        epub_url: site.config.url(&epub_path(book, &home.path, lang)),
+        url: home_url,
+        toc: book
+            .nodes
+            .iter()
+            .filter_map(|n| toc_entry(site, n, lang))
+            .collect(),
+    })
+}
+
+/// Site-relative path of a book's EPUB in one language (`ja/handbook/handbook-ja.epub`).
+pub fn epub_path(book: &Book, home_path: &str, lang: &str) -> String {
+    let name = book.key.rsplit('/').next().unwrap_or(&book.key);
+    format!("{home_path}{name}-{lang}.epub")
+}
+
+fn toc_entry<'a>(site: &'a Site, node: &'a BookNode, lang: &str) -> Option<TocEntry<'a>> {
+    let (page, available) = page_in(site, &node.key, lang)?;
+    let url = site.config.url(&page.path);
+    let sections = if node.kind == NodeKind::Chapter {
+        page.headings
+            .iter()
+            .filter(|h| h.level == 2)
+            .enumerate()
+            .map(|(i, h)| TocSection {
+                number: format!("{}.{}", node.number, i + 1),
+                title: h.text.clone(),
+                id: h.id.clone(),
+                url: format!("{url}#{}", h.id),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Some(TocEntry {
+        key: &node.key,
+        kind: match node.kind {
+            NodeKind::Part { .. } => "part",
+            NodeKind::Chapter => "chapter",
+        },
+        number: &node.number,
+        label: part_label(site, lang, node),
+        title: &page.front.title,
+        title_lang: site
+            .config
+            .language(&page.content_lang)
+            .map_or(&page.content_lang, |l| &l.tag),
+        url,
+        available,
+        sections,
+        children: node
+            .children
+            .iter()
+            .filter_map(|c| toc_entry(site, c, lang))
+            .collect(),
+    })
+}
+
+/// Previous/next among the chapters that exist in `lang`.
+pub fn chapter_nav<'a>(site: &'a Site, book: &'a Book, page: &Page) -> Option<ChapterNav<'a>> {
+    let node = book.node(&page.key)?;
+    if node.kind != NodeKind::Chapter {
+        return None;
+    }
+    let position = book.reading_order.iter().position(|k| *k == page.key)?;
+    let link = |key: &'a String| -> Option<NavLink<'a>> {
+        let target = site.page(key, &page.lang)?;
+        let number = book.node(key).map(|n| n.number.clone()).unwrap_or_default();
+        Some(NavLink {
+            label: number,
+            title: &target.front.title,
+            url: site.config.url(&target.path),
+        })
+    };
+    let previous = book.reading_order[..position].iter().rev().find_map(link);
+    let next = book.reading_order[position + 1..].iter().find_map(link);
+    let part = book.part_of(&page.key).map(|part| {
+        let title = site
+            .page(&part.key, &page.lang)
+            .map(|p| p.front.title.as_str())
+            .unwrap_or_default();
+        format!("{} {}", part_label(site, &page.lang, part), title)
+    });
+    Some(ChapterNav {
+        number: &node.number,
+        label: node.number.clone(),
+        part,
+        previous,
+        next,
+    })
+}
+
+/// One block of the print edition: a part heading or a chapter with its rewritten body.
+#[derive(Serialize)]
+pub struct PrintItem<'a> {
+    pub kind: &'static str,
+    pub anchor: String,
+    pub label: String,
+    pub title: &'a str,
+    pub html: String,
+    pub lang_tag: &'a str,
+}
+
+/// The anchor of a chapter or part in combined documents.
+pub fn anchor(node: &BookNode) -> String {
+    match node.kind {
+        NodeKind::Part { appendix: true, .. } => "appendix".to_string(),
+        NodeKind::Part { ordinal, .. } => format!("part-{ordinal}"),
+        NodeKind::Chapter => format!("ch-{}", node.number),
+    }
+}
+
+/// URL of each chapter page in `lang` → where it is in a combined document.
+pub fn chapter_targets(
+    site: &Site,
+    book: &Book,
+    lang: &str,
+    file_of: &dyn Fn(&BookNode) -> String,
+) -> HashMap<String, ChapterTarget> {
+    let mut targets = HashMap::new();
+    fn visit(
+        site: &Site,
+        nodes: &[BookNode],
+        lang: &str,
+        file_of: &dyn Fn(&BookNode) -> String,
+        targets: &mut HashMap<String, ChapterTarget>,
+    ) {
+        for node in nodes {
+            if let Some(page) = site.page(&node.key, lang) {
+                targets.insert(
+                    site.config.url(&page.path),
+                    ChapterTarget {
+                        file: file_of(node),
+                        prefix: anchor(node),
+                    },
+                );
+            }
+            visit(site, &node.children, lang, file_of, targets);
+        }
+    }
+    visit(site, &book.nodes, lang, file_of, &mut targets);
+    targets
+}
+
+/// The whole book in `lang` as one document, in reading order.
+pub fn print_items<'a>(site: &'a Site, book: &'a Book, lang: &str) -> Vec<PrintItem<'a>> {
+    let targets = chapter_targets(site, book, lang, &|_| String::new());
+    let resolve = |url: &str| targets.get(url).cloned();
+    let keep = |url: &str| url.to_string();
+    let mut items = Vec::new();
+    fn visit<'a>(
+        site: &'a Site,
+        nodes: &'a [BookNode],
+        lang: &str,
+        resolve: &dyn Fn(&str) -> Option<ChapterTarget>,
+        keep: &dyn Fn(&str) -> String,
+        items: &mut Vec<PrintItem<'a>>,
+    ) {
+        for node in nodes {
+            let Some(page) = site.page(&node.key, lang) else {
+                continue;
+            };
+            let prefix = anchor(node);
+            let kind = if node.kind == NodeKind::Chapter {
+                "chapter"
+            } else {
+                "part"
+            };
+            items.push(PrintItem {
+                kind,
+                label: part_label(site, lang, node),
+                title: &page.front.title,
+                html: rewrite(&page.html, &prefix, resolve, keep),
+                anchor: prefix,
+                lang_tag: site
+                    .config
+                    .language(&page.content_lang)
+                    .map_or(&page.content_lang, |l| &l.tag),
+            });
+            visit(site, &node.children, lang, resolve, keep, items);
+        }
+    }
+    visit(site, &book.nodes, lang, &resolve, &keep, &mut items);
+    items
+}
