@@ -210,6 +210,24 @@ pub fn render_site(site: &Arc<Site>, theme: &Tera) -> Result<Vec<OutputFile>, Ve
             Err(e) => errors.push(e),
         }
     }
+    let epubs: Vec<(String, Result<Vec<u8>, String>)> = site
+        .books
+        .iter()
+        .flat_map(|book| site.config.languages.iter().map(move |l| (book, l.code.as_str())))
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .filter_map(|(book, lang)| {
+            let home = site.page(&book.key, lang)?;
+            let result = crate::book::epub::build(site, book, lang)?;
+            Some((book::epub_path(book, &home.path, lang), result))
+        })
+        .collect();
+    for (path, result) in epubs {
+        match result {
+            Ok(bytes) => files.push(OutputFile { path, bytes }),
+            Err(message) => errors.push(Diagnostic::error(None, message)),
+        }
+    }
     match render_language_select(site, theme, &site_view) {
         Ok(Some(file)) => files.push(file),
         Ok(None) => {}
