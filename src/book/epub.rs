@@ -3,7 +3,9 @@
 
 use std::io::Cursor;
 
-use epub_builder::{EpubBuilder, EpubContent, EpubVersion, MetadataOpfV3, ReferenceType, TocElement, ZipLibrary};
+use epub_builder::{
+    EpubBuilder, EpubContent, EpubVersion, MetadataOpfV3, ReferenceType, TocElement, ZipLibrary,
+};
 
 use super::print::{rewrite, ChapterTarget};
 use super::{Book, BookNode, NodeKind};
@@ -15,10 +17,18 @@ const STYLESHEET: &str = include_str!("epub.css");
 /// Builds the EPUB of `book` in `lang`; None when the book has no home page in that language.
 pub fn build(site: &Site, book: &Book, lang: &str) -> Option<Result<Vec<u8>, String>> {
     let home = site.page(&book.key, lang)?;
-    Some(generate(site, book, lang, home).map_err(|e| format!("cannot write the EPUB of `{}` in `{lang}`: {e}", book.key)))
+    Some(
+        generate(site, book, lang, home)
+            .map_err(|e| format!("cannot write the EPUB of `{}` in `{lang}`: {e}", book.key)),
+    )
 }
 
-fn generate(site: &Site, book: &Book, lang: &str, home: &crate::site::Page) -> Result<Vec<u8>, epub_builder::Error> {
+fn generate(
+    site: &Site,
+    book: &Book,
+    lang: &str,
+    home: &crate::site::Page,
+) -> Result<Vec<u8>, epub_builder::Error> {
     let tag = site.config.language(lang).map_or(lang, |l| l.tag.as_str());
     let extra = &home.front.extra;
     let text = |key: &str| extra.get(key).and_then(|v| v.as_str()).map(str::to_string);
@@ -37,7 +47,10 @@ fn generate(site: &Site, book: &Book, lang: &str, home: &crate::site::Page) -> R
     }
     if let Some(publisher) = text("publisher") {
         // epub-builder has no dc:publisher setter; EPUB 3 accepts the DCMI term as a meta property.
-        epub.add_metadata_opf(Box::new(MetadataOpfV3::new("dcterms:publisher".into(), publisher)));
+        epub.add_metadata_opf(Box::new(MetadataOpfV3::new(
+            "dcterms:publisher".into(),
+            publisher,
+        )));
     }
     // Dates and identifier come from the content, so two builds give the same file.
     let date = text("updated")
@@ -53,8 +66,16 @@ fn generate(site: &Site, book: &Book, lang: &str, home: &crate::site::Page) -> R
             epub.set_modified_date(datetime);
         }
     }
-    epub.set_uuid(stable_uuid(&format!("{}{}", site.config.permalink(&home.path), lang)));
-    epub.set_toc_name(site.locales.get(lang, "book-contents", None).unwrap_or_else(|| "Contents".into()));
+    epub.set_uuid(stable_uuid(&format!(
+        "{}{}",
+        site.config.permalink(&home.path),
+        lang
+    )));
+    epub.set_toc_name(
+        site.locales
+            .get(lang, "book-contents", None)
+            .unwrap_or_else(|| "Contents".into()),
+    );
     epub.stylesheet(STYLESHEET.as_bytes())?;
 
     let cover = cover_page(site, home, tag);
@@ -74,26 +95,50 @@ fn generate(site: &Site, book: &Book, lang: &str, home: &crate::site::Page) -> R
     };
     let mut first_body = true;
     let mut files = Vec::new();
-    collect(site, &book.nodes, lang, 1, &mut files);
+    collect(&book.nodes, 1, &mut files);
     for (node, level) in files {
-        let Some(page) = site.page(&node.key, lang) else { continue };
+        let Some(page) = site.page(&node.key, lang) else {
+            continue;
+        };
         let prefix = anchor(node);
         let body = strip_heading_anchors(&rewrite(&page.html, &prefix, &resolve, &absolute));
         let label = part_label(site, lang, node);
         let heading = if label == page.front.title {
             xml_escape(&page.front.title)
         } else {
-            format!("<span class=\"{}\">{}</span> {}", if node.kind == NodeKind::Chapter { "chapter-number" } else { "part-label" }, xml_escape(&label), xml_escape(&page.front.title))
+            format!(
+                "<span class=\"{}\">{}</span> {}",
+                if node.kind == NodeKind::Chapter {
+                    "chapter-number"
+                } else {
+                    "part-label"
+                },
+                xml_escape(&label),
+                xml_escape(&page.front.title)
+            )
         };
-        let epub_type = if node.kind == NodeKind::Chapter { "chapter" } else { "part" };
-        let content_tag = site.config.language(&page.content_lang).map_or(tag, |l| l.tag.as_str());
+        let epub_type = if node.kind == NodeKind::Chapter {
+            "chapter"
+        } else {
+            "part"
+        };
+        let content_tag = site
+            .config
+            .language(&page.content_lang)
+            .map_or(tag, |l| l.tag.as_str());
         let xhtml = xhtml_document(
             &page.front.title,
             content_tag,
             &format!("<section epub:type=\"{epub_type}\" id=\"{prefix}\">\n<h1>{heading}</h1>\n{body}</section>"),
         );
-        let title = if label == page.front.title { page.front.title.clone() } else { format!("{label} {}", page.front.title) };
-        let mut content = EpubContent::new(file_name(node), Cursor::new(xhtml.into_bytes())).title(title).level(level);
+        let title = if label == page.front.title {
+            page.front.title.clone()
+        } else {
+            format!("{label} {}", page.front.title)
+        };
+        let mut content = EpubContent::new(file_name(node), Cursor::new(xhtml.into_bytes()))
+            .title(title)
+            .level(level);
         if first_body {
             content = content.reftype(ReferenceType::Text);
             first_body = false;
@@ -119,10 +164,16 @@ fn generate(site: &Site, book: &Book, lang: &str, home: &crate::site::Page) -> R
 /// Rewrites the archive epub-builder made so that builds are reproducible and valid:
 /// every entry gets the book's date instead of the clock's, and the package document's
 /// language element gets its own id (epub-builder gives it the first creator's).
-fn normalize_zip(bytes: &[u8], date: Option<crate::content::Date>) -> zip::result::ZipResult<Vec<u8>> {
+fn normalize_zip(
+    bytes: &[u8],
+    date: Option<crate::content::Date>,
+) -> zip::result::ZipResult<Vec<u8>> {
     use std::io::{Read, Write};
     let stamp = date
-        .and_then(|d| zip::DateTime::from_date_and_time(d.year as u16, d.month as u8, d.day as u8, 0, 0, 0).ok())
+        .and_then(|d| {
+            zip::DateTime::from_date_and_time(d.year as u16, d.month as u8, d.day as u8, 0, 0, 0)
+                .ok()
+        })
         .unwrap_or_default();
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes))?;
     let mut writer = zip::ZipWriter::new(Cursor::new(Vec::with_capacity(bytes.len())));
@@ -131,7 +182,10 @@ fn normalize_zip(bytes: &[u8], date: Option<crate::content::Date>) -> zip::resul
         if name == "OEBPS/content.opf" {
             let mut opf = String::new();
             archive.by_index(index)?.read_to_string(&mut opf)?;
-            let opf = opf.replace("<dc:language id=\"epub-creator-", "<dc:language id=\"epub-language-");
+            let opf = opf.replace(
+                "<dc:language id=\"epub-creator-",
+                "<dc:language id=\"epub-language-",
+            );
             let options = zip::write::SimpleFileOptions::default()
                 .compression_method(zip::CompressionMethod::Deflated)
                 .last_modified_time(stamp);
@@ -145,10 +199,10 @@ fn normalize_zip(bytes: &[u8], date: Option<crate::content::Date>) -> zip::resul
 }
 
 /// Parts and chapters in reading order with their table-of-contents level.
-fn collect<'a>(site: &Site, nodes: &'a [BookNode], lang: &str, level: i32, out: &mut Vec<(&'a BookNode, i32)>) {
+fn collect<'a>(nodes: &'a [BookNode], level: i32, out: &mut Vec<(&'a BookNode, i32)>) {
     for node in nodes {
         out.push((node, level));
-        collect(site, &node.children, lang, level + 1, out);
+        collect(&node.children, level + 1, out);
     }
 }
 
@@ -159,20 +213,33 @@ fn file_name(node: &BookNode) -> String {
 fn cover_page(site: &Site, home: &crate::site::Page, tag: &str) -> String {
     let extra = &home.front.extra;
     let field = |key: &str| extra.get(key).and_then(|v| v.as_str()).map(xml_escape);
-    let mut body = format!("<section class=\"cover\" epub:type=\"cover\">\n<h1>{}</h1>\n", xml_escape(&home.front.title));
+    let mut body = format!(
+        "<section class=\"cover\" epub:type=\"cover\">\n<h1>{}</h1>\n",
+        xml_escape(&home.front.title)
+    );
     if let Some(subtitle) = field("subtitle") {
         body.push_str(&format!("<p class=\"subtitle\">{subtitle}</p>\n"));
     }
     if let Some(editors) = extra.get("editors").and_then(|v| v.as_array()) {
-        let names: Vec<String> = editors.iter().filter_map(|e| e.as_str()).map(xml_escape).collect();
+        let names: Vec<String> = editors
+            .iter()
+            .filter_map(|e| e.as_str())
+            .map(xml_escape)
+            .collect();
         body.push_str(&format!("<p>{}</p>\n", names.join(", ")));
     }
     if let Some(publisher) = field("publisher") {
         body.push_str(&format!("<p>{publisher}</p>\n"));
     }
     if let Some(notice) = field("notice") {
-        let label = site.locales.get(&home.lang, "book-notice-label", None).unwrap_or_default();
-        body.push_str(&format!("<p class=\"notice\"><strong>{}</strong> {notice}</p>\n", xml_escape(&label)));
+        let label = site
+            .locales
+            .get(&home.lang, "book-notice-label", None)
+            .unwrap_or_default();
+        body.push_str(&format!(
+            "<p class=\"notice\"><strong>{}</strong> {notice}</p>\n",
+            xml_escape(&label)
+        ));
     }
     body.push_str("</section>");
     xhtml_document(&home.front.title, tag, &body)
@@ -204,14 +271,19 @@ fn strip_heading_anchors(html: &str) -> String {
 }
 
 fn xml_escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// A UUID derived from the book's address, so that the identifier is stable across builds.
 fn stable_uuid(seed: &str) -> uuid::Uuid {
     // FNV-1a, twice with different offsets, is enough to spread a URL over 128 bits.
     let hash = |offset: u64| {
-        seed.bytes().fold(offset, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+        seed.bytes().fold(offset, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        })
     };
     let mut bytes = [0u8; 16];
     bytes[..8].copy_from_slice(&hash(0xcbf2_9ce4_8422_2325).to_be_bytes());
@@ -231,7 +303,13 @@ mod tests {
 
     #[test]
     fn uuid_is_stable() {
-        assert_eq!(stable_uuid("https://x.org/ja/handbook/"), stable_uuid("https://x.org/ja/handbook/"));
-        assert_ne!(stable_uuid("https://x.org/ja/handbook/"), stable_uuid("https://x.org/en/handbook/"));
+        assert_eq!(
+            stable_uuid("https://x.org/ja/handbook/"),
+            stable_uuid("https://x.org/ja/handbook/")
+        );
+        assert_ne!(
+            stable_uuid("https://x.org/ja/handbook/"),
+            stable_uuid("https://x.org/en/handbook/")
+        );
     }
 }

@@ -161,8 +161,14 @@ fn add_file(
         Ok(resource) => resource,
         Err((_, errors)) => {
             for error in errors {
+                // The precise position can be the end of the file (an unclosed `{`); the start of
+                // the broken entry is where a person looks.
+                let offset = error
+                    .slice
+                    .as_ref()
+                    .map_or(error.pos.start, |slice| slice.start);
                 diagnostics.push(Diagnostic::error(
-                    Some(Location::at_offset(display, &text, error.pos.start, 1)),
+                    Some(Location::at_offset(display, &text, offset, 1)),
                     format!("Fluent syntax error: {}", error.kind),
                 ));
             }

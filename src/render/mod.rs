@@ -213,7 +213,12 @@ pub fn render_site(site: &Arc<Site>, theme: &Tera) -> Result<Vec<OutputFile>, Ve
     let epubs: Vec<(String, Result<Vec<u8>, String>)> = site
         .books
         .iter()
-        .flat_map(|book| site.config.languages.iter().map(move |l| (book, l.code.as_str())))
+        .flat_map(|book| {
+            site.config
+                .languages
+                .iter()
+                .map(move |l| (book, l.code.as_str()))
+        })
         .collect::<Vec<_>>()
         .into_par_iter()
         .filter_map(|(book, lang)| {
