@@ -8,6 +8,7 @@ pub mod book;
 pub mod cli;
 pub mod config;
 pub mod content;
+pub mod downloads;
 pub mod error;
 pub mod i18n;
 pub mod markdown;
@@ -58,6 +59,10 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     diagnostics.extend(locale_diagnostics);
     let (content, content_diagnostics) = content::load(&config, options.include_drafts);
     diagnostics.extend(content_diagnostics);
+    let hash_cache =
+        downloads::hash::HashCache::load(output::cache_dir(&output).join("hashes.tsv"));
+    let (download_items, download_diagnostics) = downloads::load(&config, &hash_cache);
+    diagnostics.extend(download_diagnostics);
     let theme_dir = config.theme_dir();
     let theme = render::load_theme(&theme_dir, &config.root);
     if let Err(theme_errors) = &theme {
@@ -68,7 +73,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         unreachable!("theme errors were reported by check()")
     };
 
-    let (site, site_diagnostics) = site::assemble(config, locales, content);
+    let (site, site_diagnostics) = site::assemble(config, locales, content, download_items);
     diagnostics.extend(site_diagnostics);
     diagnostics.check()?;
     let Some(site) = site else {
@@ -88,7 +93,16 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         source: asset.source.clone(),
         output: asset.output.clone(),
     }));
+    for item in &site.downloads {
+        copied.extend(item.files.iter().filter_map(|file| {
+            Some(output::CopiedFile {
+                source: file.source.clone()?,
+                output: file.output.clone(),
+            })
+        }));
+    }
     let stats = output::write_site(&output, &files, &copied)?;
+    hash_cache.save();
     Ok(BuildReport {
         output,
         pages: files.len(),

@@ -151,6 +151,8 @@ pub fn discover(config: &SiteConfig) -> (Sources, Vec<Diagnostic>) {
                     errors.push(Diagnostic::in_file(&display_path, message.0).with_help(message.1))
                 }
             },
+            // The downloads folder's files are published through its manifest, once, not per language.
+            None if dirs.first().map(String::as_str) == Some(crate::downloads::DOWNLOADS_DIR) => {}
             None => sources.assets.push(AssetSource {
                 path: path.to_path_buf(),
                 display_path,

@@ -28,6 +28,18 @@ pub struct WriteStats {
     pub unchanged: usize,
 }
 
+/// The folder beside the output where koho keeps what makes the next build faster (hashes).
+pub fn cache_dir(output: &Path) -> PathBuf {
+    let parent = match output.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = output
+        .file_name()
+        .map_or_else(|| "public".into(), |n| n.to_string_lossy().into_owned());
+    parent.join(format!(".{name}.koho-cache"))
+}
+
 /// Refuses to go on when `output` holds something koho did not write.
 pub fn check_replaceable(output: &Path) -> Result<(), BuildError> {
     match fs::read_dir(output) {
@@ -115,10 +127,10 @@ fn fill(
         .map(|file| {
             let target = staging.join(&file.output);
             let old = previous.join(&file.output);
-            if same_file_contents(&old, &file.source) && fs::hard_link(&old, &target).is_ok() {
+            if same_size_and_time(&old, &file.source) && fs::hard_link(&old, &target).is_ok() {
                 return Ok(true);
             }
-            fs::copy(&file.source, &target).map_err(|e| BuildError::io(&file.source, e))?;
+            copy_keeping_time(&file.source, &target)?;
             Ok(false)
         })
         .collect();
@@ -148,16 +160,33 @@ fn same_bytes(path: &Path, bytes: &[u8]) -> bool {
     }
 }
 
-fn same_file_contents(old: &Path, source: &Path) -> bool {
+/// A copied file is unchanged when the previous copy has the source's size and modification
+/// time (copies take the source's time), so large files are never read to find out.
+fn same_size_and_time(old: &Path, source: &Path) -> bool {
     match (fs::metadata(old), fs::metadata(source)) {
-        (Ok(a), Ok(b)) if a.is_file() && a.len() == b.len() => {
-            match (fs::read(old), fs::read(source)) {
-                (Ok(x), Ok(y)) => x == y,
-                _ => false,
-            }
+        (Ok(a), Ok(b)) => {
+            a.is_file()
+                && a.len() == b.len()
+                && a.modified()
+                    .ok()
+                    .is_some_and(|t| Some(t) == b.modified().ok())
         }
         _ => false,
     }
+}
+
+/// Copies (streamed by the OS) and gives the copy the source's modification time.
+fn copy_keeping_time(source: &Path, target: &Path) -> Result<(), BuildError> {
+    fs::copy(source, target).map_err(|e| BuildError::io(source, e))?;
+    let modified = fs::metadata(source)
+        .and_then(|m| m.modified())
+        .map_err(|e| BuildError::io(source, e))?;
+    let file = fs::OpenOptions::new()
+        .write(true)
+        .open(target)
+        .map_err(|e| BuildError::io(target, e))?;
+    file.set_modified(modified)
+        .map_err(|e| BuildError::io(target, e))
 }
 
 /// Puts the staged site in place; the previous output is removed only after the swap.

@@ -1,6 +1,6 @@
 //! Template functions, one set per language so that the page's language is implicit:
 //! `t(key, ...)`, `fragment(key)`, `section_pages(key, limit)`, `url_for(key)`, `asset_url(path)`,
-//! `format_date(date)`.
+//! `format_date(date)`, `downloads(page?)`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -8,13 +8,15 @@ use std::sync::Arc;
 use fluent_bundle::{FluentArgs, FluentValue};
 use tera::{Function, Tera, Value};
 
+use super::downloads::{item_view, DownloadIndex};
 use super::views;
 use crate::site::Site;
 
 /// Registers the language-bound functions on a copy of the theme for `lang`.
-pub fn register(tera: &mut Tera, site: &Arc<Site>, lang: &str) {
+pub fn register(tera: &mut Tera, site: &Arc<Site>, downloads: &Arc<DownloadIndex>, lang: &str) {
     let bound = |site: &Arc<Site>| Bound {
         site: Arc::clone(site),
+        downloads: Arc::clone(downloads),
         lang: lang.to_string(),
     };
     tera.register_function("t", Translate(bound(site)));
@@ -23,10 +25,12 @@ pub fn register(tera: &mut Tera, site: &Arc<Site>, lang: &str) {
     tera.register_function("url_for", UrlFor(bound(site)));
     tera.register_function("asset_url", AssetUrl(bound(site)));
     tera.register_function("format_date", FormatDate(bound(site)));
+    tera.register_function("downloads", Downloads(bound(site)));
 }
 
 struct Bound {
     site: Arc<Site>,
+    downloads: Arc<DownloadIndex>,
     lang: String,
 }
 
@@ -154,5 +158,24 @@ impl Function for FormatDate {
         })?;
         let localized = crate::i18n::dates::localize(&self.0.site.locales, &self.0.lang, date);
         serde_json::to_value(localized).map_err(tera::Error::msg)
+    }
+}
+
+/// `downloads()`: every download item in the page's language; `downloads(page="releases/x")`:
+/// the items attached to that page.
+struct Downloads(Bound);
+
+impl Function for Downloads {
+    fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
+        let page = args.get("page").and_then(Value::as_str);
+        let views: Vec<_> = self
+            .0
+            .downloads
+            .items
+            .iter()
+            .filter(|item| page.is_none_or(|key| item.pages.iter().any(|p| p == key)))
+            .map(|item| item_view(&self.0.site, item, &self.0.lang))
+            .collect();
+        serde_json::to_value(views).map_err(tera::Error::msg)
     }
 }

@@ -2,6 +2,7 @@
 //! (output path, bytes) pairs. Nothing is written here.
 
 pub mod book;
+pub mod downloads;
 pub mod functions;
 pub mod views;
 
@@ -17,6 +18,7 @@ use walkdir::WalkDir;
 use crate::content::DocKind;
 use crate::error::{Diagnostic, Location};
 use crate::site::{Page, Site};
+use downloads::DownloadIndex;
 use views::{Paginator, Summary};
 
 /// One file of the output, as bytes.
@@ -151,14 +153,8 @@ struct SectionView<'a> {
 }
 
 /// Renders every page of the site, in parallel; all template errors are collected.
+/// Books come first (print pages and EPUBs), because the downloads list their sizes and checksums.
 pub fn render_site(site: &Arc<Site>, theme: &Tera) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
-    let mut by_lang: HashMap<&str, Tera> = HashMap::new();
-    for language in &site.config.languages {
-        let mut tera = theme.clone();
-        functions::register(&mut tera, site, &language.code);
-        by_lang.insert(&language.code, tera);
-    }
-    let jobs = plan_jobs(site, theme);
     let site_view = views::site_view(site);
     // Each book's table of contents is serialised once per language and shared by its pages.
     let mut book_views: HashMap<(String, String), tera::Value> = HashMap::new();
@@ -170,11 +166,89 @@ pub fn render_site(site: &Arc<Site>, theme: &Tera) -> Result<Vec<OutputFile>, Ve
             }
         }
     }
+    let (print_jobs, page_jobs): (Vec<Job>, Vec<Job>) =
+        plan_jobs(site, theme).into_iter().partition(|j| j.print);
+    let mut errors = Vec::new();
+
+    let manifest_only = Arc::new(DownloadIndex::new(site, Vec::new()));
+    let teras = per_language(site, theme, &manifest_only);
+    let mut files = render_jobs(
+        site,
+        &teras,
+        &site_view,
+        &book_views,
+        &print_jobs,
+        &mut errors,
+    );
+    files.extend(render_epubs(site, &mut errors));
+
+    let generated: Vec<_> = site
+        .books
+        .iter()
+        .filter_map(|b| downloads::book_item(site, b, &files))
+        .collect();
+    let index = Arc::new(DownloadIndex::new(site, generated));
+    let teras = per_language(site, theme, &index);
+    files.extend(render_jobs(
+        site,
+        &teras,
+        &site_view,
+        &book_views,
+        &page_jobs,
+        &mut errors,
+    ));
+    if !index.items.is_empty() {
+        files.push(OutputFile {
+            path: "downloads.json".into(),
+            bytes: downloads::downloads_json(site, &index),
+        });
+        files.push(OutputFile {
+            path: format!("{}/SHA256SUMS", crate::downloads::DOWNLOADS_DIR),
+            bytes: downloads::sha256sums(&index),
+        });
+    }
+    match render_language_select(site, theme, &site_view) {
+        Ok(Some(file)) => files.push(file),
+        Ok(None) => {}
+        Err(e) => errors.push(e),
+    }
+    if errors.is_empty() {
+        Ok(files)
+    } else {
+        Err(errors)
+    }
+}
+
+/// A copy of the theme per language, with the functions that know that language.
+fn per_language<'a>(
+    site: &'a Arc<Site>,
+    theme: &Tera,
+    downloads: &Arc<DownloadIndex>,
+) -> HashMap<&'a str, Tera> {
+    site.config
+        .languages
+        .iter()
+        .map(|language| {
+            let mut tera = theme.clone();
+            functions::register(&mut tera, site, downloads, &language.code);
+            (language.code.as_str(), tera)
+        })
+        .collect()
+}
+
+fn render_jobs(
+    site: &Site,
+    teras: &HashMap<&str, Tera>,
+    site_view: &views::SiteView,
+    book_views: &HashMap<(String, String), tera::Value>,
+    jobs: &[Job],
+    errors: &mut Vec<Diagnostic>,
+) -> Vec<OutputFile> {
     let results: Vec<Result<OutputFile, Diagnostic>> = jobs
         .par_iter()
         .map(|job| {
-            let tera = &by_lang[job.page.lang.as_str()];
-            let context = page_context(site, &site_view, &book_views, job).map_err(|e| {
+            let tera = &teras[job.page.lang.as_str()];
+            let context = page_context(site, site_view, book_views, job).map_err(|e| {
                 Diagnostic::in_file(
                     &job.page.source,
                     format!("cannot build the template data: {e}"),
@@ -187,12 +261,7 @@ pub fn render_site(site: &Arc<Site>, theme: &Tera) -> Result<Vec<OutputFile>, Ve
                 })
                 .map_err(|e| {
                     Diagnostic::error(
-                        Some(Location::file(
-                            Path::new("themes")
-                                .join(&site.config.theme)
-                                .join("templates")
-                                .join(&job.template),
-                        )),
+                        Some(Location::file(template_path(site, &job.template))),
                         format!(
                             "template error while rendering {}: {}",
                             job.page.source.display(),
@@ -202,15 +271,26 @@ pub fn render_site(site: &Arc<Site>, theme: &Tera) -> Result<Vec<OutputFile>, Ve
                 })
         })
         .collect();
-    let mut files = Vec::with_capacity(results.len() + 1);
-    let mut errors = Vec::new();
+    let mut files = Vec::with_capacity(results.len());
     for result in results {
         match result {
             Ok(file) => files.push(file),
             Err(e) => errors.push(e),
         }
     }
-    let epubs: Vec<(String, Result<Vec<u8>, String>)> = site
+    files
+}
+
+fn template_path(site: &Site, template: &str) -> std::path::PathBuf {
+    Path::new("themes")
+        .join(&site.config.theme)
+        .join("templates")
+        .join(template)
+}
+
+/// The EPUB of every book in every language that has its home page, in parallel.
+fn render_epubs(site: &Site, errors: &mut Vec<Diagnostic>) -> Vec<OutputFile> {
+    let jobs: Vec<_> = site
         .books
         .iter()
         .flat_map(|book| {
@@ -219,7 +299,8 @@ pub fn render_site(site: &Arc<Site>, theme: &Tera) -> Result<Vec<OutputFile>, Ve
                 .iter()
                 .map(move |l| (book, l.code.as_str()))
         })
-        .collect::<Vec<_>>()
+        .collect();
+    let results: Vec<(String, Result<Vec<u8>, String>)> = jobs
         .into_par_iter()
         .filter_map(|(book, lang)| {
             let home = site.page(&book.key, lang)?;
@@ -227,22 +308,14 @@ pub fn render_site(site: &Arc<Site>, theme: &Tera) -> Result<Vec<OutputFile>, Ve
             Some((book::epub_path(book, &home.path, lang), result))
         })
         .collect();
-    for (path, result) in epubs {
+    let mut files = Vec::new();
+    for (path, result) in results {
         match result {
             Ok(bytes) => files.push(OutputFile { path, bytes }),
             Err(message) => errors.push(Diagnostic::error(None, message)),
         }
     }
-    match render_language_select(site, theme, &site_view) {
-        Ok(Some(file)) => files.push(file),
-        Ok(None) => {}
-        Err(e) => errors.push(e),
-    }
-    if errors.is_empty() {
-        Ok(files)
-    } else {
-        Err(errors)
-    }
+    files
 }
 
 /// The template for a page: `<section>/page.html` or `page.html`; sections likewise with

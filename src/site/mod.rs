@@ -11,6 +11,7 @@ use rayon::prelude::*;
 use crate::book::{self, Book};
 use crate::config::{MissingTranslation, SiteConfig};
 use crate::content::{AssetSource, Content, DocKind, Document, FrontMatter, SortBy};
+use crate::downloads::DownloadItem;
 use crate::error::{Diagnostic, Location};
 use crate::i18n::Locales;
 use crate::markdown::{self, Heading, IdMaker};
@@ -80,6 +81,8 @@ pub struct Site {
     pub assets: Vec<AssetCopy>,
     /// The sections published as books (site.toml `books`).
     pub books: Vec<Book>,
+    /// The items of the downloads manifest (generated files join them at render time).
+    pub downloads: Vec<DownloadItem>,
 }
 
 impl Site {
@@ -136,6 +139,7 @@ pub fn assemble(
     config: SiteConfig,
     locales: Locales,
     content: Content,
+    downloads: Vec<DownloadItem>,
 ) -> (Option<Site>, Vec<Diagnostic>) {
     let mut errors = Vec::new();
     let (documents, fragment_docs): (Vec<&Document>, Vec<&Document>) = content
@@ -248,6 +252,22 @@ pub fn assemble(
     }
 
     let sections = build_sections(&pages, &by_key, &mut errors);
+    for item in &downloads {
+        for key in &item.pages {
+            if !by_key.contains_key(key) {
+                errors.push(
+                    Diagnostic::in_file(
+                        std::path::Path::new("content/downloads/downloads.toml"),
+                        format!(
+                            "item `{}` is attached to page `{key}`, which does not exist",
+                            item.id
+                        ),
+                    )
+                    .with_help("`pages` takes content keys such as `releases/2020-05-13-name`"),
+                );
+            }
+        }
+    }
     let language_codes: Vec<String> = config.languages.iter().map(|l| l.code.clone()).collect();
     let book_input = book::BookInput {
         pages: &pages,
@@ -273,6 +293,7 @@ pub fn assemble(
         fragments,
         assets: asset_copies,
         books,
+        downloads,
     };
     (Some(site), errors)
 }
