@@ -68,16 +68,13 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     if let Err(theme_errors) = &theme {
         diagnostics.extend(theme_errors.iter().cloned());
     }
-    diagnostics.check()?;
-    let Ok(theme) = theme else {
-        unreachable!("theme errors were reported by check()")
-    };
-
+    // Assembling needs neither the theme nor every file to be valid, and finds the broken links:
+    // so that one build reports every error, it runs before stopping on the earlier ones.
     let (site, site_diagnostics) = site::assemble(config, locales, content, download_items);
     diagnostics.extend(site_diagnostics);
     diagnostics.check()?;
-    let Some(site) = site else {
-        unreachable!("assemble returns no site only with errors")
+    let (Some(site), Ok(theme)) = (site, theme) else {
+        unreachable!("assemble and load_theme fail only with errors, reported by check()")
     };
     let site = Arc::new(site);
 

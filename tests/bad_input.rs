@@ -401,7 +401,6 @@ fn link_to_a_missing_image_names_file_and_line() {
 }
 
 #[test]
-#[ignore = "BUG: `[extra] photo` naming a file that does not exist builds without error and publishes a dead <img src>"]
 fn a_missing_photo_in_front_matter_is_an_error() {
     let site = SiteFixture::new();
     let diagnostics = library_fails_keeping_output(&site, |s| {
@@ -547,7 +546,6 @@ fn several_errors_are_all_reported_in_one_build() {
 }
 
 #[test]
-#[ignore = "BUG: errors found after the content stage (broken links) are not reported when another file has a front-matter error; the build stops at the first failing stage"]
 fn errors_of_different_kinds_are_reported_together() {
     let site = SiteFixture::new();
     let diagnostics = library_fails_keeping_output(&site, |s| {

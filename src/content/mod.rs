@@ -31,21 +31,29 @@ pub struct Document {
 pub struct Content {
     pub documents: Vec<Document>,
     pub assets: Vec<AssetSource>,
+    /// Files that could not be read or parsed (their errors are reported): later stages still
+    /// know they exist, so that links to them are not reported as broken too.
+    pub failed: Vec<MarkdownSource>,
 }
 
 /// Reads every file of content/ (in parallel) and reports every problem found, not only the first.
 pub fn load(config: &SiteConfig, include_drafts: bool) -> (Content, Vec<Diagnostic>) {
     let (sources, mut errors) = source::discover(config);
-    let results: Vec<Result<Document, Vec<Diagnostic>>> = sources
+    let results: Vec<Result<Document, Box<(MarkdownSource, Vec<Diagnostic>)>>> = sources
         .markdown
         .into_par_iter()
-        .map(read_document)
+        .map(|source| read_document(source.clone()).map_err(|e| Box::new((source, e))))
         .collect();
     let mut documents = Vec::with_capacity(results.len());
+    let mut failed = Vec::new();
     for result in results {
         match result {
             Ok(doc) => documents.push(doc),
-            Err(e) => errors.extend(e),
+            Err(failure) => {
+                let (source, e) = *failure;
+                errors.extend(e);
+                failed.push(source);
+            }
         }
     }
     errors.extend(find_duplicates(&documents));
@@ -56,6 +64,7 @@ pub fn load(config: &SiteConfig, include_drafts: bool) -> (Content, Vec<Diagnost
         Content {
             documents,
             assets: sources.assets,
+            failed,
         },
         errors,
     )

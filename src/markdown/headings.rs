@@ -14,11 +14,32 @@ pub struct Heading {
 #[derive(Debug, Default)]
 pub struct IdMaker {
     used: HashSet<String>,
+    prefix: String,
 }
 
+/// Ids the page around a body already uses (the theme's `<main id="main">`, skip targets).
+pub const RESERVED_IDS: &[&str] = &["main", "top", "content"];
+
 impl IdMaker {
+    /// For a page body: the theme's own ids are taken already.
+    pub fn for_page() -> Self {
+        IdMaker {
+            used: RESERVED_IDS.iter().map(|id| id.to_string()).collect(),
+            prefix: String::new(),
+        }
+    }
+
+    /// For a block that shares pages with other bodies (a fragment): every id starts with
+    /// `prefix`, so it cannot collide with the page's own headings.
+    pub fn with_prefix(prefix: &str) -> Self {
+        IdMaker {
+            used: HashSet::new(),
+            prefix: prefix.to_string(),
+        }
+    }
+
     pub fn make(&mut self, text: &str) -> String {
-        let base = slugify(text);
+        let base = format!("{}{}", self.prefix, slugify(text));
         if self.used.insert(base.clone()) {
             return base;
         }
@@ -75,5 +96,14 @@ mod tests {
         assert_eq!(ids.make("概要"), "概要-2");
         assert_eq!(ids.make("概要-1"), "概要-1-1");
         assert_eq!(ids.make("Other"), "other");
+    }
+
+    #[test]
+    fn reserved_and_prefixed_ids() {
+        assert_eq!(IdMaker::for_page().make("Main"), "main-1");
+        assert_eq!(
+            IdMaker::with_prefix("profile-").make("沿革"),
+            "profile-沿革"
+        );
     }
 }

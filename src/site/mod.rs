@@ -151,8 +151,10 @@ pub fn assemble(
     errors.extend(find_url_collisions(&planned));
     let section_keys: HashSet<&str> = documents
         .iter()
-        .filter(|d| d.source.kind == DocKind::Section)
-        .map(|d| d.source.key.as_str())
+        .map(|d| &d.source)
+        .chain(&content.failed)
+        .filter(|s| s.kind == DocKind::Section)
+        .map(|s| s.key.as_str())
         .collect();
     if !section_keys.contains("") {
         errors.push(
@@ -165,6 +167,21 @@ pub fn assemble(
     }
 
     let mut routes = Routes::default();
+    // Files that failed to parse still exist: links to them are not broken.
+    for source in content
+        .failed
+        .iter()
+        .filter(|s| s.kind != DocKind::Fragment)
+    {
+        routes
+            .documents
+            .entry(source.key.clone())
+            .or_default()
+            .insert(
+                source.lang.clone(),
+                routes::document_path(&source.lang, &source.key, None),
+            );
+    }
     for p in &planned {
         routes
             .documents
@@ -175,8 +192,15 @@ pub fn assemble(
     let (asset_routes, asset_copies) = route_assets(&content.assets, &routes, &mut errors);
     routes.assets = asset_routes;
 
+    errors.extend(check_extra_images(&documents, &routes));
     let languages: HashSet<String> = config.languages.iter().map(|l| l.code.clone()).collect();
     let render_doc = |doc: &Document, lang: &str| {
+        let mut ids = match doc.source.kind {
+            DocKind::Fragment => {
+                IdMaker::with_prefix(&format!("{}-", doc.source.key.replace('/', "-")))
+            }
+            _ => IdMaker::for_page(),
+        };
         let dir = link_dir(doc);
         let from = LinkSource {
             dir: &dir,
@@ -186,8 +210,7 @@ pub fn assemble(
             default_language: &config.default_language,
         };
         let resolve = |dest: &str| routes.resolve(dest, &from);
-        let (rendered, link_errors) =
-            markdown::render(&doc.body, &resolve, &mut IdMaker::default());
+        let (rendered, link_errors) = markdown::render(&doc.body, &resolve, &mut ids);
         let diagnostics: Vec<Diagnostic> = link_errors
             .into_iter()
             .map(|e| {
@@ -519,4 +542,40 @@ fn build_sections(
         });
     }
     sections
+}
+
+/// Image file names in `[extra]` (`photo = "photo.svg"`) must exist beside the page, like
+/// images linked from the Markdown: a dead `<img>` must not be published.
+fn check_extra_images(documents: &[&Document], routes: &Routes) -> Vec<Diagnostic> {
+    const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "gif", "svg", "webp", "avif"];
+    let mut errors = Vec::new();
+    for doc in documents {
+        let Some(dir) = &doc.source.bundle_dir else {
+            continue;
+        };
+        for (key, value) in &doc.front.extra {
+            let Some(name) = value.as_str() else { continue };
+            let is_local_image = !name.contains(['/', '\\', ':'])
+                && name.rsplit_once('.').is_some_and(|(_, ext)| {
+                    IMAGE_EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str())
+                });
+            let path = if dir.is_empty() {
+                name.to_string()
+            } else {
+                format!("{dir}/{name}")
+            };
+            if is_local_image && !routes.assets.contains_key(&path) {
+                errors.push(
+                    Diagnostic::in_file(
+                        &doc.source.display_path,
+                        format!(
+                            "[extra] {key} = \"{name}\": there is no such file beside this page"
+                        ),
+                    )
+                    .with_help(format!("add content/{path} or fix the name")),
+                );
+            }
+        }
+    }
+    errors
 }
