@@ -36,10 +36,13 @@ pub struct Content {
     pub failed: Vec<MarkdownSource>,
 }
 
+/// A file that could not be read, with why.
+type ReadFailure = Box<(MarkdownSource, Vec<Diagnostic>)>;
+
 /// Reads every file of content/ (in parallel) and reports every problem found, not only the first.
 pub fn load(config: &SiteConfig, include_drafts: bool) -> (Content, Vec<Diagnostic>) {
     let (sources, mut errors) = source::discover(config);
-    let results: Vec<Result<Document, Box<(MarkdownSource, Vec<Diagnostic>)>>> = sources
+    let results: Vec<Result<Document, ReadFailure>> = sources
         .markdown
         .into_par_iter()
         .map(|source| read_document(source.clone()).map_err(|e| Box::new((source, e))))
