@@ -42,6 +42,8 @@ pub struct BuildReport {
     pub written: usize,
     pub unchanged: usize,
     pub warnings: Vec<Diagnostic>,
+    /// How long each stage took, in order (`koho build --timings` prints them).
+    pub timings: Vec<(&'static str, std::time::Duration)>,
 }
 
 /// Builds the site. On error nothing in the output folder has changed.
@@ -54,6 +56,12 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         .unwrap_or_else(|| options.root.join("public"));
     output::check_replaceable(&output)?;
 
+    let mut timings = Vec::new();
+    let mut clock = std::time::Instant::now();
+    let mut lap = |stage: &'static str| {
+        timings.push((stage, clock.elapsed()));
+        clock = std::time::Instant::now();
+    };
     let mut diagnostics = error::Diagnostics::default();
     let (locales, locale_diagnostics) = i18n::Locales::load(&config);
     diagnostics.extend(locale_diagnostics);
@@ -63,6 +71,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         downloads::hash::HashCache::load(output::cache_dir(&output).join("hashes.tsv"));
     let (download_items, download_diagnostics) = downloads::load(&config, &hash_cache);
     diagnostics.extend(download_diagnostics);
+    lap("load content, locales and downloads");
     let theme_dir = config.theme_dir();
     let theme = render::load_theme(&theme_dir, &config.root);
     if let Err(theme_errors) = &theme {
@@ -72,6 +81,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     // so that one build reports every error, it runs before stopping on the earlier ones.
     let (site, site_diagnostics) = site::assemble(config, locales, content, download_items);
     diagnostics.extend(site_diagnostics);
+    lap("load theme, assemble (Markdown)");
     diagnostics.check()?;
     let (Some(site), Ok(theme)) = (site, theme) else {
         unreachable!("assemble and load_theme fail only with errors, reported by check()")
@@ -79,6 +89,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let site = Arc::new(site);
 
     let files = render::render_site(&site, &theme);
+    lap("render templates, EPUBs");
     if let Err(render_errors) = &files {
         diagnostics.extend(render_errors.iter().cloned());
     }
@@ -100,11 +111,13 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     }
     let stats = output::write_site(&output, &files, &copied)?;
     hash_cache.save();
+    lap("write output");
     Ok(BuildReport {
         output,
         pages: files.len(),
         written: stats.written,
         unchanged: stats.unchanged,
         warnings: diagnostics.into_warnings(),
+        timings,
     })
 }

@@ -21,6 +21,9 @@ pub struct BuildArgs {
     /// Publish pages marked `draft = true` too.
     #[arg(long)]
     pub drafts: bool,
+    /// Print how long each stage took.
+    #[arg(long)]
+    pub timings: bool,
 }
 
 /// Exit code 0 when built, 1 when the site has errors.
@@ -36,6 +39,11 @@ pub fn run(args: &BuildArgs) -> i32 {
         Ok(report) => {
             for warning in &report.warnings {
                 eprintln!("{warning}");
+            }
+            if args.timings {
+                for (stage, duration) in &report.timings {
+                    eprintln!("{:>8.1} ms  {stage}", duration.as_secs_f64() * 1000.0);
+                }
             }
             eprintln!(
                 "built {} pages into {} in {} ms ({} files written, {} unchanged)",
