@@ -33,11 +33,9 @@ struct RawItem {
     category: String,
     updated: Spanned<toml::Value>,
     title: Spanned<BTreeMap<String, String>>,
-    #[serde(default)]
-    description: BTreeMap<String, String>,
+    description: Option<Spanned<BTreeMap<String, String>>>,
     /// Content keys of pages that show this item (`releases/2020-05-13-…`).
-    #[serde(default)]
-    pages: Vec<String>,
+    pages: Option<Spanned<Vec<String>>>,
     #[serde(default, rename = "file")]
     files: Vec<Spanned<RawFile>>,
 }
@@ -124,6 +122,8 @@ pub struct DownloadFile {
     pub output: String,
     /// The source to copy; None for generated files (already among the rendered output).
     pub source: Option<PathBuf>,
+    /// The name a browser saves it under.
+    pub name: String,
     pub size: u64,
     pub sha256: String,
 }
@@ -137,6 +137,8 @@ pub struct DownloadItem {
     pub title: BTreeMap<String, String>,
     pub description: BTreeMap<String, String>,
     pub pages: Vec<String>,
+    /// The manifest line of `pages` (0 for generated items).
+    pub pages_line: usize,
     pub files: Vec<DownloadFile>,
 }
 
@@ -219,11 +221,20 @@ pub fn load(config: &SiteConfig, cache: &HashCache) -> (Vec<DownloadItem>, Vec<D
             ));
             continue;
         };
-        for lang in item.title.get_ref().keys().chain(item.description.keys()) {
+        let title_langs = item
+            .title
+            .get_ref()
+            .keys()
+            .map(|l| (l, item.title.span().start));
+        let description_langs = item
+            .description
+            .iter()
+            .flat_map(|d| d.get_ref().keys().map(|l| (l, d.span().start)));
+        for (lang, offset) in title_langs.chain(description_langs) {
             if config.language(lang).is_none() {
                 errors.push(
                     Diagnostic::error(
-                        at(item.title.span().start),
+                        at(offset),
                         format!("unknown language `{lang}` in item `{id}`"),
                     )
                     .with_help(format!("the configured languages are: {languages}")),
@@ -335,9 +346,18 @@ pub fn load(config: &SiteConfig, cache: &HashCache) -> (Vec<DownloadItem>, Vec<D
                 category: item.category,
                 updated,
                 title: item.title.into_inner(),
-                description: item.description,
+                description: item
+                    .description
+                    .map(Spanned::into_inner)
+                    .unwrap_or_default(),
+                pages_line: item
+                    .pages
+                    .as_ref()
+                    .map_or(0, |p| crate::error::line_column(&text, p.span().start).0),
                 pages: item
                     .pages
+                    .map(Spanned::into_inner)
+                    .unwrap_or_default()
                     .iter()
                     .map(|p| p.trim_matches('/').to_string())
                     .collect(),
@@ -374,6 +394,11 @@ pub fn load(config: &SiteConfig, cache: &HashCache) -> (Vec<DownloadItem>, Vec<D
                     lang,
                     format,
                     output: format!("{DOWNLOADS_DIR}/{}", relative.replace('\\', "/")),
+                    name: relative
+                        .rsplit(['/', '\\'])
+                        .next()
+                        .unwrap_or(&relative)
+                        .to_string(),
                     source: Some(source),
                     size: stamp.size,
                     sha256,
@@ -387,4 +412,35 @@ pub fn load(config: &SiteConfig, cache: &HashCache) -> (Vec<DownloadItem>, Vec<D
         items.push(item);
     }
     (items, errors)
+}
+
+/// A site-relative path as it goes into a URL: every byte outside the unreserved set and `/`
+/// is percent-encoded (`my report ü.pdf` → `my%20report%20%C3%BC.pdf`).
+pub fn encode_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::encode_path;
+
+    #[test]
+    fn paths_are_percent_encoded() {
+        assert_eq!(
+            encode_path("downloads/press/a-b_c.pdf"),
+            "downloads/press/a-b_c.pdf"
+        );
+        assert_eq!(
+            encode_path("downloads/my report ü.pdf"),
+            "downloads/my%20report%20%C3%BC.pdf"
+        );
+    }
 }

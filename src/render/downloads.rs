@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::OutputFile;
 use crate::book::Book;
 use crate::content::Date;
-use crate::downloads::{format, hash, DownloadFile, DownloadItem, DOWNLOADS_DIR};
+use crate::downloads::{encode_path, format, hash, DownloadFile, DownloadItem, DOWNLOADS_DIR};
 use crate::i18n::dates::{localize, LocalizedDate};
 use crate::site::Site;
 
@@ -37,6 +37,7 @@ pub fn book_item(site: &Site, book: &Book, files: &[OutputFile]) -> Option<Downl
         description: BTreeMap::new(),
         pages: vec![book.key.clone()],
         files: Vec::new(),
+        pages_line: 0,
     };
     for language in &site.config.languages {
         let Some(home) = site
@@ -72,9 +73,11 @@ pub fn book_item(site: &Site, book: &Book, files: &[OutputFile]) -> Option<Downl
             else {
                 continue;
             };
+            let book_name = book.key.rsplit('/').next().unwrap_or(&book.key);
             item.files.push(DownloadFile {
                 lang: language.code.clone(),
                 format,
+                name: format!("{book_name}-{}.{}", language.code, format.extensions[0]),
                 output: path,
                 source: None,
                 size: file.bytes.len() as u64,
@@ -151,15 +154,19 @@ pub fn item_view<'a>(site: &'a Site, item: &'a DownloadItem, lang: &'a str) -> I
             .languages
             .iter()
             .filter(|l| item.files.iter().any(|f| f.lang == l.code))
-            .map(|l| OtherLanguage {
-                code: &l.code,
-                name: &l.name,
-                tag: &l.tag,
-                url: format!(
-                    "{}#{}",
-                    site.config.url(&format!("{}/{DOWNLOADS_DIR}/", l.code)),
-                    anchor(&item.id)
-                ),
+            .filter_map(|l| {
+                let url = match site.page(DOWNLOADS_DIR, &l.code) {
+                    Some(page) => format!("{}#{}", site.config.url(&page.path), anchor(&item.id)),
+                    None => site.config.url(&encode_path(
+                        &item.files.iter().find(|f| f.lang == l.code)?.output,
+                    )),
+                };
+                Some(OtherLanguage {
+                    code: &l.code,
+                    name: &l.name,
+                    tag: &l.tag,
+                    url,
+                })
             })
             .collect()
     } else {
@@ -197,12 +204,8 @@ fn file_view<'a>(site: &'a Site, file: &'a DownloadFile, lang: &str) -> FileView
         size_label: size_label(site, lang, file.size),
         sha256: &file.sha256,
         sha256_short: &file.sha256[..12.min(file.sha256.len())],
-        url: site.config.url(&file.output),
-        file_name: file
-            .output
-            .rsplit('/')
-            .find(|s| !s.is_empty())
-            .unwrap_or(&file.output),
+        url: site.config.url(&encode_path(&file.output)),
+        file_name: &file.name,
     }
 }
 
@@ -264,7 +267,7 @@ pub fn downloads_json(site: &Site, index: &DownloadIndex) -> Vec<u8> {
                     .map(|f| JsonFile {
                         lang: &f.lang,
                         format: f.format.name,
-                        url: site.config.permalink(&f.output),
+                        url: site.config.permalink(&encode_path(&f.output)),
                         size: f.size,
                         sha256: &f.sha256,
                         media_type: f.format.media_type,

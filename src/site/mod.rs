@@ -279,8 +279,12 @@ pub fn assemble(
         for key in &item.pages {
             if !by_key.contains_key(key) {
                 errors.push(
-                    Diagnostic::in_file(
-                        std::path::Path::new("content/downloads/downloads.toml"),
+                    Diagnostic::error(
+                        Some(Location::at(
+                            std::path::Path::new("content/downloads/downloads.toml"),
+                            item.pages_line,
+                            1,
+                        )),
                         format!(
                             "item `{}` is attached to page `{key}`, which does not exist",
                             item.id
