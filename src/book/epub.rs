@@ -53,10 +53,19 @@ fn generate(
         )));
     }
     // Dates and identifier come from the content, so two builds give the same file.
+    // Without a date in the book's home, the newest date of its chapters, else a fixed one:
+    // never the clock, so that two builds give the same file.
     let date = text("updated")
         .or_else(|| text("published"))
         .and_then(|d| crate::content::Date::parse(&d))
-        .or(home.front.date);
+        .or(home.front.date)
+        .or_else(|| {
+            book.reading_order
+                .iter()
+                .filter_map(|key| site.page(key, lang)?.front.date)
+                .max()
+        })
+        .or(crate::content::Date::parse("2000-01-01"));
     if let Some(date) = date {
         if let Some(datetime) = chrono::NaiveDate::from_ymd_opt(date.year, date.month, date.day)
             .and_then(|d| d.and_hms_opt(0, 0, 0))
@@ -93,6 +102,7 @@ fn generate(
             _ => url.to_string(),
         }
     };
+    let mut images = EpubImages::default();
     let mut first_body = true;
     let mut files = Vec::new();
     collect(&book.nodes, 1, &mut files);
@@ -102,6 +112,7 @@ fn generate(
         };
         let prefix = anchor(node);
         let body = strip_heading_anchors(&rewrite(&page.html, &prefix, &resolve, &absolute));
+        let body = images.embed(site, &body);
         let label = part_label(site, lang, node);
         let heading = if label == page.front.title {
             xml_escape(&page.front.title)
@@ -144,14 +155,22 @@ fn generate(
             first_body = false;
         }
         if node.kind == NodeKind::Chapter {
-            for (i, heading) in page.headings.iter().filter(|h| h.level == 2).enumerate() {
+            for section in crate::render::book::sections(node, page, "") {
+                let title = format!("{} {}", section.number, section.title);
                 content = content.child(TocElement::new(
-                    format!("{}#{prefix}--{}", file_name(node), heading.id),
-                    format!("{}.{} {}", node.number, i + 1, heading.text),
+                    format!("{}#{prefix}--{}", file_name(node), section.id),
+                    title.trim_start().to_string(),
                 ));
             }
         }
         epub.add_content(content)?;
+    }
+    for (name, source, media_type) in &images.files {
+        let file = std::fs::File::open(source).map_err(|e| epub_builder::Error::IoError {
+            msg: format!("could not read `{}`", source.display()),
+            cause: e,
+        })?;
+        epub.add_resource(name, file, *media_type)?;
     }
     let mut bytes = Vec::new();
     epub.generate(&mut bytes)?;
@@ -196,6 +215,64 @@ fn normalize_zip(
         }
     }
     Ok(writer.finish()?.into_inner())
+}
+
+/// The images of a book's chapters, packed into the EPUB.
+#[derive(Default)]
+struct EpubImages {
+    /// (name in the EPUB, source file, media type), in first-use order.
+    files: Vec<(String, std::path::PathBuf, &'static str)>,
+    by_output: std::collections::HashMap<String, String>,
+}
+
+impl EpubImages {
+    /// Rewrites every `src="<base path>…"` that is a published asset to a file inside the
+    /// EPUB and remembers it; other sources are left as they are.
+    fn embed(&mut self, site: &Site, html: &str) -> String {
+        let mut out = String::with_capacity(html.len());
+        let mut rest = html;
+        while let Some(start) = rest.find(" src=\"") {
+            let (before, after) = rest.split_at(start + 6);
+            out.push_str(before);
+            let end = after.find('"').unwrap_or(after.len());
+            let value = &after[..end];
+            out.push_str(
+                &self
+                    .name_for(site, value)
+                    .unwrap_or_else(|| value.to_string()),
+            );
+            rest = &after[end..];
+        }
+        out.push_str(rest);
+        out
+    }
+
+    fn name_for(&mut self, site: &Site, src: &str) -> Option<String> {
+        let output = src.strip_prefix(&site.config.base_path)?;
+        if let Some(name) = self.by_output.get(output) {
+            return Some(name.clone());
+        }
+        let asset = site.assets.iter().find(|a| a.output == output)?;
+        let file_name = output.rsplit('/').next()?;
+        let media_type = image_media_type(file_name)?;
+        let name = format!("images/{}-{file_name}", self.files.len() + 1);
+        self.files
+            .push((name.clone(), asset.source.clone(), media_type));
+        self.by_output.insert(output.to_string(), name.clone());
+        Some(name)
+    }
+}
+
+fn image_media_type(file_name: &str) -> Option<&'static str> {
+    let extension = file_name.rsplit_once('.')?.1.to_ascii_lowercase();
+    Some(match extension.as_str() {
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "svg" => "image/svg+xml",
+        "webp" => "image/webp",
+        _ => return None,
+    })
 }
 
 /// Parts and chapters in reading order with their table-of-contents level.

@@ -3,6 +3,8 @@
 
 pub mod headings;
 
+use std::collections::HashMap;
+
 use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag, TagEnd};
 
 pub use headings::{slugify, Heading, IdMaker};
@@ -41,6 +43,16 @@ pub fn render(
     let mut events: Vec<Event> = Vec::new();
     // Index in `events` of the open heading, and its text so far.
     let mut open_heading: Option<(usize, String)> = None;
+    // Footnote label → (id, number): ids come from the page's IdMaker so they cannot collide
+    // with heading ids (pulldown-cmark would use the bare label).
+    let mut footnotes: HashMap<String, (String, usize)> = HashMap::new();
+    let mut footnote = |name: &str, ids: &mut IdMaker| -> (String, usize) {
+        let next = footnotes.len() + 1;
+        footnotes
+            .entry(name.to_string())
+            .or_insert_with(|| (ids.make(&format!("fn-{name}")), next))
+            .clone()
+    };
 
     for (event, range) in Parser::new_ext(markdown, options()).into_offset_iter() {
         let event = match event {
@@ -66,6 +78,19 @@ pub fn render(
                 title,
                 id,
             }),
+            Event::FootnoteReference(name) => {
+                let (id, number) = footnote(&name, ids);
+                Event::InlineHtml(CowStr::from(format!(
+                    "<sup class=\"footnote-reference\"><a href=\"#{id}\">{number}</a></sup>"
+                )))
+            }
+            Event::Start(Tag::FootnoteDefinition(name)) => {
+                let (id, number) = footnote(&name, ids);
+                Event::Html(CowStr::from(format!(
+                    "<div class=\"footnote-definition\" id=\"{id}\"><sup class=\"footnote-definition-label\">{number}</sup>"
+                )))
+            }
+            Event::End(TagEnd::FootnoteDefinition) => Event::Html(CowStr::from("</div>\n")),
             other => other,
         };
         match &event {

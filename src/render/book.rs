@@ -54,6 +54,8 @@ pub struct ChapterNav<'a> {
     pub part: Option<String>,
     pub previous: Option<NavLink<'a>>,
     pub next: Option<NavLink<'a>>,
+    /// The chapter's h2 sections, for its "on this page" list.
+    pub sections: Vec<TocSection>,
 }
 
 #[derive(Serialize)]
@@ -120,17 +122,7 @@ fn toc_entry<'a>(site: &'a Site, node: &'a BookNode, lang: &str) -> Option<TocEn
     let (page, available) = page_in(site, &node.key, lang)?;
     let url = site.config.url(&page.path);
     let sections = if node.kind == NodeKind::Chapter {
-        page.headings
-            .iter()
-            .filter(|h| h.level == 2)
-            .enumerate()
-            .map(|(i, h)| TocSection {
-                number: format!("{}.{}", node.number, i + 1),
-                title: h.text.clone(),
-                id: h.id.clone(),
-                url: format!("{url}#{}", h.id),
-            })
-            .collect()
+        sections(node, page, &url)
     } else {
         Vec::new()
     };
@@ -156,6 +148,26 @@ fn toc_entry<'a>(site: &'a Site, node: &'a BookNode, lang: &str) -> Option<TocEn
             .filter_map(|c| toc_entry(site, c, lang))
             .collect(),
     })
+}
+
+/// A chapter's h2 sections. They are numbered (`2.1`) unless the chapter has nested chapters,
+/// which own those numbers.
+pub fn sections(node: &BookNode, page: &Page, url: &str) -> Vec<TocSection> {
+    page.headings
+        .iter()
+        .filter(|h| h.level == 2)
+        .enumerate()
+        .map(|(i, h)| TocSection {
+            number: if node.children.is_empty() {
+                format!("{}.{}", node.number, i + 1)
+            } else {
+                String::new()
+            },
+            title: h.text.clone(),
+            id: h.id.clone(),
+            url: format!("{url}#{}", h.id),
+        })
+        .collect()
 }
 
 /// Previous/next among the chapters that exist in `lang`.
@@ -184,6 +196,7 @@ pub fn chapter_nav<'a>(site: &'a Site, book: &'a Book, page: &Page) -> Option<Ch
         format!("{} {}", part_label(site, &page.lang, part), title)
     });
     Some(ChapterNav {
+        sections: sections(node, page, ""),
         number: &node.number,
         label: node.number.clone(),
         part,
