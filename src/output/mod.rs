@@ -1,7 +1,10 @@
-//! Output: the site is written into a staging folder beside the output and swapped in only when
-//! complete, so a failed build leaves the previous output exactly as it was. Files whose bytes
-//! did not change are hard-linked from the previous output instead of being written again.
+//! Output: everything that changed is written into a staging folder beside the output and moved
+//! in only when the whole build has succeeded, so a failed build leaves the previous output
+//! exactly as it was. A file whose bytes did not change is not written again (its time and inode
+//! stay, which deploy tools and the preview server rely on); files the site no longer has are
+//! removed last.
 
+use std::collections::HashSet;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -10,6 +13,9 @@ use rayon::prelude::*;
 
 use crate::error::BuildError;
 use crate::render::OutputFile;
+use written::{content_hash, stamp, Written, WrittenFiles};
+
+mod written;
 
 /// The file that marks a folder as koho's output, so that koho never replaces anything else.
 pub const MARKER: &str = ".koho-output";
@@ -58,7 +64,9 @@ pub fn check_replaceable(output: &Path) -> Result<(), BuildError> {
     }
 }
 
-/// Writes the whole site and swaps it in place of `output`.
+/// Writes the site into `output`: a first build is staged whole and renamed into place; later
+/// builds stage only the changed files, move each into place (an atomic rename per file), then
+/// remove the files the site no longer has.
 pub fn write_site(
     output: &Path,
     rendered: &[OutputFile],
@@ -75,80 +83,218 @@ pub fn write_site(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "public".into());
     let staging = parent.join(format!(".{name}.koho-staging"));
-    let retired = parent.join(format!(".{name}.koho-previous"));
-    for leftover in [&staging, &retired] {
-        if leftover.exists() {
-            fs::remove_dir_all(leftover).map_err(|e| BuildError::io(leftover, e))?;
-        }
+    if staging.exists() {
+        remove_tree(&staging).map_err(|e| BuildError::io(&staging, e))?;
     }
-    let result = fill(&staging, output, rendered, copied).and_then(|stats| {
-        swap(&staging, output, &retired)?;
-        Ok(stats)
+    let record = cache_dir(output).join("written.tsv");
+    let previous = WrittenFiles::load(&record);
+    let fresh = fs::read_dir(output).map_or(true, |mut entries| entries.next().is_none());
+    let result = stage(&staging, output, &previous, rendered, copied, fresh).and_then(|staged| {
+        if fresh {
+            if output.exists() {
+                fs::remove_dir(output).map_err(|e| BuildError::io(output, e))?;
+            }
+            fs::rename(&staging, output).map_err(|e| BuildError::io(output, e))?;
+        } else {
+            commit(&staging, output, &staged.changed)?;
+            remove_stale(output, rendered, copied).map_err(|e| BuildError::io(output, e))?;
+            remove_tree(&staging).map_err(|e| BuildError::io(&staging, e))?;
+        }
+        staged.written.save(&record);
+        Ok(staged.stats)
     });
     if result.is_err() && staging.exists() {
-        let _ = fs::remove_dir_all(&staging);
+        let _ = remove_tree(&staging);
     }
     result
 }
 
-fn fill(
+/// What staging found and wrote.
+struct Staged {
+    stats: WriteStats,
+    /// Site-relative paths written into the staging folder.
+    changed: Vec<String>,
+    written: WrittenFiles,
+}
+
+/// Writes into `staging` every file that differs from what `output` holds (all of them when
+/// `fresh`). Nothing in `output` is touched.
+fn stage(
     staging: &Path,
-    previous: &Path,
+    output: &Path,
+    previous: &WrittenFiles,
     rendered: &[OutputFile],
     copied: &[CopiedFile],
-) -> Result<WriteStats, BuildError> {
+    fresh: bool,
+) -> Result<Staged, BuildError> {
+    // Which files changed: a page whose bytes hash as recorded, with the recorded size and time
+    // still on disk, is unchanged; without a record its bytes are compared. A copy is unchanged
+    // when the output has the source's size and time (copies take the source's time).
+    let rendered_state: Vec<(bool, Option<Written>)> = rendered
+        .par_iter()
+        .map(|file| {
+            if fresh {
+                return (false, None);
+            }
+            let hash = content_hash(&file.bytes);
+            let old = output.join(&file.path);
+            let on_disk = fs::metadata(&old).ok();
+            match (previous.files.get(&file.path), on_disk) {
+                (Some(recorded), Some(meta)) => {
+                    let same = recorded.hash == hash
+                        && stamp(&meta) == (recorded.size, recorded.modified_ns);
+                    (same, same.then_some(*recorded))
+                }
+                (None, Some(meta)) if same_bytes(&old, &file.bytes) => {
+                    (true, Some(written_record(&meta, hash)))
+                }
+                _ => (false, None),
+            }
+        })
+        .collect();
+    let copied_unchanged: Vec<bool> = copied
+        .par_iter()
+        .map(|file| !fresh && same_size_and_time(&output.join(&file.output), &file.source))
+        .collect();
+
+    let changed_rendered: Vec<&OutputFile> = rendered
+        .iter()
+        .zip(&rendered_state)
+        .filter(|(_, (unchanged, _))| !unchanged)
+        .map(|(file, _)| file)
+        .collect();
+    let changed_copied: Vec<&CopiedFile> = copied
+        .iter()
+        .zip(&copied_unchanged)
+        .filter(|(_, unchanged)| !**unchanged)
+        .map(|(file, _)| file)
+        .collect();
+
     fs::create_dir_all(staging).map_err(|e| BuildError::io(staging, e))?;
-    let mut dirs: Vec<PathBuf> = rendered
+    let mut dirs: Vec<&Path> = changed_rendered
         .iter()
         .map(|f| f.path.as_str())
-        .chain(copied.iter().map(|c| c.output.as_str()))
-        .filter_map(|p| Path::new(p).parent().map(Path::to_path_buf))
+        .chain(changed_copied.iter().map(|c| c.output.as_str()))
+        .filter_map(|p| Path::new(p).parent())
         .collect();
     dirs.sort();
     dirs.dedup();
-    for dir in &dirs {
+    dirs.par_iter().try_for_each(|dir| {
         let dir = staging.join(dir);
-        fs::create_dir_all(&dir).map_err(|e| BuildError::io(&dir, e))?;
-    }
-    let kept_rendered: Vec<Result<bool, BuildError>> = rendered
+        fs::create_dir_all(&dir).map_err(|e| BuildError::io(&dir, e))
+    })?;
+    let new_records: Vec<(String, Written)> = changed_rendered
         .par_iter()
         .map(|file| {
             let target = staging.join(&file.path);
-            let old = previous.join(&file.path);
-            if same_bytes(&old, &file.bytes) && fs::hard_link(&old, &target).is_ok() {
-                return Ok(true);
-            }
             fs::write(&target, &file.bytes).map_err(|e| BuildError::io(&target, e))?;
-            Ok(false)
+            let meta = fs::metadata(&target).map_err(|e| BuildError::io(&target, e))?;
+            Ok((
+                file.path.clone(),
+                written_record(&meta, content_hash(&file.bytes)),
+            ))
         })
-        .collect();
-    let kept_copied: Vec<Result<bool, BuildError>> = copied
+        .collect::<Result<_, BuildError>>()?;
+    changed_copied
         .par_iter()
-        .map(|file| {
-            let target = staging.join(&file.output);
-            let old = previous.join(&file.output);
-            if same_size_and_time(&old, &file.source) && fs::hard_link(&old, &target).is_ok() {
-                return Ok(true);
-            }
-            copy_keeping_time(&file.source, &target)?;
-            Ok(false)
-        })
-        .collect();
-    let mut stats = WriteStats::default();
-    for kept in kept_rendered.into_iter().chain(kept_copied) {
-        if kept? {
-            stats.unchanged += 1;
-        } else {
-            stats.written += 1;
+        .try_for_each(|file| copy_keeping_time(&file.source, &staging.join(&file.output)))?;
+    if fresh {
+        let marker = staging.join(MARKER);
+        fs::write(
+            &marker,
+            "This folder is written by koho; `koho build` replaces what it holds.\n",
+        )
+        .map_err(|e| BuildError::io(&marker, e))?;
+    }
+
+    let mut written = WrittenFiles::default();
+    for (file, (_, record)) in rendered.iter().zip(&rendered_state) {
+        if let Some(record) = record {
+            written.files.insert(file.path.clone(), *record);
         }
     }
-    let marker = staging.join(MARKER);
-    fs::write(
-        &marker,
-        "This folder is written by koho; `koho build` replaces it whole.\n",
-    )
-    .map_err(|e| BuildError::io(&marker, e))?;
-    Ok(stats)
+    written.files.extend(new_records);
+    let changed: Vec<String> = changed_rendered
+        .iter()
+        .map(|f| f.path.clone())
+        .chain(changed_copied.iter().map(|c| c.output.clone()))
+        .collect();
+    let stats = WriteStats {
+        written: changed.len(),
+        unchanged: rendered.len() + copied.len() - changed.len(),
+    };
+    Ok(Staged {
+        stats,
+        changed,
+        written,
+    })
+}
+
+/// Moves each staged file into the output. A rename replaces a file atomically, so a reader
+/// never sees a half-written page.
+fn commit(staging: &Path, output: &Path, changed: &[String]) -> Result<(), BuildError> {
+    changed.par_iter().try_for_each(|path| {
+        let from = staging.join(path);
+        let to = output.join(path);
+        if let Some(dir) = to.parent() {
+            if dir.is_file() {
+                // The site had a file where it now needs a folder.
+                fs::remove_file(dir).map_err(|e| BuildError::io(dir, e))?;
+            }
+            fs::create_dir_all(dir).map_err(|e| BuildError::io(dir, e))?;
+        }
+        if to.is_dir() {
+            remove_tree(&to).map_err(|e| BuildError::io(&to, e))?;
+        }
+        fs::rename(&from, &to).map_err(|e| BuildError::io(&to, e))
+    })
+}
+
+/// Removes from the output every file the site no longer has, and folders left empty.
+fn remove_stale(
+    output: &Path,
+    rendered: &[OutputFile],
+    copied: &[CopiedFile],
+) -> std::io::Result<()> {
+    let keep: HashSet<&str> = rendered
+        .iter()
+        .map(|f| f.path.as_str())
+        .chain(copied.iter().map(|c| c.output.as_str()))
+        .chain(std::iter::once(MARKER))
+        .collect();
+    let mut dirs = Vec::new();
+    for entry in walkdir::WalkDir::new(output)
+        .min_depth(1)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        let Ok(relative) = entry.path().strip_prefix(output) else {
+            continue;
+        };
+        let relative = relative.to_string_lossy().replace('\\', "/");
+        if entry.file_type().is_dir() {
+            dirs.push(entry.into_path());
+        } else if !keep.contains(relative.as_str()) {
+            fs::remove_file(entry.path())?;
+        }
+    }
+    // Deepest first, so that a folder emptied by its children goes too.
+    dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
+    for dir in dirs {
+        if fs::read_dir(&dir)?.next().is_none() {
+            fs::remove_dir(&dir)?;
+        }
+    }
+    Ok(())
+}
+
+fn written_record(meta: &fs::Metadata, hash: u64) -> Written {
+    let (size, modified_ns) = stamp(meta);
+    Written {
+        size,
+        modified_ns,
+        hash,
+    }
 }
 
 fn same_bytes(path: &Path, bytes: &[u8]) -> bool {
@@ -189,22 +335,18 @@ fn copy_keeping_time(source: &Path, target: &Path) -> Result<(), BuildError> {
         .map_err(|e| BuildError::io(target, e))
 }
 
-/// Puts the staged site in place; the previous output is removed only after the swap.
-fn swap(staging: &Path, output: &Path, retired: &Path) -> Result<(), BuildError> {
-    let had_previous = output.exists();
-    if had_previous {
-        fs::rename(output, retired).map_err(|e| BuildError::io(output, e))?;
-    }
-    if let Err(e) = fs::rename(staging, output) {
-        if had_previous {
-            let _ = fs::rename(retired, output);
-        }
-        return Err(BuildError::io(output, e));
-    }
-    if had_previous {
-        fs::remove_dir_all(retired).map_err(|e| BuildError::io(retired, e))?;
-    }
-    Ok(())
+/// Removes a folder tree, its files in parallel (a large site has tens of thousands).
+fn remove_tree(root: &Path) -> std::io::Result<()> {
+    let files: Vec<PathBuf> = walkdir::WalkDir::new(root)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| !e.file_type().is_dir())
+        .map(walkdir::DirEntry::into_path)
+        .collect();
+    files.par_iter().for_each(|file| {
+        let _ = fs::remove_file(file);
+    });
+    fs::remove_dir_all(root)
 }
 
 /// Lists the theme's static files (`themes/<name>/static/**`) to copy to the site root.
@@ -277,6 +419,16 @@ mod tests {
         assert_eq!(fs::read_to_string(out.join("b.html")).unwrap(), "B2");
         assert!(out.join(MARKER).is_file());
         assert!(!dir.path().join(".public.koho-staging").exists());
-        assert!(!dir.path().join(".public.koho-previous").exists());
+        // A page the site no longer has is removed.
+        let stats = write_site(&out, &[file("b.html", "B2")], &[]).unwrap();
+        assert_eq!(
+            stats,
+            WriteStats {
+                written: 0,
+                unchanged: 1
+            }
+        );
+        assert!(!out.join("a").exists());
+        assert!(out.join(MARKER).is_file());
     }
 }
