@@ -19,10 +19,10 @@ pub fn register(tera: &mut Tera, site: &Arc<Site>, downloads: &Arc<DownloadIndex
         downloads: Arc::clone(downloads),
         lang: lang.to_string(),
     };
-    tera.register_function("t", Translate(bound(site)));
+    tera.register_function("t", Translate(bound(site), Memo::default()));
     tera.register_function("fragment", FragmentFn(bound(site)));
     tera.register_function("section_pages", SectionPages(bound(site)));
-    tera.register_function("url_for", UrlFor(bound(site)));
+    tera.register_function("url_for", UrlFor(bound(site), Memo::default()));
     tera.register_function("asset_url", AssetUrl(bound(site)));
     tera.register_function("format_date", FormatDate(bound(site)));
     tera.register_function("downloads", Downloads(bound(site)));
@@ -45,11 +45,42 @@ fn string_arg<'a>(
 }
 
 /// `t(key="read-more", count=3, name="…")`: the Fluent message in the page's language.
-struct Translate(Bound);
+struct Translate(Bound, Memo);
+
+/// Results of calls that depend on one string argument only; a page calls `t(key=…)` for the
+/// same navigation labels dozens of times, and a site has thousands of pages.
+#[derive(Default)]
+struct Memo(std::sync::RwLock<HashMap<String, Value>>);
+
+impl Memo {
+    fn get_or(
+        &self,
+        key: &str,
+        compute: impl FnOnce() -> tera::Result<Value>,
+    ) -> tera::Result<Value> {
+        if let Some(value) = self.0.read().ok().and_then(|m| m.get(key).cloned()) {
+            return Ok(value);
+        }
+        let value = compute()?;
+        if let Ok(mut memo) = self.0.write() {
+            memo.insert(key.to_string(), value.clone());
+        }
+        Ok(value)
+    }
+}
 
 impl Function for Translate {
     fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
         let key = string_arg(args, "key", "t")?;
+        if args.len() == 1 {
+            return self.1.get_or(key, || self.format(key, args));
+        }
+        self.format(key, args)
+    }
+}
+
+impl Translate {
+    fn format(&self, key: &str, args: &HashMap<String, Value>) -> tera::Result<Value> {
         let lang = args
             .get("lang")
             .and_then(Value::as_str)
@@ -121,11 +152,17 @@ impl Function for SectionPages {
 
 /// `url_for(key="releases")`: the URL of a page or section in the page's language, or of the
 /// nearest section that exists in it.
-struct UrlFor(Bound);
+struct UrlFor(Bound, Memo);
 
 impl Function for UrlFor {
     fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
         let key = string_arg(args, "key", "url_for")?;
+        self.1.get_or(key, || self.find(key))
+    }
+}
+
+impl UrlFor {
+    fn find(&self, key: &str) -> tera::Result<Value> {
         let site = &self.0.site;
         let page = site
             .page(key, &self.0.lang)

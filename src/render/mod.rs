@@ -94,16 +94,21 @@ pub fn load_theme(theme_dir: &Path, root: &Path) -> Result<Tera, Vec<Diagnostic>
 /// Escapes what HTML needs escaped; unlike Tera's default it leaves `/` alone, so URLs stay readable.
 fn escape_html(input: &str) -> String {
     let mut escaped = String::with_capacity(input.len() + input.len() / 8);
-    for c in input.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#39;"),
-            _ => escaped.push(c),
-        }
+    let mut start = 0;
+    for (i, byte) in input.bytes().enumerate() {
+        let replacement = match byte {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        escaped.push_str(&input[start..i]);
+        escaped.push_str(replacement);
+        start = i + 1;
     }
+    escaped.push_str(&input[start..]);
     escaped
 }
 
@@ -495,4 +500,18 @@ fn render_language_select(
                 format!("template error: {}", error_chain(&e)),
             )
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape_html;
+
+    #[test]
+    fn escape_is_minimal() {
+        assert_eq!(
+            escape_html("<a href=\"/x/\">'&'</a>"),
+            "&lt;a href=&quot;/x/&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
+        assert_eq!(escape_html("日本語/ok"), "日本語/ok");
+    }
 }
