@@ -214,6 +214,7 @@ fn stage(
         }
     }
     written.files.extend(new_records);
+
     let changed: Vec<String> = changed_rendered
         .iter()
         .map(|f| f.path.clone())
@@ -250,7 +251,8 @@ fn commit(staging: &Path, output: &Path, changed: &[String]) -> Result<(), Build
     })
 }
 
-/// Removes from the output every file the site no longer has, and folders left empty.
+/// Removes from the output every file the site no longer has (whoever put it there: the output
+/// is exactly the site), and folders left empty.
 fn remove_stale(
     output: &Path,
     rendered: &[OutputFile],
@@ -262,26 +264,39 @@ fn remove_stale(
         .chain(copied.iter().map(|c| c.output.as_str()))
         .chain(std::iter::once(MARKER))
         .collect();
-    let mut dirs = Vec::new();
-    for entry in walkdir::WalkDir::new(output)
+    let stale: Vec<PathBuf> = walkdir::WalkDir::new(output)
         .min_depth(1)
         .into_iter()
         .filter_map(Result::ok)
-    {
-        let Ok(relative) = entry.path().strip_prefix(output) else {
-            continue;
-        };
-        let relative = relative.to_string_lossy().replace('\\', "/");
-        if entry.file_type().is_dir() {
-            dirs.push(entry.into_path());
-        } else if !keep.contains(relative.as_str()) {
-            fs::remove_file(entry.path())?;
+        .filter(|e| !e.file_type().is_dir())
+        .filter_map(|e| {
+            let relative = e
+                .path()
+                .strip_prefix(output)
+                .ok()?
+                .to_string_lossy()
+                .replace('\\', "/");
+            (!keep.contains(relative.as_str())).then(|| e.into_path())
+        })
+        .collect();
+    let mut dirs = HashSet::new();
+    for file in &stale {
+        match fs::remove_file(file) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+        let mut dir = file.parent();
+        while let Some(d) = dir.filter(|d| *d != output) {
+            dirs.insert(d.to_path_buf());
+            dir = d.parent();
         }
     }
     // Deepest first, so that a folder emptied by its children goes too.
+    let mut dirs: Vec<PathBuf> = dirs.into_iter().collect();
     dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
     for dir in dirs {
-        if fs::read_dir(&dir)?.next().is_none() {
+        if fs::read_dir(&dir).is_ok_and(|mut entries| entries.next().is_none()) {
             fs::remove_dir(&dir)?;
         }
     }
