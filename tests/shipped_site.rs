@@ -130,7 +130,7 @@ const EXPECTED: [Expected; 3] = [
             "30万只医用高性能口罩和15万套防护服",
         ],
         heading_id: "马云先生对医疗一线的贡献",
-        addressee: "新闻稿",
+        addressee: "各新闻媒体",
         end: "（完）",
         profile_title: "关于日本医疗国际化机构",
         profile_first_term: "机构名称",
