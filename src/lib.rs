@@ -5,6 +5,7 @@
 //! render::render_site → output::write_site`.
 
 pub mod book;
+pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod content;

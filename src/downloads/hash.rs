@@ -72,22 +72,16 @@ impl HashCache {
     /// Loads the cache at `path`; a missing or unreadable cache is simply empty.
     pub fn load(path: PathBuf) -> HashCache {
         let mut entries = HashMap::new();
-        if let Ok(text) = std::fs::read_to_string(&path) {
-            for line in text.lines() {
-                let mut fields = line.splitn(4, '\t');
-                let (Some(sha), Some(size), Some(modified), Some(file)) =
-                    (fields.next(), fields.next(), fields.next(), fields.next())
-                else {
-                    continue;
-                };
-                if let (Ok(size), Ok(modified_ns)) = (size.parse(), modified.parse()) {
-                    entries.insert(
-                        PathBuf::from(file),
-                        (Stamp { size, modified_ns }, sha.to_string()),
-                    );
-                }
-            }
-        }
+        crate::cache::read(&path, |record| {
+            let stamp = Stamp {
+                size: record.size,
+                modified_ns: record.modified_ns,
+            };
+            entries.insert(
+                PathBuf::from(record.path),
+                (stamp, record.digest.to_string()),
+            );
+        });
         HashCache {
             path: Some(path),
             entries: Mutex::new(entries),
@@ -124,22 +118,19 @@ impl HashCache {
         let (Some(path), Ok(entries)) = (&self.path, self.entries.lock()) else {
             return;
         };
-        let mut lines: Vec<String> = entries
+        let paths: Vec<(String, &Stamp, &String)> = entries
             .iter()
-            .map(|(file, (stamp, sha))| {
-                format!(
-                    "{sha}\t{}\t{}\t{}",
-                    stamp.size,
-                    stamp.modified_ns,
-                    file.display()
-                )
-            })
+            .map(|(file, (stamp, sha))| (file.to_string_lossy().into_owned(), stamp, sha))
             .collect();
-        lines.sort();
-        if let Some(parent) = path.parent() {
-            let _ = std::fs::create_dir_all(parent);
-        }
-        let _ = std::fs::write(path, lines.join("\n") + "\n");
+        crate::cache::write(
+            path,
+            paths.iter().map(|(file, stamp, sha)| crate::cache::Record {
+                digest: sha,
+                size: stamp.size,
+                modified_ns: stamp.modified_ns,
+                path: file,
+            }),
+        );
     }
 }
 

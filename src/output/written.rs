@@ -40,45 +40,37 @@ pub fn stamp(meta: &std::fs::Metadata) -> (u64, u128) {
 impl WrittenFiles {
     pub fn load(path: &Path) -> WrittenFiles {
         let mut files = HashMap::new();
-        if let Ok(text) = std::fs::read_to_string(path) {
-            for line in text.lines() {
-                let mut fields = line.splitn(4, '\t');
-                let (Some(hash), Some(size), Some(modified), Some(file)) =
-                    (fields.next(), fields.next(), fields.next(), fields.next())
-                else {
-                    continue;
+        crate::cache::read(path, |record| {
+            if let Ok(hash) = u64::from_str_radix(record.digest, 16) {
+                let written = Written {
+                    size: record.size,
+                    modified_ns: record.modified_ns,
+                    hash,
                 };
-                if let (Ok(hash), Ok(size), Ok(modified_ns)) = (
-                    u64::from_str_radix(hash, 16),
-                    size.parse(),
-                    modified.parse(),
-                ) {
-                    files.insert(
-                        file.to_string(),
-                        Written {
-                            size,
-                            modified_ns,
-                            hash,
-                        },
-                    );
-                }
+                files.insert(record.path.to_string(), written);
             }
-        }
+        });
         WrittenFiles { files }
     }
 
     /// Saving is best effort: without it the next build only reads more.
     pub fn save(&self, path: &Path) {
-        let mut lines: Vec<String> = self
+        let digests: Vec<(String, &String, &Written)> = self
             .files
             .iter()
-            .map(|(file, w)| format!("{:016x}\t{}\t{}\t{file}", w.hash, w.size, w.modified_ns))
+            .map(|(file, w)| (format!("{:016x}", w.hash), file, w))
             .collect();
-        lines.sort();
-        if let Some(parent) = path.parent() {
-            let _ = std::fs::create_dir_all(parent);
-        }
-        let _ = std::fs::write(path, lines.join("\n") + "\n");
+        crate::cache::write(
+            path,
+            digests
+                .iter()
+                .map(|(digest, file, w)| crate::cache::Record {
+                    digest,
+                    size: w.size,
+                    modified_ns: w.modified_ns,
+                    path: file,
+                }),
+        );
     }
 }
 
