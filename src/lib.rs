@@ -4,12 +4,11 @@
 //! `config::load → content::load → i18n::Locales::load → site::assemble (markdown) →
 //! render::render_site → output::write_site`.
 
-pub mod book;
 pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod content;
-pub mod downloads;
+
 pub mod error;
 pub mod i18n;
 pub mod markdown;
@@ -69,8 +68,8 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let (content, content_diagnostics) = content::load(&config, options.include_drafts);
     diagnostics.extend(content_diagnostics);
     let hash_cache =
-        downloads::hash::HashCache::load(output::cache_dir(&output).join("hashes.tsv"));
-    let (download_items, download_diagnostics) = downloads::load(&config, &hash_cache);
+        content::downloads::hash::HashCache::load(output::cache_dir(&output).join("hashes.tsv"));
+    let (download_items, download_diagnostics) = content::downloads::load(&config, &hash_cache);
     diagnostics.extend(download_diagnostics);
     lap("load content, locales and downloads");
     let theme_dir = config.theme_dir();

@@ -1,6 +1,7 @@
 //! Content: reading content/ into documents (front matter checked, Markdown not yet rendered).
 
 pub mod date;
+pub mod downloads;
 pub mod front_matter;
 pub mod source;
 

@@ -152,7 +152,7 @@ pub fn discover(config: &SiteConfig) -> (Sources, Vec<Diagnostic>) {
                 }
             },
             // The downloads folder's files are published through its manifest, once, not per language.
-            None if dirs.first().map(String::as_str) == Some(crate::downloads::DOWNLOADS_DIR) => {}
+            None if dirs.first().map(String::as_str) == Some(super::downloads::DOWNLOADS_DIR) => {}
             None => sources.assets.push(AssetSource {
                 path: path.to_path_buf(),
                 display_path,

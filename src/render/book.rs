@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use fluent_bundle::FluentArgs;
 use serde::Serialize;
 
-use crate::book::print::{rewrite, ChapterTarget};
-use crate::book::{Book, BookNode, NodeKind};
+use super::print::{rewrite, ChapterTarget};
+use crate::site::book::{Book, BookNode, NodeKind};
 use crate::site::{Page, Site};
 
 /// A book's table of contents in one language.

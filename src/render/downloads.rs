@@ -7,10 +7,12 @@ use fluent_bundle::FluentArgs;
 use serde::Serialize;
 
 use super::OutputFile;
-use crate::book::Book;
+use crate::content::downloads::{
+    encode_path, format, hash, DownloadFile, DownloadItem, DOWNLOADS_DIR,
+};
 use crate::content::Date;
-use crate::downloads::{encode_path, format, hash, DownloadFile, DownloadItem, DOWNLOADS_DIR};
 use crate::i18n::dates::{localize, LocalizedDate};
+use crate::site::book::Book;
 use crate::site::Site;
 
 /// Every download item: the manifest's, then the generated ones.

@@ -3,7 +3,9 @@
 
 pub mod book;
 pub mod downloads;
+pub mod epub;
 pub mod functions;
+pub mod print;
 pub mod views;
 
 use std::collections::HashMap;
@@ -208,7 +210,7 @@ pub fn render_site(site: &Arc<Site>, theme: &Tera) -> Result<Vec<OutputFile>, Ve
             bytes: downloads::downloads_json(site, &index),
         });
         files.push(OutputFile {
-            path: format!("{}/SHA256SUMS", crate::downloads::DOWNLOADS_DIR),
+            path: format!("{}/SHA256SUMS", crate::content::downloads::DOWNLOADS_DIR),
             bytes: downloads::sha256sums(&index),
         });
     }
@@ -309,7 +311,7 @@ fn render_epubs(site: &Site, errors: &mut Vec<Diagnostic>) -> Vec<OutputFile> {
         .into_par_iter()
         .filter_map(|(book, lang)| {
             let home = site.page(&book.key, lang)?;
-            let result = crate::book::epub::build(site, book, lang)?;
+            let result = epub::build(site, book, lang)?;
             Some((book::epub_path(book, &home.path, lang), result))
         })
         .collect();

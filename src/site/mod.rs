@@ -1,6 +1,7 @@
 //! The assembled site: every page in every language with its URL, rendered body and section,
 //! immutable once built. Rendering reads it; nothing changes it afterwards.
 
+pub mod book;
 pub mod routes;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -8,13 +9,13 @@ use std::path::PathBuf;
 
 use rayon::prelude::*;
 
-use crate::book::{self, Book};
 use crate::config::{MissingTranslation, SiteConfig};
+use crate::content::downloads::DownloadItem;
 use crate::content::{AssetSource, Content, DocKind, Document, FrontMatter, SortBy};
-use crate::downloads::DownloadItem;
 use crate::error::{Diagnostic, Location};
 use crate::i18n::Locales;
 use crate::markdown::{self, Heading, IdMaker};
+use book::Book;
 use routes::{AssetRoute, LinkSource, Routes};
 
 pub type PageId = usize;

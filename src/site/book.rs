@@ -1,14 +1,11 @@
 //! Books: a section read as a book. Its order (parts, chapters, nested chapters) is defined
 //! once, by weight, and shared by every language; numbers are computed from it.
 
-pub mod epub;
-pub mod print;
-
 use std::collections::{BTreeSet, HashMap};
 
+use super::{Page, PageId};
 use crate::content::DocKind;
 use crate::error::Diagnostic;
-use crate::site::{Page, PageId};
 
 /// One node of a book's table of contents.
 #[derive(Debug, Clone)]

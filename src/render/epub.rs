@@ -7,9 +7,9 @@ use epub_builder::{
     EpubBuilder, EpubContent, EpubVersion, MetadataOpfV3, ReferenceType, TocElement, ZipLibrary,
 };
 
+use super::book::{anchor, chapter_targets, part_label};
 use super::print::{rewrite, ChapterTarget};
-use super::{Book, BookNode, NodeKind};
-use crate::render::book::{anchor, chapter_targets, part_label};
+use crate::site::book::{Book, BookNode, NodeKind};
 use crate::site::Site;
 
 const STYLESHEET: &str = include_str!("epub.css");
@@ -155,7 +155,7 @@ fn generate(
             first_body = false;
         }
         if node.kind == NodeKind::Chapter {
-            for section in crate::render::book::sections(node, page, "") {
+            for section in super::book::sections(node, page, "") {
                 let title = format!("{} {}", section.number, section.title);
                 content = content.child(TocElement::new(
                     format!("{}#{prefix}--{}", file_name(node), section.id),
