@@ -1,13 +1,74 @@
-//! Record files kept beside the output to make the next build faster (download hashes, what was
-//! written): one line per file, `digest<TAB>size<TAB>mtime_ns<TAB>path`. Losing one costs time only.
+//! Record files kept under the site root (`.koho/`) to make the next build faster (download
+//! hashes, what was written): one line per file,
+//! `digest<TAB>size<TAB>mtime_ns<TAB>inode<TAB>ctime_ns<TAB>path`. Losing one costs time only.
 
 use std::path::Path;
+use std::time::UNIX_EPOCH;
+
+/// A file's identity without reading it: size, modification time, and on Unix the inode and
+/// status-change time. Size and mtime alone can be forged by `cp -p` or `touch -r`; replacing
+/// a file always gives it a new ctime, so a replaced file is never mistaken for the old one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Stamp {
+    pub size: u64,
+    pub modified_ns: u128,
+    pub inode: u64,
+    pub changed_ns: u128,
+}
+
+impl Stamp {
+    pub fn of(meta: &std::fs::Metadata) -> Stamp {
+        let modified_ns = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
+        let (inode, changed_ns) = unix_identity(meta);
+        Stamp {
+            size: meta.len(),
+            modified_ns,
+            inode,
+            changed_ns,
+        }
+    }
+
+    /// The stamp of the file at `path` (following symlinks).
+    pub fn read(path: &Path) -> std::io::Result<Stamp> {
+        std::fs::metadata(path).map(|meta| Stamp::of(&meta))
+    }
+
+    /// Whether two stamps describe the same, unmodified output file. The status-change time is
+    /// left out: moving a staged file into place changes it without changing the file.
+    pub fn same_output_file(&self, other: &Stamp) -> bool {
+        (self.size, self.modified_ns, self.inode) == (other.size, other.modified_ns, other.inode)
+    }
+
+    /// The stamp as one word, for records that store it as their digest.
+    pub fn key(&self) -> String {
+        format!(
+            "{}:{}:{}:{}",
+            self.size, self.modified_ns, self.inode, self.changed_ns
+        )
+    }
+}
+
+#[cfg(unix)]
+fn unix_identity(meta: &std::fs::Metadata) -> (u64, u128) {
+    use std::os::unix::fs::MetadataExt;
+    let ctime = u128::try_from(meta.ctime()).unwrap_or(0) * 1_000_000_000
+        + u128::try_from(meta.ctime_nsec()).unwrap_or(0);
+    (meta.ino(), ctime)
+}
+
+#[cfg(not(unix))]
+fn unix_identity(_meta: &std::fs::Metadata) -> (u64, u128) {
+    (0, 0)
+}
 
 /// One line of a record file.
 pub struct Record<'a> {
     pub digest: &'a str,
-    pub size: u64,
-    pub modified_ns: u128,
+    pub stamp: Stamp,
     pub path: &'a str,
 }
 
@@ -17,31 +78,49 @@ pub fn read(file: &Path, mut each: impl FnMut(Record)) {
         return;
     };
     for line in text.lines() {
-        let mut fields = line.splitn(4, '\t');
-        let (Some(digest), Some(size), Some(modified), Some(path)) =
-            (fields.next(), fields.next(), fields.next(), fields.next())
-        else {
+        let fields: Vec<&str> = line.splitn(6, '\t').collect();
+        let [digest, size, modified, inode, changed, path] = fields[..] else {
             continue;
         };
-        if let (Ok(size), Ok(modified_ns)) = (size.parse(), modified.parse()) {
-            each(Record {
-                digest,
+        if let (Ok(size), Ok(modified_ns), Ok(inode), Ok(changed_ns)) = (
+            size.parse(),
+            modified.parse(),
+            inode.parse(),
+            changed.parse(),
+        ) {
+            let stamp = Stamp {
                 size,
                 modified_ns,
+                inode,
+                changed_ns,
+            };
+            each(Record {
+                digest,
+                stamp,
                 path,
             });
         }
     }
 }
 
-/// Writes the records sorted, so the file is stable; failing to is not an error of the build.
+/// Writes the records sorted, so the file is stable, through a temporary file and a rename so
+/// that a reader never sees half a record. Failing to write is not an error of the build.
 pub fn write<'a>(file: &Path, records: impl Iterator<Item = Record<'a>>) {
     let mut lines: Vec<String> = records
-        .map(|r| format!("{}\t{}\t{}\t{}", r.digest, r.size, r.modified_ns, r.path))
+        .map(|r| {
+            let s = r.stamp;
+            format!(
+                "{}\t{}\t{}\t{}\t{}\t{}",
+                r.digest, s.size, s.modified_ns, s.inode, s.changed_ns, r.path
+            )
+        })
         .collect();
     lines.sort();
     if let Some(parent) = file.parent() {
         let _ = std::fs::create_dir_all(parent);
     }
-    let _ = std::fs::write(file, lines.join("\n") + "\n");
+    let temporary = file.with_extension(format!("tmp{}", std::process::id()));
+    if std::fs::write(&temporary, lines.join("\n") + "\n").is_ok() {
+        let _ = std::fs::rename(&temporary, file);
+    }
 }

@@ -146,9 +146,41 @@ pub enum BuildError {
         #[source]
         source: std::io::Error,
     },
+    /// Another build is writing the same output.
+    #[error("another koho build is writing `{0}` right now")]
+    Locked(PathBuf),
+    /// Moving the new files into the output failed; `not_restored` lists what could not be
+    /// put back (empty: the previous output is intact).
+    #[error("{}", commit_message(.output, .message, .not_restored))]
+    Commit {
+        output: PathBuf,
+        message: String,
+        not_restored: Vec<String>,
+    },
+    /// `--output` points into a folder the build reads (content/, locales/, a theme).
+    #[error(
+        "refusing to write the site into `{output}`: it is inside {input}, which the build reads"
+    )]
+    OutputInsideInput { output: PathBuf, input: PathBuf },
     /// The output directory holds something koho did not write.
     #[error("refusing to replace `{0}`: it exists, is not empty and was not written by koho")]
     ForeignOutput(PathBuf),
+}
+
+fn commit_message(output: &Path, message: &str, not_restored: &[String]) -> String {
+    if not_restored.is_empty() {
+        format!(
+            "cannot move the new files into `{}`: {message}; the previous output was restored as it was",
+            output.display()
+        )
+    } else {
+        format!(
+            "cannot move the new files into `{}`: {message}; these files could not be restored and \
+             the output is a mix of two builds until the next successful build: {}",
+            output.display(),
+            not_restored.join(", ")
+        )
+    }
 }
 
 fn count_errors(diagnostics: &[Diagnostic]) -> usize {

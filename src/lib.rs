@@ -2,7 +2,8 @@
 //!
 //! The build is a pipeline of plain functions, one module per stage:
 //! `config::load → content::load → i18n::Locales::load → site::assemble (markdown) →
-//! render::render_site → output::write_site`.
+//! site::plan (the output plan) → render::render_plan → output::Writer`. `prepare` runs the
+//! stages up to the plan, `render` fills the plan's bytes into any sink, `build` writes them.
 
 pub mod cache;
 pub mod cli;
@@ -15,14 +16,20 @@ pub mod markdown;
 pub mod output;
 pub mod render;
 pub mod site;
+pub mod text;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 pub use error::{BuildError, Diagnostic, Location, Severity};
 
+use error::Diagnostics;
+use site::plan::{Job, OutputPlan, ThemeOutputs};
+use site::Site;
+
 /// What `koho build` was asked to do.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct BuildOptions {
     /// The folder holding site.toml.
     pub root: PathBuf,
@@ -31,6 +38,9 @@ pub struct BuildOptions {
     /// Replaces site.toml's base_url (e.g. for a preview deployment).
     pub base_url: Option<String>,
     pub include_drafts: bool,
+    /// For tests: make the output commit fail after this many moves.
+    #[doc(hidden)]
+    pub fail_commit_after: Option<usize>,
 }
 
 /// What a successful build did.
@@ -39,36 +49,53 @@ pub struct BuildReport {
     pub output: PathBuf,
     /// Pages in all languages (each pagination page counts).
     pub pages: usize,
+    /// Files in the output plan, and how many of them were written anew or kept.
+    pub files: usize,
     pub written: usize,
     pub unchanged: usize,
+    pub removed: usize,
     pub warnings: Vec<Diagnostic>,
     /// How long each stage took, in order (`koho build --timings` prints them).
-    pub timings: Vec<(&'static str, std::time::Duration)>,
+    pub timings: Vec<(&'static str, Duration)>,
 }
 
-/// Builds the site. On error nothing in the output folder has changed.
-pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
-    let config =
-        config::load(&options.root, options.base_url.as_deref()).map_err(BuildError::Site)?;
-    let output = options
+/// The site assembled and planned, ready to render: what `build`, `check` and `serve` share.
+pub struct Prepared {
+    pub site: Arc<Site>,
+    pub theme: tera::Tera,
+    pub plan: OutputPlan,
+    pub warnings: Vec<Diagnostic>,
+    pub timings: Vec<(&'static str, Duration)>,
+    /// Keeps the hashes of downloads between builds (under `<root>/.koho/`).
+    pub hash_cache: content::downloads::hash::HashCache,
+}
+
+/// The output folder a build writes: `--output` or `<root>/public`.
+pub fn output_dir(options: &BuildOptions) -> PathBuf {
+    options
         .output
         .clone()
-        .unwrap_or_else(|| options.root.join("public"));
-    output::check_replaceable(&output)?;
+        .unwrap_or_else(|| options.root.join("public"))
+}
 
+/// Loads, assembles and plans the site without writing anything: every error of every stage
+/// at once, or the prepared site.
+pub fn prepare(options: &BuildOptions) -> Result<Prepared, BuildError> {
+    let config =
+        config::load(&options.root, options.base_url.as_deref()).map_err(BuildError::Site)?;
     let mut timings = Vec::new();
-    let mut clock = std::time::Instant::now();
+    let mut clock = Instant::now();
     let mut lap = |stage: &'static str| {
         timings.push((stage, clock.elapsed()));
-        clock = std::time::Instant::now();
+        clock = Instant::now();
     };
-    let mut diagnostics = error::Diagnostics::default();
+    let mut diagnostics = Diagnostics::default();
     let (locales, locale_diagnostics) = i18n::Locales::load(&config);
     diagnostics.extend(locale_diagnostics);
     let (content, content_diagnostics) = content::load(&config, options.include_drafts);
     diagnostics.extend(content_diagnostics);
     let hash_cache =
-        content::downloads::hash::HashCache::load(output::cache_dir(&output).join("hashes.tsv"));
+        content::downloads::hash::HashCache::load(config.root.join(".koho").join("hashes.tsv"));
     let (download_items, download_diagnostics) = content::downloads::load(&config, &hash_cache);
     diagnostics.extend(download_diagnostics);
     lap("load content, locales and downloads");
@@ -77,47 +104,95 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     if let Err(theme_errors) = &theme {
         diagnostics.extend(theme_errors.iter().cloned());
     }
-    // Assembling needs neither the theme nor every file to be valid, and finds the broken links:
-    // so that one build reports every error, it runs before stopping on the earlier ones.
+    let theme_outputs = ThemeOutputs {
+        static_files: render::theme_static_files(&theme_dir),
+        root_chooser: theme.as_ref().is_ok_and(|t| {
+            t.get_template_names()
+                .any(|n| n == render::ROOT_CHOOSER_TEMPLATE)
+        }),
+        display_dir: Path::new("themes").join(&config.theme),
+    };
+    // Assembling and planning need neither the theme nor every file to be valid and find broken
+    // links and clashing paths: so that one build reports every error, they run before stopping.
     let (site, site_diagnostics) = site::assemble(config, locales, content, download_items);
     diagnostics.extend(site_diagnostics);
-    lap("load theme, assemble (Markdown)");
+    let (plan, plan_diagnostics) = site::plan::plan(&site, &theme_outputs);
+    diagnostics.extend(plan_diagnostics);
+    lap("load theme, assemble (Markdown), plan");
     diagnostics.check()?;
-    let (Some(site), Ok(theme)) = (site, theme) else {
-        unreachable!("assemble and load_theme fail only with errors, reported by check()")
-    };
-    let site = Arc::new(site);
-
-    let files = render::render_site(&site, &theme);
-    lap("render templates, EPUBs");
-    if let Err(render_errors) = &files {
-        diagnostics.extend(render_errors.iter().cloned());
-    }
-    diagnostics.check()?;
-    let files = files.unwrap_or_default();
-
-    let mut copied: Vec<output::CopiedFile> = output::theme_static_files(&theme_dir);
-    copied.extend(site.assets.iter().map(|asset| output::CopiedFile {
-        source: asset.source.clone(),
-        output: asset.output.clone(),
-    }));
-    for item in &site.downloads {
-        copied.extend(item.files.iter().filter_map(|file| {
-            Some(output::CopiedFile {
-                source: file.source.clone()?,
-                output: file.output.clone(),
-            })
-        }));
-    }
-    let stats = output::write_site(&output, &files, &copied)?;
-    hash_cache.save();
-    lap("write output");
-    Ok(BuildReport {
-        output,
-        pages: files.len(),
-        written: stats.written,
-        unchanged: stats.unchanged,
+    let theme = theme.map_err(BuildError::Site)?;
+    Ok(Prepared {
+        site: Arc::new(site),
+        theme,
+        plan,
         warnings: diagnostics.into_warnings(),
         timings,
+        hash_cache,
     })
+}
+
+/// Renders every entry of the plan into `sink` (see `render::Sink`); all errors at once.
+pub fn render(prepared: &Prepared, sink: &render::Sink) -> Result<(), BuildError> {
+    render::render_plan(&prepared.site, &prepared.theme, &prepared.plan, sink)
+        .map_err(BuildError::Site)
+}
+
+/// Builds the site into the output folder. On error the output is as it was before.
+pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
+    let output = output_dir(options);
+    refuse_output_inside_inputs(&options.root, &output)?;
+    let prepared = prepare(options)?;
+    let mut timings = prepared.timings.clone();
+    let clock = Instant::now();
+    let mut writer = output::Writer::open(&options.root, &output)?;
+    writer.fail_after_moves = options.fail_commit_after;
+    let written = render(&prepared, &|file, bytes| writer.put(file, &bytes)).and_then(|()| {
+        let copies: Vec<Diagnostic> = prepared
+            .plan
+            .files
+            .iter()
+            .filter_map(|file| match &file.job {
+                Job::Copy { source } => writer.copy(file, source).err(),
+                _ => None,
+            })
+            .collect();
+        match copies.is_empty() {
+            true => Ok(()),
+            false => Err(BuildError::Site(copies)),
+        }
+    });
+    timings.push(("render and stage", clock.elapsed()));
+    if let Err(e) = written {
+        writer.abandon();
+        return Err(e);
+    }
+    let clock = Instant::now();
+    let stats = writer.commit(&prepared.plan)?;
+    prepared.hash_cache.save();
+    timings.push(("commit", clock.elapsed()));
+    Ok(BuildReport {
+        output,
+        pages: prepared.site.pages.len(),
+        files: prepared.plan.files.len(),
+        written: stats.written,
+        unchanged: stats.unchanged,
+        removed: stats.removed,
+        warnings: prepared.warnings,
+        timings,
+    })
+}
+
+/// An output inside content/, locales/ or a theme would be read back as input by the next
+/// build (and republished into itself, growing every time).
+fn refuse_output_inside_inputs(root: &Path, output: &Path) -> Result<(), BuildError> {
+    for input in ["content", "locales", "themes"] {
+        let input = root.join(input);
+        if output::is_inside(output, &input) {
+            return Err(BuildError::OutputInsideInput {
+                output: output.to_path_buf(),
+                input,
+            });
+        }
+    }
+    Ok(())
 }

@@ -1645,6 +1645,7 @@ fn epubcheck_accepts_the_shipped_sites_epubs() {
         output: Some(output.clone()),
         base_url: None,
         include_drafts: false,
+        ..Default::default()
     }));
     for lang in LANGS {
         let file = output.join(format!("{lang}/handbook/handbook-{lang}.epub"));

@@ -1025,12 +1025,10 @@ fn changed_bytes_are_copied_and_published_with_their_size_and_checksum() {
 }
 
 #[test]
-fn hash_cache_is_kept_beside_the_output_not_in_it() {
+fn hash_cache_is_kept_under_the_site_root_not_in_the_output() {
     let (site, items) = downloads_site();
     site.build_ok();
-    let cache = koho::output::cache_dir(&site.output());
-    assert_eq!(cache, site.path(".public.koho-cache"));
-    let hashes = fs::read_to_string(cache.join("hashes.tsv")).expect("hashes.tsv is written");
+    let hashes = fs::read_to_string(site.path(".koho/hashes.tsv")).expect("hashes.tsv is written");
     for file in items.iter().flat_map(|i| &i.files) {
         assert!(
             hashes.contains(&sha256(&file.bytes)),

@@ -31,6 +31,7 @@ fn shipped() -> &'static Shipped {
             output: Some(output.clone()),
             base_url: None,
             include_drafts: false,
+            ..Default::default()
         }));
         let files = snapshot(&output);
         Shipped {
@@ -330,6 +331,7 @@ fn the_shipped_site_builds_identically_twice() {
         output: Some(output.clone()),
         base_url: None,
         include_drafts: false,
+        ..Default::default()
     }));
     assert_same_files(&shipped().files, &snapshot(&output));
 }

@@ -34,6 +34,7 @@ pub fn run(args: &BuildArgs) -> i32 {
         output: args.output.clone(),
         base_url: args.base_url.clone(),
         include_drafts: args.drafts,
+        ..BuildOptions::default()
     };
     match build(&options) {
         Ok(report) => {
@@ -46,12 +47,13 @@ pub fn run(args: &BuildArgs) -> i32 {
                 }
             }
             eprintln!(
-                "built {} pages into {} in {} ms ({} files written, {} unchanged)",
+                "built {} pages into {} in {} ms ({} files written, {} unchanged, {} removed)",
                 report.pages,
                 report.output.display(),
                 started.elapsed().as_millis(),
                 report.written,
-                report.unchanged
+                report.unchanged,
+                report.removed
             );
             0
         }
@@ -65,10 +67,22 @@ pub fn run(args: &BuildArgs) -> i32 {
         }
         Err(other) => {
             eprintln!("error: {other}");
-            if let BuildError::ForeignOutput(_) = other {
-                eprintln!("  help: choose an empty or new folder with --output");
+            match &other {
+                BuildError::ForeignOutput(_) => {
+                    eprintln!("  help: choose an empty or new folder with --output")
+                }
+                BuildError::Locked(_) => {
+                    eprintln!("  help: wait for the other build to finish, then run this one again")
+                }
+                BuildError::OutputInsideInput { .. } => {
+                    eprintln!("  help: choose a folder outside content/, locales/ and themes/ with --output")
+                }
+                _ => {}
             }
-            eprintln!("error: the build failed; the previous output was left as it was");
+            // A commit error says itself what state the output is in.
+            if !matches!(other, BuildError::Commit { .. }) {
+                eprintln!("error: the build failed; the previous output was left as it was");
+            }
             1
         }
     }

@@ -126,6 +126,8 @@ pub struct DownloadFile {
     pub name: String,
     pub size: u64,
     pub sha256: String,
+    /// The manifest line of its `path` (0 for generated files).
+    pub line: usize,
 }
 
 /// An item of the downloads section.
@@ -157,8 +159,18 @@ pub fn load(config: &SiteConfig, cache: &HashCache) -> (Vec<DownloadItem>, Vec<D
     let dir = config.content_dir().join(DOWNLOADS_DIR);
     let path = dir.join(MANIFEST);
     let display = Path::new("content").join(DOWNLOADS_DIR).join(MANIFEST);
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        return (Vec::new(), Vec::new());
+    // No manifest: no downloads. A manifest that cannot be read is an error, never an empty
+    // section: a rebuild would otherwise delete every published download without a word.
+    let text = match std::fs::read(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (Vec::new(), Vec::new()),
+        Err(e) => {
+            let error = Diagnostic::in_file(&display, format!("cannot read the manifest: {e}"));
+            return (Vec::new(), vec![error]);
+        }
+        Ok(bytes) => match crate::text::decode(&display, bytes) {
+            Ok(text) => text,
+            Err(error) => return (Vec::new(), vec![error]),
+        },
     };
     let at = |offset: usize| Some(Location::at_offset(&display, &text, offset, 1));
     let raw: RawManifest = match toml::from_str(&text) {
@@ -266,22 +278,19 @@ pub fn load(config: &SiteConfig, cache: &HashCache) -> (Vec<DownloadItem>, Vec<D
                 );
                 continue;
             };
-            let relative = raw_file.path.get_ref();
+            let written = raw_file.path.get_ref();
             let path_at = at(raw_file.path.span().start);
-            if relative.starts_with('/')
-                || relative.starts_with('\\')
-                || Path::new(relative).is_absolute()
-                || relative.split(['/', '\\']).any(|part| part == "..")
-            {
+            let Some(relative) = normalize_relative(written) else {
                 errors.push(
                     Diagnostic::error(
                         path_at,
-                        format!("path `{relative}` leaves the downloads folder"),
+                        format!("path `{written}` leaves the downloads folder"),
                     )
                     .with_help("give a path relative to content/downloads/, without `..`"),
                 );
                 continue;
-            }
+            };
+            let relative = &relative;
             let extension = Path::new(relative)
                 .extension()
                 .map(|e| e.to_string_lossy().to_lowercase())
@@ -393,7 +402,7 @@ pub fn load(config: &SiteConfig, cache: &HashCache) -> (Vec<DownloadItem>, Vec<D
                 Ok((stamp, sha256)) => item.files.push(DownloadFile {
                     lang,
                     format,
-                    output: format!("{DOWNLOADS_DIR}/{}", relative.replace('\\', "/")),
+                    output: format!("{DOWNLOADS_DIR}/{relative}"),
                     name: relative
                         .rsplit(['/', '\\'])
                         .next()
@@ -402,6 +411,7 @@ pub fn load(config: &SiteConfig, cache: &HashCache) -> (Vec<DownloadItem>, Vec<D
                     source: Some(source),
                     size: stamp.size,
                     sha256,
+                    line,
                 }),
                 Err(e) => errors.push(Diagnostic::error(
                     Some(Location::at(&display, line, 1)),
@@ -412,6 +422,23 @@ pub fn load(config: &SiteConfig, cache: &HashCache) -> (Vec<DownloadItem>, Vec<D
         items.push(item);
     }
     (items, errors)
+}
+
+/// The one spelling of a manifest path: `./press/x.pdf`, `press//x.pdf` and `press/./x.pdf` all
+/// become `press/x.pdf` (so the output, the record of written files and the pages agree).
+/// None for a path that is absolute, has a drive letter or `..`, or names no file.
+pub fn normalize_relative(path: &str) -> Option<String> {
+    if path.starts_with(['/', '\\']) || Path::new(path).is_absolute() || path.contains(':') {
+        return None;
+    }
+    let parts: Vec<&str> = path
+        .split(['/', '\\'])
+        .filter(|part| !part.is_empty() && *part != ".")
+        .collect();
+    if parts.is_empty() || parts.contains(&"..") {
+        return None;
+    }
+    Some(parts.join("/"))
 }
 
 /// A site-relative path as it goes into a URL: every byte outside the unreserved set and `/`
@@ -430,7 +457,22 @@ pub fn encode_path(path: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::encode_path;
+    use super::{encode_path, normalize_relative};
+
+    #[test]
+    fn manifest_paths_have_one_spelling() {
+        for written in [
+            "./press/x.pdf",
+            "press//x.pdf",
+            "press/./x.pdf",
+            "press\\x.pdf",
+        ] {
+            assert_eq!(normalize_relative(written).as_deref(), Some("press/x.pdf"));
+        }
+        for bad in ["../x.pdf", "/etc/passwd", "C:/x.pdf", "a/../../x", ".", ""] {
+            assert_eq!(normalize_relative(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn paths_are_percent_encoded() {

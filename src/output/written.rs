@@ -1,76 +1,74 @@
-//! What the previous build wrote: path, size, modification time and a hash of the bytes, kept
-//! beside the output so that an unchanged page is recognised without reading it back.
+//! What the previous build wrote into an output: path, the file's stamp and a digest of what it
+//! holds (a hash of rendered bytes, or the stamp of the source a copy was made from), kept under
+//! the site root so that an unchanged file is recognised without reading it back.
 
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hasher};
 use std::path::Path;
-use std::time::UNIX_EPOCH;
+
+use crate::cache::Stamp;
 
 /// A written file as the next build will recognise it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Written {
-    pub size: u64,
-    pub modified_ns: u128,
-    pub hash: u64,
+    /// The output file's stamp right after it was written.
+    pub stamp: Stamp,
+    /// `h:<hash of the bytes>` for rendered files, `c:<source stamp>` for copies.
+    pub digest: String,
 }
 
 /// Path (site-relative) → what was written there.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq, Eq)]
 pub struct WrittenFiles {
     pub files: HashMap<String, Written>,
 }
 
-/// A fast, non-cryptographic hash; a change of algorithm between versions only causes rewrites.
-pub fn content_hash(bytes: &[u8]) -> u64 {
+/// The digest of rendered bytes: a fast, non-cryptographic hash (a change of algorithm between
+/// versions only causes rewrites).
+pub fn rendered_digest(bytes: &[u8]) -> String {
     let mut hasher = DefaultHasher::new();
     hasher.write(bytes);
-    hasher.finish()
+    format!("h:{:016x}", hasher.finish())
 }
 
-/// Size and modification time of a file on disk.
-pub fn stamp(meta: &std::fs::Metadata) -> (u64, u128) {
-    let modified_ns = meta
-        .modified()
-        .ok()
-        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-        .map_or(0, |d| d.as_nanos());
-    (meta.len(), modified_ns)
+/// The digest of a copy: the identity of the source it was copied from.
+pub fn copy_digest(source: &Stamp) -> String {
+    format!("c:{}", source.key())
 }
 
 impl WrittenFiles {
     pub fn load(path: &Path) -> WrittenFiles {
         let mut files = HashMap::new();
         crate::cache::read(path, |record| {
-            if let Ok(hash) = u64::from_str_radix(record.digest, 16) {
-                let written = Written {
-                    size: record.size,
-                    modified_ns: record.modified_ns,
-                    hash,
-                };
-                files.insert(record.path.to_string(), written);
-            }
+            let written = Written {
+                stamp: record.stamp,
+                digest: record.digest.to_string(),
+            };
+            files.insert(record.path.to_string(), written);
         });
         WrittenFiles { files }
     }
 
     /// Saving is best effort: without it the next build only reads more.
     pub fn save(&self, path: &Path) {
-        let digests: Vec<(String, &String, &Written)> = self
-            .files
-            .iter()
-            .map(|(file, w)| (format!("{:016x}", w.hash), file, w))
-            .collect();
         crate::cache::write(
             path,
-            digests
-                .iter()
-                .map(|(digest, file, w)| crate::cache::Record {
-                    digest,
-                    size: w.size,
-                    modified_ns: w.modified_ns,
-                    path: file,
-                }),
+            self.files.iter().map(|(file, w)| crate::cache::Record {
+                digest: &w.digest,
+                stamp: w.stamp,
+                path: file,
+            }),
         );
+    }
+
+    /// Whether the output file at `path` is still the one recorded with `digest`.
+    pub fn is_current(&self, path: &str, digest: &str, on_disk: Option<Stamp>) -> bool {
+        match (self.files.get(path), on_disk) {
+            (Some(recorded), Some(stamp)) => {
+                recorded.digest == digest && recorded.stamp.same_output_file(&stamp)
+            }
+            _ => false,
+        }
     }
 }
 
@@ -83,19 +81,22 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("written.tsv");
         let mut written = WrittenFiles::default();
+        let stamp = Stamp {
+            size: 3,
+            modified_ns: 7,
+            inode: 9,
+            changed_ns: 11,
+        };
         written.files.insert(
             "ja/index.html".into(),
             Written {
-                size: 3,
-                modified_ns: 7,
-                hash: content_hash(b"abc"),
+                stamp,
+                digest: rendered_digest(b"abc"),
             },
         );
         written.save(&path);
-        let loaded = WrittenFiles::load(&path);
-        assert_eq!(
-            loaded.files["ja/index.html"],
-            written.files["ja/index.html"]
-        );
+        assert_eq!(WrittenFiles::load(&path), written);
+        assert!(written.is_current("ja/index.html", &rendered_digest(b"abc"), Some(stamp)));
+        assert!(!written.is_current("ja/index.html", &rendered_digest(b"abd"), Some(stamp)));
     }
 }

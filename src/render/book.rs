@@ -7,7 +7,7 @@ use fluent_bundle::FluentArgs;
 use serde::Serialize;
 
 use super::print::{rewrite, ChapterTarget};
-use crate::site::book::{Book, BookNode, NodeKind};
+use crate::site::book::{epub_path, Book, BookNode, NodeKind};
 use crate::site::{Page, Site};
 
 /// A book's table of contents in one language.
@@ -110,12 +110,6 @@ pub fn book_view<'a>(site: &'a Site, book: &'a Book, lang: &str) -> Option<BookV
             .filter_map(|n| toc_entry(site, n, lang))
             .collect(),
     })
-}
-
-/// Site-relative path of a book's EPUB in one language (`ja/handbook/handbook-ja.epub`).
-pub fn epub_path(book: &Book, home_path: &str, lang: &str) -> String {
-    let name = book.key.rsplit('/').next().unwrap_or(&book.key);
-    format!("{home_path}{name}-{lang}.epub")
 }
 
 fn toc_entry<'a>(site: &'a Site, node: &'a BookNode, lang: &str) -> Option<TocEntry<'a>> {

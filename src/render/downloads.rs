@@ -6,14 +6,12 @@ use std::collections::BTreeMap;
 use fluent_bundle::FluentArgs;
 use serde::Serialize;
 
-use super::OutputFile;
-use crate::content::downloads::{
-    encode_path, format, hash, DownloadFile, DownloadItem, DOWNLOADS_DIR,
-};
+use crate::content::downloads::{encode_path, format, DownloadFile, DownloadItem, DOWNLOADS_DIR};
 use crate::content::Date;
 use crate::i18n::dates::{localize, LocalizedDate};
 use crate::site::book::Book;
 use crate::site::Site;
+use std::collections::HashMap;
 
 /// Every download item: the manifest's, then the generated ones.
 #[derive(Debug, Default)]
@@ -30,7 +28,13 @@ impl DownloadIndex {
 }
 
 /// The download item of a book, from its rendered print pages and EPUBs.
-pub fn book_item(site: &Site, book: &Book, files: &[OutputFile]) -> Option<DownloadItem> {
+/// `generated` maps the site-relative path of each rendered EPUB and print edition to its size
+/// in bytes and SHA-256 (hex).
+pub fn book_item(
+    site: &Site,
+    book: &Book,
+    generated: &HashMap<&str, (u64, String)>,
+) -> Option<DownloadItem> {
     let mut item = DownloadItem {
         id: book.key.replace('/', "-"),
         category: "book".into(),
@@ -67,11 +71,11 @@ pub fn book_item(site: &Site, book: &Book, files: &[OutputFile]) -> Option<Downl
         {
             item.updated = item.updated.max(date);
         }
-        let epub = super::book::epub_path(book, &home.path, &language.code);
+        let epub = crate::site::book::epub_path(book, &home.path, &language.code);
         let print = format!("{}print/index.html", home.path);
         for (path, format_name) in [(epub, "epub"), (print, "html")] {
-            let (Some(file), Some(format)) =
-                (files.iter().find(|f| f.path == path), format(format_name))
+            let (Some((size, sha256)), Some(format)) =
+                (generated.get(path.as_str()), format(format_name))
             else {
                 continue;
             };
@@ -82,8 +86,9 @@ pub fn book_item(site: &Site, book: &Book, files: &[OutputFile]) -> Option<Downl
                 name: format!("{book_name}-{}.{}", language.code, format.extensions[0]),
                 output: path,
                 source: None,
-                size: file.bytes.len() as u64,
-                sha256: hash::sha256_bytes(&file.bytes),
+                size: *size,
+                sha256: sha256.clone(),
+                line: 0,
             });
         }
     }

@@ -17,18 +17,13 @@ use serde::Serialize;
 use tera::{Context, Tera};
 use walkdir::WalkDir;
 
+use crate::content::downloads::hash::sha256_bytes;
 use crate::content::DocKind;
 use crate::error::{Diagnostic, Location};
+use crate::site::plan::{Job, OutputPlan, PlannedFile, StaticFile};
 use crate::site::{Page, Site};
 use downloads::DownloadIndex;
 use views::{Paginator, Summary};
-
-/// One file of the output, as bytes.
-pub struct OutputFile {
-    /// Site-relative path (`ja/releases/index.html`).
-    pub path: String,
-    pub bytes: Vec<u8>,
-}
 
 /// Loads every `*.html` template of the theme. Errors name the template file and line.
 pub fn load_theme(theme_dir: &Path, root: &Path) -> Result<Tera, Vec<Diagnostic>> {
@@ -93,6 +88,25 @@ pub fn load_theme(theme_dir: &Path, root: &Path) -> Result<Tera, Vec<Diagnostic>
     }
 }
 
+/// Lists the theme's static files (`themes/<name>/static/**`) to copy to the site root, with
+/// paths relative to `static/`.
+pub fn theme_static_files(theme_dir: &Path) -> Vec<StaticFile> {
+    let static_dir = theme_dir.join("static");
+    walkdir::WalkDir::new(&static_dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .filter_map(|e| {
+            let relative = e.path().strip_prefix(&static_dir).ok()?;
+            Some(StaticFile {
+                source: e.path().to_path_buf(),
+                relative: relative.to_string_lossy().replace('\\', "/"),
+            })
+        })
+        .collect()
+}
+
 /// Escapes what HTML needs escaped; unlike Tera's default it leaves `/` alone, so URLs stay readable.
 fn escape_html(input: &str) -> String {
     let mut escaped = String::with_capacity(input.len() + input.len() / 8);
@@ -142,15 +156,9 @@ fn error_chain(error: &dyn std::error::Error) -> String {
     message
 }
 
-/// What one template call renders.
-struct Job<'a> {
-    page: &'a Page,
-    template: String,
-    output: String,
-    paginator: Option<(Vec<usize>, Paginator)>,
-    /// The print edition of the book whose home is `page`.
-    print: bool,
-}
+/// Where rendered bytes go: the writer's staging, memory (serve) or nowhere (check). Called
+/// from many threads at once; an error stops nothing else but fails the build.
+pub type Sink<'a> = dyn Fn(&PlannedFile, Vec<u8>) -> Result<(), Diagnostic> + Sync + 'a;
 
 #[derive(Serialize)]
 struct SectionView<'a> {
@@ -159,68 +167,75 @@ struct SectionView<'a> {
     paginator: Option<&'a Paginator>,
 }
 
-/// Renders every page of the site, in parallel; all template errors are collected.
-/// Books come first (print pages and EPUBs), because the downloads list their sizes and checksums.
-pub fn render_site(site: &Arc<Site>, theme: &Tera) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
-    let site_view = views::site_view(site);
-    // Each book's table of contents is serialised once per language and shared by its pages.
-    let mut book_views: HashMap<(String, String), tera::Value> = HashMap::new();
-    for book in &site.books {
-        for language in &site.config.languages {
-            if let Some(view) = book::book_view(site, book, &language.code) {
-                let value = serde_json::to_value(&view).unwrap_or_default();
-                book_views.insert((book.key.clone(), language.code.clone()), value);
-            }
-        }
-    }
-    let (print_jobs, page_jobs): (Vec<Job>, Vec<Job>) =
-        plan_jobs(site, theme).into_iter().partition(|j| j.print);
+/// Shared by every render call: the theme per language and data serialised once.
+struct Shared<'a> {
+    site: &'a Site,
+    teras: HashMap<&'a str, Tera>,
+    site_view: views::SiteView<'a>,
+    book_views: HashMap<(String, String), tera::Value>,
+}
+
+/// Renders every entry of `plan` that is not a plain copy and hands its bytes to `sink`, in
+/// parallel; every template error is collected. The books' EPUBs and print editions come
+/// first, because the downloads list their sizes and checksums.
+pub fn render_plan(
+    site: &Arc<Site>,
+    theme: &Tera,
+    plan: &OutputPlan,
+    sink: &Sink,
+) -> Result<(), Vec<Diagnostic>> {
     let mut errors = Vec::new();
+    let book_views = serialise_book_views(site, &mut errors);
+    let (book_files, other_files): (Vec<&PlannedFile>, Vec<&PlannedFile>) = plan
+        .files
+        .iter()
+        .filter(|f| !matches!(f.job, Job::Copy { .. }))
+        .partition(|f| matches!(f.job, Job::Epub { .. } | Job::PrintEdition { .. }));
 
     let manifest_only = Arc::new(DownloadIndex::new(site, Vec::new()));
-    let teras = per_language(site, theme, &manifest_only);
-    let mut files = render_jobs(
+    let mut shared = Shared {
         site,
-        &teras,
-        &site_view,
-        &book_views,
-        &print_jobs,
-        &mut errors,
-    );
-    files.extend(render_epubs(site, &mut errors));
-
+        teras: per_language(site, theme, &manifest_only),
+        site_view: views::site_view(site),
+        book_views,
+    };
+    let books: Vec<(&PlannedFile, Result<Vec<u8>, Diagnostic>)> = book_files
+        .par_iter()
+        .map(|file| (*file, render_file(&shared, theme, file, None)))
+        .collect();
+    let mut generated_files = HashMap::new();
+    for (file, result) in books {
+        match result {
+            Ok(bytes) => {
+                generated_files.insert(
+                    file.path.as_str(),
+                    (bytes.len() as u64, sha256_bytes(&bytes)),
+                );
+                if let Err(e) = sink(file, bytes) {
+                    errors.push(e);
+                }
+            }
+            Err(e) => errors.push(e),
+        }
+    }
     let generated: Vec<_> = site
         .books
         .iter()
-        .filter_map(|b| downloads::book_item(site, b, &files))
+        .filter_map(|b| downloads::book_item(site, b, &generated_files))
         .collect();
     let index = Arc::new(DownloadIndex::new(site, generated));
-    let teras = per_language(site, theme, &index);
-    files.extend(render_jobs(
-        site,
-        &teras,
-        &site_view,
-        &book_views,
-        &page_jobs,
-        &mut errors,
-    ));
-    if !index.items.is_empty() {
-        files.push(OutputFile {
-            path: "downloads.json".into(),
-            bytes: downloads::downloads_json(site, &index),
-        });
-        files.push(OutputFile {
-            path: format!("{}/SHA256SUMS", crate::content::downloads::DOWNLOADS_DIR),
-            bytes: downloads::sha256sums(&index),
-        });
-    }
-    match render_language_select(site, theme, &site_view) {
-        Ok(Some(file)) => files.push(file),
-        Ok(None) => {}
-        Err(e) => errors.push(e),
-    }
+    shared.teras = per_language(site, theme, &index);
+    let results: Vec<Diagnostic> = other_files
+        .par_iter()
+        .filter_map(|file| {
+            render_file(&shared, theme, file, Some(&index))
+                .and_then(|bytes| sink(file, bytes))
+                .err()
+        })
+        .collect();
+    errors.extend(results);
     if errors.is_empty() {
-        Ok(files)
+        Ok(())
     } else {
         Err(errors)
     }
@@ -243,49 +258,97 @@ fn per_language<'a>(
         .collect()
 }
 
-fn render_jobs(
+/// Each book's table of contents, serialised once per language and shared by its pages.
+fn serialise_book_views(
     site: &Site,
-    teras: &HashMap<&str, Tera>,
-    site_view: &views::SiteView,
-    book_views: &HashMap<(String, String), tera::Value>,
-    jobs: &[Job],
     errors: &mut Vec<Diagnostic>,
-) -> Vec<OutputFile> {
-    let results: Vec<Result<OutputFile, Diagnostic>> = jobs
-        .par_iter()
-        .map(|job| {
-            let tera = &teras[job.page.lang.as_str()];
-            let context = page_context(site, site_view, book_views, job).map_err(|e| {
-                Diagnostic::in_file(
-                    &job.page.source,
-                    format!("cannot build the template data: {e}"),
-                )
-            })?;
-            tera.render(&job.template, &context)
-                .map(|html| OutputFile {
-                    path: job.output.clone(),
-                    bytes: html.into_bytes(),
-                })
-                .map_err(|e| {
-                    Diagnostic::error(
-                        Some(Location::file(template_path(site, &job.template))),
-                        format!(
-                            "template error while rendering {}: {}",
-                            job.page.source.display(),
-                            error_chain(&e)
-                        ),
-                    )
-                })
-        })
-        .collect();
-    let mut files = Vec::with_capacity(results.len());
-    for result in results {
-        match result {
-            Ok(file) => files.push(file),
-            Err(e) => errors.push(e),
+) -> HashMap<(String, String), tera::Value> {
+    let mut book_views = HashMap::new();
+    for book in &site.books {
+        for language in &site.config.languages {
+            let Some(view) = book::book_view(site, book, &language.code) else {
+                continue;
+            };
+            match serde_json::to_value(&view) {
+                Ok(value) => {
+                    book_views.insert((book.key.clone(), language.code.clone()), value);
+                }
+                Err(e) => errors.push(Diagnostic::error(
+                    site.page(&book.key, &language.code)
+                        .map(|p| Location::file(&p.source)),
+                    format!(
+                        "cannot build the table of contents of the book `{}`: {e}",
+                        book.key
+                    ),
+                )),
+            }
         }
     }
-    files
+    book_views
+}
+
+/// The bytes of one entry of the plan.
+fn render_file(
+    shared: &Shared,
+    theme: &Tera,
+    file: &PlannedFile,
+    index: Option<&DownloadIndex>,
+) -> Result<Vec<u8>, Diagnostic> {
+    let site = shared.site;
+    match &file.job {
+        Job::Page { page, number } => render_page(shared, &site.pages[*page], *number, false),
+        Job::PrintEdition { page } => render_page(shared, &site.pages[*page], 1, true),
+        Job::Epub { book, lang } => epub::build(site, &site.books[*book], lang)
+            .unwrap_or_else(|| {
+                Err(format!(
+                    "the book `{}` has no home page in `{lang}`",
+                    site.books[*book].key
+                ))
+            })
+            .map_err(|message| Diagnostic::error(Some(file.origin.clone()), message)),
+        Job::DownloadsJson => Ok(downloads::downloads_json(
+            site,
+            index.unwrap_or(&DownloadIndex::default()),
+        )),
+        Job::Sha256Sums => Ok(downloads::sha256sums(
+            index.unwrap_or(&DownloadIndex::default()),
+        )),
+        Job::RootChooser => render_language_select(site, theme, &shared.site_view),
+        Job::Copy { .. } => Err(Diagnostic::error(
+            Some(file.origin.clone()),
+            "internal: a copied file reached the renderer",
+        )),
+    }
+}
+
+/// A page (page `number` of its listing when paginated) or the print edition of a book.
+fn render_page(
+    shared: &Shared,
+    page: &Page,
+    number: usize,
+    print: bool,
+) -> Result<Vec<u8>, Diagnostic> {
+    let site = shared.site;
+    let tera = &shared.teras[page.lang.as_str()];
+    let template = if print {
+        specific_template(tera, page, "print.html")
+    } else {
+        template_for(tera, page)
+    };
+    let paginator = (!print).then(|| paginate(site, page, number)).flatten();
+    let context = page_context(site, shared, page, paginator.as_ref(), print);
+    tera.render(&template, &context)
+        .map(String::into_bytes)
+        .map_err(|e| {
+            Diagnostic::error(
+                Some(Location::file(template_path(site, &template))),
+                format!(
+                    "template error while rendering {}: {}",
+                    page.source.display(),
+                    error_chain(&e)
+                ),
+            )
+        })
 }
 
 fn template_path(site: &Site, template: &str) -> std::path::PathBuf {
@@ -293,36 +356,6 @@ fn template_path(site: &Site, template: &str) -> std::path::PathBuf {
         .join(&site.config.theme)
         .join("templates")
         .join(template)
-}
-
-/// The EPUB of every book in every language that has its home page, in parallel.
-fn render_epubs(site: &Site, errors: &mut Vec<Diagnostic>) -> Vec<OutputFile> {
-    let jobs: Vec<_> = site
-        .books
-        .iter()
-        .flat_map(|book| {
-            site.config
-                .languages
-                .iter()
-                .map(move |l| (book, l.code.as_str()))
-        })
-        .collect();
-    let results: Vec<(String, Result<Vec<u8>, String>)> = jobs
-        .into_par_iter()
-        .filter_map(|(book, lang)| {
-            let home = site.page(&book.key, lang)?;
-            let result = epub::build(site, book, lang)?;
-            Some((book::epub_path(book, &home.path, lang), result))
-        })
-        .collect();
-    let mut files = Vec::new();
-    for (path, result) in results {
-        match result {
-            Ok(bytes) => files.push(OutputFile { path, bytes }),
-            Err(message) => errors.push(Diagnostic::error(None, message)),
-        }
-    }
-    files
 }
 
 /// The template for a page: `<section>/page.html` or `page.html`; sections likewise with
@@ -336,113 +369,81 @@ fn template_for(theme: &Tera, page: &Page) -> String {
     } else {
         "page.html"
     };
+    specific_template(theme, page, kind)
+}
+
+/// `<top section>/<name>` when the theme has it, else `<name>`.
+fn specific_template(theme: &Tera, page: &Page, name: &str) -> String {
     let top = page.key.split('/').next().unwrap_or_default();
-    let specific = format!("{top}/{kind}");
+    let specific = format!("{top}/{name}");
     if theme.get_template_names().any(|n| n == specific) {
         specific
     } else {
-        kind.to_string()
+        name.to_string()
     }
 }
 
-fn plan_jobs<'a>(site: &'a Site, theme: &Tera) -> Vec<Job<'a>> {
-    let mut jobs = Vec::new();
-    for page in &site.pages {
-        let template = template_for(theme, page);
-        let output = format!("{}index.html", page.path);
-        let section = (page.kind == DocKind::Section)
-            .then(|| site.section(&page.key, &page.lang))
-            .flatten();
-        match (section, page.front.paginate_by) {
-            (Some(section), Some(per_page)) if !section.pages.is_empty() => {
-                let chunks: Vec<&[usize]> = section.pages.chunks(per_page).collect();
-                let total = chunks.len();
-                let page_url = |n: usize| {
-                    if n == 1 {
-                        site.config.url(&page.path)
-                    } else {
-                        site.config.url(&format!("{}page/{n}/", page.path))
-                    }
-                };
-                for (index, chunk) in chunks.into_iter().enumerate() {
-                    let number = index + 1;
-                    let paginator = Paginator {
-                        current: number,
-                        total,
-                        previous_url: (number > 1).then(|| page_url(number - 1)),
-                        next_url: (number < total).then(|| page_url(number + 1)),
-                        page_urls: (1..=total).map(page_url).collect(),
-                    };
-                    let output = if number == 1 {
-                        output.clone()
-                    } else {
-                        format!("{}page/{number}/index.html", page.path)
-                    };
-                    jobs.push(Job {
-                        page,
-                        template: template.clone(),
-                        output,
-                        paginator: Some((chunk.to_vec(), paginator)),
-                        print: false,
-                    });
-                }
-            }
-            _ => jobs.push(Job {
-                page,
-                template,
-                output,
-                paginator: None,
-                print: false,
-            }),
-        }
-        if site.books.iter().any(|b| b.key == page.key) {
-            let top = page.key.split('/').next().unwrap_or_default();
-            let specific = format!("{top}/print.html");
-            let template = if theme.get_template_names().any(|n| n == specific) {
-                specific
-            } else {
-                "print.html".to_string()
-            };
-            jobs.push(Job {
-                page,
-                template,
-                output: format!("{}print/index.html", page.path),
-                paginator: None,
-                print: true,
-            });
-        }
+/// The members and links of page `number` of a paginated section's listing.
+fn paginate(site: &Site, page: &Page, number: usize) -> Option<(Vec<usize>, Paginator)> {
+    let per_page = page.front.paginate_by?;
+    let section = site.section(&page.key, &page.lang)?;
+    if page.kind != DocKind::Section || section.pages.is_empty() {
+        return None;
     }
-    jobs
+    let total = section.pages.len().div_ceil(per_page.max(1));
+    let page_url = |n: usize| {
+        if n == 1 {
+            site.config.url(&page.path)
+        } else {
+            site.config.url(&format!("{}page/{n}/", page.path))
+        }
+    };
+    let members = section
+        .pages
+        .chunks(per_page.max(1))
+        .nth(number - 1)?
+        .to_vec();
+    let paginator = Paginator {
+        current: number,
+        total,
+        previous_url: (number > 1).then(|| page_url(number - 1)),
+        next_url: (number < total).then(|| page_url(number + 1)),
+        page_urls: (1..=total).map(page_url).collect(),
+    };
+    Some((members, paginator))
 }
 
 fn page_context(
     site: &Site,
-    site_view: &views::SiteView,
-    book_views: &HashMap<(String, String), tera::Value>,
-    job: &Job,
-) -> tera::Result<Context> {
-    let page = job.page;
+    shared: &Shared,
+    page: &Page,
+    paginator: Option<&(Vec<usize>, Paginator)>,
+    print: bool,
+) -> Context {
     let mut context = Context::new();
-    context.insert("site", site_view);
+    context.insert("site", &shared.site_view);
     context.insert("lang", &page.lang);
     context.insert("page", &views::page_view(site, page));
     context.insert("translations", &views::translations(site, page));
     if let Some(book) = site.book_of(&page.key) {
-        if let Some(view) = book_views.get(&(book.key.clone(), page.lang.clone())) {
+        if let Some(view) = shared
+            .book_views
+            .get(&(book.key.clone(), page.lang.clone()))
+        {
             context.insert("book", view);
         }
         if let Some(nav) = book::chapter_nav(site, book, page) {
             context.insert("chapter", &nav);
         }
-        if job.print {
+        if print {
             context.insert("print_items", &book::print_items(site, book, &page.lang));
         }
     }
     if page.kind == DocKind::Section {
         let section = site.section(&page.key, &page.lang);
-        let member_ids: Vec<usize> = match &job.paginator {
-            Some((ids, _)) => ids.clone(),
-            None => section.map(|s| s.pages.clone()).unwrap_or_default(),
+        let member_ids: &[usize] = match paginator {
+            Some((ids, _)) => ids,
+            None => section.map_or(&[], |s| s.pages.as_slice()),
         };
         let view = SectionView {
             pages: member_ids
@@ -457,23 +458,22 @@ fn page_context(
                         .collect()
                 })
                 .unwrap_or_default(),
-            paginator: job.paginator.as_ref().map(|(_, p)| p),
+            paginator: paginator.map(|(_, p)| p),
         };
         context.insert("section", &view);
     }
-    Ok(context)
+    context
 }
+
+/// The template of the site root, which sends a visitor to their language.
+pub const ROOT_CHOOSER_TEMPLATE: &str = "language-select.html";
 
 /// The site root: sends a visitor to their language (`language-select.html` in the theme).
 fn render_language_select(
     site: &Site,
     theme: &Tera,
     site_view: &views::SiteView,
-) -> Result<Option<OutputFile>, Diagnostic> {
-    const TEMPLATE: &str = "language-select.html";
-    if !theme.get_template_names().any(|n| n == TEMPLATE) {
-        return Ok(None);
-    }
+) -> Result<Vec<u8>, Diagnostic> {
     let mut context = Context::new();
     context.insert("site", site_view);
     let default_page = site.page("", &site.config.default_language);
@@ -484,21 +484,11 @@ fn render_language_select(
             .unwrap_or_default(),
     );
     theme
-        .render(TEMPLATE, &context)
-        .map(|html| {
-            Some(OutputFile {
-                path: "index.html".into(),
-                bytes: html.into_bytes(),
-            })
-        })
+        .render(ROOT_CHOOSER_TEMPLATE, &context)
+        .map(String::into_bytes)
         .map_err(|e| {
             Diagnostic::error(
-                Some(Location::file(
-                    Path::new("themes")
-                        .join(&site.config.theme)
-                        .join("templates")
-                        .join(TEMPLATE),
-                )),
+                Some(Location::file(template_path(site, ROOT_CHOOSER_TEMPLATE))),
                 format!("template error: {}", error_chain(&e)),
             )
         })

@@ -280,6 +280,12 @@ fn letter(mut n: usize) -> String {
     out.iter().rev().collect()
 }
 
+/// Where a book's EPUB in `lang` is published: beside its home page (`ja/handbook/handbook-ja.epub`).
+pub fn epub_path(book: &Book, home_path: &str, lang: &str) -> String {
+    let name = book.key.rsplit('/').next().unwrap_or(&book.key);
+    format!("{home_path}{name}-{lang}.epub")
+}
+
 #[cfg(test)]
 mod tests {
     use super::letter;

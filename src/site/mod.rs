@@ -2,6 +2,7 @@
 //! immutable once built. Rendering reads it; nothing changes it afterwards.
 
 pub mod book;
+pub mod plan;
 pub mod routes;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -65,6 +66,8 @@ pub struct Fragment {
 #[derive(Debug, Clone)]
 pub struct AssetCopy {
     pub source: PathBuf,
+    /// The path shown in messages (`content/releases/x/photo.svg`).
+    pub display_path: PathBuf,
     pub output: String,
 }
 
@@ -141,7 +144,7 @@ pub fn assemble(
     locales: Locales,
     content: Content,
     downloads: Vec<DownloadItem>,
-) -> (Option<Site>, Vec<Diagnostic>) {
+) -> (Site, Vec<Diagnostic>) {
     let mut errors = Vec::new();
     let (documents, fragment_docs): (Vec<&Document>, Vec<&Document>) = content
         .documents
@@ -149,7 +152,6 @@ pub fn assemble(
         .partition(|d| d.source.kind != DocKind::Fragment);
 
     let planned = plan(&config, &documents);
-    errors.extend(find_url_collisions(&planned));
     let section_keys: HashSet<&str> = documents
         .iter()
         .map(|d| &d.source)
@@ -309,9 +311,6 @@ pub fn assemble(
         errors.extend(diagnostics);
         books.extend(built);
     }
-    if errors.iter().any(Diagnostic::is_error) {
-        return (None, errors);
-    }
     let site = Site {
         config,
         locales,
@@ -323,7 +322,7 @@ pub fn assemble(
         books,
         downloads,
     };
-    (Some(site), errors)
+    (site, errors)
 }
 
 /// The folder links in a document are relative to.
@@ -383,29 +382,6 @@ fn plan<'a>(config: &SiteConfig, documents: &[&'a Document]) -> Vec<Planned<'a>>
     planned
 }
 
-fn find_url_collisions(planned: &[Planned]) -> Vec<Diagnostic> {
-    let mut seen: HashMap<&str, &Planned> = HashMap::new();
-    let mut errors = Vec::new();
-    for p in planned {
-        if let Some(first) = seen.insert(&p.path, p) {
-            if first.doc.source.display_path != p.doc.source.display_path {
-                errors.push(
-                    Diagnostic::in_file(
-                        &p.doc.source.display_path,
-                        format!(
-                            "this page and `{}` both map to the URL /{}",
-                            first.doc.source.display_path.display(),
-                            p.path
-                        ),
-                    )
-                    .with_help("give one of them another `slug` or move it"),
-                );
-            }
-        }
-    }
-    errors
-}
-
 /// Where each asset is published: beside the page or section of its folder in each of its
 /// languages, or once at the same path when no page owns the folder.
 fn route_assets(
@@ -426,6 +402,7 @@ fn route_assets(
                 for path in paths.values() {
                     copies.push(AssetCopy {
                         source: asset.path.clone(),
+                        display_path: asset.display_path.clone(),
                         output: format!("{path}{}", asset.file_name),
                     });
                 }
@@ -440,6 +417,7 @@ fn route_assets(
                 }
                 copies.push(AssetCopy {
                     source: asset.path.clone(),
+                    display_path: asset.display_path.clone(),
                     output: content_path.clone(),
                 });
                 AssetRoute::Shared(content_path.clone())

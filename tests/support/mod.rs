@@ -163,6 +163,7 @@ impl SiteFixture {
             output: None,
             base_url: None,
             include_drafts: false,
+            ..Default::default()
         }
     }
 

@@ -1,12 +1,11 @@
-//! SHA-256 of download files, streamed (never read whole), with a cache keyed by path, size and
-//! modification time so that an unchanged large file is not hashed again.
+//! SHA-256 of download files, streamed (never read whole), with a cache keyed by path and
+//! [`Stamp`] (size, modification time, inode, status-change time) so that an unchanged large file is not hashed again.
 
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::UNIX_EPOCH;
 
 use sha2::{Digest, Sha256};
 
@@ -40,24 +39,7 @@ pub fn sha256_file(path: &Path) -> io::Result<String> {
     Ok(hex(&hasher.finalize()))
 }
 
-/// A file's identity for the cache: size and modification time in nanoseconds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Stamp {
-    pub size: u64,
-    pub modified_ns: u128,
-}
-
-pub fn stamp(path: &Path) -> io::Result<Stamp> {
-    let meta = std::fs::metadata(path)?;
-    let modified_ns = meta
-        .modified()?
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    Ok(Stamp {
-        size: meta.len(),
-        modified_ns,
-    })
-}
+pub use crate::cache::Stamp;
 
 /// Known hashes, loaded from and saved to one small text file; shared by hashing threads.
 #[derive(Debug, Default)]
@@ -73,13 +55,9 @@ impl HashCache {
     pub fn load(path: PathBuf) -> HashCache {
         let mut entries = HashMap::new();
         crate::cache::read(&path, |record| {
-            let stamp = Stamp {
-                size: record.size,
-                modified_ns: record.modified_ns,
-            };
             entries.insert(
                 PathBuf::from(record.path),
-                (stamp, record.digest.to_string()),
+                (record.stamp, record.digest.to_string()),
             );
         });
         HashCache {
@@ -91,7 +69,7 @@ impl HashCache {
 
     /// The file's stamp and SHA-256, from the cache when the stamp is unchanged.
     pub fn get(&self, path: &Path) -> io::Result<(Stamp, String)> {
-        let current = stamp(path)?;
+        let current = Stamp::read(path)?;
         if let Ok(entries) = self.entries.lock() {
             if let Some((cached, sha)) = entries.get(path) {
                 if *cached == current {
@@ -126,8 +104,7 @@ impl HashCache {
             path,
             paths.iter().map(|(file, stamp, sha)| crate::cache::Record {
                 digest: sha,
-                size: stamp.size,
-                modified_ns: stamp.modified_ns,
+                stamp: **stamp,
                 path: file,
             }),
         );
@@ -148,6 +125,26 @@ mod tests {
         let file = dir.path().join("a.bin");
         std::fs::write(&file, b"abc").unwrap();
         assert_eq!(sha256_file(&file).unwrap(), sha256_bytes(b"abc"));
+    }
+
+    #[test]
+    fn a_replacement_with_the_same_size_and_time_is_hashed_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a.pdf");
+        std::fs::write(&file, b"old!").unwrap();
+        let time = std::fs::metadata(&file).unwrap().modified().unwrap();
+        let cache = HashCache::load(dir.path().join("cache.tsv"));
+        assert_eq!(cache.get(&file).unwrap().1, sha256_bytes(b"old!"));
+        let replacement = dir.path().join("new.pdf");
+        std::fs::write(&replacement, b"new!").unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&replacement)
+            .unwrap()
+            .set_modified(time)
+            .unwrap();
+        std::fs::rename(&replacement, &file).unwrap();
+        assert_eq!(cache.get(&file).unwrap().1, sha256_bytes(b"new!"));
     }
 
     #[test]

@@ -1,0 +1,325 @@
+//! The all-or-nothing step of a rebuild: staged files moved into the output and stale files
+//! removed, with a journal so that any failure (here, or a crash found by the next build) is
+//! undone. Every step is a rename inside one file system, which needs no free space.
+
+use std::collections::HashSet;
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use super::{remove_tree, STAGING};
+use crate::error::BuildError;
+
+const JOURNAL: &str = "journal";
+
+/// Where staged files wait: `<output>/.koho-staging/new` (or the output itself when fresh).
+pub fn new_files_dir(staging_root: &Path, fresh: bool) -> PathBuf {
+    if fresh {
+        staging_root.to_path_buf()
+    } else {
+        staging_root.join("new")
+    }
+}
+
+fn backup_dir(output: &Path) -> PathBuf {
+    output.join(STAGING).join("old")
+}
+
+/// One step of the commit, as the journal records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Step {
+    /// A staged file moved in; `existed`: an older file was moved to the backup first.
+    Replace { path: String, existed: bool },
+    /// A stale file moved to the backup.
+    Remove { path: String },
+}
+
+/// Every file of `output` (outside the staging folder) that is not in `keep`.
+pub fn stale_files(output: &Path, keep: &HashSet<&str>) -> io::Result<Vec<String>> {
+    let mut stale = Vec::new();
+    let walker = walkdir::WalkDir::new(output)
+        .min_depth(1)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() != 1 || e.file_name() != STAGING);
+    for entry in walker {
+        let entry = entry.map_err(io::Error::other)?;
+        if entry.file_type().is_dir() {
+            continue;
+        }
+        let Ok(relative) = entry.path().strip_prefix(output) else {
+            continue;
+        };
+        let relative = relative.to_string_lossy().replace('\\', "/");
+        if !keep.contains(relative.as_str()) {
+            stale.push(relative);
+        }
+    }
+    Ok(stale)
+}
+
+/// Moves `changed` (staged) into `output` and the `stale` files out, journalled; on failure
+/// every step done is undone and the error says whether that fully succeeded.
+pub fn commit(
+    output: &Path,
+    changed: &[String],
+    stale: &[String],
+    fail_after: Option<usize>,
+) -> Result<(), BuildError> {
+    let staging = output.join(STAGING);
+    if changed.is_empty() && stale.is_empty() {
+        return remove_tree(&staging).map_err(|e| BuildError::io(&staging, e));
+    }
+    let mut steps: Vec<Step> = stale
+        .iter()
+        .map(|path| Step::Remove { path: path.clone() })
+        .collect();
+    steps.extend(changed.iter().map(|path| Step::Replace {
+        path: path.clone(),
+        existed: output.join(path).is_file(),
+    }));
+    write_journal(&staging, &steps).map_err(|e| BuildError::io(&staging, e))?;
+    let mut done = 0;
+    let result = steps.iter().try_for_each(|step| {
+        if fail_after == Some(done) {
+            return Err(io::Error::other("injected failure (test)"));
+        }
+        apply(output, step)?;
+        done += 1;
+        if done == stale.len() {
+            let dirs = stale
+                .iter()
+                .filter_map(|p| Path::new(p).parent())
+                .map(|p| output.join(p));
+            remove_empty_dirs(output, dirs.collect());
+        }
+        Ok(())
+    });
+    match result {
+        Ok(()) => {
+            // The journal goes first: a crash after this point must not undo a finished commit.
+            fs::remove_file(staging.join(JOURNAL)).map_err(|e| BuildError::io(&staging, e))?;
+            remove_tree(&staging).map_err(|e| BuildError::io(&staging, e))
+        }
+        Err(error) => {
+            let failures = undo(output, &steps[..=done.min(steps.len() - 1)]);
+            if failures.is_empty() {
+                let _ = remove_tree(&staging);
+            }
+            Err(BuildError::Commit {
+                output: output.to_path_buf(),
+                message: error.to_string(),
+                not_restored: failures,
+            })
+        }
+    }
+}
+
+fn apply(output: &Path, step: &Step) -> io::Result<()> {
+    match step {
+        Step::Remove { path } => move_file(&output.join(path), &backup_dir(output).join(path)),
+        Step::Replace { path, existed } => {
+            let target = output.join(path);
+            if *existed {
+                move_file(&target, &backup_dir(output).join(path))?;
+            }
+            let staged = new_files_dir(&output.join(STAGING), false).join(path);
+            move_file(&staged, &target)
+        }
+    }
+}
+
+/// Undoes `steps` (the last may be half done), newest first; returns what could not be undone.
+fn undo(output: &Path, steps: &[Step]) -> Vec<String> {
+    let mut failures = Vec::new();
+    for step in steps.iter().rev() {
+        let (path, restore_backup) = match step {
+            Step::Remove { path } => (path, true),
+            Step::Replace { path, existed } => (path, *existed),
+        };
+        let target = output.join(path);
+        let backup = backup_dir(output).join(path);
+        let result = if backup.exists() {
+            move_file(&backup, &target)
+        } else if !restore_backup && matches!(step, Step::Replace { .. }) {
+            // A file the previous output did not have: take it out again.
+            match fs::remove_file(&target) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+                _ => Ok(()),
+            }
+        } else {
+            Ok(())
+        };
+        if let Err(e) = result {
+            failures.push(format!("{path}: {e}"));
+        }
+    }
+    failures
+}
+
+/// Undoes a commit that a crash interrupted (its journal is still there), then clears staging.
+pub fn recover(output: &Path) -> io::Result<()> {
+    let staging = output.join(STAGING);
+    let journal = staging.join(JOURNAL);
+    if let Ok(text) = fs::read_to_string(&journal) {
+        let steps: Vec<Step> = text.lines().filter_map(parse_step).collect();
+        let failures = undo(output, &steps);
+        if !failures.is_empty() {
+            return Err(io::Error::other(format!(
+                "an interrupted build could not be undone for: {}",
+                failures.join(", ")
+            )));
+        }
+    }
+    remove_tree(&staging)
+}
+
+fn write_journal(staging: &Path, steps: &[Step]) -> io::Result<()> {
+    let mut text = String::new();
+    for step in steps {
+        match step {
+            Step::Remove { path } => text.push_str(&format!("remove\t{path}\n")),
+            Step::Replace { path, existed } => {
+                text.push_str(&format!("replace\t{}\t{path}\n", u8::from(*existed)));
+            }
+        }
+    }
+    fs::create_dir_all(staging)?;
+    let mut file = fs::File::create(staging.join(JOURNAL))?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()
+}
+
+fn parse_step(line: &str) -> Option<Step> {
+    let mut fields = line.splitn(3, '\t');
+    match (fields.next()?, fields.next()?, fields.next()) {
+        ("remove", path, None) => Some(Step::Remove { path: path.into() }),
+        ("replace", existed, Some(path)) => Some(Step::Replace {
+            path: path.into(),
+            existed: existed == "1",
+        }),
+        _ => None,
+    }
+}
+
+/// Renames, creating the target's folders; a folder in the way that holds nothing is removed.
+fn move_file(from: &Path, to: &Path) -> io::Result<()> {
+    if let Some(parent) = to.parent() {
+        fs::create_dir_all(parent)?;
+    }
+    if to.is_dir() {
+        fs::remove_dir(to)?;
+    }
+    fs::rename(from, to)
+}
+
+/// Removes the given folders and their parents up to `output` when they are empty.
+pub fn remove_empty_dirs(output: &Path, dirs: Vec<PathBuf>) {
+    let mut all: HashSet<PathBuf> = HashSet::new();
+    for dir in dirs {
+        let mut current = Some(dir.as_path());
+        while let Some(d) = current.filter(|d| d.starts_with(output) && *d != output) {
+            all.insert(d.to_path_buf());
+            current = d.parent();
+        }
+    }
+    let mut all: Vec<PathBuf> = all.into_iter().collect();
+    all.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
+    for dir in all {
+        let _ = fs::remove_dir(&dir);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn journal_lines_round_trip() {
+        let steps = [
+            Step::Remove {
+                path: "a/b.html".into(),
+            },
+            Step::Replace {
+                path: "c d/e.html".into(),
+                existed: true,
+            },
+        ];
+        let dir = tempfile::tempdir().unwrap();
+        write_journal(dir.path(), &steps).unwrap();
+        let text = fs::read_to_string(dir.path().join(JOURNAL)).unwrap();
+        let parsed: Vec<Step> = text.lines().filter_map(parse_step).collect();
+        assert_eq!(parsed, steps);
+    }
+
+    #[test]
+    fn a_failed_commit_is_undone() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path();
+        fs::create_dir_all(out.join("x")).unwrap();
+        fs::write(out.join("x/old.html"), "old").unwrap();
+        fs::write(out.join("stale.html"), "stale").unwrap();
+        let staged = out.join(STAGING).join("new");
+        fs::create_dir_all(staged.join("x")).unwrap();
+        fs::write(staged.join("x/old.html"), "new").unwrap();
+        fs::write(staged.join("x/added.html"), "added").unwrap();
+        let changed = ["x/added.html".to_string(), "x/old.html".to_string()];
+        let stale = ["stale.html".to_string()];
+        for fail_after in 0..3 {
+            let error = commit(out, &changed, &stale, Some(fail_after)).unwrap_err();
+            assert!(
+                matches!(error, BuildError::Commit { ref not_restored, .. } if not_restored.is_empty())
+            );
+            assert_eq!(fs::read_to_string(out.join("x/old.html")).unwrap(), "old");
+            assert_eq!(fs::read_to_string(out.join("stale.html")).unwrap(), "stale");
+            assert!(!out.join("x/added.html").exists());
+            fs::create_dir_all(staged.join("x")).unwrap();
+            fs::write(staged.join("x/old.html"), "new").unwrap();
+            fs::write(staged.join("x/added.html"), "added").unwrap();
+        }
+        commit(out, &changed, &stale, None).unwrap();
+        assert_eq!(fs::read_to_string(out.join("x/old.html")).unwrap(), "new");
+        assert!(!out.join("stale.html").exists());
+        assert!(!out.join(STAGING).exists());
+    }
+
+    #[test]
+    fn a_commit_interrupted_by_a_crash_is_undone_by_the_next_build() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path();
+        fs::write(out.join("kept.html"), "new").unwrap();
+        fs::write(out.join("added.html"), "added").unwrap();
+        let old = backup_dir(out);
+        fs::create_dir_all(&old).unwrap();
+        fs::write(old.join("kept.html"), "old").unwrap();
+        fs::write(old.join("stale.html"), "stale").unwrap();
+        let steps = [
+            Step::Remove {
+                path: "stale.html".into(),
+            },
+            Step::Replace {
+                path: "kept.html".into(),
+                existed: true,
+            },
+            Step::Replace {
+                path: "added.html".into(),
+                existed: false,
+            },
+            Step::Replace {
+                path: "never-moved.html".into(),
+                existed: true,
+            },
+        ];
+        write_journal(&out.join(STAGING), &steps).unwrap();
+        fs::write(out.join("never-moved.html"), "untouched").unwrap();
+        recover(out).unwrap();
+        assert_eq!(fs::read_to_string(out.join("kept.html")).unwrap(), "old");
+        assert_eq!(fs::read_to_string(out.join("stale.html")).unwrap(), "stale");
+        assert_eq!(
+            fs::read_to_string(out.join("never-moved.html")).unwrap(),
+            "untouched"
+        );
+        assert!(!out.join("added.html").exists());
+        assert!(!out.join(STAGING).exists());
+    }
+}

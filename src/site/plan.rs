@@ -1,0 +1,429 @@
+//! The output plan: every file a build writes, declared once with its kind and origin, and
+//! checked as a whole (no two entries for one path, no file where a folder must be) before
+//! anything is rendered. Rendering fills the bytes of its entries; writing writes exactly these.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+
+use unicode_normalization::UnicodeNormalization;
+
+use super::book::epub_path;
+use super::{PageId, Site};
+use crate::content::downloads::{DOWNLOADS_DIR, MANIFEST};
+use crate::content::DocKind;
+use crate::error::{Diagnostic, Location};
+
+/// What an entry of the plan is; decides how it is produced and how messages name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OutputKind {
+    Page,
+    PaginationPage,
+    PrintEdition,
+    Epub,
+    DownloadsJson,
+    Sha256Sums,
+    RootChooser,
+    ThemeStatic,
+    PageAsset,
+    DownloadFile,
+}
+
+impl OutputKind {
+    /// How messages name an entry of this kind.
+    pub fn label(self) -> &'static str {
+        match self {
+            OutputKind::Page => "the page",
+            OutputKind::PaginationPage => "a pagination page of",
+            OutputKind::PrintEdition => "the print edition of",
+            OutputKind::Epub => "the EPUB of",
+            OutputKind::DownloadsJson => "downloads.json, from",
+            OutputKind::Sha256Sums => "SHA256SUMS, from",
+            OutputKind::RootChooser => "the root language chooser",
+            OutputKind::ThemeStatic => "the theme file",
+            OutputKind::PageAsset => "the file",
+            OutputKind::DownloadFile => "the download listed in",
+        }
+    }
+}
+
+/// How an entry's bytes are produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Job {
+    /// A page through its template; `number` > 1 for the later pages of a paginated section.
+    Page {
+        page: PageId,
+        number: usize,
+    },
+    /// The one-page print edition of the book whose home is `page`.
+    PrintEdition {
+        page: PageId,
+    },
+    /// The EPUB of `site.books[book]` in `lang`.
+    Epub {
+        book: usize,
+        lang: String,
+    },
+    DownloadsJson,
+    Sha256Sums,
+    RootChooser,
+    /// A file copied as it is.
+    Copy {
+        source: PathBuf,
+    },
+}
+
+/// One file of the output.
+#[derive(Debug, Clone)]
+pub struct PlannedFile {
+    /// Site-relative, `/`-separated, NFC (`ja/releases/x/index.html`).
+    pub path: String,
+    pub kind: OutputKind,
+    /// Where it comes from: the source file (and line) that asked for it.
+    pub origin: Location,
+    pub job: Job,
+}
+
+impl PlannedFile {
+    /// `the page content/about/index.ja.md` — for messages.
+    pub fn describe(&self) -> String {
+        format!("{} {}", self.kind.label(), self.origin)
+    }
+}
+
+/// Every file the build will write.
+#[derive(Debug, Default)]
+pub struct OutputPlan {
+    pub files: Vec<PlannedFile>,
+}
+
+/// A file of the theme's `static/` folder (copied to the site root).
+#[derive(Debug, Clone)]
+pub struct StaticFile {
+    pub source: PathBuf,
+    /// Path relative to `static/` (`css/site.css`).
+    pub relative: String,
+}
+
+/// What the plan needs to know of the theme.
+#[derive(Debug, Default)]
+pub struct ThemeOutputs {
+    pub static_files: Vec<StaticFile>,
+    /// Whether the theme has `language-select.html` (the root page).
+    pub root_chooser: bool,
+    /// `themes/<name>`, for messages.
+    pub display_dir: PathBuf,
+}
+
+/// The longest file or folder name most file systems accept, in bytes (ext4, APFS, NTFS: 255).
+const MAX_NAME_BYTES: usize = 255;
+
+/// Lays out every output file of `site` and checks the whole: clashes are errors naming both
+/// sources; names that differ only in case are warnings (they clash on macOS and Windows hosts).
+pub fn plan(site: &Site, theme: &ThemeOutputs) -> (OutputPlan, Vec<Diagnostic>) {
+    let mut files = Vec::new();
+    plan_pages(site, &mut files);
+    plan_books(site, &mut files);
+    plan_downloads(site, &mut files);
+    if theme.root_chooser {
+        files.push(PlannedFile {
+            path: "index.html".into(),
+            kind: OutputKind::RootChooser,
+            origin: Location::file(theme.display_dir.join("templates/language-select.html")),
+            job: Job::RootChooser,
+        });
+    }
+    for file in &theme.static_files {
+        files.push(PlannedFile {
+            path: file.relative.clone(),
+            kind: OutputKind::ThemeStatic,
+            origin: Location::file(theme.display_dir.join("static").join(&file.relative)),
+            job: Job::Copy {
+                source: file.source.clone(),
+            },
+        });
+    }
+    for asset in &site.assets {
+        files.push(PlannedFile {
+            path: asset.output.clone(),
+            kind: OutputKind::PageAsset,
+            origin: Location::file(&asset.display_path),
+            job: Job::Copy {
+                source: asset.source.clone(),
+            },
+        });
+    }
+    for file in &mut files {
+        if !file.path.is_ascii() {
+            file.path = file.path.nfc().collect();
+        }
+    }
+    let mut diagnostics = check_names(&files);
+    diagnostics.extend(find_clashes(&files));
+    (OutputPlan { files }, diagnostics)
+}
+
+fn plan_pages(site: &Site, files: &mut Vec<PlannedFile>) {
+    for (id, page) in site.pages.iter().enumerate() {
+        let origin = Location::file(&page.source);
+        files.push(PlannedFile {
+            path: format!("{}index.html", page.path),
+            kind: OutputKind::Page,
+            origin: origin.clone(),
+            job: Job::Page {
+                page: id,
+                number: 1,
+            },
+        });
+        for number in 2..=pagination_count(site, id) {
+            files.push(PlannedFile {
+                path: format!("{}page/{number}/index.html", page.path),
+                kind: OutputKind::PaginationPage,
+                origin: origin.clone(),
+                job: Job::Page { page: id, number },
+            });
+        }
+    }
+}
+
+/// How many pages a section's listing takes (1 when it is not paginated or not a section).
+pub fn pagination_count(site: &Site, id: PageId) -> usize {
+    let page = &site.pages[id];
+    let (Some(per_page), DocKind::Section) = (page.front.paginate_by, page.kind) else {
+        return 1;
+    };
+    let members = site
+        .section(&page.key, &page.lang)
+        .map_or(0, |s| s.pages.len());
+    members.div_ceil(per_page.max(1)).max(1)
+}
+
+fn plan_books(site: &Site, files: &mut Vec<PlannedFile>) {
+    for (index, book) in site.books.iter().enumerate() {
+        for language in &site.config.languages {
+            let Some(id) = site.page_id(&book.key, &language.code) else {
+                continue;
+            };
+            let home = &site.pages[id];
+            let origin = Location::file(&home.source);
+            files.push(PlannedFile {
+                path: format!("{}print/index.html", home.path),
+                kind: OutputKind::PrintEdition,
+                origin: origin.clone(),
+                job: Job::PrintEdition { page: id },
+            });
+            files.push(PlannedFile {
+                path: epub_path(book, &home.path, &language.code),
+                kind: OutputKind::Epub,
+                origin,
+                job: Job::Epub {
+                    book: index,
+                    lang: language.code.clone(),
+                },
+            });
+        }
+    }
+}
+
+fn plan_downloads(site: &Site, files: &mut Vec<PlannedFile>) {
+    let manifest = PathBuf::from("content").join(DOWNLOADS_DIR).join(MANIFEST);
+    for item in &site.downloads {
+        for file in &item.files {
+            let Some(source) = &file.source else { continue };
+            files.push(PlannedFile {
+                path: file.output.clone(),
+                kind: OutputKind::DownloadFile,
+                origin: Location::at(&manifest, file.line, 1),
+                job: Job::Copy {
+                    source: source.clone(),
+                },
+            });
+        }
+    }
+    let has_epub = files.iter().any(|f| f.kind == OutputKind::Epub);
+    if site.downloads.is_empty() && !has_epub {
+        return;
+    }
+    files.push(PlannedFile {
+        path: "downloads.json".into(),
+        kind: OutputKind::DownloadsJson,
+        origin: Location::file(&manifest),
+        job: Job::DownloadsJson,
+    });
+    files.push(PlannedFile {
+        path: format!("{DOWNLOADS_DIR}/SHA256SUMS"),
+        kind: OutputKind::Sha256Sums,
+        origin: Location::file(&manifest),
+        job: Job::Sha256Sums,
+    });
+}
+
+/// Every segment of every path must be a name a file system and a URL can carry.
+fn check_names(files: &[PlannedFile]) -> Vec<Diagnostic> {
+    let mut errors = Vec::new();
+    for file in files {
+        let bad = file.path.split('/').find_map(|segment| {
+            if segment.is_empty() || segment == "." || segment == ".." {
+                Some(format!("an empty, `.` or `..` part (`{}`)", file.path))
+            } else if segment.chars().any(char::is_control) {
+                Some("a control character (such as NUL or a line break)".to_string())
+            } else if segment.len() > MAX_NAME_BYTES {
+                Some(format!(
+                    "a part of {} bytes (file systems allow {MAX_NAME_BYTES})",
+                    segment.len()
+                ))
+            } else {
+                None
+            }
+        });
+        if let Some(why) = bad {
+            errors.push(
+                Diagnostic::error(
+                    Some(file.origin.clone()),
+                    format!("{} would be written to a path with {why}", file.describe()),
+                )
+                .with_help("shorten or fix the slug or file name"),
+            );
+        }
+    }
+    errors
+}
+
+/// Two entries for one path, or a file where another entry needs a folder: errors naming both.
+/// Paths that differ only in letter case: warnings, since case-folding hosts would merge them.
+pub fn find_clashes(files: &[PlannedFile]) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    let mut by_path: HashMap<&str, &PlannedFile> = HashMap::with_capacity(files.len());
+    for file in files {
+        if let Some(first) = by_path.insert(&file.path, file) {
+            diagnostics.push(clash(first, file, "both would be written to"));
+            by_path.insert(&first.path, first);
+        }
+    }
+    let mut folders: HashMap<&str, &PlannedFile> = HashMap::new();
+    for file in files {
+        let mut path = file.path.as_str();
+        while let Some((parent, _)) = path.rsplit_once('/') {
+            if folders.insert(parent, file).is_some() {
+                break;
+            }
+            path = parent;
+        }
+    }
+    for file in files {
+        if let Some(other) = folders.get(file.path.as_str()) {
+            diagnostics.push(clash(
+                file,
+                other,
+                "needs a folder where a file is written:",
+            ));
+        }
+    }
+    let mut folded: HashMap<String, &PlannedFile> = HashMap::new();
+    let mut seen: HashSet<&str> = HashSet::new();
+    for file in files {
+        if !seen.insert(&file.path) {
+            continue;
+        }
+        if let Some(first) = folded.insert(file.path.to_lowercase(), file) {
+            let mut warning = clash(first, file, "differ only in letter case:");
+            warning.severity = crate::error::Severity::Warning;
+            diagnostics.push(
+                warning.with_help("hosts that ignore case (macOS, Windows) would keep only one"),
+            );
+        }
+    }
+    diagnostics
+}
+
+fn clash(first: &PlannedFile, second: &PlannedFile, what: &str) -> Diagnostic {
+    Diagnostic::error(
+        Some(second.origin.clone()),
+        format!(
+            "{} and {} {what} /{}",
+            second.describe(),
+            first.describe(),
+            first.path
+        ),
+    )
+    .with_help("rename one of them (its file name, folder or `slug`)")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KINDS: &[OutputKind] = &[
+        OutputKind::Page,
+        OutputKind::PaginationPage,
+        OutputKind::PrintEdition,
+        OutputKind::Epub,
+        OutputKind::DownloadsJson,
+        OutputKind::Sha256Sums,
+        OutputKind::RootChooser,
+        OutputKind::ThemeStatic,
+        OutputKind::PageAsset,
+        OutputKind::DownloadFile,
+    ];
+
+    fn entry(path: &str, kind: OutputKind, origin: &str) -> PlannedFile {
+        PlannedFile {
+            path: path.into(),
+            kind,
+            origin: Location::at(origin, 3, 1),
+            job: Job::DownloadsJson,
+        }
+    }
+
+    #[test]
+    fn every_pair_of_kinds_clashes_on_one_path() {
+        for &a in KINDS {
+            for &b in KINDS {
+                let files = [entry("x/y", a, "first.md"), entry("x/y", b, "second.md")];
+                let found = find_clashes(&files);
+                assert_eq!(found.len(), 1, "{a:?} vs {b:?}: {found:?}");
+                let message = found[0].to_string();
+                assert!(found[0].is_error());
+                assert!(message.contains("first.md:3") && message.contains("second.md:3"));
+                assert!(message.contains(a.label()) && message.contains(b.label()));
+            }
+        }
+    }
+
+    #[test]
+    fn a_file_where_a_folder_is_needed_clashes() {
+        let files = [
+            entry("ja/index.html", OutputKind::Page, "home.md"),
+            entry("ja/index.html/index.html", OutputKind::Page, "slug.md"),
+        ];
+        let found = find_clashes(&files);
+        assert_eq!(found.len(), 1);
+        assert!(found[0].message.contains("needs a folder"));
+    }
+
+    #[test]
+    fn case_only_differences_warn_and_distinct_paths_pass() {
+        let files = [
+            entry("css/Site.css", OutputKind::ThemeStatic, "a"),
+            entry("css/site.css", OutputKind::PageAsset, "b"),
+            entry("css/other.css", OutputKind::PageAsset, "c"),
+        ];
+        let found = find_clashes(&files);
+        assert_eq!(found.len(), 1);
+        assert!(!found[0].is_error());
+    }
+
+    #[test]
+    fn names_are_checked() {
+        let long = "a".repeat(300);
+        for path in [
+            "ja/\0/index.html",
+            &format!("ja/{long}/index.html"),
+            "ja//x",
+        ] {
+            let found = check_names(&[entry(path, OutputKind::Page, "p.md")]);
+            assert_eq!(found.len(), 1, "{path:?}");
+            assert!(found[0].to_string().contains("p.md:3"));
+        }
+        assert!(check_names(&[entry("ja/ガイド/index.html", OutputKind::Page, "p.md")]).is_empty());
+    }
+}
