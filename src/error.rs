@@ -71,6 +71,18 @@ pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
 pub enum Severity {
     Error,
     Warning,
+    /// Worth knowing, never a failure (`koho check`: unused messages, missing translations).
+    Note,
+}
+
+impl Severity {
+    pub fn label(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "note",
+        }
+    }
 }
 
 /// One message for a person: what is wrong, where, and what to do about it.
@@ -118,10 +130,7 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let label = match self.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
+        let label = self.severity.label();
         match &self.location {
             Some(location) => write!(f, "{label}: {location}: {}", self.message)?,
             None => write!(f, "{label}: {}", self.message)?,

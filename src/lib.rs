@@ -6,6 +6,7 @@
 //! stages up to the plan, `render` fills the plan's bytes into any sink, `build` writes them.
 
 pub mod cache;
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod content;

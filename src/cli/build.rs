@@ -5,18 +5,19 @@ use std::time::Instant;
 
 use clap::Args;
 
+use super::console;
 use crate::{build, BuildError, BuildOptions};
 
 #[derive(Debug, Args)]
 pub struct BuildArgs {
     /// The site folder (holding site.toml).
-    #[arg(long, default_value = ".")]
+    #[arg(short, long, default_value = ".")]
     pub root: PathBuf,
     /// Where to write the site [default: <root>/public].
-    #[arg(long)]
+    #[arg(short, long)]
     pub output: Option<PathBuf>,
     /// Overrides base_url of site.toml, e.g. https://example.org/ngmo/.
-    #[arg(long)]
+    #[arg(short = 'u', long)]
     pub base_url: Option<String>,
     /// Publish pages marked `draft = true` too.
     #[arg(long)]
@@ -38,8 +39,9 @@ pub fn run(args: &BuildArgs) -> i32 {
     };
     match build(&options) {
         Ok(report) => {
+            let color = console::use_color();
             for warning in &report.warnings {
-                eprintln!("{warning}");
+                eprintln!("{}", console::render(warning, &args.root, color));
             }
             if args.timings {
                 for (stage, duration) in &report.timings {
@@ -58,8 +60,9 @@ pub fn run(args: &BuildArgs) -> i32 {
             0
         }
         Err(BuildError::Site(diagnostics)) => {
+            let color = console::use_color();
             for diagnostic in &diagnostics {
-                eprintln!("{diagnostic}");
+                eprintln!("{}", console::render(diagnostic, &args.root, color));
             }
             let errors = diagnostics.iter().filter(|d| d.is_error()).count();
             eprintln!("error: the build failed with {errors} error(s); the previous output was left as it was");

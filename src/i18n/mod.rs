@@ -30,6 +30,17 @@ pub struct Locales {
     fallback: Vec<String>,
 }
 
+/// Message ids koho's own code looks up (besides those the theme's templates name), and the
+/// prefixes of ids it builds at run time: `koho check` counts them as used.
+pub const CODE_KEYS: &[&str] = &[
+    "date-long",
+    "book-contents",
+    "book-notice-label",
+    "book-appendix",
+    "book-part",
+];
+pub const CODE_KEY_PREFIXES: &[&str] = &["month-", "weekday-", "size-", "download-category-"];
+
 impl Locales {
     /// Loads `locales/<code>/*.ftl` for every configured language. Syntax errors are errors;
     /// keys missing in one language but present in another are warnings.
@@ -94,6 +105,14 @@ impl Locales {
             },
             diagnostics,
         )
+    }
+
+    /// The message ids defined for `lang` (in its own .ftl files, without the fallback chain).
+    pub fn keys(&self, lang: &str) -> impl Iterator<Item = &str> {
+        self.locales
+            .get(lang)
+            .into_iter()
+            .flat_map(|locale| locale.keys.iter().map(String::as_str))
     }
 
     /// Formats message `key` for `lang`, searching the fallback chain. Err names what is missing.

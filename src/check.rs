@@ -1,0 +1,128 @@
+//! `koho check`: everything a build validates, without writing output: every stage up to the
+//! output plan, every template rendered into nothing, and the UI messages no template or code
+//! uses.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use crate::error::{Diagnostic, Location, Severity};
+use crate::i18n::{Locales, CODE_KEYS, CODE_KEY_PREFIXES};
+use crate::{prepare, render, BuildError, BuildOptions};
+
+/// Every diagnostic of the site, sorted (errors first, then by file and line). Errors about the
+/// environment (the site root cannot be read) are returned as `Err`.
+pub fn check(options: &BuildOptions) -> Result<Vec<Diagnostic>, BuildError> {
+    let prepared = match prepare(options) {
+        Ok(prepared) => prepared,
+        Err(BuildError::Site(diagnostics)) => return Ok(sorted(diagnostics)),
+        Err(other) => return Err(other),
+    };
+    let mut diagnostics = prepared.warnings.clone();
+    match render(&prepared, &|_, _| Ok(())) {
+        Ok(()) => {}
+        Err(BuildError::Site(errors)) => diagnostics.extend(errors),
+        Err(other) => return Err(other),
+    }
+    let site = &prepared.site;
+    let used = template_keys(&site.config.theme_dir().join("templates"));
+    let languages: Vec<String> = site
+        .config
+        .languages
+        .iter()
+        .map(|l| l.code.clone())
+        .collect();
+    diagnostics.extend(unused_messages(&site.locales, &languages, &used));
+    Ok(sorted(diagnostics))
+}
+
+fn sorted(mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    diagnostics.sort();
+    diagnostics.dedup();
+    diagnostics
+}
+
+/// Message ids the templates name: `t(key="x")` literally, and `t(key="prefix-" ~ …)` as a
+/// prefix (kept with a trailing `*`).
+pub fn template_keys(templates: &Path) -> BTreeSet<String> {
+    let mut keys = BTreeSet::new();
+    for entry in walkdir::WalkDir::new(templates)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        let Ok(text) = std::fs::read_to_string(entry.path()) else {
+            continue;
+        };
+        let mut rest = text.as_str();
+        while let Some(at) = rest.find("key") {
+            rest = &rest[at + 3..];
+            let after = rest.trim_start();
+            let Some(after) = after.strip_prefix('=') else {
+                continue;
+            };
+            let after = after.trim_start();
+            let Some(quote) = after.chars().next().filter(|c| *c == '"' || *c == '\'') else {
+                continue;
+            };
+            let Some(end) = after[1..].find(quote) else {
+                break;
+            };
+            let key = &after[1..1 + end];
+            rest = &after[1 + end + 1..];
+            if rest.trim_start().starts_with('~') {
+                keys.insert(format!("{key}*"));
+            } else {
+                keys.insert(key.to_string());
+            }
+        }
+    }
+    keys
+}
+
+/// A note for every message defined in a locale that no template and no code uses.
+pub fn unused_messages(
+    locales: &Locales,
+    languages: &[String],
+    used: &BTreeSet<String>,
+) -> Vec<Diagnostic> {
+    let prefixes: Vec<&str> = used
+        .iter()
+        .filter_map(|k| k.strip_suffix('*'))
+        .chain(CODE_KEY_PREFIXES.iter().copied())
+        .collect();
+    let is_used = |key: &str| {
+        used.contains(key)
+            || CODE_KEYS.contains(&key)
+            || prefixes.iter().any(|p| key.starts_with(p))
+    };
+    let mut notes = Vec::new();
+    for lang in languages {
+        let unused: Vec<&str> = locales.keys(lang).filter(|k| !is_used(k)).collect();
+        if unused.is_empty() {
+            continue;
+        }
+        notes.push(Diagnostic {
+            severity: Severity::Note,
+            location: Some(Location::file(Path::new("locales").join(lang))),
+            message: format!("messages no template uses: {}", unused.join(", ")),
+            help: Some("remove them, or use them in the theme".into()),
+        });
+    }
+    notes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_keys_are_found_with_prefixes() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("a.html"),
+            r#"{{ t(key="nav-home") }} {{ t(key="language-" ~ l.code) }} {{ t(key = 'x') }}"#,
+        )
+        .unwrap();
+        let keys = template_keys(dir.path());
+        assert!(keys.contains("nav-home") && keys.contains("language-*") && keys.contains("x"));
+    }
+}

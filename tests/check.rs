@@ -1,0 +1,127 @@
+//! `koho check`: everything the build validates, without writing; text for people, JSON for CI.
+
+mod support;
+
+use support::*;
+
+fn check_json(site: &SiteFixture, extra: &[&str]) -> (i32, serde_json::Value) {
+    let root = site.root().to_string_lossy().into_owned();
+    let mut args = vec!["check", "--root", root.as_str(), "--format", "json"];
+    args.extend_from_slice(extra);
+    let run = site.run(&args);
+    let json = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("check prints JSON ({e}):\n{}\n{}", run.stdout, run.stderr));
+    (run.code, json)
+}
+
+fn with_code<'a>(json: &'a serde_json::Value, code: &str) -> Vec<&'a serde_json::Value> {
+    json.as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == code)
+        .collect()
+}
+
+#[test]
+fn a_clean_site_passes_and_nothing_is_written() {
+    let site = SiteFixture::new();
+    let (code, json) = check_json(&site, &["--deny-warnings"]);
+    assert_eq!(code, 0, "{json:#}");
+    assert!(json
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|d| d["severity"] != "error"));
+    assert!(!site.output().exists(), "check writes no output");
+}
+
+#[test]
+fn a_broken_link_is_an_error_with_file_line_and_column() {
+    let site = SiteFixture::new();
+    site.write(
+        &format!("content/{RELEASE}/index.en.md"),
+        "+++\ntitle = \"first\"\ndate = 2020-05-13\n+++\n\nSee [this](@/nowhere/index.md).\n",
+    );
+    let (code, json) = check_json(&site, &[]);
+    assert_eq!(code, 1);
+    let links = with_code(&json, "broken-link");
+    assert_eq!(links.len(), 1, "{json:#}");
+    assert_eq!(links[0]["file"], format!("content/{RELEASE}/index.en.md"));
+    assert_eq!(links[0]["line"], 6);
+    assert!(links[0]["column"].as_u64().is_some());
+    assert!(!site.output().exists());
+}
+
+#[test]
+fn template_errors_and_output_clashes_are_found_without_writing() {
+    let site = SiteFixture::new();
+    site.write("content/css/site.css", "body{}");
+    site.replace(
+        "themes/ngmo/templates/releases/page.html",
+        "{% block main %}",
+        "{% block main %}{{ no_such_variable.field }}",
+    );
+    let (code, json) = check_json(&site, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(with_code(&json, "output-clash").len(), 1, "{json:#}");
+    let (_, json) = {
+        site.remove("content/css/site.css");
+        check_json(&site, &[])
+    };
+    assert!(!with_code(&json, "template").is_empty(), "{json:#}");
+}
+
+#[test]
+fn missing_and_unused_messages_are_listed_and_warnings_fail_only_when_denied() {
+    let site = SiteFixture::new();
+    let en = site.read("locales/en/main.ftl");
+    site.write(
+        "locales/en/main.ftl",
+        &format!("{en}\nnever-used-anywhere = Hello\n"),
+    );
+    let zh = site
+        .read("locales/zh/main.ftl")
+        .replace("nav-home =", "nav-home-renamed =");
+    site.write("locales/zh/main.ftl", &zh);
+    let (code, json) = check_json(&site, &[]);
+    assert_eq!(code, 0, "warnings alone pass: {json:#}");
+    let missing = with_code(&json, "fluent-missing");
+    assert!(
+        missing
+            .iter()
+            .any(|d| d["message"].as_str().unwrap().contains("`nav-home`")),
+        "{json:#}"
+    );
+    let unused = with_code(&json, "fluent-unused");
+    assert!(unused.iter().any(|d| d["message"]
+        .as_str()
+        .unwrap()
+        .contains("never-used-anywhere")));
+    let (code, _) = check_json(&site, &["--deny-warnings"]);
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn text_output_shows_the_source_line() {
+    let site = SiteFixture::new();
+    site.write(
+        &format!("content/{RELEASE}/index.en.md"),
+        "+++\ntitle = \"first\"\ndate = 2020-05-13\n+++\n\nSee [this](@/nowhere/index.md).\n",
+    );
+    let root = site.root().to_string_lossy().into_owned();
+    let run = site.run(&["check", "-r", root.as_str()]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("See [this](@/nowhere/index.md)."),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains('^'), "{}", run.stderr);
+    assert!(!run.stderr.contains("\u{1b}["), "no colours when piped");
+}
+
+#[test]
+fn the_shipped_site_passes_check_with_warnings_denied() {
+    let run = run_koho(&manifest_dir(), &["check", "--deny-warnings"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
