@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
-"""Generates a synthetic koho site (and the same content as a Hugo site) for benchmarks.
+"""Generates a synthetic koho site (and the same content as Hugo and Zola sites) for benchmarks.
 
 usage: gen_site.py OUT_DIR RELEASES [--downloads-mb N]
-Writes OUT_DIR/koho (site.toml, content/, theme and locales copied from this repo) and
-OUT_DIR/hugo (config.toml, content/, minimal layouts). Each release exists in ja, en and zh.
+Writes OUT_DIR/koho (site.toml, content/, theme and locales copied from this repo),
+OUT_DIR/hugo and OUT_DIR/zola (config, content/, minimal equivalent templates: base layout with
+html lang, hreflang alternates and a language switcher; a list paginated by 20; a single page;
+feeds and sitemap on). Each release exists in ja, en and zh; a 20-chapter handbook per language.
+Deterministic: the same arguments give the same files.
 """
 import os
 import shutil
@@ -41,18 +44,40 @@ def main():
     shutil.copytree(os.path.join(REPO, "locales"), os.path.join(koho, "locales"))
     shutil.copy(os.path.join(REPO, "site.toml"), os.path.join(koho, "site.toml"))
     with open(os.path.join(koho, "site.toml"), encoding="utf-8") as f:
-        config = f.read().replace('books = ["handbook"]', "books = []")
+        config = f.read()
     write(os.path.join(koho, "site.toml"), config)
     write(os.path.join(hugo, "config.toml"), HUGO_CONFIG)
     for name, text in HUGO_LAYOUTS.items():
         write(os.path.join(hugo, "layouts", name), text)
+    zola = os.path.join(out, "zola")
+    write(os.path.join(zola, "config.toml"), ZOLA_CONFIG)
+    for name, text in ZOLA_TEMPLATES.items():
+        write(os.path.join(zola, "templates", name), text)
     for lang in ("ja", "en", "zh"):
-        for section in ("", "releases", "handbook", "downloads", "about"):
+        suffix = "" if lang == "ja" else f".{lang}"
+        write(os.path.join(zola, "content", f"_index{suffix}.md"), "+++\ntitle = \"home\"\n+++\nIntro.\n")
+        write(os.path.join(zola, "content", "releases", f"_index{suffix}.md"),
+              "+++\ntitle = \"releases\"\nsort_by = \"date\"\npaginate_by = 20\n+++\nIntro.\n")
+        write(os.path.join(zola, "content", "handbook", f"_index{suffix}.md"),
+              "+++\ntitle = \"handbook\"\nsort_by = \"weight\"\n+++\nIntro.\n")
+        write(os.path.join(koho, "content", "handbook", f"_index.{lang}.md"),
+              f'+++\ntitle = "handbook {lang}"\nsort_by = "weight"\n+++\nIntro.\n')
+        write(os.path.join(hugo, "content", "handbook", f"_index.{lang}.md"), front(f"handbook {lang}", "2020-01-01") + "Intro.\n")
+        for c in range(20):
+            body = BODY[lang].format(n=c) + "\n"
+            write(os.path.join(koho, "content", "handbook", f"c{c:02d}.{lang}.md"),
+                  f'+++\ntitle = "Chapter {c} ({lang})"\nweight = {c + 1}\n+++\n' + body)
+            write(os.path.join(hugo, "content", "handbook", f"c{c:02d}.{lang}.md"),
+                  front(f"Chapter {c} ({lang})", "2020-01-01", c + 1) + body)
+            write(os.path.join(zola, "content", "handbook", f"c{c:02d}{suffix}.md"),
+                  f'+++\ntitle = "Chapter {c} ({lang})"\nweight = {c + 1}\n+++\n' + body)
+    for lang in ("ja", "en", "zh"):
+        for section in ("", "releases", "downloads", "about"):
             base = os.path.join("content", section) if section else "content"
             name = "index" if section == "about" else "_index"
             text = front(f"{section or 'home'} {lang}", "2020-01-01") + "Intro.\n"
             if section == "releases":
-                text = "+++\n" + f'title = "releases {lang}"\nsort_by = "date"\npaginate_by = 10\n+++\nIntro.\n'
+                text = "+++\n" + f'title = "releases {lang}"\nsort_by = "date"\npaginate_by = 20\n+++\nIntro.\n'
             write(os.path.join(koho, base, f"{name}.{lang}.md"), text)
             write(os.path.join(hugo, base, f"{name}.{lang}.md"), front(f"{section or 'home'} {lang}", "2020-01-01") + "Intro.\n")
         for _, frag in (("p", "profile"), ("c", "contact")):
@@ -66,6 +91,8 @@ def main():
             rel = os.path.join("content", "releases", f"r{n:05d}", f"index.{lang}.md")
             write(os.path.join(koho, rel), text)
             write(os.path.join(hugo, rel), text)
+            suffix = "" if lang == "ja" else f".{lang}"
+            write(os.path.join(zola, "content", "releases", f"r{n:05d}", f"index{suffix}.md"), text)
     if downloads_mb:
         folder = os.path.join(koho, "content", "downloads", "big")
         os.makedirs(folder, exist_ok=True)
@@ -88,9 +115,9 @@ def main():
 HUGO_CONFIG = """baseURL = "https://example.org/"
 defaultContentLanguage = "ja"
 defaultContentLanguageInSubdir = true
-disableKinds = ["taxonomy", "term", "RSS", "sitemap"]
+disableKinds = ["taxonomy", "term"]
 [pagination]
-pagerSize = 10
+pagerSize = 20
 [languages.ja]
 weight = 1
 [languages.en]
@@ -106,6 +133,35 @@ HUGO_LAYOUTS = {
 <main>{{ block "main" . }}{{ end }}</main></body></html>""",
     "_default/single.html": """{{ define "main" }}<article><h1>{{ .Title }}</h1><time datetime="{{ .Date.Format "2006-01-02" }}">{{ .Date.Format "2 January 2006" }}</time>{{ .Content }}</article>{{ end }}""",
     "_default/list.html": """{{ define "main" }}<h1>{{ .Title }}</h1>{{ .Content }}<ul>{{ range .Paginator.Pages }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>{{ end }}</ul>{{ end }}""",
+}
+
+ZOLA_CONFIG = """base_url = "https://example.org"
+default_language = "ja"
+generate_feeds = true
+build_search_index = false
+compile_sass = false
+[markdown]
+highlight_code = false
+[languages.en]
+generate_feeds = true
+[languages.zh]
+generate_feeds = true
+"""
+
+ZOLA_BASE = """<!DOCTYPE html><html lang="{{ lang }}"><head><meta charset="utf-8"><title>{% block title %}{% endblock %}</title>
+{% block alternates %}{% endblock %}</head>
+<body><nav><a href="{{ get_url(path='@/_index.md') }}">ja</a> <a href="{{ get_url(path='@/_index.md', lang='en') }}">en</a> <a href="{{ get_url(path='@/_index.md', lang='zh') }}">zh</a></nav>
+<main>{% block main %}{% endblock %}</main></body></html>"""
+
+ZOLA_TEMPLATES = {
+    "base.html": ZOLA_BASE,
+    "index.html": """{% extends "base.html" %}{% block title %}{{ section.title }}{% endblock %}{% block main %}<h1>{{ section.title }}</h1>{{ section.content | safe }}{% endblock %}""",
+    "section.html": """{% extends "base.html" %}{% block title %}{{ section.title }}{% endblock %}
+{% block alternates %}{% for t in section.translations %}<link rel="alternate" hreflang="{{ t.lang }}" href="{{ t.permalink }}">{% endfor %}{% endblock %}
+{% block main %}<h1>{{ section.title }}</h1>{{ section.content | safe }}<ul>{% if paginator %}{% for p in paginator.pages %}<li><a href="{{ p.permalink }}">{{ p.title }}</a></li>{% endfor %}{% else %}{% for p in section.pages %}<li><a href="{{ p.permalink }}">{{ p.title }}</a></li>{% endfor %}{% endif %}</ul>{% endblock %}""",
+    "page.html": """{% extends "base.html" %}{% block title %}{{ page.title }}{% endblock %}
+{% block alternates %}{% for t in page.translations %}<link rel="alternate" hreflang="{{ t.lang }}" href="{{ t.permalink }}">{% endfor %}{% endblock %}
+{% block main %}<article><h1>{{ page.title }}</h1><time datetime="{{ page.date }}">{{ page.date }}</time>{{ page.content | safe }}</article>{% endblock %}""",
 }
 
 if __name__ == "__main__":
