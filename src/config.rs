@@ -10,9 +10,9 @@ use crate::error::{Diagnostic, Location};
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
-    base_url: String,
+    base_url: toml::Spanned<String>,
     default_language: String,
-    theme: String,
+    theme: toml::Spanned<String>,
     /// `omit` or `fallback`: what a language without a translation of a page shows.
     #[serde(default)]
     missing_translation: Option<String>,
@@ -111,14 +111,16 @@ impl SiteConfig {
 /// Reads and checks `<root>/site.toml`; `base_url_override` comes from `--base-url`.
 pub fn load(root: &Path, base_url_override: Option<&str>) -> Result<SiteConfig, Vec<Diagnostic>> {
     let path = root.join("site.toml");
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        vec![
-            Diagnostic::in_file(&path, format!("cannot read the site configuration: {e}"))
-                .with_help(
-                "run koho in the site's folder or pass --root DIR (the folder holding site.toml)",
-            ),
-        ]
-    })?;
+    if !path.exists() {
+        return Err(vec![Diagnostic::in_file(
+            &path,
+            "there is no site configuration here",
+        )
+        .with_help(
+            "run koho in the site's folder or pass --root DIR (the folder holding site.toml)",
+        )]);
+    }
+    let text = crate::text::read_text(&path, &path).map_err(|e| vec![e])?;
     let raw: RawConfig = toml::from_str(&text).map_err(|e| {
         let location = match e.span() {
             Some(span) => Location::at_offset(&path, &text, span.start, 1),
@@ -126,16 +128,18 @@ pub fn load(root: &Path, base_url_override: Option<&str>) -> Result<SiteConfig, 
         };
         vec![Diagnostic::error(Some(location), e.message().to_string())]
     })?;
-    check(root, &path, raw, base_url_override)
+    check(root, &path, &text, raw, base_url_override)
 }
 
 fn check(
     root: &Path,
     path: &Path,
+    text: &str,
     raw: RawConfig,
     base_url_override: Option<&str>,
 ) -> Result<SiteConfig, Vec<Diagnostic>> {
     let mut errors = Vec::new();
+    let at = |span: std::ops::Range<usize>| Some(Location::at_offset(path, text, span.start, 1));
     let mut languages = Vec::new();
     for (code, value) in raw.languages {
         if !is_language_code(&code) {
@@ -194,17 +198,25 @@ fn check(
             MissingTranslation::Omit
         }
     };
-    let base_url_text = base_url_override.unwrap_or(&raw.base_url);
-    let (base_url, base_path) = match split_base_url(base_url_text) {
-        Some(parts) => parts,
-        None => {
-            errors.push(Diagnostic::in_file(
-                path,
-                format!("base_url `{base_url_text}` is not an absolute http(s) URL such as https://example.org/ngmo/"),
-            ));
-            (String::new(), String::from("/"))
-        }
+    let base_url = match base_url_override {
+        Some(flag) => parse_base_url(flag).map_err(|message| {
+            Diagnostic::error(None, format!("--base-url: {message}"))
+                .with_help("pass an absolute address such as --base-url https://example.org/ngmo/")
+        }),
+        None => parse_base_url(raw.base_url.get_ref()).map_err(|message| {
+            Diagnostic::error(at(raw.base_url.span()), format!("base_url: {message}"))
+        }),
     };
+    let base_url = base_url.unwrap_or_else(|error| {
+        errors.push(error);
+        String::from("/")
+    });
+    if let Err(message) = check_theme_name(raw.theme.get_ref()) {
+        errors.push(
+            Diagnostic::error(at(raw.theme.span()), format!("theme: {message}"))
+                .with_help("name a folder under themes/, e.g. theme = \"ngmo\" for themes/ngmo/"),
+        );
+    }
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -212,12 +224,13 @@ fn check(
     if !fluent_fallback.contains(&raw.default_language) {
         fluent_fallback.push(raw.default_language.clone());
     }
+    let base_path = base_path_of(&base_url);
     Ok(SiteConfig {
         root: root.to_path_buf(),
         base_url,
         base_path,
         default_language: raw.default_language,
-        theme: raw.theme,
+        theme: raw.theme.into_inner(),
         languages,
         missing_translation,
         fluent_fallback,
@@ -238,20 +251,67 @@ pub fn is_language_code(code: &str) -> bool {
         && parts.all(|p| (2..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
-/// `https://example.org/ngmo` → (`https://example.org/ngmo/`, `/ngmo/`).
-fn split_base_url(url: &str) -> Option<(String, String)> {
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))?;
-    let host_end = rest.find('/').unwrap_or(rest.len());
-    if host_end == 0 {
-        return None;
+/// Checks a base URL (site.toml's `base_url`, the `--base-url` flag) and returns it in the form
+/// every later stage uses: `https://example.org/ngmo` → `https://example.org/ngmo/` (host in
+/// lowercase, path ending in `/`, non-ASCII percent-encoded by the WHATWG URL rules of the `url`
+/// crate).
+///
+/// Refused, with a message saying why: anything but an absolute `http://` or `https://` URL
+/// with a host (`example.org`, `/ngmo/`, `ftp://…`), spaces, quotes, angle brackets, backslashes
+/// and control characters (they would break out of the attributes the URL is written into), a
+/// user name or password, a query or a fragment.
+pub fn parse_base_url(text: &str) -> Result<String, String> {
+    const EXAMPLE: &str = "such as https://example.org/ngmo/";
+    if let Some(bad) = text.chars().find(|c| {
+        c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '<' | '>' | '\\' | '`')
+    }) {
+        return Err(format!(
+            "`{text}` contains {bad:?}, which a URL cannot hold; write it percent-encoded or leave it out"
+        ));
     }
-    let path = rest[host_end..].trim_end_matches('/');
-    let base_path = format!("{path}/");
-    let scheme_len = url.len() - rest.len();
-    let base_url = format!("{}{}", &url[..scheme_len + host_end], base_path);
-    Some((base_url, base_path))
+    let url = url::Url::parse(text)
+        .map_err(|e| format!("`{text}` is not an absolute http(s) URL {EXAMPLE} ({e})"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.cannot_be_a_base() {
+        return Err(format!("`{text}` is not an http(s) URL {EXAMPLE}"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(format!("`{text}` has no host name; write one {EXAMPLE}"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(format!(
+            "`{text}` holds a user name or password; leave them out"
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(format!(
+            "`{text}` has a query (`?…`) or fragment (`#…`); a base URL cannot"
+        ));
+    }
+    let mut base = url.to_string();
+    if !base.ends_with('/') {
+        base.push('/');
+    }
+    Ok(base)
+}
+
+/// The path part of a URL checked by [`parse_base_url`]: `https://example.org/ngmo/` → `/ngmo/`.
+fn base_path_of(base_url: &str) -> String {
+    url::Url::parse(base_url).map_or_else(|_| String::from("/"), |url| url.path().to_string())
+}
+
+/// A theme is named by one folder name under themes/: not empty, not `.` or `..`, no path
+/// separator (`/`, `\`) and no drive or NUL, so that the theme can never be read from elsewhere.
+fn check_theme_name(name: &str) -> Result<(), String> {
+    let shown = name.escape_debug();
+    if name.is_empty() {
+        return Err("the theme name is empty".into());
+    }
+    if name == "." || name == ".." || name.contains(['/', '\\', ':', '\0']) {
+        return Err(format!(
+            "`{shown}` is not a folder name: a theme is a folder directly under themes/, named without `/`, `\\`, `:` or `..`"
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -260,15 +320,60 @@ mod tests {
 
     #[test]
     fn base_url_keeps_subpath() {
+        let parsed = |url: &str| parse_base_url(url).map(|b| (base_path_of(&b), b));
         assert_eq!(
-            split_base_url("https://example.org/ngmo"),
-            Some(("https://example.org/ngmo/".into(), "/ngmo/".into()))
+            parsed("https://example.org/ngmo"),
+            Ok(("/ngmo/".into(), "https://example.org/ngmo/".into()))
         );
         assert_eq!(
-            split_base_url("https://ngmo.or.jp/"),
-            Some(("https://ngmo.or.jp/".into(), "/".into()))
+            parsed("https://NGMO.or.jp/"),
+            Ok(("/".into(), "https://ngmo.or.jp/".into()))
         );
-        assert_eq!(split_base_url("ngmo.or.jp"), None);
+        assert_eq!(
+            parsed("http://localhost:8000"),
+            Ok(("/".into(), "http://localhost:8000/".into()))
+        );
+    }
+
+    #[test]
+    fn base_url_refuses_what_is_not_an_absolute_http_url() {
+        for bad in [
+            "ngmo.or.jp",
+            "/ngmo/",
+            "",
+            "ftp://example.org/",
+            "mailto:a@example.org",
+            "https://",
+            "https:///x",
+            "https://example.org/a b/",
+            "https://example.org/\"onmouseover=\"x",
+            "https://example.org/'x'",
+            "https://exa<mple.org/",
+            "https://user:pw@example.org/",
+            "https://example.org/?q=1",
+            "https://example.org/#top",
+        ] {
+            assert!(parse_base_url(bad).is_err(), "{bad:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn theme_is_a_folder_name() {
+        assert!(check_theme_name("ngmo").is_ok());
+        assert!(check_theme_name("ngmo-2.1").is_ok());
+        for bad in [
+            "",
+            ".",
+            "..",
+            "../elsewhere",
+            "/etc",
+            "a/b",
+            "a\\b",
+            "C:x",
+            "a\0",
+        ] {
+            assert!(check_theme_name(bad).is_err(), "{bad:?} was accepted");
+        }
     }
 
     #[test]

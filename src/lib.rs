@@ -12,6 +12,7 @@ pub mod config;
 pub mod content;
 
 pub mod error;
+pub mod fsutil;
 pub mod i18n;
 pub mod markdown;
 pub mod output;

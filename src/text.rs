@@ -1,50 +1,114 @@
-//! Text files as every input is read: UTF-8 with an optional byte-order mark, CRLF accepted,
-//! and a message naming the file, line and column when the bytes are not UTF-8.
+//! Reading text inputs: the one reader for every text file a site has (Markdown, TOML, Fluent,
+//! templates). It accepts what editors write (a UTF-8 byte-order mark, CRLF line ends) and names
+//! the file, line and column of anything that is not UTF-8.
 
 use std::path::Path;
 
 use crate::error::{line_column, Diagnostic, Location};
 
-/// Decodes `bytes` read from `display` (the path shown in messages): strips a UTF-8 BOM
-/// (U+FEFF, which editors on Windows write) and turns CRLF line ends into LF.
-/// Errors: invalid UTF-8, at the line and column of the first bad byte.
+/// What to do about a file that is not UTF-8.
+const SAVE_AS_UTF8: &str =
+    "save the file as UTF-8 (in most editors: “Save with encoding” or “Reopen/Save as UTF-8”)";
+
+/// Reads `path` as text: a leading UTF-8 byte-order mark (U+FEFF) is removed and CRLF line ends
+/// become LF, so later stages see one form whatever the editor wrote.
+///
+/// `display` is the path shown in messages (relative to the site root). Errors: the path is not a
+/// regular file (a folder, a named pipe: reading a pipe would block the build), it cannot be read,
+/// or it is not UTF-8 (UTF-16, Shift_JIS, GB 18030 …), with the line and column of the first
+/// byte that is not.
+pub fn read_text(path: &Path, display: &Path) -> Result<String, Diagnostic> {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_file() => {}
+        Ok(_) => {
+            return Err(Diagnostic::in_file(
+                display,
+                "this is not a regular file (a folder, named pipe, socket or device)",
+            )
+            .with_help("replace it with an ordinary text file"))
+        }
+        Err(e) => return Err(Diagnostic::in_file(display, format!("cannot read: {e}"))),
+    }
+    let bytes = std::fs::read(path)
+        .map_err(|e| Diagnostic::in_file(display, format!("cannot read: {e}")))?;
+    decode(display, bytes)
+}
+
+/// The bytes of a text file read from `display` (the path shown in messages) as text, by the
+/// rules of [`read_text`].
 pub fn decode(display: &Path, bytes: Vec<u8>) -> Result<String, Diagnostic> {
-    let mut text = String::from_utf8(bytes).map_err(|e| {
+    // A UTF-16 byte-order mark (FF FE or FE FF): say which encoding it is rather than pointing
+    // at the second byte.
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err(Diagnostic::error(
+            Some(Location::at(display, 1, 1)),
+            "the file is UTF-16, not UTF-8",
+        )
+        .with_help(SAVE_AS_UTF8));
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
         let offset = e.utf8_error().valid_up_to();
-        let valid = std::str::from_utf8(&e.as_bytes()[..offset]).unwrap_or_default();
+        let bytes = e.as_bytes();
+        let valid = std::str::from_utf8(&bytes[..offset]).unwrap_or_default();
         let (line, column) = line_column(valid, offset);
         Diagnostic::error(
             Some(Location::at(display, line, column)),
-            "the file is not valid UTF-8 (perhaps Shift_JIS or GBK)",
+            format!(
+                "the file is not valid UTF-8 (byte 0x{:02X} here; is it Shift_JIS, GBK or another legacy encoding?)",
+                bytes[offset]
+            ),
         )
-        .with_help("save the file as UTF-8")
+        .with_help(SAVE_AS_UTF8)
     })?;
-    if text.starts_with('\u{feff}') {
-        text.drain(..'\u{feff}'.len_utf8());
-    }
-    if text.contains('\r') {
-        text = text.replace("\r\n", "\n");
-    }
-    Ok(text)
+    let text = match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    };
+    Ok(if text.contains("\r\n") {
+        text.replace("\r\n", "\n")
+    } else {
+        text
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn decoded(bytes: &[u8]) -> Result<String, Diagnostic> {
+        decode(Path::new("locales/ja/main.ftl"), bytes.to_vec())
+    }
+
     #[test]
-    fn bom_and_crlf_are_accepted_and_bad_bytes_named() {
-        let path = Path::new("locales/ja/main.ftl");
-        let text = decode(path, b"\xef\xbb\xbfa = 1\r\nb = 2\r\n".to_vec()).unwrap();
-        assert_eq!(text, "a = 1\nb = 2\n");
-        let error = decode(path, b"a = 1\nb = \x82\xa0\n".to_vec()).unwrap_err();
+    fn bom_and_crlf_are_accepted() {
         assert_eq!(
-            error
-                .to_string()
-                .lines()
-                .next()
-                .map(|l| l.contains("main.ftl:2:5")),
-            Some(true)
+            decoded("\u{feff}a = 1\r\nb = 2\r\n".as_bytes()).unwrap(),
+            "a = 1\nb = 2\n"
         );
+        // A BOM is removed only at the start.
+        assert_eq!(decoded("x\u{feff}".as_bytes()).unwrap(), "x\u{feff}");
+    }
+
+    #[test]
+    fn shift_jis_names_line_and_column() {
+        // 「日本」 in Shift_JIS on line 2, after `a = `.
+        let error = decoded(b"ok = 1\na = \x93\xfa\x96\x7b\n").unwrap_err();
+        let location = error.location.as_ref().unwrap();
+        assert_eq!((location.line, location.column), (Some(2), Some(5)));
+        assert!(error.message.contains("not valid UTF-8"), "{error}");
+        assert!(error.help.as_deref().unwrap().contains("UTF-8"));
+    }
+
+    #[test]
+    fn utf16_is_named() {
+        let error = decoded(&[0xFF, 0xFE, b'a', 0]).unwrap_err();
+        assert!(error.message.contains("UTF-16"), "{error}");
+    }
+
+    #[test]
+    fn a_folder_is_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let error = read_text(dir.path(), Path::new("content/x.md")).unwrap_err();
+        assert!(error.message.contains("not a regular file"), "{error}");
     }
 }

@@ -17,7 +17,7 @@ pub struct BuildArgs {
     #[arg(short, long)]
     pub output: Option<PathBuf>,
     /// Overrides base_url of site.toml, e.g. https://example.org/ngmo/.
-    #[arg(short = 'u', long)]
+    #[arg(short = 'u', long, value_parser = crate::config::parse_base_url)]
     pub base_url: Option<String>,
     /// Publish pages marked `draft = true` too.
     #[arg(long)]

@@ -5,7 +5,7 @@ pub mod downloads;
 pub mod front_matter;
 pub mod source;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 
 use rayon::prelude::*;
@@ -35,6 +35,18 @@ pub struct Content {
     /// Files that could not be read or parsed (their errors are reported): later stages still
     /// know they exist, so that links to them are not reported as broken too.
     pub failed: Vec<MarkdownSource>,
+    /// The documents left out because they are drafts (`draft = true`; empty with `--drafts`),
+    /// so that later stages can say "is a draft" rather than "does not exist".
+    pub drafts: Vec<MarkdownSource>,
+}
+
+impl Content {
+    /// Whether `key` names a page or section that exists only as drafts (no published version
+    /// in any language).
+    pub fn is_draft(&self, key: &str) -> bool {
+        self.drafts.iter().any(|s| s.key == key)
+            && !self.documents.iter().any(|d| d.source.key == key)
+    }
 }
 
 /// A file that could not be read, with why.
@@ -61,40 +73,58 @@ pub fn load(config: &SiteConfig, include_drafts: bool) -> (Content, Vec<Diagnost
         }
     }
     errors.extend(find_duplicates(&documents));
+    let mut assets = sources.assets;
+    let mut drafts = Vec::new();
     if !include_drafts {
-        documents.retain(|doc| !doc.front.draft);
+        let (kept, left_out): (Vec<Document>, Vec<Document>) =
+            documents.into_iter().partition(|doc| !doc.front.draft);
+        documents = kept;
+        drafts = left_out.into_iter().map(|doc| doc.source).collect();
+        if !drafts.is_empty() {
+            let published = bundle_dirs(documents.iter().map(|d| &d.source));
+            let draft_bundles = bundle_dirs(drafts.iter());
+            assets.retain(|asset| !belongs_to_draft(&asset.dir, &published, &draft_bundles));
+        }
     }
     (
         Content {
             documents,
-            assets: sources.assets,
+            assets,
             failed,
+            drafts,
         },
         errors,
     )
 }
 
+/// The bundle folders (of sections and `index` pages) of `sources`.
+fn bundle_dirs<'a>(sources: impl Iterator<Item = &'a MarkdownSource>) -> HashSet<&'a str> {
+    sources.filter_map(|s| s.bundle_dir.as_deref()).collect()
+}
+
+/// Whether a file of the content folder `dir` is attached to a draft: the nearest bundle folder
+/// holding it (its own folder or the closest one above, `releases/x` for
+/// `releases/x/press/embargo.pdf`) belongs to draft documents only. Such files are published
+/// only with `--drafts`, like their page.
+fn belongs_to_draft(dir: &str, published: &HashSet<&str>, drafts: &HashSet<&str>) -> bool {
+    let mut folder = Some(dir);
+    while let Some(current) = folder {
+        if published.contains(current) {
+            return false;
+        }
+        if drafts.contains(current) {
+            return true;
+        }
+        folder = match current {
+            "" => None,
+            _ => Some(current.rsplit_once('/').map_or("", |(parent, _)| parent)),
+        };
+    }
+    false
+}
+
 fn read_document(source: MarkdownSource) -> Result<Document, Vec<Diagnostic>> {
-    let bytes = std::fs::read(&source.path).map_err(|e| {
-        vec![Diagnostic::in_file(
-            &source.display_path,
-            format!("cannot read: {e}"),
-        )]
-    })?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        let offset = e.utf8_error().valid_up_to();
-        let valid = std::str::from_utf8(&e.as_bytes()[..offset]).unwrap_or_default();
-        let (line, column) = crate::error::line_column(valid, offset);
-        vec![Diagnostic::error(
-            Some(crate::error::Location::at(
-                &source.display_path,
-                line,
-                column,
-            )),
-            "the file is not valid UTF-8",
-        )
-        .with_help("save the file as UTF-8")]
-    })?;
+    let text = crate::text::read_text(&source.path, &source.display_path).map_err(|e| vec![e])?;
     let parsed = front_matter::parse(&source.display_path, &text, source.kind == DocKind::Section)?;
     Ok(Document {
         source,

@@ -2,10 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
-use walkdir::WalkDir;
-
 use crate::config::{is_language_code, SiteConfig};
 use crate::error::Diagnostic;
+use crate::fsutil::{walk_files, Walk};
 
 /// What a Markdown file is, by its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -51,85 +50,28 @@ pub struct Sources {
 
 const FRAGMENTS_DIR: &str = "_fragments";
 
-/// Walks content/ in a stable order; symlinks that leave the site are refused.
+/// Walks content/ in a stable order (see [`crate::fsutil::walk_files`]): a symbolic link
+/// to anything outside content/ is refused, a named pipe or device is skipped with a warning.
 pub fn discover(config: &SiteConfig) -> (Sources, Vec<Diagnostic>) {
     let content_dir = config.content_dir();
     let mut sources = Sources::default();
-    let mut errors = Vec::new();
-    let site_root = match config.root.canonicalize() {
-        Ok(root) => root,
-        Err(e) => {
-            errors.push(Diagnostic::in_file(
-                &config.root,
-                format!("cannot read the site folder: {e}"),
-            ));
-            return (sources, errors);
-        }
-    };
     if !content_dir.is_dir() {
-        errors.push(
-            Diagnostic::in_file(&content_dir, "there is no content folder")
-                .with_help("create content/ with at least `_index.<lang>.md` for the home page"),
-        );
-        return (sources, errors);
+        let error = Diagnostic::in_file(Path::new("content"), "there is no content folder")
+            .with_help("create content/ with at least `_index.<lang>.md` for the home page");
+        return (sources, vec![error]);
     }
-    let walker = WalkDir::new(&content_dir)
-        .follow_links(false)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
-    for entry in walker {
-        let entry = match entry {
-            Ok(entry) => entry,
-            Err(e) => {
-                let path = e
-                    .path()
-                    .map(Path::to_path_buf)
-                    .unwrap_or_else(|| content_dir.clone());
-                errors.push(Diagnostic::in_file(&path, format!("cannot read: {e}")));
-                continue;
-            }
-        };
-        let path = entry.path();
-        let display_path = path
-            .strip_prefix(&config.root)
-            .unwrap_or(path)
-            .to_path_buf();
-        if entry.path_is_symlink() {
-            match path.canonicalize() {
-                Ok(target) if target.starts_with(&site_root) && target.is_file() => {}
-                Ok(target) if target.starts_with(&site_root) => {
-                    errors.push(
-                        Diagnostic::in_file(&display_path, "symlinks to folders are not followed")
-                            .with_help("move the folder into content/ instead of linking it"),
-                    );
-                    continue;
-                }
-                Ok(target) => {
-                    errors.push(
-                        Diagnostic::in_file(
-                            &display_path,
-                            format!("symlink points outside the site (to `{}`); refused, it is never published", target.display()),
-                        )
-                        .with_help("copy the file into the site if it should be published"),
-                    );
-                    continue;
-                }
-                Err(e) => {
-                    errors.push(Diagnostic::in_file(
-                        &display_path,
-                        format!("broken symlink: {e}"),
-                    ));
-                    continue;
-                }
-            }
-        } else if !entry.file_type().is_file() {
-            continue;
-        }
-        let Ok(relative) = path.strip_prefix(&content_dir) else {
-            continue;
-        };
-        let relative: Vec<String> = relative
+    let (files, mut errors) = walk_files(&Walk {
+        dir: &content_dir,
+        confine: &content_dir,
+        root: &config.root,
+        skip_hidden: true,
+        max_depth: usize::MAX,
+    });
+    for file in files {
+        let path = file.path.as_path();
+        let display_path = file.display;
+        let relative: Vec<String> = file
+            .relative
             .components()
             .map(|c| c.as_os_str().to_string_lossy().into_owned())
             .collect();

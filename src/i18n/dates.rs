@@ -15,19 +15,24 @@ pub struct LocalizedDate {
 /// Formats with the message `date-long`, which receives `$year`, `$month`, `$day`, and the
 /// localized names `$weekday` (from `weekday-1` … `weekday-7`, Monday first) and `$monthname`
 /// (from `month-1` … `month-12`). Without a `date-long` message the ISO date is shown.
+///
+/// `Locales::load` has checked that `date-long` and every name it uses exist and format with
+/// these arguments (an error naming the .ftl file otherwise), so nothing here fails for a site
+/// that loaded; a name that `date-long` does not use may be missing and is then left empty.
 pub fn localize(locales: &Locales, lang: &str, date: Date) -> LocalizedDate {
     let mut args = FluentArgs::new();
     args.set("year", date.year);
     args.set("month", date.month);
     args.set("day", date.day);
-    let weekday = locales
-        .get(lang, &format!("weekday-{}", date.weekday()), None)
-        .unwrap_or_default();
-    let month_name = locales
-        .get(lang, &format!("month-{}", date.month), None)
-        .unwrap_or_default();
-    args.set("weekday", weekday);
-    args.set("monthname", month_name);
+    let name = |key: String| locales.get(lang, &key, None);
+    args.set(
+        "weekday",
+        name(format!("weekday-{}", date.weekday())).unwrap_or_default(),
+    );
+    args.set(
+        "monthname",
+        name(format!("month-{}", date.month)).unwrap_or_default(),
+    );
     let iso = date.to_string();
     let long = locales
         .get(lang, "date-long", Some(&args))

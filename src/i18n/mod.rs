@@ -1,9 +1,10 @@
 //! UI text: Fluent messages per language with a fallback chain, and localized dates.
 
+mod check;
 pub mod dates;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use fluent_bundle::concurrent::FluentBundle;
@@ -19,8 +20,9 @@ type Bundle = FluentBundle<Arc<FluentResource>>;
 /// The messages of one language.
 struct Locale {
     bundle: Bundle,
-    /// Kept because a bundle cannot list its messages.
-    keys: BTreeSet<String>,
+    /// Where each message is defined (.ftl file and line); kept because a bundle cannot list
+    /// its messages.
+    messages: BTreeMap<String, Location>,
 }
 
 /// Every language's messages, shared read-only by all render threads.
@@ -43,7 +45,11 @@ pub const CODE_KEY_PREFIXES: &[&str] = &["month-", "weekday-", "size-", "downloa
 
 impl Locales {
     /// Loads `locales/<code>/*.ftl` for every configured language. Syntax errors are errors;
-    /// keys missing in one language but present in another are warnings.
+    /// so are messages that cannot be formatted (a reference to a message that does not exist,
+    /// a variable koho does not pass to `date-long` or `size-*`, a month or weekday name
+    /// `date-long` needs and no locale has: see `check`). Keys missing in one language but
+    /// present in another are warnings. Files are read with `text::read_text` (a BOM and CRLF
+    /// are fine); links out of locales/ are refused and named pipes skipped (`fsutil`).
     pub fn load(config: &SiteConfig) -> (Locales, Vec<Diagnostic>) {
         let mut diagnostics = Vec::new();
         let mut locales = BTreeMap::new();
@@ -62,12 +68,18 @@ impl Locales {
             });
             let mut bundle = Bundle::new_concurrent(vec![lang_id]);
             bundle.set_use_isolating(false);
-            let mut keys = BTreeSet::new();
-            match ftl_files(&dir) {
-                Ok(files) if !files.is_empty() => {
-                    for file in files {
-                        let display = display_dir.join(file.file_name().unwrap_or_default());
-                        add_file(&mut bundle, &mut keys, &file, &display, &mut diagnostics);
+            let mut messages = BTreeMap::new();
+            let files = ftl_files(config, &dir, &mut diagnostics);
+            match files {
+                files if !files.is_empty() => {
+                    for (file, display) in files {
+                        add_file(
+                            &mut bundle,
+                            &mut messages,
+                            &file,
+                            &display,
+                            &mut diagnostics,
+                        );
                     }
                 }
                 _ => diagnostics.push(
@@ -81,13 +93,14 @@ impl Locales {
                     )),
                 ),
             }
-            locales.insert(language.code.clone(), Locale { bundle, keys });
+            locales.insert(language.code.clone(), Locale { bundle, messages });
         }
-        let all_keys: BTreeSet<&String> = locales.values().flat_map(|l| l.keys.iter()).collect();
+        let all_keys: BTreeSet<&String> =
+            locales.values().flat_map(|l| l.messages.keys()).collect();
         for (code, locale) in &locales {
             for key in all_keys
                 .iter()
-                .filter(|k| !locale.keys.contains(k.as_str()))
+                .filter(|k| !locale.messages.contains_key(k.as_str()))
             {
                 diagnostics.push(Diagnostic::warning(
                     Some(Location::file(Path::new("locales").join(code))),
@@ -98,13 +111,14 @@ impl Locales {
                 ));
             }
         }
-        (
-            Locales {
-                locales,
-                fallback: config.fluent_fallback.clone(),
-            },
-            diagnostics,
-        )
+        let locales = Locales {
+            locales,
+            fallback: config.fluent_fallback.clone(),
+        };
+        if !diagnostics.iter().any(Diagnostic::is_error) {
+            diagnostics.extend(check::messages(&locales, config));
+        }
+        (locales, diagnostics)
     }
 
     /// The message ids defined for `lang` (in its own .ftl files, without the fallback chain).
@@ -112,7 +126,7 @@ impl Locales {
         self.locales
             .get(lang)
             .into_iter()
-            .flat_map(|locale| locale.keys.iter().map(String::as_str))
+            .flat_map(|locale| locale.messages.keys().map(String::as_str))
     }
 
     /// Formats message `key` for `lang`, searching the fallback chain. Err names what is missing.
@@ -122,57 +136,101 @@ impl Locales {
         key: &str,
         args: Option<&FluentArgs>,
     ) -> Result<String, String> {
-        let chain = std::iter::once(lang).chain(self.fallback.iter().map(String::as_str));
-        for code in chain {
-            let Some(locale) = self.locales.get(code) else {
-                continue;
-            };
-            let Some(message) = locale.bundle.get_message(key) else {
-                continue;
-            };
-            let Some(pattern) = message.value() else {
-                continue;
-            };
-            let mut errors = Vec::new();
-            let text = locale.bundle.format_pattern(pattern, args, &mut errors);
-            if let Some(error) = errors.first() {
-                return Err(format!("message `{key}` in locale `{code}`: {error}"));
-            }
-            return Ok(text.into_owned());
+        let Some((locale, pattern)) = self.find(lang, key) else {
+            return Err(format!(
+                "no locale defines the message `{key}` (looked in {})",
+                self.chain(lang).collect::<Vec<_>>().join(", ")
+            ));
+        };
+        let mut errors = Vec::new();
+        let text = locale.bundle.format_pattern(pattern, args, &mut errors);
+        match errors.first() {
+            Some(error) => Err(format!(
+                "message `{key}` ({}) cannot be formatted: {error}",
+                locale.where_is(key)
+            )),
+            None => Ok(text.into_owned()),
         }
-        Err(format!(
-            "no locale defines the message `{key}` (looked in {lang}, {})",
-            self.fallback.join(", ")
-        ))
     }
 
-    /// Like `format`, but None when no locale has the message (for optional UI text).
+    /// For koho's own messages (`CODE_KEYS`, `CODE_KEY_PREFIXES`: dates, sizes, book and download
+    /// labels): None only when no locale has the message. `load` has formatted each of them
+    /// with the arguments koho passes and made any failure an error naming the .ftl file, so a
+    /// loaded site formats them cleanly; were one to fail anyway, the text Fluent produced
+    /// (showing the faulty placeable in braces) is returned, never taken for missing.
     pub fn get(&self, lang: &str, key: &str, args: Option<&FluentArgs>) -> Option<String> {
-        self.format(lang, key, args).ok()
+        let (locale, pattern) = self.find(lang, key)?;
+        let mut errors = Vec::new();
+        Some(
+            locale
+                .bundle
+                .format_pattern(pattern, args, &mut errors)
+                .into_owned(),
+        )
+    }
+
+    /// Whether `lang` or a language of its fallback chain has a message `key` with a value.
+    pub fn has(&self, lang: &str, key: &str) -> bool {
+        self.find(lang, key).is_some()
+    }
+
+    /// The first locale of `lang`'s chain with a message `key` that has a value, and the value.
+    fn find(&self, lang: &str, key: &str) -> Option<(&Locale, &ast::Pattern<&str>)> {
+        self.chain(lang).find_map(|code| {
+            let locale = self.locales.get(code)?;
+            let pattern = locale.bundle.get_message(key)?.value()?;
+            Some((locale, pattern))
+        })
+    }
+
+    /// The languages searched for a message of `lang`, in order.
+    fn chain<'a>(&'a self, lang: &'a str) -> impl Iterator<Item = &'a str> {
+        std::iter::once(lang).chain(self.fallback.iter().map(String::as_str))
     }
 }
 
-fn ftl_files(dir: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
-    let mut files: Vec<_> = std::fs::read_dir(dir)?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|ext| ext == "ftl"))
-        .collect();
-    files.sort();
-    Ok(files)
+impl Locale {
+    /// `locales/en/main.ftl:12` for a message of this locale.
+    fn where_is(&self, key: &str) -> String {
+        self.messages
+            .get(key)
+            .map_or_else(|| "?".to_string(), ToString::to_string)
+    }
+}
+
+/// The `.ftl` files directly in `dir` (a language's folder), with their displayed paths.
+fn ftl_files(
+    config: &SiteConfig,
+    dir: &Path,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<(PathBuf, PathBuf)> {
+    let locales_dir = config.locales_dir();
+    let (files, problems) = crate::fsutil::walk_files(&crate::fsutil::Walk {
+        dir,
+        confine: &locales_dir,
+        root: &config.root,
+        skip_hidden: true,
+        max_depth: 1,
+    });
+    diagnostics.extend(problems);
+    files
+        .into_iter()
+        .filter(|f| f.path.extension().is_some_and(|ext| ext == "ftl"))
+        .map(|f| (f.path, f.display))
+        .collect()
 }
 
 fn add_file(
     bundle: &mut Bundle,
-    keys: &mut BTreeSet<String>,
+    messages: &mut BTreeMap<String, Location>,
     path: &Path,
     display: &Path,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    let text = match std::fs::read_to_string(path) {
+    let text = match crate::text::read_text(path, display) {
         Ok(text) => text,
         Err(e) => {
-            diagnostics.push(Diagnostic::in_file(display, format!("cannot read: {e}")));
+            diagnostics.push(e);
             return;
         }
     };
@@ -194,9 +252,14 @@ fn add_file(
             return;
         }
     };
+    let lines = message_lines(&text);
     for entry in resource.entries() {
         if let ast::Entry::Message(message) = entry {
-            keys.insert(message.id.name.to_string());
+            let id = message.id.name;
+            let line = lines.get(id).copied().unwrap_or(1);
+            messages
+                .entry(id.to_string())
+                .or_insert_with(|| Location::at(display, line, 1));
         }
     }
     if let Err(errors) = bundle.add_resource(Arc::new(resource)) {
@@ -204,6 +267,22 @@ fn add_file(
             diagnostics.push(Diagnostic::in_file(display, format!("{error}")));
         }
     }
+}
+
+/// The line on which each message of a Fluent file starts (`id = …` at the start of a line).
+/// The Fluent AST has no positions, and an id is always at the start of its line.
+fn message_lines(text: &str) -> BTreeMap<&str, usize> {
+    let mut lines = BTreeMap::new();
+    for (index, line) in text.lines().enumerate() {
+        let end = line
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+            .unwrap_or(line.len());
+        let (id, rest) = line.split_at(end);
+        if !id.is_empty() && rest.trim_start().starts_with('=') {
+            lines.entry(id).or_insert(index + 1);
+        }
+    }
+    lines
 }
 
 #[cfg(test)]

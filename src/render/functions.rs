@@ -1,6 +1,8 @@
 //! Template functions, one set per language so that the page's language is implicit:
-//! `t(key, ...)`, `fragment(key)`, `section_pages(key, limit)`, `url_for(key)`, `asset_url(path)`,
-//! `format_date(date)`, `downloads(page?)`.
+//! `t(key, ...)`, `fragment(key)`, `section_pages(key, limit)`, `url_for(key, optional?)`,
+//! `asset_url(path)`, `format_date(date)`, `downloads(page?)`. A key or path that names nothing
+//! is a template error (the build fails naming the template), never an empty list or a link to
+//! somewhere else.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -23,7 +25,7 @@ pub fn register(tera: &mut Tera, site: &Arc<Site>, downloads: &Arc<DownloadIndex
     tera.register_function("fragment", FragmentFn(bound(site)));
     tera.register_function("section_pages", SectionPages(bound(site)));
     tera.register_function("url_for", UrlFor(bound(site), Memo::default()));
-    tera.register_function("asset_url", AssetUrl(bound(site)));
+    tera.register_function("asset_url", AssetUrl(bound(site), Memo::default()));
     tera.register_function("format_date", FormatDate(bound(site)));
     tera.register_function("downloads", Downloads(bound(site)));
 }
@@ -124,7 +126,9 @@ impl Function for FragmentFn {
     }
 }
 
-/// `section_pages(key="releases", limit=3)`: summaries of a section's pages in order.
+/// `section_pages(key="releases", limit=3)`: summaries of a section's pages in order; an empty
+/// list in a language the section has no page in. A key that is no section in any language is
+/// an error.
 struct SectionPages(Bound);
 
 impl Function for SectionPages {
@@ -135,6 +139,16 @@ impl Function for SectionPages {
             .and_then(Value::as_u64)
             .map_or(usize::MAX, |n| n as usize);
         let site = &self.0.site;
+        let is_section = |pages: &std::collections::BTreeMap<String, usize>| {
+            pages
+                .values()
+                .any(|&id| site.pages[id].kind == crate::content::DocKind::Section)
+        };
+        if !site.by_key.get(key).is_some_and(is_section) {
+            return Err(tera::Error::msg(format!(
+                "section_pages: there is no section `{key}` (content/{key}/_index.<lang>.md) in any language"
+            )));
+        }
         let pages: Vec<_> = site
             .section(key, &self.0.lang)
             .map(|section| {
@@ -150,13 +164,26 @@ impl Function for SectionPages {
     }
 }
 
-/// `url_for(key="releases")`: the URL of a page or section in the page's language, or of the
-/// nearest section that exists in it.
+/// `url_for(key="releases")`: the URL of a page or section in the page's language, or, when it
+/// has no translation in that language, of the nearest section that exists in it. A key that
+/// exists in no language is an error; with `optional=true` it gives an empty string instead,
+/// for links a theme shows only when the site has the page (`{% if url %}`).
 struct UrlFor(Bound, Memo);
 
 impl Function for UrlFor {
     fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
         let key = string_arg(args, "key", "url_for")?;
+        let optional = args
+            .get("optional")
+            .is_some_and(|v| v.as_bool().unwrap_or(false));
+        if !self.0.site.by_key.contains_key(key) {
+            if optional {
+                return Ok(Value::String(String::new()));
+            }
+            return Err(tera::Error::msg(format!(
+                "url_for: there is no page or section `{key}` in any language (content/{key}.<lang>.md, content/{key}/index.<lang>.md or content/{key}/_index.<lang>.md)"
+            )));
+        }
         self.1.get_or(key, || self.find(key))
     }
 }
@@ -174,14 +201,45 @@ impl UrlFor {
     }
 }
 
-/// `asset_url(path="css/site.css")`: a theme file's URL under the base path.
-struct AssetUrl(Bound);
+/// `asset_url(path="css/site.css")`: the URL of a file of the theme's static/ folder (or of a
+/// content file published at the site root's path) under the base path. A path that names no
+/// such file is an error, as is one with `..`, a leading `/` or a backslash.
+struct AssetUrl(Bound, Memo);
 
 impl Function for AssetUrl {
     fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
         let path = string_arg(args, "path", "asset_url")?;
-        Ok(Value::String(self.0.site.config.url(path)))
+        self.1.get_or(path, || {
+            check_asset(&self.0.site, path)?;
+            Ok(Value::String(self.0.site.config.url(path)))
+        })
     }
+}
+
+/// Whether `path` (a site-relative file path, perhaps with `?query` or `#fragment`) names a file
+/// the build publishes from the theme's static/ folder or from content/.
+fn check_asset(site: &Site, path: &str) -> tera::Result<()> {
+    let file = path.split(['?', '#']).next().unwrap_or_default();
+    let unsafe_path = file.is_empty()
+        || file.starts_with('/')
+        || file.contains('\\')
+        || file
+            .split('/')
+            .any(|part| part.is_empty() || part == "." || part == "..");
+    if unsafe_path {
+        return Err(tera::Error::msg(format!(
+            "asset_url: `{path}` is not a relative path to a file of the theme's static/ folder (no leading `/`, `..` or `\\`)"
+        )));
+    }
+    let static_dir = site.config.theme_dir().join("static");
+    let in_theme = std::fs::metadata(static_dir.join(file)).is_ok_and(|m| m.is_file());
+    if in_theme || site.assets.iter().any(|a| a.output == file) {
+        return Ok(());
+    }
+    Err(tera::Error::msg(format!(
+        "asset_url: there is no file `{file}` in themes/{}/static/",
+        site.config.theme
+    )))
 }
 
 /// `format_date(date="2020-03-18")`: `{iso, long}` in the page's language.
