@@ -269,6 +269,15 @@ pub fn parse_base_url(text: &str) -> Result<String, String> {
             "`{text}` contains {bad:?}, which a URL cannot hold; write it percent-encoded or leave it out"
         ));
     }
+    // The URL standard forgives `https:example.org` and `https:///example.org`; a base URL
+    // written like that is a typo, so the host must follow `//` directly.
+    let lower = text.to_ascii_lowercase();
+    let after_scheme = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"));
+    if after_scheme.is_none_or(|rest| rest.is_empty() || rest.starts_with('/')) {
+        return Err(format!("`{text}` is not an absolute http(s) URL {EXAMPLE}"));
+    }
     let url = url::Url::parse(text)
         .map_err(|e| format!("`{text}` is not an absolute http(s) URL {EXAMPLE} ({e})"))?;
     if !matches!(url.scheme(), "http" | "https") || url.cannot_be_a_base() {
@@ -345,6 +354,7 @@ mod tests {
             "mailto:a@example.org",
             "https://",
             "https:///x",
+            "https:example.org",
             "https://example.org/a b/",
             "https://example.org/\"onmouseover=\"x",
             "https://example.org/'x'",
