@@ -140,33 +140,7 @@ fn check(
 ) -> Result<SiteConfig, Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let at = |span: std::ops::Range<usize>| Some(Location::at_offset(path, text, span.start, 1));
-    let mut languages = Vec::new();
-    for (code, value) in raw.languages {
-        if !is_language_code(&code) {
-            errors.push(Diagnostic::in_file(
-                path,
-                format!("`{code}` is not a language code (use lowercase letters, e.g. `ja`, `en`, `zh`)"),
-            ));
-            continue;
-        }
-        match RawLanguage::deserialize(value) {
-            Ok(lang) => languages.push(Language {
-                code,
-                name: lang.name,
-                tag: lang.tag,
-            }),
-            Err(e) => errors.push(Diagnostic::in_file(
-                path,
-                format!("[languages.{code}]: {}", e.message()),
-            )),
-        }
-    }
-    if languages.is_empty() {
-        errors.push(Diagnostic::in_file(
-            path,
-            "no [languages.<code>] table: configure at least one language",
-        ));
-    }
+    let languages = check_languages(path, raw.languages, &mut errors);
     let known = |code: &str| languages.iter().any(|l| l.code == code);
     if !languages.is_empty() && !known(&raw.default_language) {
         errors.push(Diagnostic::in_file(
@@ -198,15 +172,7 @@ fn check(
             MissingTranslation::Omit
         }
     };
-    let base_url = match base_url_override {
-        Some(flag) => parse_base_url(flag).map_err(|message| {
-            Diagnostic::error(None, format!("--base-url: {message}"))
-                .with_help("pass an absolute address such as --base-url https://example.org/ngmo/")
-        }),
-        None => parse_base_url(raw.base_url.get_ref()).map_err(|message| {
-            Diagnostic::error(at(raw.base_url.span()), format!("base_url: {message}"))
-        }),
-    };
+    let base_url = checked_base_url(&raw.base_url, base_url_override, at);
     let base_url = base_url.unwrap_or_else(|error| {
         errors.push(error);
         String::from("/")
@@ -240,6 +206,56 @@ fn check(
             .map(|b| b.trim_matches('/').to_string())
             .collect(),
     })
+}
+
+/// The `[languages.<code>]` tables, in display order; problems are pushed to `errors`.
+fn check_languages(path: &Path, table: toml::Table, errors: &mut Vec<Diagnostic>) -> Vec<Language> {
+    let mut languages = Vec::new();
+    for (code, value) in table {
+        if !is_language_code(&code) {
+            errors.push(Diagnostic::in_file(
+                path,
+                format!("`{code}` is not a language code (use lowercase letters, e.g. `ja`, `en`, `zh`)"),
+            ));
+            continue;
+        }
+        match RawLanguage::deserialize(value) {
+            Ok(lang) => languages.push(Language {
+                code,
+                name: lang.name,
+                tag: lang.tag,
+            }),
+            Err(e) => errors.push(Diagnostic::in_file(
+                path,
+                format!("[languages.{code}]: {}", e.message()),
+            )),
+        }
+    }
+    if languages.is_empty() {
+        errors.push(Diagnostic::in_file(
+            path,
+            "no [languages.<code>] table: configure at least one language",
+        ));
+    }
+    languages
+}
+
+/// The base URL from `--base-url` when given (a message blamed on the flag), else from
+/// site.toml (a message at its line); see [`parse_base_url`].
+fn checked_base_url(
+    written: &toml::Spanned<String>,
+    flag: Option<&str>,
+    at: impl Fn(std::ops::Range<usize>) -> Option<Location>,
+) -> Result<String, Diagnostic> {
+    match flag {
+        Some(flag) => parse_base_url(flag).map_err(|message| {
+            Diagnostic::error(None, format!("--base-url: {message}"))
+                .with_help("pass an absolute address such as --base-url https://example.org/ngmo/")
+        }),
+        None => parse_base_url(written.get_ref()).map_err(|message| {
+            Diagnostic::error(at(written.span()), format!("base_url: {message}"))
+        }),
+    }
 }
 
 /// A language code as used in file suffixes: `ja`, `en`, `zh`, `pt-br`.

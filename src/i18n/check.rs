@@ -2,7 +2,8 @@
 //! never: a message that cannot be formatted, and a month or weekday name that `date-long`
 //! needs and no locale has (which would print an empty name).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 
 use fluent_bundle::resolver::errors::{ReferenceKind, ResolverError};
 use fluent_bundle::{FluentArgs, FluentError};
@@ -10,7 +11,7 @@ use fluent_syntax::ast;
 
 use super::{Locale, Locales, CODE_KEYS, CODE_KEY_PREFIXES};
 use crate::config::SiteConfig;
-use crate::error::Diagnostic;
+use crate::error::{Diagnostic, Location};
 
 /// The variables koho passes to those of its own messages (`CODE_KEYS`, `CODE_KEY_PREFIXES`)
 /// that take any; a name ending in `-` stands for every message starting with it. Used by
@@ -45,14 +46,62 @@ fn code_message(id: &str) -> Option<&'static [&'static str]> {
     )
 }
 
+/// A warning for each message one locale lacks and another has (it falls back).
+pub(super) fn missing_keys(locales: &Locales) -> Vec<Diagnostic> {
+    let all_keys: BTreeSet<&String> = locales
+        .locales
+        .values()
+        .flat_map(|l| l.messages.keys())
+        .collect();
+    let mut warnings = Vec::new();
+    for (code, locale) in &locales.locales {
+        for key in all_keys
+            .iter()
+            .filter(|k| !locale.messages.contains_key(k.as_str()))
+        {
+            warnings.push(Diagnostic::warning(
+                Some(Location::file(Path::new("locales").join(code))),
+                format!(
+                    "message `{key}` is missing in locale `{code}`; falling back to {}",
+                    locales.fallback.join(" → ")
+                ),
+            ));
+        }
+    }
+    warnings
+}
+
 /// Every problem of the messages of all locales; each names the .ftl file, line and message.
 pub(super) fn messages(locales: &Locales, config: &SiteConfig) -> Vec<Diagnostic> {
     let mut diagnostics: Vec<Diagnostic> = locales.locales.values().flat_map(formatting).collect();
+    // One error per `date-long` and missing set, naming every language that meets it.
+    let mut missing_names: BTreeMap<(Location, &str, Vec<String>), Vec<&str>> = BTreeMap::new();
     for language in &config.languages {
-        diagnostics.extend(date_names(locales, &language.code));
+        for (location, variable, missing) in date_names(locales, &language.code) {
+            missing_names
+                .entry((location, variable, missing))
+                .or_default()
+                .push(&language.code);
+        }
     }
-    diagnostics.sort();
-    diagnostics.dedup();
+    for ((location, variable, missing), languages) in missing_names {
+        let prefix = if variable == "weekday" {
+            "weekday"
+        } else {
+            "month"
+        };
+        diagnostics.push(
+            Diagnostic::error(
+                Some(location),
+                format!(
+                    "message `date-long` uses ${variable}, but no locale that {} pages read defines {}",
+                    languages.join(", "),
+                    missing.join(", ")
+                ),
+            )
+            .with_help(format!("add the missing `{prefix}-…` messages to the .ftl files")),
+        );
+    }
     diagnostics
 }
 
@@ -124,19 +173,19 @@ fn sample_args(variables: &[&'static str]) -> FluentArgs<'static> {
 
 /// `date-long` of `lang` (from the first locale of its chain that has it) may use `$monthname`
 /// and `$weekday`; then every `month-1` … `month-12` or `weekday-1` … `weekday-7` must exist in
-/// the chain, or some dates would be printed with an empty name.
-fn date_names(locales: &Locales, lang: &str) -> Vec<Diagnostic> {
+/// the chain, or some dates would be printed with an empty name. Returns, for each variable
+/// whose names are incomplete, where `date-long` is, the variable and the missing messages.
+fn date_names<'v>(locales: &Locales, lang: &str) -> Vec<(Location, &'v str, Vec<String>)> {
     let found = locales.chain(lang).find_map(|code| {
         let locale = locales.locales.get(code)?;
         let pattern = locale.bundle.get_message("date-long")?.value()?;
-        Some((locale, pattern))
+        Some((locale.messages.get("date-long")?.clone(), pattern))
     });
-    let Some((locale, pattern)) = found else {
+    let Some((location, pattern)) = found else {
         return Vec::new();
     };
     let used = variables(pattern);
-    let chain: Vec<&str> = locales.chain(lang).collect();
-    let mut diagnostics = Vec::new();
+    let mut incomplete = Vec::new();
     for (variable, prefix, count) in [("monthname", "month", 12), ("weekday", "weekday", 7)] {
         if !used.contains(variable) {
             continue;
@@ -146,20 +195,10 @@ fn date_names(locales: &Locales, lang: &str) -> Vec<Diagnostic> {
             .filter(|id| !locales.has(lang, id))
             .collect();
         if !missing.is_empty() {
-            diagnostics.push(
-                Diagnostic::error(
-                    locale.messages.get("date-long").cloned(),
-                    format!(
-                        "message `date-long` uses ${variable}, but no locale defines {} (looked in {} for `{lang}` pages)",
-                        missing.join(", "),
-                        chain.join(", ")
-                    ),
-                )
-                .with_help(format!("add `{prefix}-1` … `{prefix}-{count}` to the .ftl files")),
-            );
+            incomplete.push((location.clone(), variable, missing));
         }
     }
-    diagnostics
+    incomplete
 }
 
 /// The names of the variables a pattern uses (`$monthname` → `monthname`).

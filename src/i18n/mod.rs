@@ -3,7 +3,7 @@
 mod check;
 pub mod dates;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -95,26 +95,11 @@ impl Locales {
             }
             locales.insert(language.code.clone(), Locale { bundle, messages });
         }
-        let all_keys: BTreeSet<&String> =
-            locales.values().flat_map(|l| l.messages.keys()).collect();
-        for (code, locale) in &locales {
-            for key in all_keys
-                .iter()
-                .filter(|k| !locale.messages.contains_key(k.as_str()))
-            {
-                diagnostics.push(Diagnostic::warning(
-                    Some(Location::file(Path::new("locales").join(code))),
-                    format!(
-                        "message `{key}` is missing in locale `{code}`; falling back to {}",
-                        config.fluent_fallback.join(" → ")
-                    ),
-                ));
-            }
-        }
         let locales = Locales {
             locales,
             fallback: config.fluent_fallback.clone(),
         };
+        diagnostics.extend(check::missing_keys(&locales));
         if !diagnostics.iter().any(Diagnostic::is_error) {
             diagnostics.extend(check::messages(&locales, config));
         }
@@ -185,7 +170,8 @@ impl Locales {
 
     /// The languages searched for a message of `lang`, in order.
     fn chain<'a>(&'a self, lang: &'a str) -> impl Iterator<Item = &'a str> {
-        std::iter::once(lang).chain(self.fallback.iter().map(String::as_str))
+        let fallback = self.fallback.iter().map(String::as_str);
+        std::iter::once(lang).chain(fallback.filter(move |code| *code != lang))
     }
 }
 
@@ -368,5 +354,40 @@ mod tests {
         let location = error.location.as_ref().unwrap();
         assert!(location.path.ends_with("locales/en/main.ftl"), "{error}");
         assert_eq!(location.line, Some(3));
+    }
+
+    #[test]
+    fn messages_that_cannot_be_formatted_are_errors_at_their_line() {
+        let (_dir, config) = site(&[
+            (
+                "en/main.ftl",
+                "ok = { $free } is fine\nbroken = see { missing }\ndate-long = { $day } { $monthname }\n",
+            ),
+            ("ja/main.ftl", "ok = 良い\nbroken = 壊\nsize-kb = { $valeu } KB\n"),
+        ]);
+        let (locales, diagnostics) = Locales::load(&config);
+        let mut errors: Vec<String> = diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(ToString::to_string)
+            .collect();
+        errors.sort();
+        assert_eq!(errors.len(), 3, "{errors:#?}");
+        assert!(errors[0].contains("locales/en/main.ftl:2:1: message `broken`"));
+        assert!(errors[1].contains("locales/en/main.ftl:3:1: message `date-long` uses $monthname"));
+        assert!(errors[1].contains("month-1, month-2"));
+        assert!(errors[2].contains("locales/ja/main.ftl:3:1: message `size-kb`"));
+        // Formatting failures are never taken for a missing message.
+        assert!(locales.format("en", "broken", None).is_err());
+        assert!(locales.get("en", "broken", None).is_some());
+        assert!(locales.get("en", "nothing", None).is_none());
+    }
+
+    #[test]
+    fn message_lines_find_ids_at_line_starts() {
+        let lines = message_lines("# c\nfirst = 1\n  .attr = x\nsecond=2\n-term = t\n");
+        assert_eq!(lines.get("first"), Some(&2));
+        assert_eq!(lines.get("second"), Some(&4));
+        assert_eq!(lines.get("attr"), None);
     }
 }
