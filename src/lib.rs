@@ -102,12 +102,20 @@ pub fn prepare(options: &BuildOptions) -> Result<Prepared, BuildError> {
     diagnostics.extend(download_diagnostics);
     lap("load content, locales and downloads");
     let theme_dir = config.theme_dir();
-    let theme = render::load_theme(&theme_dir, &config.root);
-    if let Err(theme_errors) = &theme {
-        diagnostics.extend(theme_errors.iter().cloned());
-    }
+    let theme = match render::load_theme(&theme_dir, &config.root) {
+        Ok((tera, warnings)) => {
+            diagnostics.extend(warnings);
+            Ok(tera)
+        }
+        Err(errors) => {
+            diagnostics.extend(errors.iter().cloned());
+            Err(errors)
+        }
+    };
+    let (static_files, static_diagnostics) = render::theme_static_files(&theme_dir, &config.root);
+    diagnostics.extend(static_diagnostics);
     let theme_outputs = ThemeOutputs {
-        static_files: render::theme_static_files(&theme_dir),
+        static_files,
         root_chooser: theme.as_ref().is_ok_and(|t| {
             t.get_template_names()
                 .any(|n| n == render::ROOT_CHOOSER_TEMPLATE)

@@ -222,7 +222,6 @@ fn the_safe_walk_refuses_links_out_of_a_theme() {
 /// issue 7); enable then.
 #[cfg(unix)]
 #[test]
-#[ignore = "enable when the theme loader walks with koho::fsutil::walk_files"]
 fn links_out_of_the_theme_are_refused_and_pipes_skipped_in_a_build() {
     use std::os::unix::fs::symlink;
 
@@ -672,4 +671,24 @@ fn shift_jis_files_name_file_line_and_column() {
             "{file}: {error}"
         );
     }
+}
+
+#[test]
+fn a_download_attached_to_a_draft_says_it_is_a_draft() {
+    let site = SiteFixture::new();
+    with_draft_release(&site, &["ja", "en", "zh"]);
+    site.write_bytes("content/downloads/press/x.pdf", b"%PDF-1.4 x");
+    site.write(
+        "content/downloads/downloads.toml",
+        &format!(
+            "[[item]]\nid = \"x\"\ncategory = \"press\"\nupdated = 2020-06-01\n\
+             title = {{ ja = \"x\" }}\npages = [\"{DRAFT}\"]\n\n[[item.file]]\nlang = \"ja\"\n\
+             path = \"press/x.pdf\"\nformat = \"pdf\"\n"
+        ),
+    );
+    let diagnostics = site.build_errors();
+    let error = diagnostic_in(&diagnostics, "content/downloads/downloads.toml");
+    assert!(error.message.contains("is a draft"), "{error}");
+    assert!(!error.message.contains("does not exist"), "{error}");
+    unwrap_report(site.build_with(|o| o.include_drafts = true));
 }

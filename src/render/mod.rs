@@ -15,7 +15,6 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use serde::Serialize;
 use tera::{Context, Tera};
-use walkdir::WalkDir;
 
 use crate::content::downloads::hash::sha256_bytes;
 use crate::content::DocKind;
@@ -26,7 +25,11 @@ use downloads::DownloadIndex;
 use views::{Paginator, Summary};
 
 /// Loads every `*.html` template of the theme. Errors name the template file and line.
-pub fn load_theme(theme_dir: &Path, root: &Path) -> Result<Tera, Vec<Diagnostic>> {
+/// Warnings (a skipped pipe) come back with the loaded theme: `Ok((tera, warnings))`.
+pub fn load_theme(
+    theme_dir: &Path,
+    root: &Path,
+) -> Result<(Tera, Vec<Diagnostic>), Vec<Diagnostic>> {
     let templates_dir = theme_dir.join("templates");
     let display = |p: &Path| p.strip_prefix(root).unwrap_or(p).to_path_buf();
     if !templates_dir.is_dir() {
@@ -41,27 +44,19 @@ pub fn load_theme(theme_dir: &Path, root: &Path) -> Result<Tera, Vec<Diagnostic>
     let mut tera = Tera::default();
     tera.autoescape_on(vec![".html", ".xml"]);
     tera.set_escape_fn(escape_html);
-    let mut errors = Vec::new();
+    let (files, mut errors) = crate::fsutil::walk_files(&crate::fsutil::Walk {
+        dir: &templates_dir,
+        confine: &root.join("themes"),
+        root,
+        skip_hidden: true,
+        max_depth: usize::MAX,
+    });
     let mut templates = Vec::new();
-    for entry in WalkDir::new(&templates_dir)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_map(Result::ok)
-    {
-        let path = entry.path();
-        if !entry.file_type().is_file() {
-            continue;
-        }
-        let Ok(name) = path.strip_prefix(&templates_dir) else {
-            continue;
-        };
-        let name = name.to_string_lossy().replace('\\', "/");
-        match std::fs::read_to_string(path) {
-            Ok(text) => templates.push((name, text, display(path))),
-            Err(e) => errors.push(Diagnostic::in_file(
-                &display(path),
-                format!("cannot read: {e}"),
-            )),
+    for file in files {
+        let name = file.relative.to_string_lossy().replace('\\', "/");
+        match crate::text::read_text(&file.path, &file.display) {
+            Ok(text) => templates.push((name, text, file.display)),
+            Err(e) => errors.push(e),
         }
     }
     for (name, text, path) in &templates {
@@ -70,7 +65,7 @@ pub fn load_theme(theme_dir: &Path, root: &Path) -> Result<Tera, Vec<Diagnostic>
             errors.push(template_diagnostic(&path.to_path_buf(), &e));
         }
     }
-    if errors.is_empty() {
+    if !errors.iter().any(Diagnostic::is_error) {
         let pairs = templates
             .iter()
             .map(|(name, text, _)| (name.as_str(), text.as_str()));
@@ -81,30 +76,33 @@ pub fn load_theme(theme_dir: &Path, root: &Path) -> Result<Tera, Vec<Diagnostic>
             ));
         }
     }
-    if errors.is_empty() {
-        Ok(tera)
-    } else {
+    if errors.iter().any(Diagnostic::is_error) {
         Err(errors)
+    } else {
+        Ok((tera, errors))
     }
 }
 
-/// Lists the theme's static files (`themes/<name>/static/**`) to copy to the site root, with
-/// paths relative to `static/`.
-pub fn theme_static_files(theme_dir: &Path) -> Vec<StaticFile> {
+/// Lists the theme's static files (`themes/<name>/static/**`, hidden ones such as
+/// `.well-known/` included) to copy to the site root, with paths relative to `static/`; links
+/// out of themes/ are errors and pipes are skipped with a warning (`fsutil::walk_files`).
+pub fn theme_static_files(theme_dir: &Path, root: &Path) -> (Vec<StaticFile>, Vec<Diagnostic>) {
     let static_dir = theme_dir.join("static");
-    walkdir::WalkDir::new(&static_dir)
-        .sort_by_file_name()
+    let (files, diagnostics) = crate::fsutil::walk_files(&crate::fsutil::Walk {
+        dir: &static_dir,
+        confine: &root.join("themes"),
+        root,
+        skip_hidden: false,
+        max_depth: usize::MAX,
+    });
+    let files = files
         .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .filter_map(|e| {
-            let relative = e.path().strip_prefix(&static_dir).ok()?;
-            Some(StaticFile {
-                source: e.path().to_path_buf(),
-                relative: relative.to_string_lossy().replace('\\', "/"),
-            })
+        .map(|file| StaticFile {
+            source: file.path,
+            relative: file.relative.to_string_lossy().replace('\\', "/"),
         })
-        .collect()
+        .collect();
+    (files, diagnostics)
 }
 
 /// Escapes what HTML needs escaped; unlike Tera's default it leaves `/` alone, so URLs stay readable.

@@ -281,6 +281,11 @@ pub fn assemble(
     for item in &downloads {
         for key in &item.pages {
             if !by_key.contains_key(key) {
+                let why = if content.is_draft(key) {
+                    "which is a draft (published only with --drafts)"
+                } else {
+                    "which does not exist"
+                };
                 errors.push(
                     Diagnostic::error(
                         Some(Location::at(
@@ -288,10 +293,7 @@ pub fn assemble(
                             item.pages_line,
                             1,
                         )),
-                        format!(
-                            "item `{}` is attached to page `{key}`, which does not exist",
-                            item.id
-                        ),
+                        format!("item `{}` is attached to page `{key}`, {why}", item.id),
                     )
                     .with_help("`pages` takes content keys such as `releases/2020-05-13-name`"),
                 );
