@@ -210,20 +210,11 @@ pub fn assemble(
             default_language: &config.default_language,
         };
         let resolve = |dest: &str| routes.resolve(dest, &from);
-        let (rendered, link_errors) = markdown::render(&doc.body, &resolve, &mut ids);
-        let diagnostics: Vec<Diagnostic> = link_errors
-            .into_iter()
-            .map(|e| {
-                Diagnostic::error(
-                    Some(Location::at_offset(
-                        &doc.source.display_path,
-                        &doc.body,
-                        e.offset,
-                        doc.body_line,
-                    )),
-                    format!("broken link: {}", e.message),
-                )
-            })
+        let options = markdown::RenderOptions::default();
+        let (rendered, problems) = markdown::render(&doc.body, &resolve, &mut ids, &options);
+        let diagnostics: Vec<Diagnostic> = problems
+            .iter()
+            .map(|p| p.diagnostic(&doc.source.display_path, &doc.body, doc.body_line))
             .collect();
         (rendered, diagnostics)
     };
