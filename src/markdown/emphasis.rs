@@ -49,14 +49,18 @@ pub(crate) enum Rules {
 }
 
 /// Whether any `*`, `_` or `~` touches a non-ASCII byte: only then can a CJK character be next
-/// to a delimiter run, and only then can the two rule sets disagree.
+/// to a delimiter run, and only then can the two rule sets disagree. Pure ASCII text is
+/// recognised at once, other text scanned for the three bytes with `memchr3` (SIMD).
 fn needs_look(source: &str) -> bool {
-    let bytes = source.as_bytes();
-    !source.is_ascii()
-        && bytes.iter().enumerate().any(|(i, &b)| {
-            matches!(b, b'*' | b'_' | b'~')
-                && (i > 0 && bytes[i - 1] >= 0x80 || bytes.get(i + 1).is_some_and(|&n| n >= 0x80))
-        })
+    !source.is_ascii() && delimiter_touches_non_ascii(source.as_bytes(), 0..source.len())
+}
+
+fn delimiter_touches_non_ascii(bytes: &[u8], span: Range<usize>) -> bool {
+    let offset = span.start;
+    memchr::memchr3_iter(b'*', b'_', b'~', &bytes[span]).any(|i| {
+        let i = offset + i;
+        (i > 0 && bytes[i - 1] >= 0x80) || bytes.get(i + 1).is_some_and(|&n| n >= 0x80)
+    })
 }
 
 /// Rewrites every inline container where `rules` decide differently from CommonMark (every
@@ -87,6 +91,17 @@ pub(crate) fn rematch<'a>(
             i += 1;
         }
         if in_code_block {
+            continue;
+        }
+        let from = events[start].1.start.min(source.len());
+        let to = events[start..i]
+            .iter()
+            .map(|(_, r)| r.end)
+            .max()
+            .unwrap_or(from);
+        if !force
+            && !delimiter_touches_non_ascii(source.as_bytes(), from..to.clamp(from, source.len()))
+        {
             continue;
         }
         if let Some(new) = rematch_scope(source, &events[start..i], rules, force) {
@@ -243,9 +258,9 @@ fn collect_pieces(source: &str, scope: &[Spanned]) -> Vec<Piece> {
         match event {
             Event::Text(text) if is_literal(source, range, text) => {
                 let mut text_pos = range.start;
-                for (offset, b) in text.bytes().enumerate() {
+                for offset in memchr::memchr3_iter(b'*', b'_', b'~', text.as_bytes()) {
                     let pos = range.start + offset;
-                    if matches!(b, b'*' | b'_' | b'~') && !is_escaped(source, pos) {
+                    if !is_escaped(source, pos) {
                         if pos > text_pos {
                             content = true;
                         }
@@ -507,7 +522,10 @@ impl Stack {
     /// The nearest opener a closer of this kind may match; openers above it are dropped (their
     /// characters stay literal).
     fn find_match(&mut self, c: u8, run_length: usize, both: bool) -> Option<Opener> {
-        let bottom = self.openers.len().min(self.lower_bound(c, run_length, both));
+        let bottom = self
+            .openers
+            .len()
+            .min(self.lower_bound(c, run_length, both));
         let found = self.openers[bottom..].iter().rposition(|el| {
             if c == b'~' && run_length != el.run_length {
                 return false;
@@ -537,7 +555,8 @@ impl Stack {
 
     fn push(&mut self, opener: Opener) {
         if opener.c == b'~' {
-            self.lower_bounds[Self::TILDES] = self.lower_bounds[Self::TILDES].min(self.openers.len());
+            self.lower_bounds[Self::TILDES] =
+                self.lower_bounds[Self::TILDES].min(self.openers.len());
         }
         self.openers.push(opener);
     }
@@ -654,7 +673,10 @@ fn rebuild<'a>(
                 }
                 if range.end > from {
                     let rest = range.end;
-                    out.push((Event::Text(CowStr::Borrowed(&source[from..rest])), from..rest));
+                    out.push((
+                        Event::Text(CowStr::Borrowed(&source[from..rest])),
+                        from..rest,
+                    ));
                 }
             }
             _ => out.push((event.clone(), range.clone())),
@@ -721,9 +743,40 @@ mod tests {
     fn port_matches_pulldown_cmark_on_generated_text() {
         // A fixed linear congruential generator: the same strings on every run.
         let alphabet: Vec<&str> = vec![
-            "*", "*", "**", "_", "__", "~", "~~", "a", "b", " ", "\"", "(", ")", ".", "\\", "`",
-            "[", "](u)", "\n", "字", "「", "」", "，", "&amp;", "<i>", "　", "![", "> ", "- ",
-            "  \n", "<http://x>", "\u{FE01}", "”", "é",
+            "*",
+            "*",
+            "**",
+            "_",
+            "__",
+            "~",
+            "~~",
+            "a",
+            "b",
+            " ",
+            "\"",
+            "(",
+            ")",
+            ".",
+            "\\",
+            "`",
+            "[",
+            "](u)",
+            "\n",
+            "字",
+            "「",
+            "」",
+            "，",
+            "&amp;",
+            "<i>",
+            "　",
+            "![",
+            "> ",
+            "- ",
+            "  \n",
+            "<http://x>",
+            "\u{FE01}",
+            "”",
+            "é",
         ];
         let cases = std::env::var("KOHO_EMPHASIS_CASES")
             .ok()
@@ -732,10 +785,14 @@ mod tests {
         let mut state: u64 = 0x2545_f491_4f6c_dd1d;
         for _ in 0..cases {
             let mut text = String::new();
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let len = 1 + (state >> 59) as usize;
             for _ in 0..len {
-                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 text.push_str(alphabet[(state >> 33) as usize % alphabet.len()]);
             }
             let mut plain = String::new();
@@ -748,19 +805,63 @@ mod tests {
     fn spec_commonmark_emphasis_examples_are_unchanged() {
         // CommonMark 0.31.2 §6.2 examples, rematched by force with its own rules.
         for source in [
-            "*foo bar*", "a * foo bar*", "a*\"foo\"*", "* a *", "foo*bar*", "5*6*78",
-            "_foo bar_", "_ foo bar_", "a_\"foo\"_", "foo_bar_", "пристаням_стремятся_",
-            "aa_\"bb\"_cc", "foo-_(bar)_", "_foo*", "*foo bar *", "*(*foo)", "*(*foo*)*",
-            "*foo*bar", "_foo bar _", "_(_foo)", "_(_foo_)_", "_foo_bar", "_foo_bar_baz_",
-            "_(bar)_.", "**foo bar**", "** foo bar**", "a**\"foo\"**", "foo**bar**",
-            "__foo bar__", "__\nfoo bar__", "a__\"foo\"__", "foo__bar__", "5__6__78",
-            "**foo \"*bar*\" foo**", "*foo**bar**baz*", "*foo**bar*", "***foo** bar*",
-            "foo***bar***baz", "foo******bar*********baz", "**foo*bar*baz**",
-            "*foo [*bar*](/url)*", "**foo [bar](/url)**", "__foo, __bar__, baz__",
-            "foo*bar**baz", "***foo***", "_____foo_____", "*foo _bar* baz_", "**foo*bar**",
-            "*[bar*](/url)", "*a `*`*", "_a `_`_", "**a<http://foo.bar/?q=**>",
-            "~~Hi~~ Hello, ~there~ world!", "This ~~has a\n\nnew paragraph~~.",
-            "This will ~~~not~~~ strike.", "~~**_`this`_**~~", "a***~~b~~***c",
+            "*foo bar*",
+            "a * foo bar*",
+            "a*\"foo\"*",
+            "* a *",
+            "foo*bar*",
+            "5*6*78",
+            "_foo bar_",
+            "_ foo bar_",
+            "a_\"foo\"_",
+            "foo_bar_",
+            "пристаням_стремятся_",
+            "aa_\"bb\"_cc",
+            "foo-_(bar)_",
+            "_foo*",
+            "*foo bar *",
+            "*(*foo)",
+            "*(*foo*)*",
+            "*foo*bar",
+            "_foo bar _",
+            "_(_foo)",
+            "_(_foo_)_",
+            "_foo_bar",
+            "_foo_bar_baz_",
+            "_(bar)_.",
+            "**foo bar**",
+            "** foo bar**",
+            "a**\"foo\"**",
+            "foo**bar**",
+            "__foo bar__",
+            "__\nfoo bar__",
+            "a__\"foo\"__",
+            "foo__bar__",
+            "5__6__78",
+            "**foo \"*bar*\" foo**",
+            "*foo**bar**baz*",
+            "*foo**bar*",
+            "***foo** bar*",
+            "foo***bar***baz",
+            "foo******bar*********baz",
+            "**foo*bar*baz**",
+            "*foo [*bar*](/url)*",
+            "**foo [bar](/url)**",
+            "__foo, __bar__, baz__",
+            "foo*bar**baz",
+            "***foo***",
+            "_____foo_____",
+            "*foo _bar* baz_",
+            "**foo*bar**",
+            "*[bar*](/url)",
+            "*a `*`*",
+            "_a `_`_",
+            "**a<http://foo.bar/?q=**>",
+            "~~Hi~~ Hello, ~there~ world!",
+            "This ~~has a\n\nnew paragraph~~.",
+            "This will ~~~not~~~ strike.",
+            "~~**_`this`_**~~",
+            "a***~~b~~***c",
         ] {
             let mut plain = String::new();
             html::push_html(&mut plain, Parser::new_ext(source, options()));
@@ -788,6 +889,9 @@ mod tests {
             // The escaped `*` is no delimiter: one `*` cannot pair with `**` here (rule of 3).
             "<p><code>**「a」**</code>を**「b」**と</p>\n"
         );
-        assert_eq!(cjk("[**「a」**を](x*「y」*)"), "<p><a href=\"x*%E3%80%8Cy%E3%80%8D*\"><strong>「a」</strong>を</a></p>\n");
+        assert_eq!(
+            cjk("[**「a」**を](x*「y」*)"),
+            "<p><a href=\"x*%E3%80%8Cy%E3%80%8D*\"><strong>「a」</strong>を</a></p>\n"
+        );
     }
 }

@@ -41,7 +41,10 @@ struct Note {
 impl<'a> Footnotes<'a> {
     /// Takes the definitions out of `events`; a label defined twice is reported and its later
     /// definitions dropped.
-    pub fn split(events: Vec<Spanned<'a>>, problems: &mut Vec<Problem>) -> (Vec<Spanned<'a>>, Self) {
+    pub fn split(
+        events: Vec<Spanned<'a>>,
+        problems: &mut Vec<Problem>,
+    ) -> (Vec<Spanned<'a>>, Self) {
         let mut notes = Footnotes::default();
         if !events
             .iter()
@@ -129,7 +132,12 @@ impl<'a> Footnotes<'a> {
 
     /// Wraps the rendered events of note `index` in its list item and adds the back-links:
     /// inside the note's last paragraph when it ends with one, as GitHub does.
-    pub fn wrap(&self, index: usize, mut events: Vec<Event<'a>>, backref_label: &str) -> Vec<Event<'a>> {
+    pub fn wrap(
+        &self,
+        index: usize,
+        mut events: Vec<Event<'a>>,
+        backref_label: &str,
+    ) -> Vec<Event<'a>> {
         let note = &self.notes[index];
         let number = index + 1;
         let label = escape_attribute(backref_label);

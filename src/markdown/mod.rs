@@ -303,7 +303,12 @@ mod tests {
     #[test]
     fn extensions_are_on() {
         let md = "| a | b |\n|---|---|\n| 1 | 2 |\n\n~~old~~ note[^1]\n\n[^1]: foot\n\nterm\n: definition\n";
-        let (out, _) = render(md, &plain, &mut IdMaker::default(), &RenderOptions::default());
+        let (out, _) = render(
+            md,
+            &plain,
+            &mut IdMaker::default(),
+            &RenderOptions::default(),
+        );
         for needle in [
             "<table>",
             "<del>old</del>",
@@ -318,7 +323,12 @@ mod tests {
     #[test]
     fn broken_links_report_offsets() {
         let md = "first line\n\n[x](missing.md) and ![y](ok.png)\n";
-        let (out, errors) = render(md, &plain, &mut IdMaker::default(), &RenderOptions::default());
+        let (out, errors) = render(
+            md,
+            &plain,
+            &mut IdMaker::default(),
+            &RenderOptions::default(),
+        );
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].offset, md.find("[x]").unwrap());
         assert!(out.html.contains("src=\"ok.png\""));
