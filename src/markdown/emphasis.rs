@@ -230,77 +230,100 @@ fn rematch_scope<'a>(
 /// The delimiter characters of a container in order: those pulldown-cmark matched (the edges of
 /// its emphasis events) and those it left in text (not escaped, not from an entity).
 fn collect_pieces(source: &str, scope: &[Spanned]) -> Vec<Piece> {
-    let mut pieces: Vec<Piece> = Vec::new();
-    let mut group_stack = vec![0];
-    let mut groups = 0;
-    // Content seen since the last line start; the last piece, if nothing came after it.
-    let mut content = false;
-    let mut last_piece: Option<usize> = None;
-    let push = |pieces: &mut Vec<Piece>, pos: usize, group: usize, content: &mut bool| {
-        pieces.push(Piece {
-            pos,
-            c: source.as_bytes()[pos],
-            group,
-            line_start: !*content,
-            line_end: false,
-        });
-        *content = true;
-        pieces.len() - 1
+    let mut collector = Collector {
+        source,
+        pieces: Vec::new(),
+        content: false,
+        last_piece: None,
+        group_stack: vec![0],
+        groups: 0,
     };
     for (event, range) in scope {
-        let group = *group_stack.last().unwrap_or(&0);
-        if let Some(span) = emphasis_span(source, event, range) {
-            for pos in span {
-                last_piece = Some(push(&mut pieces, pos, group, &mut content));
-            }
-            continue;
+        collector.event(event, range);
+    }
+    if let Some(ix) = collector.last_piece {
+        collector.pieces[ix].line_end = true;
+    }
+    collector.pieces
+}
+
+struct Collector<'s> {
+    source: &'s str,
+    pieces: Vec<Piece>,
+    /// Content seen since the last line start.
+    content: bool,
+    /// The last piece, while nothing has come after it.
+    last_piece: Option<usize>,
+    /// Link scopes: the innermost is last.
+    group_stack: Vec<usize>,
+    groups: usize,
+}
+
+impl Collector<'_> {
+    fn event(&mut self, event: &Event, range: &Range<usize>) {
+        if let Some(span) = emphasis_span(self.source, event, range) {
+            span.for_each(|pos| self.piece(pos));
+            return;
         }
         match event {
-            Event::Text(text) if is_literal(source, range, text) => {
-                let mut text_pos = range.start;
-                for offset in memchr::memchr3_iter(b'*', b'_', b'~', text.as_bytes()) {
-                    let pos = range.start + offset;
-                    if !is_escaped(source, pos) {
-                        if pos > text_pos {
-                            content = true;
-                        }
-                        last_piece = Some(push(&mut pieces, pos, group, &mut content));
-                        text_pos = pos + 1;
-                    }
-                }
-                if range.end > text_pos {
-                    content = true;
-                    last_piece = None;
-                }
-            }
-            // After a hard break the next character decides (`\\` or a space), as in
+            Event::Text(text) if is_literal(self.source, range, text) => self.text(text, range),
+            // After a hard break the next character decides (`\` or a space), as in
             // pulldown-cmark; a soft break is the end of a line.
             Event::SoftBreak | Event::HardBreak => {
-                if let Some(ix) = last_piece.take() {
-                    pieces[ix].line_end = matches!(event, Event::SoftBreak);
+                if let Some(ix) = self.last_piece.take() {
+                    self.pieces[ix].line_end = matches!(event, Event::SoftBreak);
                 }
-                content = false;
+                self.content = false;
             }
             other => {
                 match other {
                     Event::Start(Tag::Link { .. } | Tag::Image { .. }) => {
-                        groups += 1;
-                        group_stack.push(groups);
+                        self.groups += 1;
+                        self.group_stack.push(self.groups);
                     }
                     Event::End(TagEnd::Link | TagEnd::Image) => {
-                        group_stack.pop();
+                        self.group_stack.pop();
                     }
                     _ => {}
                 }
-                content = true;
-                last_piece = None;
+                self.other_content();
             }
         }
     }
-    if let Some(ix) = last_piece {
-        pieces[ix].line_end = true;
+
+    fn text(&mut self, text: &str, range: &Range<usize>) {
+        let mut from = range.start;
+        for offset in memchr::memchr3_iter(b'*', b'_', b'~', text.as_bytes()) {
+            let pos = range.start + offset;
+            if !is_escaped(self.source, pos) {
+                if pos > from {
+                    self.other_content();
+                }
+                self.piece(pos);
+                from = pos + 1;
+            }
+        }
+        if range.end > from {
+            self.other_content();
+        }
     }
-    pieces
+
+    fn piece(&mut self, pos: usize) {
+        self.pieces.push(Piece {
+            pos,
+            c: self.source.as_bytes()[pos],
+            group: *self.group_stack.last().unwrap_or(&0),
+            line_start: !self.content,
+            line_end: false,
+        });
+        self.content = true;
+        self.last_piece = Some(self.pieces.len() - 1);
+    }
+
+    fn other_content(&mut self) {
+        self.content = true;
+        self.last_piece = None;
+    }
 }
 
 /// Byte positions of the delimiters of one of pulldown-cmark's emphasis events: at the start of

@@ -3,11 +3,11 @@
 //! and Chinese text needs (CJK-friendly emphasis, no space for a line break between wide
 //! characters, NFC heading ids without ruby annotations).
 
-pub mod chars;
-pub mod emphasis;
-pub mod footnotes;
+mod chars;
+mod emphasis;
+mod footnotes;
 pub mod headings;
-pub mod linebreaks;
+mod linebreaks;
 
 use std::ops::Range;
 use std::path::Path;
