@@ -113,3 +113,6 @@ size-bytes = { $value } bytes
 size-kb = { $value } KB
 size-mb = { $value } MB
 size-gb = { $value } GB
+
+# Footnotes: the label of the link from a note back to where it is referenced (screen readers).
+footnote-backref = Back to reference

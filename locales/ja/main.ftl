@@ -102,3 +102,6 @@ size-bytes = { $value } バイト
 size-kb = { $value } KB
 size-mb = { $value } MB
 size-gb = { $value } GB
+
+# Footnotes: the label of the link from a note back to where it is referenced (screen readers).
+footnote-backref = 参照元に戻る

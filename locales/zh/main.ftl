@@ -110,3 +110,6 @@ size-bytes = { $value } 字节
 size-kb = { $value } KB
 size-mb = { $value } MB
 size-gb = { $value } GB
+
+# Footnotes: the label of the link from a note back to where it is referenced (screen readers).
+footnote-backref = 返回引用处

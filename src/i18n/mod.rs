@@ -36,6 +36,7 @@ pub struct Locales {
 /// prefixes of ids it builds at run time: `koho check` counts them as used.
 pub const CODE_KEYS: &[&str] = &[
     "date-long",
+    "footnote-backref",
     "book-contents",
     "book-notice-label",
     "book-appendix",

@@ -1,6 +1,10 @@
-//! Heading ids that keep CJK text, unique within a page.
+//! Heading ids that keep CJK text, unique within a page; the plain text of a heading.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
+
+use pulldown_cmark::Event;
+use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
 /// A heading of a page, for tables of contents and anchors.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -52,7 +56,11 @@ impl IdMaker {
 
 /// Letters and digits of any script are kept (lowercased); everything else separates words.
 /// Japanese and Chinese headings keep their characters: `概要と背景` stays `概要と背景`.
+/// The text is taken in NFC first, so a heading typed in NFD (`カ` + U+3099, as macOS and
+/// some editors write it) gets the same id as one typed in NFC: `ガイド`, not `カ-イト`
+/// (a lone combining mark is not alphanumeric).
 pub fn slugify(text: &str) -> String {
+    let text = nfc(text);
     let mut slug = String::with_capacity(text.len());
     let mut pending_dash = false;
     for c in text.chars() {
@@ -72,9 +80,94 @@ pub fn slugify(text: &str) -> String {
     slug
 }
 
+/// `text` in Unicode Normalization Form C (UAX #15); borrowed when it already is, which the
+/// quick check decides without allocating for nearly all text.
+pub fn nfc(text: &str) -> Cow<'_, str> {
+    match is_nfc_quick(text.chars()) {
+        IsNormalized::Yes => Cow::Borrowed(text),
+        _ => Cow::Owned(text.nfc().collect()),
+    }
+}
+
+/// Collects the plain text of a heading from its events: text and code, without the ruby
+/// annotations (`<rt>`, `<rp>`: `<ruby>腹臥位<rt>ふくがい</rt></ruby>療法` is `腹臥位療法`,
+/// HTML 5.2 §4.5.21–23) and without any tag. [`HeadingText::finish`] gives it trimmed, in NFC.
+#[derive(Debug, Default)]
+pub struct HeadingText {
+    text: String,
+    in_annotation: bool,
+}
+
+impl HeadingText {
+    pub fn push(&mut self, event: &Event) {
+        match event {
+            Event::Text(text) | Event::Code(text) if !self.in_annotation => {
+                self.text.push_str(text)
+            }
+            Event::InlineHtml(html) => {
+                if let Some((closing, name)) = tag_name(html) {
+                    self.in_annotation = match (closing, name.as_str()) {
+                        (false, "rt" | "rp") => true,
+                        // An annotation ends at its end tag, at the next base (`<rb>`) or
+                        // annotation, or with the ruby element (HTML's optional end tags).
+                        (true, "rt" | "rp" | "ruby") | (false, "rb" | "rtc") => false,
+                        _ => self.in_annotation,
+                    };
+                }
+            }
+            _ => {}
+        }
+    }
+
+    pub fn finish(self) -> String {
+        nfc(self.text.trim()).into_owned()
+    }
+}
+
+/// `(is an end tag, lowercase name)` of the HTML tag `html` starts with.
+fn tag_name(html: &str) -> Option<(bool, String)> {
+    let rest = html.trim_start().strip_prefix('<')?;
+    let (closing, rest) = match rest.strip_prefix('/') {
+        Some(r) => (true, r),
+        None => (false, rest),
+    };
+    let name: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    (!name.is_empty()).then_some((closing, name))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nfd_headings_get_nfc_ids() {
+        let nfd = "\u{30AB}\u{3099}\u{30A4}\u{30C8}\u{3099}\u{30D5}\u{3099}\u{30C3}\u{30AF}\u{306E}\u{4F7F}\u{3044}\u{65B9}";
+        assert_eq!(slugify(nfd), "ガイドブックの使い方");
+        assert!(matches!(nfc("ガイド"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn ruby_annotations_are_not_heading_text() {
+        let mut text = HeadingText::default();
+        for event in [
+            Event::InlineHtml("<ruby>".into()),
+            Event::Text("腹臥位".into()),
+            Event::InlineHtml("<rp>".into()),
+            Event::Text("(".into()),
+            Event::InlineHtml("</rp>".into()),
+            Event::InlineHtml("<RT class=\"x\">".into()),
+            Event::Text("ふくがい".into()),
+            Event::InlineHtml("</ruby>".into()),
+            Event::Text("療法".into()),
+        ] {
+            text.push(&event);
+        }
+        assert_eq!(text.finish(), "腹臥位療法");
+    }
 
     #[test]
     fn keeps_cjk_and_lowercases_latin() {

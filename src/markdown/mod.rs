@@ -1,12 +1,23 @@
 //! Markdown to HTML: CommonMark plus tables, footnotes, strikethrough and definition lists,
-//! with heading ids and every link passed through the caller's resolver.
+//! with heading ids, every link passed through the caller's resolver, and the rules Japanese
+//! and Chinese text needs (CJK-friendly emphasis, no space for a line break between wide
+//! characters, NFC heading ids without ruby annotations).
 
+mod chars;
+mod emphasis;
+mod footnotes;
 pub mod headings;
+mod linebreaks;
 
-use std::collections::HashMap;
+use std::ops::Range;
+use std::path::Path;
 
 use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag, TagEnd};
 
+use crate::error::{Diagnostic, Location, Severity};
+use emphasis::Spanned;
+use footnotes::{Footnotes, UndefinedReferences};
+use headings::HeadingText;
 pub use headings::{slugify, Heading, IdMaker};
 
 /// A rendered Markdown body.
@@ -17,11 +28,64 @@ pub struct Rendered {
     pub headings: Vec<Heading>,
 }
 
-/// A link the resolver refused, at a byte offset of the Markdown text.
+/// A problem in the Markdown text at byte `offset` of it: a link the resolver refused (an
+/// error), a footnote reference without a definition or a definition nothing refers to (a
+/// warning).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LinkError {
+pub struct Problem {
     pub offset: usize,
+    pub severity: Severity,
     pub message: String,
+    pub help: Option<String>,
+}
+
+impl Problem {
+    pub fn error(offset: usize, message: impl Into<String>) -> Self {
+        Problem {
+            offset,
+            severity: Severity::Error,
+            message: message.into(),
+            help: None,
+        }
+    }
+
+    pub fn warning(offset: usize, message: impl Into<String>) -> Self {
+        Problem {
+            severity: Severity::Warning,
+            ..Problem::error(offset, message)
+        }
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// The diagnostic for a body `text` that starts at line `first_line` of the file `path`.
+    pub fn diagnostic(&self, path: &Path, text: &str, first_line: usize) -> Diagnostic {
+        Diagnostic {
+            severity: self.severity,
+            location: Some(Location::at_offset(path, text, self.offset, first_line)),
+            message: self.message.clone(),
+            help: self.help.clone(),
+        }
+    }
+}
+
+/// What the caller decides about the rendered HTML.
+#[derive(Debug, Clone, Copy)]
+pub struct RenderOptions<'a> {
+    /// Screen-reader label of a footnote's back-link, in the page's language; the note's
+    /// number follows it ("Back to reference 2").
+    pub footnote_backref_label: &'a str,
+}
+
+impl Default for RenderOptions<'_> {
+    fn default() -> Self {
+        RenderOptions {
+            footnote_backref_label: "Back to reference",
+        }
+    }
 }
 
 fn options() -> Options {
@@ -32,29 +96,65 @@ fn options() -> Options {
 }
 
 /// Renders `markdown`. `resolve` maps each link and image destination to the href to write,
-/// or says why it is broken. `ids` is shared when several bodies go into one HTML page.
+/// or says why it is broken. `ids` is shared when several bodies go into one HTML page, so
+/// heading and footnote ids stay unique there. Problems come back with byte offsets in
+/// `markdown`, errors and warnings alike.
 pub fn render(
     markdown: &str,
     resolve: &dyn Fn(&str) -> Result<String, String>,
     ids: &mut IdMaker,
-) -> (Rendered, Vec<LinkError>) {
-    let mut errors = Vec::new();
-    let mut headings = Vec::new();
-    let mut events: Vec<Event> = Vec::new();
-    // Index in `events` of the open heading, and its text so far.
-    let mut open_heading: Option<(usize, String)> = None;
-    // Footnote label → (id, number): ids come from the page's IdMaker so they cannot collide
-    // with heading ids (pulldown-cmark would use the bare label).
-    let mut footnotes: HashMap<String, (String, usize)> = HashMap::new();
-    let mut footnote = |name: &str, ids: &mut IdMaker| -> (String, usize) {
-        let next = footnotes.len() + 1;
-        footnotes
-            .entry(name.to_string())
-            .or_insert_with(|| (ids.make(&format!("fn-{name}")), next))
-            .clone()
+    options: &RenderOptions,
+) -> (Rendered, Vec<Problem>) {
+    let mut events: Vec<Spanned> = Parser::new_ext(markdown, self::options())
+        .into_offset_iter()
+        .collect();
+    emphasis::apply_cjk_friendly(markdown, &mut events);
+    linebreaks::drop_between_wide(markdown, &mut events);
+    let mut problems = Vec::new();
+    let (body, notes) = Footnotes::split(events, &mut problems);
+    let mut pass = Pass {
+        source: markdown,
+        resolve,
+        ids,
+        out: Vec::with_capacity(body.len() + 8),
+        headings: Vec::new(),
+        problems,
+        notes,
+        open_heading: None,
+        undefined: UndefinedReferences::default(),
     };
+    for (event, range) in body {
+        pass.event(event, range);
+    }
+    pass.footnote_section(options.footnote_backref_label);
+    let mut html_out = String::with_capacity(markdown.len() * 3 / 2);
+    html::push_html(&mut html_out, pass.out.into_iter());
+    let rendered = Rendered {
+        html: html_out,
+        headings: pass.headings,
+    };
+    (rendered, pass.problems)
+}
 
-    for (event, range) in Parser::new_ext(markdown, options()).into_offset_iter() {
+/// The state of one body's rendering: events out, headings, footnotes, problems.
+struct Pass<'a, 'r> {
+    source: &'a str,
+    resolve: &'r dyn Fn(&str) -> Result<String, String>,
+    ids: &'r mut IdMaker,
+    out: Vec<Event<'a>>,
+    headings: Vec<Heading>,
+    problems: Vec<Problem>,
+    notes: Footnotes<'a>,
+    /// Index in `out` of the open heading, and its text so far.
+    open_heading: Option<(usize, HeadingText)>,
+    undefined: UndefinedReferences,
+}
+
+impl<'a> Pass<'a, '_> {
+    fn event(&mut self, event: Event<'a>, range: Range<usize>) {
+        if let Some(problem) = self.undefined.see(self.source, &event, &range) {
+            self.problems.push(problem);
+        }
         let event = match event {
             Event::Start(Tag::Link {
                 link_type,
@@ -63,7 +163,7 @@ pub fn render(
                 id,
             }) => Event::Start(Tag::Link {
                 link_type,
-                dest_url: resolved(&dest_url, resolve, range.start, &mut errors),
+                dest_url: self.resolved(dest_url, range.start),
                 title,
                 id,
             }),
@@ -74,75 +174,91 @@ pub fn render(
                 id,
             }) => Event::Start(Tag::Image {
                 link_type,
-                dest_url: resolved(&dest_url, resolve, range.start, &mut errors),
+                dest_url: self.resolved(dest_url, range.start),
                 title,
                 id,
             }),
-            Event::FootnoteReference(name) => {
-                let (id, number) = footnote(&name, ids);
-                Event::InlineHtml(CowStr::from(format!(
-                    "<sup class=\"footnote-reference\"><a href=\"#{id}\">{number}</a></sup>"
-                )))
-            }
-            Event::Start(Tag::FootnoteDefinition(name)) => {
-                let (id, number) = footnote(&name, ids);
-                Event::Html(CowStr::from(format!(
-                    "<div class=\"footnote-definition\" id=\"{id}\"><sup class=\"footnote-definition-label\">{number}</sup>"
-                )))
-            }
-            Event::End(TagEnd::FootnoteDefinition) => Event::Html(CowStr::from("</div>\n")),
+            Event::FootnoteReference(label) => match self.notes.reference(&label, self.ids) {
+                Some(html) => Event::InlineHtml(CowStr::from(html)),
+                None => Event::Text(CowStr::from(format!("[^{label}]"))),
+            },
             other => other,
         };
+        self.heading_event(event);
+    }
+
+    /// Tracks headings: their text (ruby annotations left out, NFC) becomes the id and the
+    /// `Heading` every table of contents shows.
+    fn heading_event(&mut self, mut event: Event<'a>) {
         match &event {
-            Event::Start(Tag::Heading { .. }) => open_heading = Some((events.len(), String::new())),
-            Event::Text(text) | Event::Code(text) => {
-                if let Some((_, heading_text)) = &mut open_heading {
-                    heading_text.push_str(text);
-                }
+            Event::Start(Tag::Heading { .. }) => {
+                self.open_heading = Some((self.out.len(), HeadingText::default()));
             }
             Event::End(TagEnd::Heading(level)) => {
-                if let Some((start, text)) = open_heading.take() {
-                    let id = ids.make(&text);
-                    if let Event::Start(Tag::Heading { id: slot, .. }) = &mut events[start] {
-                        *slot = Some(CowStr::from(id.clone()));
-                    }
-                    events.push(Event::Html(CowStr::from(format!(
-                        "<a class=\"heading-anchor\" href=\"#{id}\" aria-hidden=\"true\" tabindex=\"-1\">#</a>"
-                    ))));
-                    headings.push(Heading {
-                        level: *level as u8,
-                        id,
-                        text: text.trim().to_string(),
-                    });
+                let level = *level as u8;
+                if let Some((start, text)) = self.open_heading.take() {
+                    self.close_heading(start, text.finish(), level);
                 }
             }
-            _ => {}
+            _ => {
+                if let Some((_, text)) = &mut self.open_heading {
+                    if let Event::Text(t) = &event {
+                        if let std::borrow::Cow::Owned(n) = headings::nfc(t) {
+                            event = Event::Text(CowStr::from(n));
+                        }
+                    }
+                    text.push(&event);
+                }
+            }
         }
-        events.push(event);
+        self.out.push(event);
     }
-    let mut html_out = String::with_capacity(markdown.len() * 3 / 2);
-    html::push_html(&mut html_out, events.into_iter());
-    (
-        Rendered {
-            html: html_out,
-            headings,
-        },
-        errors,
-    )
-}
 
-fn resolved<'a>(
-    dest: &CowStr<'a>,
-    resolve: &dyn Fn(&str) -> Result<String, String>,
-    offset: usize,
-    errors: &mut Vec<LinkError>,
-) -> CowStr<'a> {
-    match resolve(dest) {
-        Ok(href) => CowStr::from(href),
-        Err(message) => {
-            errors.push(LinkError { offset, message });
-            dest.clone()
+    fn close_heading(&mut self, start: usize, text: String, level: u8) {
+        let id = self.ids.make(&text);
+        if let Event::Start(Tag::Heading { id: slot, .. }) = &mut self.out[start] {
+            *slot = Some(CowStr::from(id.clone()));
         }
+        self.out.push(Event::Html(CowStr::from(format!(
+            "<a class=\"heading-anchor\" href=\"#{id}\" aria-hidden=\"true\" tabindex=\"-1\">#</a>"
+        ))));
+        self.headings.push(Heading { level, id, text });
+    }
+
+    fn resolved(&mut self, dest: CowStr<'a>, offset: usize) -> CowStr<'a> {
+        match (self.resolve)(&dest) {
+            Ok(href) => CowStr::from(href),
+            Err(message) => {
+                self.problems
+                    .push(Problem::error(offset, format!("broken link: {message}")));
+                dest
+            }
+        }
+    }
+
+    /// The referenced notes, numbered in order of first reference, after the body; then a
+    /// warning for each definition nothing refers to.
+    fn footnote_section(&mut self, backref_label: &str) {
+        if self.notes.numbered() > 0 {
+            self.out.push(Event::Html(CowStr::Borrowed(
+                "<section class=\"footnotes\" role=\"doc-endnotes\">\n<ol>\n",
+            )));
+            let mut index = 0;
+            // A note may refer to another note, which then gets the next number.
+            while index < self.notes.numbered() {
+                let start = self.out.len();
+                for (event, range) in self.notes.take_events(index) {
+                    self.event(event, range);
+                }
+                let note = self.out.split_off(start);
+                let wrapped = self.notes.wrap(index, note, backref_label);
+                self.out.extend(wrapped);
+                index += 1;
+            }
+            self.out
+                .push(Event::Html(CowStr::Borrowed("</ol>\n</section>\n")));
+        }
+        self.problems.extend(self.notes.unused());
     }
 }
 
@@ -176,6 +292,7 @@ mod tests {
             "## 概要\n\ntext\n\n## 概要\n",
             &plain,
             &mut IdMaker::default(),
+            &RenderOptions::default(),
         );
         assert!(errors.is_empty());
         assert_eq!(out.headings[0].id, "概要");
@@ -186,7 +303,12 @@ mod tests {
     #[test]
     fn extensions_are_on() {
         let md = "| a | b |\n|---|---|\n| 1 | 2 |\n\n~~old~~ note[^1]\n\n[^1]: foot\n\nterm\n: definition\n";
-        let (out, _) = render(md, &plain, &mut IdMaker::default());
+        let (out, _) = render(
+            md,
+            &plain,
+            &mut IdMaker::default(),
+            &RenderOptions::default(),
+        );
         for needle in [
             "<table>",
             "<del>old</del>",
@@ -201,7 +323,12 @@ mod tests {
     #[test]
     fn broken_links_report_offsets() {
         let md = "first line\n\n[x](missing.md) and ![y](ok.png)\n";
-        let (out, errors) = render(md, &plain, &mut IdMaker::default());
+        let (out, errors) = render(
+            md,
+            &plain,
+            &mut IdMaker::default(),
+            &RenderOptions::default(),
+        );
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].offset, md.find("[x]").unwrap());
         assert!(out.html.contains("src=\"ok.png\""));

@@ -213,20 +213,15 @@ pub fn assemble(
             default_language: &config.default_language,
         };
         let resolve = |dest: &str| routes.resolve(dest, &from);
-        let (rendered, link_errors) = markdown::render(&doc.body, &resolve, &mut ids);
-        let diagnostics: Vec<Diagnostic> = link_errors
-            .into_iter()
-            .map(|e| {
-                Diagnostic::error(
-                    Some(Location::at_offset(
-                        &doc.source.display_path,
-                        &doc.body,
-                        e.offset,
-                        doc.body_line,
-                    )),
-                    format!("broken link: {}", e.message),
-                )
-            })
+        // The footnote back-link's label is read by screen readers in the page's language.
+        let backref = locales.get(lang, "footnote-backref", None);
+        let options = markdown::RenderOptions {
+            footnote_backref_label: backref.as_deref().unwrap_or("Back to reference"),
+        };
+        let (rendered, problems) = markdown::render(&doc.body, &resolve, &mut ids, &options);
+        let diagnostics: Vec<Diagnostic> = problems
+            .iter()
+            .map(|p| p.diagnostic(&doc.source.display_path, &doc.body, doc.body_line))
             .collect();
         (rendered, diagnostics)
     };
