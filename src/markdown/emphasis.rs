@@ -555,8 +555,8 @@ impl Stack {
             }
             el.c == c
                 && (!both && !el.both
-                    || (run_length + el.run_length) % 3 != 0
-                    || run_length % 3 == 0)
+                    || !(run_length + el.run_length).is_multiple_of(3)
+                    || run_length.is_multiple_of(3))
         });
         match found {
             Some(offset) => {
