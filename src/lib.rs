@@ -15,7 +15,9 @@ pub mod i18n;
 pub mod markdown;
 pub mod output;
 pub mod render;
+pub mod scaffold;
 pub mod site;
+pub mod status;
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -1,6 +1,9 @@
 //! The command line: one file per command, each with its arguments and its `run`.
 
 pub mod build;
+pub mod init;
+pub mod new;
+pub mod status;
 
 use clap::{Parser, Subcommand};
 
@@ -16,11 +19,20 @@ pub struct Cli {
 pub enum Command {
     /// Build the site into the output folder (public/ by default).
     Build(build::BuildArgs),
+    /// Show which translations are current, stale, draft or missing; mark finished ones.
+    Status(status::StatusArgs),
+    /// Create a release, page or chapter with its front matter (translations as drafts).
+    New(new::NewArgs),
+    /// Create a new, buildable three-language site in DIR (refuses a non-empty folder).
+    Init(init::InitArgs),
 }
 
 /// Runs the parsed command; returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
     match cli.command {
         Command::Build(args) => build::run(&args),
+        Command::Status(args) => status::run(&args),
+        Command::New(args) => new::run(&args),
+        Command::Init(args) => init::run(&args),
     }
 }
