@@ -200,6 +200,15 @@ fn existing(config: &SiteConfig, key: &str, lang: &str) -> Vec<PathBuf> {
     names
 }
 
+/// A path relative to the site root, as shown to the user.
+fn display(config: &SiteConfig, path: &Path) -> PathBuf {
+    path.strip_prefix(&config.root)
+        .unwrap_or(path)
+        .to_path_buf()
+}
+
+/// The files of `key` in `langs`: the default-language file from `front` (when requested) and
+/// the translations as drafts of it. Refuses when any of the document's files exists.
 fn plan_files(
     config: &SiteConfig,
     kind: Kind,
@@ -208,20 +217,17 @@ fn plan_files(
     langs: &[String],
     draft: bool,
 ) -> Result<Vec<NewFile>, Vec<Diagnostic>> {
-    let display = |path: &Path| {
-        path.strip_prefix(&config.root)
-            .unwrap_or(path)
-            .to_path_buf()
-    };
-    let mut errors = Vec::new();
-    for lang in langs {
-        for path in existing(config, key, lang) {
-            errors.push(
-                Diagnostic::in_file(&display(&path), "already exists; koho never overwrites it")
-                    .with_help("choose another name, or leave this language out of --langs"),
-            );
-        }
-    }
+    let errors: Vec<Diagnostic> = langs
+        .iter()
+        .flat_map(|lang| existing(config, key, lang))
+        .map(|path| {
+            Diagnostic::in_file(
+                &display(config, &path),
+                "already exists; koho never overwrites it",
+            )
+            .with_help("choose another name, or leave this language out of --langs")
+        })
+        .collect();
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -235,25 +241,13 @@ fn plan_files(
         }
         let path = target(config, kind, key, default);
         files.push(NewFile {
-            display: display(&path),
+            display: display(config, &path),
             path,
             bytes: text.clone().into_bytes(),
         });
         text
     } else {
-        let Some(path) = existing(config, key, default).into_iter().next() else {
-            return Err(vec![Diagnostic::error(
-                None,
-                format!("`{key}` has no {default} file yet: translations are made from it"),
-            )
-            .with_help(format!("include {default} in --langs to create it too"))]);
-        };
-        std::fs::read_to_string(&path).map_err(|e| {
-            vec![Diagnostic::in_file(
-                &display(&path),
-                format!("cannot read: {e}"),
-            )]
-        })?
+        existing_source(config, key)?
     };
     let id = blob_id(source_text.as_bytes());
     for lang in langs.iter().filter(|l| *l != default) {
@@ -267,10 +261,28 @@ fn plan_files(
                 )]
             })?;
         files.push(NewFile {
-            display: display(&path),
+            display: display(config, &path),
             path,
             bytes: text.into_bytes(),
         });
     }
     Ok(files)
+}
+
+/// The text of the default-language file of `key`, which must exist when it is not created now.
+fn existing_source(config: &SiteConfig, key: &str) -> Result<String, Vec<Diagnostic>> {
+    let default = &config.default_language;
+    let Some(path) = existing(config, key, default).into_iter().next() else {
+        return Err(vec![Diagnostic::error(
+            None,
+            format!("`{key}` has no {default} file yet: translations are made from it"),
+        )
+        .with_help(format!("include {default} in --langs to create it too"))]);
+    };
+    std::fs::read_to_string(&path).map_err(|e| {
+        vec![Diagnostic::in_file(
+            &display(config, &path),
+            format!("cannot read: {e}"),
+        )]
+    })
 }
