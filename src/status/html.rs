@@ -9,12 +9,9 @@ use tera::escape_html;
 use super::{Report, State};
 use crate::error::Diagnostic;
 
-/// The marker koho leaves in an output folder it wrote (see `output::check_replaceable`).
-const OUTPUT_MARKER: &str = ".koho-output";
-
 /// Where the report may go: the absolute path of `target`, refused inside the site's content/
-/// or public/ folder, or inside any folder koho wrote a site into (one holding `.koho-output`),
-/// since a report there would be published. The folder holding it must exist.
+/// or public/ (the default output) folder, since a report there would be published. The folder
+/// holding it must exist.
 pub fn check_target(root: &Path, target: &Path) -> Result<PathBuf, Diagnostic> {
     let refuse = |why: &str| {
         Diagnostic::in_file(target, format!("refusing to write the report here: {why}")).with_help(
@@ -51,12 +48,6 @@ pub fn check_target(root: &Path, target: &Path) -> Result<PathBuf, Diagnostic> {
     let absolute = folder.join(name);
     if let Some((folder, what)) = inside(&absolute) {
         return Err(refuse(&format!("it is inside {what} ({folder}/)")));
-    }
-    if let Some(output) = folder.ancestors().find(|a| a.join(OUTPUT_MARKER).is_file()) {
-        return Err(refuse(&format!(
-            "`{}` is a site koho built and would publish it",
-            output.display()
-        )));
     }
     if absolute.is_dir() {
         return Err(refuse("it is a folder"));
