@@ -7,6 +7,7 @@ use std::path::Path;
 
 use crate::error::{Diagnostic, Location, Severity};
 use crate::i18n::{Locales, CODE_KEYS, CODE_KEY_PREFIXES};
+use crate::status::State;
 use crate::{prepare, render, BuildError, BuildOptions};
 
 /// Every diagnostic of the site, sorted (errors first, then by file and line). Errors about the
@@ -32,6 +33,7 @@ pub fn check(options: &BuildOptions) -> Result<Vec<Diagnostic>, BuildError> {
         .map(|l| l.code.clone())
         .collect();
     diagnostics.extend(unused_messages(&site.locales, &languages, &used));
+    diagnostics.extend(translation_status(&site.config));
     Ok(sorted(diagnostics))
 }
 
@@ -108,6 +110,48 @@ pub fn unused_messages(
         });
     }
     notes
+}
+
+/// Stale translations as warnings, missing or untracked ones as notes (`koho status` has the
+/// whole table and, with `--diff`, what changed in the source).
+fn translation_status(config: &crate::config::SiteConfig) -> Vec<Diagnostic> {
+    let (content, _) = crate::content::load(config, true);
+    let (report, _) = crate::status::collect(config, &content);
+    let mut diagnostics = Vec::new();
+    for row in &report.rows {
+        let source = row.cells.iter().find(|c| c.state == State::Source);
+        let source_path = source.and_then(|c| c.path.as_ref());
+        for cell in &row.cells {
+            let diagnostic = match (cell.state, &cell.path) {
+                (State::Stale, Some(path)) => Diagnostic::warning(
+                    Some(Location::file(path)),
+                    format!(
+                        "stale translation: its source {} changed since it was translated",
+                        source_path.map_or_else(|| row.key.clone(), |p| p.display().to_string())
+                    ),
+                )
+                .with_help(format!(
+                    "see what changed with `koho status --diff {}`; when updated, `koho status --mark {0}`",
+                    path.display()
+                )),
+                (State::Missing, _) => Diagnostic {
+                    severity: Severity::Note,
+                    location: source_path.map(Location::file),
+                    message: format!("not translated into `{}`", cell.lang),
+                    help: Some(format!("`koho new` creates translations as drafts; `koho status --lang {}` lists them", cell.lang)),
+                },
+                (State::Untracked, Some(path)) => Diagnostic {
+                    severity: Severity::Note,
+                    location: Some(Location::file(path)),
+                    message: "the translation records no `translated_from`, so koho cannot tell whether it is stale".into(),
+                    help: Some(format!("check it against its source, then `koho status --mark {}`", path.display())),
+                },
+                _ => continue,
+            };
+            diagnostics.push(diagnostic);
+        }
+    }
+    diagnostics
 }
 
 #[cfg(test)]

@@ -17,7 +17,9 @@ pub mod i18n;
 pub mod markdown;
 pub mod output;
 pub mod render;
+pub mod scaffold;
 pub mod site;
+pub mod status;
 pub mod text;
 
 use std::path::{Path, PathBuf};

@@ -125,3 +125,33 @@ fn the_shipped_site_passes_check_with_warnings_denied() {
     let run = run_koho(&manifest_dir(), &["check", "--deny-warnings"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
+
+#[test]
+fn stale_translations_are_warnings_and_missing_ones_notes() {
+    let site = SiteFixture::new();
+    let ja = format!("content/{RELEASE}/index.ja.md");
+    let id = koho::status::blob::blob_id(site.read(&ja).as_bytes());
+    let en = format!("content/{RELEASE}/index.en.md");
+    let text = site
+        .read(&en)
+        .replacen("+++\n", &format!("+++\ntranslated_from = \"{id}\"\n"), 1);
+    site.write(&en, &text);
+    site.remove(&format!("content/{RELEASE}/index.zh.md"));
+    let (code, json) = check_json(&site, &["--deny-warnings"]);
+    assert_eq!(code, 0, "{json:#}");
+    let missing = with_code(&json, "translation-missing");
+    assert!(
+        missing
+            .iter()
+            .any(|d| d["severity"] == "note" && d["message"].as_str().unwrap().contains("`zh`")),
+        "{json:#}"
+    );
+
+    site.replace(&ja, "body-ja", "body-ja, revised");
+    let (code, json) = check_json(&site, &["--deny-warnings"]);
+    assert_eq!(code, 1);
+    let stale = with_code(&json, "translation-stale");
+    assert_eq!(stale.len(), 1, "{json:#}");
+    assert_eq!(stale[0]["severity"], "warning");
+    assert_eq!(stale[0]["file"], en);
+}

@@ -114,8 +114,9 @@ fn code(diagnostic: &Diagnostic) -> &'static str {
         ("template error", "template"),
         ("is missing in locale", "fluent-missing"),
         ("messages no template uses", "fluent-unused"),
-        ("stale", "translation-stale"),
-        ("not translated", "translation-missing"),
+        ("stale translation", "translation-stale"),
+        ("records no `translated_from`", "translation-untracked"),
+        ("not translated into", "translation-missing"),
         ("front matter", "front-matter"),
         ("UTF-8", "encoding"),
     ]

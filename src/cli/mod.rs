@@ -3,6 +3,9 @@
 pub mod build;
 pub mod check;
 pub mod console;
+pub mod init;
+pub mod new;
+pub mod status;
 
 use clap::{Parser, Subcommand};
 
@@ -20,6 +23,12 @@ pub enum Command {
     Build(build::BuildArgs),
     /// Check links, anchors, templates, messages and the output plan without writing anything.
     Check(check::CheckArgs),
+    /// Show which translations are current, stale, draft or missing; mark finished ones.
+    Status(status::StatusArgs),
+    /// Create a release, page or chapter with its front matter (translations as drafts).
+    New(new::NewArgs),
+    /// Create a new, buildable three-language site in DIR (refuses a non-empty folder).
+    Init(init::InitArgs),
 }
 
 /// Runs the parsed command; returns the process exit code.
@@ -27,5 +36,8 @@ pub fn run(cli: Cli) -> i32 {
     match cli.command {
         Command::Build(args) => build::run(&args),
         Command::Check(args) => check::run(&args),
+        Command::Status(args) => status::run(&args),
+        Command::New(args) => new::run(&args),
+        Command::Init(args) => init::run(&args),
     }
 }

@@ -19,6 +19,7 @@ struct RawFrontMatter {
     slug: Option<String>,
     sort_by: Option<String>,
     paginate_by: Option<usize>,
+    translated_from: Option<String>,
     extra: Option<toml::Table>,
 }
 
@@ -43,6 +44,9 @@ pub struct FrontMatter {
     pub slug: Option<String>,
     pub sort_by: SortBy,
     pub paginate_by: Option<usize>,
+    /// A translation's record of its source: the git blob id (40 lowercase hex digits) of the
+    /// default-language file's bytes it was translated from (`koho status` compares it).
+    pub translated_from: Option<String>,
     /// The `[extra]` table, converted for templates (dates become `YYYY-MM-DD` strings).
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -172,6 +176,17 @@ pub fn parse(path: &Path, text: &str, is_section: bool) -> Result<Parsed, Vec<Di
             ));
         }
     }
+    if let Some(id) = &raw.translated_from {
+        if id.len() != 40 || !id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+            errors.push(
+                Diagnostic::error(
+                    Some(key_location("translated_from")),
+                    format!("translated_from \"{id}\" is not a git blob id (40 hex digits)"),
+                )
+                .with_help("let `koho status --mark FILE` write it"),
+            );
+        }
+    }
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -195,6 +210,7 @@ pub fn parse(path: &Path, text: &str, is_section: bool) -> Result<Parsed, Vec<Di
             slug: raw.slug,
             sort_by,
             paginate_by: raw.paginate_by,
+            translated_from: raw.translated_from,
             extra,
         },
         body: body.to_string(),

@@ -1,0 +1,30 @@
+# English UI messages of the starter theme.
+site-name = A new site
+languages-label = Languages
+not-translated = Not yet available in this language
+fallback-notice = This page has not been translated yet; it is shown in its original language.
+latest-releases = Latest news
+pagination-label = Pages
+previous-page = Previous page
+next-page = Next page
+# Dates: $year, $month, $day, $weekday (weekday-1 … weekday-7, Monday first), $monthname.
+date-long = { $day } { $monthname } { $year }
+month-1 = January
+month-2 = February
+month-3 = March
+month-4 = April
+month-5 = May
+month-6 = June
+month-7 = July
+month-8 = August
+month-9 = September
+month-10 = October
+month-11 = November
+month-12 = December
+weekday-1 = Monday
+weekday-2 = Tuesday
+weekday-3 = Wednesday
+weekday-4 = Thursday
+weekday-5 = Friday
+weekday-6 = Saturday
+weekday-7 = Sunday

@@ -1,0 +1,30 @@
+# Japanese UI messages of the starter theme.
+site-name = 新しいサイト
+languages-label = 言語
+not-translated = この言語の版はまだありません
+fallback-notice = このページはまだ翻訳されていないため、原文で表示しています。
+latest-releases = 最新のお知らせ
+pagination-label = ページ送り
+previous-page = 前のページ
+next-page = 次のページ
+# Dates: $year, $month, $day, $weekday (weekday-1 … weekday-7, Monday first), $monthname.
+date-long = { $year }年{ $month }月{ $day }日（{ $weekday }）
+month-1 = 1月
+month-2 = 2月
+month-3 = 3月
+month-4 = 4月
+month-5 = 5月
+month-6 = 6月
+month-7 = 7月
+month-8 = 8月
+month-9 = 9月
+month-10 = 10月
+month-11 = 11月
+month-12 = 12月
+weekday-1 = 月
+weekday-2 = 火
+weekday-3 = 水
+weekday-4 = 木
+weekday-5 = 金
+weekday-6 = 土
+weekday-7 = 日

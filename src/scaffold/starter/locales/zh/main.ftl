@@ -1,0 +1,30 @@
+# Simplified Chinese UI messages of the starter theme.
+site-name = 新网站
+languages-label = 语言
+not-translated = 此页面尚无该语言版本
+fallback-notice = 此页面尚未翻译，以原文显示。
+latest-releases = 最新消息
+pagination-label = 翻页
+previous-page = 上一页
+next-page = 下一页
+# Dates: $year, $month, $day, $weekday (weekday-1 … weekday-7, Monday first), $monthname.
+date-long = { $year }年{ $month }月{ $day }日
+month-1 = 1月
+month-2 = 2月
+month-3 = 3月
+month-4 = 4月
+month-5 = 5月
+month-6 = 6月
+month-7 = 7月
+month-8 = 8月
+month-9 = 9月
+month-10 = 10月
+month-11 = 11月
+month-12 = 12月
+weekday-1 = 星期一
+weekday-2 = 星期二
+weekday-3 = 星期三
+weekday-4 = 星期四
+weekday-5 = 星期五
+weekday-6 = 星期六
+weekday-7 = 星期日
