@@ -53,6 +53,10 @@ pub struct BuildReport {
     pub output: PathBuf,
     /// Pages in all languages (each pagination page counts).
     pub pages: usize,
+    /// Pages per language, in the site's language order.
+    pub pages_per_language: Vec<(String, usize)>,
+    /// Download files published (listed in the manifest or generated).
+    pub downloads: usize,
     /// Files in the output plan, and how many of them were written anew or kept.
     pub files: usize,
     pub written: usize,
@@ -182,9 +186,32 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let stats = writer.commit(&prepared.plan)?;
     prepared.hash_cache.save();
     timings.push(("commit", clock.elapsed()));
+    let site = &prepared.site;
+    let pages_per_language = site
+        .config
+        .languages
+        .iter()
+        .map(|l| {
+            let count = site.pages.iter().filter(|p| p.lang == l.code).count();
+            (l.code.clone(), count)
+        })
+        .collect();
+    let downloads = prepared
+        .plan
+        .files
+        .iter()
+        .filter(|f| {
+            matches!(
+                f.kind,
+                site::plan::OutputKind::DownloadFile | site::plan::OutputKind::Epub
+            )
+        })
+        .count();
     Ok(BuildReport {
         output,
         pages: prepared.site.pages.len(),
+        pages_per_language,
+        downloads,
         files: prepared.plan.files.len(),
         written: stats.written,
         unchanged: stats.unchanged,

@@ -155,3 +155,21 @@ fn stale_translations_are_warnings_and_missing_ones_notes() {
     assert_eq!(stale[0]["severity"], "warning");
     assert_eq!(stale[0]["file"], en);
 }
+
+#[test]
+fn build_summary_quiet_and_verbose() {
+    let site = SiteFixture::new();
+    let run = site.run_build(&[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("(ja 3, en 3, zh 3)"), "{}", run.stderr);
+    let run = site.run_build(&["--quiet"]);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""));
+    let run = site.run_build(&["-v"]);
+    assert!(
+        run.stderr.contains("pages  zh") && run.stderr.contains(" ms  "),
+        "{}",
+        run.stderr
+    );
+    let help = site.run(&["help", "check"]);
+    assert!(help.stdout.contains("--deny-warnings"), "{}", help.stdout);
+}

@@ -25,6 +25,12 @@ pub struct BuildArgs {
     /// Print how long each stage took.
     #[arg(long)]
     pub timings: bool,
+    /// Print errors only (no warnings, no summary).
+    #[arg(short, long, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print the pages per language and the time of each stage too.
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 /// Exit code 0 when built, 1 when the site has errors.
@@ -39,18 +45,33 @@ pub fn run(args: &BuildArgs) -> i32 {
     };
     match build(&options) {
         Ok(report) => {
+            if args.quiet {
+                return 0;
+            }
             let color = console::use_color();
             for warning in &report.warnings {
                 eprintln!("{}", console::render(warning, &args.root, color));
             }
-            if args.timings {
+            if args.timings || args.verbose {
                 for (stage, duration) in &report.timings {
                     eprintln!("{:>8.1} ms  {stage}", duration.as_secs_f64() * 1000.0);
                 }
             }
+            if args.verbose {
+                for (lang, pages) in &report.pages_per_language {
+                    eprintln!("{pages:>8} pages  {lang}");
+                }
+            }
+            let per_language: Vec<String> = report
+                .pages_per_language
+                .iter()
+                .map(|(lang, n)| format!("{lang} {n}"))
+                .collect();
             eprintln!(
-                "built {} pages into {} in {} ms ({} files written, {} unchanged, {} removed)",
+                "built {} pages ({}) and {} downloads into {} in {} ms: {} files written, {} unchanged, {} removed",
                 report.pages,
+                per_language.join(", "),
+                report.downloads,
                 report.output.display(),
                 started.elapsed().as_millis(),
                 report.written,
