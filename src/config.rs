@@ -97,14 +97,17 @@ impl SiteConfig {
         self.root.join("locales")
     }
 
-    /// A site-relative path (`ja/releases/`) as a link from any page (`/ngmo/ja/releases/`).
+    /// A site-relative path as written to disk (`ja/releases/100% 達成/`) as a link from any
+    /// page (`/ngmo/ja/releases/100%25%20%E9%81%94%E6%88%90/`), percent-encoded by
+    /// [`crate::url::encode_path`], the one rule for every URL koho writes.
     pub fn url(&self, site_path: &str) -> String {
-        format!("{}{}", self.base_path, site_path.trim_start_matches('/'))
+        crate::url::join(&self.base_path, site_path)
     }
 
-    /// A site-relative path as an absolute URL, for hreflang, canonical links and feeds.
+    /// A site-relative path as an absolute URL, for hreflang, canonical links and feeds;
+    /// encoded like [`SiteConfig::url`].
     pub fn permalink(&self, site_path: &str) -> String {
-        format!("{}{}", self.base_url, site_path.trim_start_matches('/'))
+        crate::url::join(&self.base_url, site_path)
     }
 }
 
@@ -224,7 +227,7 @@ fn check(
         books: raw
             .books
             .iter()
-            .map(|b| b.trim_matches('/').to_string())
+            .map(|b| crate::url::nfc(b.trim_matches('/')).into_owned())
             .collect(),
     })
 }
@@ -247,7 +250,12 @@ fn split_base_url(url: &str) -> Option<(String, String)> {
     if host_end == 0 {
         return None;
     }
-    let path = rest[host_end..].trim_end_matches('/');
+    // One spelling of the path, encoded like every other URL: `/日本/` and `/%E6%97%A5%E6%9C%AC/`
+    // are the same base path.
+    let raw_path = rest[host_end..].trim_end_matches('/');
+    let path = crate::url::decode(raw_path)
+        .map(|decoded| crate::url::encode_path(&decoded).into_owned())
+        .unwrap_or_else(|_| raw_path.to_string());
     let base_path = format!("{path}/");
     let scheme_len = url.len() - rest.len();
     let base_url = format!("{}{}", &url[..scheme_len + host_end], base_path);
@@ -269,6 +277,16 @@ mod tests {
             Some(("https://ngmo.or.jp/".into(), "/".into()))
         );
         assert_eq!(split_base_url("ngmo.or.jp"), None);
+        // The path is encoded like every URL koho writes, whichever way it was written.
+        for written in ["https://x.org/日本", "https://x.org/%E6%97%A5%E6%9C%AC/"] {
+            assert_eq!(
+                split_base_url(written),
+                Some((
+                    "https://x.org/%E6%97%A5%E6%9C%AC/".to_string(),
+                    "/%E6%97%A5%E6%9C%AC/".to_string()
+                ))
+            );
+        }
     }
 
     #[test]

@@ -17,6 +17,8 @@ pub mod output;
 pub mod render;
 pub mod site;
 pub mod text;
+pub mod url;
+pub mod xhtml;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

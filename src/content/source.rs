@@ -129,9 +129,12 @@ pub fn discover(config: &SiteConfig) -> (Sources, Vec<Diagnostic>) {
         let Ok(relative) = path.strip_prefix(&content_dir) else {
             continue;
         };
+        // Keys, bundle folders and asset names in NFC: macOS and zip archives store names in
+        // NFD, links are typed in NFC, and both must name the same page (`path` keeps the
+        // name on disk for reading).
         let relative: Vec<String> = relative
             .components()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .map(|c| crate::url::nfc(&c.as_os_str().to_string_lossy()).into_owned())
             .collect();
         let Some((file_name, dirs)) = relative.split_last() else {
             continue;

@@ -31,11 +31,13 @@ fn options() -> Options {
         | Options::ENABLE_DEFINITION_LIST
 }
 
-/// Renders `markdown`. `resolve` maps each link and image destination to the href to write,
-/// or says why it is broken. `ids` is shared when several bodies go into one HTML page.
+/// Renders `markdown`. `resolve` maps each link and image destination, with the byte offset
+/// of the link in `markdown` (for checks the caller reports later, such as anchors), to the
+/// href to write, or says why it is broken. `ids` is shared when several bodies go into one
+/// HTML page.
 pub fn render(
     markdown: &str,
-    resolve: &dyn Fn(&str) -> Result<String, String>,
+    resolve: &dyn Fn(&str, usize) -> Result<String, String>,
     ids: &mut IdMaker,
 ) -> (Rendered, Vec<LinkError>) {
     let mut errors = Vec::new();
@@ -81,7 +83,8 @@ pub fn render(
             Event::FootnoteReference(name) => {
                 let (id, number) = footnote(&name, ids);
                 Event::InlineHtml(CowStr::from(format!(
-                    "<sup class=\"footnote-reference\"><a href=\"#{id}\">{number}</a></sup>"
+                    "<sup class=\"footnote-reference\"><a href=\"#{}\">{number}</a></sup>",
+                    crate::url::encode_fragment(&id)
                 )))
             }
             Event::Start(Tag::FootnoteDefinition(name)) => {
@@ -107,7 +110,8 @@ pub fn render(
                         *slot = Some(CowStr::from(id.clone()));
                     }
                     events.push(Event::Html(CowStr::from(format!(
-                        "<a class=\"heading-anchor\" href=\"#{id}\" aria-hidden=\"true\" tabindex=\"-1\">#</a>"
+                        "<a class=\"heading-anchor\" href=\"#{}\" aria-hidden=\"true\" tabindex=\"-1\">#</a>",
+                        crate::url::encode_fragment(&id)
                     ))));
                     headings.push(Heading {
                         level: *level as u8,
@@ -133,11 +137,11 @@ pub fn render(
 
 fn resolved<'a>(
     dest: &CowStr<'a>,
-    resolve: &dyn Fn(&str) -> Result<String, String>,
+    resolve: &dyn Fn(&str, usize) -> Result<String, String>,
     offset: usize,
     errors: &mut Vec<LinkError>,
 ) -> CowStr<'a> {
-    match resolve(dest) {
+    match resolve(dest, offset) {
         Ok(href) => CowStr::from(href),
         Err(message) => {
             errors.push(LinkError { offset, message });
@@ -162,7 +166,7 @@ pub fn is_external_or_fragment(dest: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn plain(dest: &str) -> Result<String, String> {
+    fn plain(dest: &str, _offset: usize) -> Result<String, String> {
         if dest.contains("missing") {
             Err(format!("no page `{dest}`"))
         } else {

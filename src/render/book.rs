@@ -159,7 +159,7 @@ pub fn sections(node: &BookNode, page: &Page, url: &str) -> Vec<TocSection> {
             },
             title: h.text.clone(),
             id: h.id.clone(),
-            url: format!("{url}#{}", h.id),
+            url: format!("{url}#{}", crate::url::encode_fragment(&h.id)),
         })
         .collect()
 }

@@ -41,6 +41,7 @@ pub fn load_theme(theme_dir: &Path, root: &Path) -> Result<Tera, Vec<Diagnostic>
     let mut tera = Tera::default();
     tera.autoescape_on(vec![".html", ".xml"]);
     tera.set_escape_fn(escape_html);
+    tera.register_filter("url_encode", url_encode);
     let mut errors = Vec::new();
     let mut templates = Vec::new();
     for entry in WalkDir::new(&templates_dir)
@@ -105,6 +106,17 @@ pub fn theme_static_files(theme_dir: &Path) -> Vec<StaticFile> {
             })
         })
         .collect()
+}
+
+/// `{{ name | url_encode }}`: a file name, path or id as it goes into an href, encoded by the
+/// one rule every URL koho writes follows ([`crate::url::encode_path`]).
+fn url_encode(value: &tera::Value, _: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
+    let text = value
+        .as_str()
+        .ok_or_else(|| tera::Error::msg(format!("url_encode needs a string, not {value}")))?;
+    Ok(tera::Value::String(
+        crate::url::encode_path(text).into_owned(),
+    ))
 }
 
 /// Escapes what HTML needs escaped; unlike Tera's default it leaves `/` alone, so URLs stay readable.

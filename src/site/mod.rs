@@ -1,6 +1,7 @@
 //! The assembled site: every page in every language with its URL, rendered body and section,
 //! immutable once built. Rendering reads it; nothing changes it afterwards.
 
+pub mod anchors;
 pub mod book;
 pub mod plan;
 pub mod routes;
@@ -207,12 +208,30 @@ pub fn assemble(
         let dir = link_dir(doc);
         let from = LinkSource {
             dir: &dir,
+            key: (doc.source.kind != DocKind::Fragment).then_some(doc.source.key.as_str()),
             lang,
             base_path: &config.base_path,
             languages: &languages,
             default_language: &config.default_language,
         };
-        let resolve = |dest: &str| routes.resolve(dest, &from);
+        // Links that name an id, checked once every page's ids are known.
+        let anchor_links = std::cell::RefCell::new(Vec::new());
+        let resolve = |dest: &str, offset: usize| {
+            let resolved = routes.resolve(dest, &from)?;
+            if let Some(target) = resolved.anchor {
+                anchor_links.borrow_mut().push(anchors::AnchorLink {
+                    location: Location::at_offset(
+                        &doc.source.display_path,
+                        &doc.body,
+                        offset,
+                        doc.body_line,
+                    ),
+                    dest: dest.to_string(),
+                    target,
+                });
+            }
+            Ok(resolved.href)
+        };
         let (rendered, link_errors) = markdown::render(&doc.body, &resolve, &mut ids);
         let diagnostics: Vec<Diagnostic> = link_errors
             .into_iter()
@@ -228,7 +247,7 @@ pub fn assemble(
                 )
             })
             .collect();
-        (rendered, diagnostics)
+        (rendered, diagnostics, anchor_links.into_inner())
     };
 
     let rendered: Vec<_> = planned
@@ -242,8 +261,10 @@ pub fn assemble(
 
     let mut pages = Vec::with_capacity(planned.len());
     let mut by_key: HashMap<String, BTreeMap<String, PageId>> = HashMap::new();
-    for (p, (body, diagnostics)) in planned.iter().zip(rendered) {
+    let mut anchor_links = Vec::new();
+    for (p, (body, diagnostics, links)) in planned.iter().zip(rendered) {
         errors.extend(diagnostics);
+        anchor_links.extend(links);
         let doc = p.doc;
         let parent = parent_section(&doc.source.key, doc.source.kind, &section_keys);
         let id = pages.len();
@@ -266,8 +287,9 @@ pub fn assemble(
         });
     }
     let mut fragments = HashMap::new();
-    for (doc, (body, diagnostics)) in fragment_docs.iter().zip(fragments_rendered) {
+    for (doc, (body, diagnostics, links)) in fragment_docs.iter().zip(fragments_rendered) {
         errors.extend(diagnostics);
+        anchor_links.extend(links);
         fragments.insert(
             (doc.source.key.clone(), doc.source.lang.clone()),
             Fragment {
@@ -277,6 +299,7 @@ pub fn assemble(
         );
     }
 
+    errors.extend(anchors::check(&pages, &by_key, &anchor_links));
     let sections = build_sections(&pages, &by_key, &mut errors);
     for item in &downloads {
         for key in &item.pages {
@@ -334,7 +357,7 @@ fn link_dir(doc: &Document) -> String {
             .display_path
             .parent()
             .and_then(|p| p.strip_prefix("content").ok())
-            .map(|p| p.to_string_lossy().replace('\\', "/"))
+            .map(|p| crate::url::nfc(&p.to_string_lossy().replace('\\', "/")).into_owned())
             .unwrap_or_default(),
     }
 }
@@ -542,10 +565,11 @@ fn check_extra_images(documents: &[&Document], routes: &Routes) -> Vec<Diagnosti
                 && name.rsplit_once('.').is_some_and(|(_, ext)| {
                     IMAGE_EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str())
                 });
+            let nfc_name = crate::url::nfc(name);
             let path = if dir.is_empty() {
-                name.to_string()
+                nfc_name.into_owned()
             } else {
-                format!("{dir}/{name}")
+                format!("{dir}/{nfc_name}")
             };
             if is_local_image && !routes.assets.contains_key(&path) {
                 errors.push(
