@@ -233,6 +233,20 @@ impl Writer<'_, '_> {
     }
 }
 
+/// The media type of an image EPUB reading systems must show (EPUB 3.3 §3.2, core media
+/// types: GIF, JPEG, PNG, SVG, WebP), from its file name; None for any other.
+pub fn epub_image_media_type(file_name: &str) -> Option<&'static str> {
+    let extension = file_name.rsplit_once('.')?.1.to_ascii_lowercase();
+    Some(match extension.as_str() {
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "svg" => "image/svg+xml",
+        "webp" => "image/webp",
+        _ => return None,
+    })
+}
+
 /// Whether `name` can be an XML attribute name as written (`[A-Za-z_][A-Za-z0-9._:-]*`; the
 /// ASCII subset of XML 1.0 §2.3 that HTML attribute names use).
 fn is_xml_name(name: &str) -> bool {

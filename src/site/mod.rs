@@ -3,6 +3,7 @@
 
 pub mod anchors;
 pub mod book;
+pub mod epub_check;
 pub mod plan;
 pub mod routes;
 
@@ -334,6 +335,14 @@ pub fn assemble(
         errors.extend(diagnostics);
         books.extend(built);
     }
+    errors.extend(epub_check::check(
+        &books,
+        &pages,
+        &by_key,
+        &documents,
+        &asset_copies,
+        &config.base_path,
+    ));
     let site = Site {
         config,
         locales,
