@@ -76,7 +76,10 @@ mod tests {
 
     #[test]
     fn paths_are_encoded_byte_by_byte_outside_the_unreserved_set() {
-        assert_eq!(encode_path("ja/releases/a-b_c.~x/"), "ja/releases/a-b_c.~x/");
+        assert_eq!(
+            encode_path("ja/releases/a-b_c.~x/"),
+            "ja/releases/a-b_c.~x/"
+        );
         assert!(matches!(encode_path("ja/x/"), Cow::Borrowed(_)));
         assert_eq!(
             encode_path("ja/releases/100% 達成/"),
@@ -88,15 +91,15 @@ mod tests {
         );
         assert_eq!(encode_fragment("沿革"), "%E6%B2%BF%E9%9D%A9");
         assert_eq!(encode_path("a#b?c"), "a%23b%3Fc");
-        assert_eq!(join("/ngmo/", "/ja/ガイド/"), "/ngmo/ja/%E3%82%AC%E3%82%A4%E3%83%89/");
+        assert_eq!(
+            join("/ngmo/", "/ja/ガイド/"),
+            "/ngmo/ja/%E3%82%AC%E3%82%A4%E3%83%89/"
+        );
     }
 
     #[test]
     fn destinations_are_decoded_to_nfc() {
-        assert_eq!(
-            decode("支援物資%20写真.svg").unwrap(),
-            "支援物資 写真.svg"
-        );
+        assert_eq!(decode("支援物資%20写真.svg").unwrap(), "支援物資 写真.svg");
         assert_eq!(decode("100%25%20%E9%81%94%E6%88%90").unwrap(), "100% 達成");
         // A `%` that starts no escape is kept.
         assert_eq!(decode("100% 達成").unwrap(), "100% 達成");

@@ -28,13 +28,77 @@ pub struct Problem {
 /// (scripts, forms, embedded and remote content need manifest properties; obsolete elements
 /// such as `font` and `center` are not HTML5).
 const ELEMENTS: &[&str] = &[
-    "a", "abbr", "address", "article", "aside", "b", "bdi", "bdo", "blockquote", "br",
-    "caption", "cite", "code", "col", "colgroup", "data", "dd", "del", "details", "dfn", "div",
-    "dl", "dt", "em", "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6",
-    "header", "hgroup", "hr", "i", "img", "ins", "kbd", "li", "mark", "nav", "ol", "p", "pre",
-    "q", "rp", "rt", "ruby", "s", "samp", "section", "small", "span", "strong", "sub",
-    "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u", "ul",
-    "var", "wbr",
+    "a",
+    "abbr",
+    "address",
+    "article",
+    "aside",
+    "b",
+    "bdi",
+    "bdo",
+    "blockquote",
+    "br",
+    "caption",
+    "cite",
+    "code",
+    "col",
+    "colgroup",
+    "data",
+    "dd",
+    "del",
+    "details",
+    "dfn",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "figcaption",
+    "figure",
+    "footer",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hgroup",
+    "hr",
+    "i",
+    "img",
+    "ins",
+    "kbd",
+    "li",
+    "mark",
+    "nav",
+    "ol",
+    "p",
+    "pre",
+    "q",
+    "rp",
+    "rt",
+    "ruby",
+    "s",
+    "samp",
+    "section",
+    "small",
+    "span",
+    "strong",
+    "sub",
+    "summary",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "time",
+    "tr",
+    "u",
+    "ul",
+    "var",
+    "wbr",
 ];
 
 /// Elements without content, written as `<br/>`.
@@ -42,7 +106,16 @@ const VOID: &[&str] = &["br", "col", "hr", "img", "wbr"];
 
 /// Attributes every HTML element may have (besides `aria-*` and `data-*`).
 const GLOBAL_ATTRIBUTES: &[&str] = &[
-    "id", "class", "title", "lang", "dir", "style", "hidden", "tabindex", "role", "translate",
+    "id",
+    "class",
+    "title",
+    "lang",
+    "dir",
+    "style",
+    "hidden",
+    "tabindex",
+    "role",
+    "translate",
 ];
 
 /// Attributes particular to some elements.
@@ -90,7 +163,9 @@ pub fn to_xhtml(html: &str, rewrite: &mut Rewrite) -> Result<String, Vec<Problem
 
 /// Checks `html` as [`to_xhtml`] would write it.
 pub fn check(html: &str) -> Vec<Problem> {
-    to_xhtml(html, &mut |_, _, _| None).err().unwrap_or_default()
+    to_xhtml(html, &mut |_, _, _| None)
+        .err()
+        .unwrap_or_default()
 }
 
 struct Writer<'r, 'a> {
@@ -131,7 +206,9 @@ impl Writer<'_, '_> {
             HTML_NS | SVG_NS | MATHML_NS => {}
             other => {
                 self.problems.push(Problem {
-                    message: format!("the element `<{name}>` (namespace {other}) cannot go into the EPUB"),
+                    message: format!(
+                        "the element `<{name}>` (namespace {other}) cannot go into the EPUB"
+                    ),
                     needle: format!("<{name}"),
                 });
                 return;
@@ -271,7 +348,10 @@ mod tests {
             xhtml("<p>a<br>b&nbsp;c<img src=\"x.png\" alt=\"\"><p>unclosed"),
             "<p>a<br/>b\u{a0}c<img alt=\"\" src=\"x.png\"/></p><p>unclosed</p>"
         );
-        assert_eq!(xhtml("<p>A &amp; B &lt;C&gt;</p>"), "<p>A &amp; B &lt;C&gt;</p>");
+        assert_eq!(
+            xhtml("<p>A &amp; B &lt;C&gt;</p>"),
+            "<p>A &amp; B &lt;C&gt;</p>"
+        );
         assert_eq!(
             xhtml("<p title='say \"hi\"'>x</p><!-- note -->"),
             "<p title=\"say &quot;hi&quot;\">x</p>"
@@ -292,7 +372,9 @@ mod tests {
 
     #[test]
     fn what_xhtml_cannot_carry_is_a_problem() {
-        let problems = check("<p><font color=red>x</font><img src=a.png align=left>\u{1}</p><script>x</script>");
+        let problems = check(
+            "<p><font color=red>x</font><img src=a.png align=left>\u{1}</p><script>x</script>",
+        );
         let needles: Vec<&str> = problems.iter().map(|p| p.needle.as_str()).collect();
         assert_eq!(needles, ["<font", "align", "\u{1}", "<script"]);
         assert!(problems[0].message.contains("`<font>`"));
@@ -300,9 +382,12 @@ mod tests {
 
     #[test]
     fn attribute_values_are_rewritten() {
-        let out = to_xhtml("<a href=\"#x\" id=\"x\">y</a>", &mut |element, name, value| {
-            (element == "a" && name == "href").then(|| format!("{value}-2"))
-        })
+        let out = to_xhtml(
+            "<a href=\"#x\" id=\"x\">y</a>",
+            &mut |element, name, value| {
+                (element == "a" && name == "href").then(|| format!("{value}-2"))
+            },
+        )
         .unwrap();
         assert_eq!(out, "<a href=\"#x-2\" id=\"x\">y</a>");
     }

@@ -314,9 +314,18 @@ mod tests {
         .unwrap_err();
         let found: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
         assert_eq!(errors.len(), 2, "{found:?}");
-        assert!(found[0].contains("a.ja.md:2") && found[0].contains("U+0001"), "{found:?}");
-        assert!(found[1].contains("a.ja.md:5") && found[1].contains("U+001F"), "{found:?}");
-        assert!(parse_page("+++\ntitle = \"tab\\there\"\ndescription = \"\"\"\nline\nbreaks\"\"\"\n+++\n").is_ok());
+        assert!(
+            found[0].contains("a.ja.md:2") && found[0].contains("U+0001"),
+            "{found:?}"
+        );
+        assert!(
+            found[1].contains("a.ja.md:5") && found[1].contains("U+001F"),
+            "{found:?}"
+        );
+        assert!(parse_page(
+            "+++\ntitle = \"tab\\there\"\ndescription = \"\"\"\nline\nbreaks\"\"\"\n+++\n"
+        )
+        .is_ok());
     }
 
     #[test]

@@ -27,8 +27,8 @@ pub fn build(site: &Site, book: &Book, lang: &str) -> Option<Result<Vec<u8>, Str
 fn generate(site: &Site, book: &Book, lang: &str, home: &Page) -> Result<Vec<u8>, String> {
     let tag = site.config.language(lang).map_or(lang, |l| l.tag.as_str());
     let builder_error = |e: epub_builder::Error| e.to_string();
-    let mut epub = EpubBuilder::new(ZipLibrary::new().map_err(builder_error)?)
-        .map_err(builder_error)?;
+    let mut epub =
+        EpubBuilder::new(ZipLibrary::new().map_err(builder_error)?).map_err(builder_error)?;
     epub.epub_version(EpubVersion::V30);
     epub.set_title(home.front.title.clone());
     epub.add_language(tag);
@@ -170,7 +170,11 @@ fn chapter_content(
         for section in super::book::sections(node, page, "") {
             let title = format!("{} {}", section.number, section.title);
             content = content.child(TocElement::new(
-                format!("{}{}", file_name(node), rewrite_href(&section.url, &prefix, links.targets, links.other)),
+                format!(
+                    "{}{}",
+                    file_name(node),
+                    rewrite_href(&section.url, &prefix, links.targets, links.other)
+                ),
                 title.trim_start().to_string(),
             ));
         }
@@ -309,7 +313,10 @@ impl Metadata {
             ));
         }
         if let Some(source) = &self.source {
-            out.push_str(&format!("    <dc:source>{}</dc:source>\n", xml_escape(source)));
+            out.push_str(&format!(
+                "    <dc:source>{}</dc:source>\n",
+                xml_escape(source)
+            ));
         }
         out
     }
@@ -446,7 +453,8 @@ fn file_name(node: &BookNode) -> String {
 fn cover_page(site: &Site, home: &Page, tag: &str, metadata: &Metadata) -> String {
     let extra = &home.front.extra;
     let field = |key: &str| extra.get(key).and_then(|v| v.as_str()).map(xml_escape);
-    let label = |key: &str| xml_escape(&site.locales.get(&home.lang, key, None).unwrap_or_default());
+    let label =
+        |key: &str| xml_escape(&site.locales.get(&home.lang, key, None).unwrap_or_default());
     let mut body = format!(
         "<section class=\"cover\" epub:type=\"cover\">\n<h1>{}</h1>\n",
         xml_escape(&home.front.title)
@@ -467,7 +475,11 @@ fn cover_page(site: &Site, home: &Page, tag: &str, metadata: &Metadata) -> Strin
         rows.push((label("book-editors"), names.join(", "), String::new()));
     }
     if let Some(publisher) = &metadata.publisher {
-        rows.push((label("book-publisher"), xml_escape(publisher), String::new()));
+        rows.push((
+            label("book-publisher"),
+            xml_escape(publisher),
+            String::new(),
+        ));
     }
     if let Some(title) = &metadata.original_title {
         let lang = field("original_title_lang")
@@ -476,12 +488,24 @@ fn cover_page(site: &Site, home: &Page, tag: &str, metadata: &Metadata) -> Strin
         rows.push((label("book-original-title"), xml_escape(title), lang));
     }
     if !metadata.original_editors.is_empty() {
-        let names: Vec<String> = metadata.original_editors.iter().map(|e| xml_escape(e)).collect();
-        rows.push((label("book-original-editors"), names.join(", "), String::new()));
+        let names: Vec<String> = metadata
+            .original_editors
+            .iter()
+            .map(|e| xml_escape(e))
+            .collect();
+        rows.push((
+            label("book-original-editors"),
+            names.join(", "),
+            String::new(),
+        ));
     }
     if let Some(date) = metadata.original_published {
         let long = crate::i18n::dates::localize(&site.locales, &home.lang, date).long;
-        rows.push((label("book-original-published"), xml_escape(&long), String::new()));
+        rows.push((
+            label("book-original-published"),
+            xml_escape(&long),
+            String::new(),
+        ));
     }
     if !rows.is_empty() {
         body.push_str("<dl class=\"book-meta\">\n");

@@ -60,27 +60,29 @@ pub fn check(
         if !seen.insert((link.location.clone(), message.clone())) {
             continue;
         }
-        errors.push(Diagnostic::error(Some(link.location.clone()), message).with_help(
-            if known.listed.is_empty() {
-                "that page has no ids: link the page without `#…`".to_string()
-            } else {
-                let more = known.listed.len().saturating_sub(LISTED_IDS);
-                let mut help = format!(
-                    "its ids are: {}",
-                    known
-                        .listed
-                        .iter()
-                        .take(LISTED_IDS)
-                        .map(String::as_str)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                );
-                if more > 0 {
-                    help.push_str(&format!(" (and {more} more)"));
-                }
-                help
-            },
-        ));
+        errors.push(
+            Diagnostic::error(Some(link.location.clone()), message).with_help(
+                if known.listed.is_empty() {
+                    "that page has no ids: link the page without `#…`".to_string()
+                } else {
+                    let more = known.listed.len().saturating_sub(LISTED_IDS);
+                    let mut help = format!(
+                        "its ids are: {}",
+                        known
+                            .listed
+                            .iter()
+                            .take(LISTED_IDS)
+                            .map(String::as_str)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    );
+                    if more > 0 {
+                        help.push_str(&format!(" (and {more} more)"));
+                    }
+                    help
+                },
+            ),
+        );
     }
     errors
 }

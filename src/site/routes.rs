@@ -126,9 +126,9 @@ impl Routes {
             .ok_or_else(|| format!("`{dest}` points outside content/"))?;
 
         if let Some(stem) = content_path.strip_suffix(".md") {
-            let (key, lang, path) = self.page_route(stem, from).map_err(|why| {
-                format!("`{dest}` links to {why} (content/{content_path})")
-            })?;
+            let (key, lang, path) = self
+                .page_route(stem, from)
+                .map_err(|why| format!("`{dest}` links to {why} (content/{content_path})"))?;
             let id = fragment
                 .filter(|f| !f.is_empty())
                 .map(crate::url::decode)
@@ -308,9 +308,10 @@ mod tests {
             "releases/x/支援物資 写真.svg".into(),
             AssetRoute::PerLanguage(photo.clone()),
         );
-        routes
-            .assets
-            .insert("releases/x/a%20b.svg".into(), AssetRoute::PerLanguage(photo));
+        routes.assets.insert(
+            "releases/x/a%20b.svg".into(),
+            AssetRoute::PerLanguage(photo),
+        );
         let languages: HashSet<String> = ["ja"].iter().map(|s| s.to_string()).collect();
         let from = LinkSource {
             dir: "releases/x",
