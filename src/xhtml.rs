@@ -324,6 +324,36 @@ pub fn epub_image_media_type(file_name: &str) -> Option<&'static str> {
     })
 }
 
+/// The site-relative output path an image `src` of a page at `page_path` (`ja/handbook/x/`)
+/// names: an href under `base_path` (what Markdown images resolve to) or a relative one (raw
+/// HTML), decoded. None for other sites' images and paths that leave the site.
+pub fn site_path_of_src(src: &str, base_path: &str, page_path: &str) -> Option<String> {
+    let is_external = src.starts_with("//")
+        || src
+            .split_once(':')
+            .is_some_and(|(scheme, _)| !scheme.contains('/'));
+    if is_external {
+        return None;
+    }
+    let src = src.split(['#', '?']).next().unwrap_or_default();
+    let joined = match src.strip_prefix('/') {
+        Some(_) => src.strip_prefix(base_path)?.to_string(),
+        None => format!("{page_path}{src}"),
+    };
+    let decoded = crate::url::decode(&joined).ok()?;
+    let mut parts: Vec<&str> = Vec::new();
+    for part in decoded.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            other => parts.push(other),
+        }
+    }
+    Some(parts.join("/"))
+}
+
 /// Whether `name` can be an XML attribute name as written (`[A-Za-z_][A-Za-z0-9._:-]*`; the
 /// ASCII subset of XML 1.0 §2.3 that HTML attribute names use).
 fn is_xml_name(name: &str) -> bool {
@@ -378,6 +408,23 @@ mod tests {
         let needles: Vec<&str> = problems.iter().map(|p| p.needle.as_str()).collect();
         assert_eq!(needles, ["<font", "align", "\u{1}", "<script"]);
         assert!(problems[0].message.contains("`<font>`"));
+    }
+
+    #[test]
+    fn image_sources_name_site_files() {
+        let src = |s: &str| site_path_of_src(s, "/ngmo/", "ja/handbook/x/");
+        assert_eq!(
+            src("/ngmo/ja/handbook/x/%E5%9B%B3%201.svg").as_deref(),
+            Some("ja/handbook/x/図 1.svg")
+        );
+        assert_eq!(src("fig.png").as_deref(), Some("ja/handbook/x/fig.png"));
+        assert_eq!(
+            src("../y/fig.png").as_deref(),
+            Some("ja/handbook/y/fig.png")
+        );
+        assert_eq!(src("https://x.org/a.png"), None);
+        assert_eq!(src("/other/a.png"), None);
+        assert_eq!(src("../../../../a.png"), None);
     }
 
     #[test]

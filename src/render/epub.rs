@@ -204,7 +204,7 @@ fn chapter_body(
                     .collect::<Vec<_>>()
                     .join(" "),
             ),
-            "src" if element == "img" => match images.name_for(site, value) {
+            "src" if element == "img" => match images.name_for(site, &page.path, value) {
                 Ok(name) => Some(name),
                 Err(e) => {
                     image_error.get_or_insert(e);
@@ -395,18 +395,15 @@ impl EpubImages {
     /// `images/1-病棟-配置図.svg`: EPUB packaging warns about spaces) and is linked
     /// percent-encoded. Errors: an image that is not a file of this site, or not of a type
     /// every reading system shows (EPUB 3.3 core media types).
-    fn name_for(&mut self, site: &Site, src: &str) -> Result<String, String> {
+    fn name_for(&mut self, site: &Site, page_path: &str, src: &str) -> Result<String, String> {
         if src.starts_with("data:") {
             return Ok(src.to_string());
         }
         let not_here = || {
             format!("the image `{src}` is not a file of this site: the EPUB cannot show it (put the file beside the chapter)")
         };
-        let encoded = src
-            .strip_prefix(&site.config.base_path)
-            .filter(|_| src.starts_with('/'))
+        let output = crate::xhtml::site_path_of_src(src, &site.config.base_path, page_path)
             .ok_or_else(not_here)?;
-        let output = crate::url::decode(encoded)?;
         if let Some(name) = self.by_output.get(&output) {
             return Ok(name.clone());
         }

@@ -78,10 +78,7 @@ fn page_problems(page: &Page, assets: &[AssetCopy], base_path: &str) -> Vec<crat
         if src.starts_with("data:") {
             continue;
         }
-        let output = src
-            .strip_prefix(base_path)
-            .filter(|_| src.starts_with('/'))
-            .and_then(|encoded| crate::url::decode(encoded).ok());
+        let output = crate::xhtml::site_path_of_src(&src, base_path, &page.path);
         let name = output
             .as_deref()
             .map_or(src.as_str(), |o| o.rsplit('/').next().unwrap_or(o))
