@@ -29,35 +29,9 @@ fn generate(site: &Site, book: &Book, lang: &str, home: &Page) -> Result<Vec<u8>
     let builder_error = |e: epub_builder::Error| e.to_string();
     let mut epub =
         EpubBuilder::new(ZipLibrary::new().map_err(builder_error)?).map_err(builder_error)?;
-    epub.epub_version(EpubVersion::V30);
-    epub.set_title(home.front.title.clone());
-    epub.add_language(tag);
-    epub.set_generator("koho");
     let metadata = Metadata::of(home);
-    for creator in &metadata.creators {
-        epub.add_author(creator.clone());
-    }
-    if let Some(description) = &home.front.description {
-        epub.add_description(description.clone());
-    }
     let date = book_date(site, book, lang, home);
-    if let Some(datetime) = chrono::NaiveDate::from_ymd_opt(date.year, date.month, date.day)
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|dt| dt.and_utc())
-    {
-        epub.set_publication_date(datetime);
-        epub.set_modified_date(datetime);
-    }
-    epub.set_uuid(stable_uuid(&format!(
-        "{}{}",
-        site.config.permalink(&home.path),
-        lang
-    )));
-    epub.set_toc_name(
-        site.locales
-            .get(lang, "book-contents", None)
-            .unwrap_or_else(|| "Contents".into()),
-    );
+    set_metadata(&mut epub, site, home, tag, &metadata, date);
     epub.stylesheet(STYLESHEET.as_bytes())
         .map_err(builder_error)?;
 
@@ -109,6 +83,45 @@ fn generate(site: &Site, book: &Book, lang: &str, home: &Page) -> Result<Vec<u8>
     epub.generate(&mut bytes).map_err(builder_error)?;
     normalize_zip(&bytes, date, &metadata.opf_elements())
         .map_err(|e| format!("could not normalise the EPUB: {e}"))
+}
+
+/// The package metadata epub-builder writes: title, language, creators, description, dates
+/// (the book's, so that two builds give one file), a stable identifier, the contents' name.
+fn set_metadata(
+    epub: &mut EpubBuilder<ZipLibrary>,
+    site: &Site,
+    home: &Page,
+    tag: &str,
+    metadata: &Metadata,
+    date: Date,
+) {
+    epub.epub_version(EpubVersion::V30);
+    epub.set_title(home.front.title.clone());
+    epub.add_language(tag);
+    epub.set_generator("koho");
+    for creator in &metadata.creators {
+        epub.add_author(creator.clone());
+    }
+    if let Some(description) = &home.front.description {
+        epub.add_description(description.clone());
+    }
+    if let Some(datetime) = chrono::NaiveDate::from_ymd_opt(date.year, date.month, date.day)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|dt| dt.and_utc())
+    {
+        epub.set_publication_date(datetime);
+        epub.set_modified_date(datetime);
+    }
+    epub.set_uuid(stable_uuid(&format!(
+        "{}{}",
+        site.config.permalink(&home.path),
+        home.lang
+    )));
+    epub.set_toc_name(
+        site.locales
+            .get(&home.lang, "book-contents", None)
+            .unwrap_or_else(|| "Contents".into()),
+    );
 }
 
 /// Where links of a chapter go inside the EPUB.
@@ -252,6 +265,8 @@ fn book_date(site: &Site, book: &Book, lang: &str, home: &Page) -> Date {
 /// never its creators or its date.
 struct Metadata {
     creators: Vec<String>,
+    /// `editors`: the book's own.
+    editors: Vec<String>,
     publisher: Option<String>,
     source: Option<String>,
     /// The original's parts, for the cover: title, editors, date.
@@ -281,7 +296,7 @@ impl Metadata {
         let creators = if editors.is_empty() {
             publisher.iter().cloned().collect()
         } else {
-            editors
+            editors.clone()
         };
         let original_title = text("original_title");
         let original_editors = list("original_editors");
@@ -295,6 +310,7 @@ impl Metadata {
         }
         Metadata {
             creators,
+            editors,
             publisher,
             source: (!parts.is_empty()).then(|| parts.join("; ")),
             original_title,
@@ -450,8 +466,6 @@ fn file_name(node: &BookNode) -> String {
 fn cover_page(site: &Site, home: &Page, tag: &str, metadata: &Metadata) -> String {
     let extra = &home.front.extra;
     let field = |key: &str| extra.get(key).and_then(|v| v.as_str()).map(xml_escape);
-    let label =
-        |key: &str| xml_escape(&site.locales.get(&home.lang, key, None).unwrap_or_default());
     let mut body = format!(
         "<section class=\"cover\" epub:type=\"cover\">\n<h1>{}</h1>\n",
         xml_escape(&home.front.title)
@@ -459,51 +473,7 @@ fn cover_page(site: &Site, home: &Page, tag: &str, metadata: &Metadata) -> Strin
     if let Some(subtitle) = field("subtitle") {
         body.push_str(&format!("<p class=\"subtitle\">{subtitle}</p>\n"));
     }
-    let mut rows = Vec::new();
-    if let Some(edition) = field("edition") {
-        rows.push((label("book-edition"), edition, String::new()));
-    }
-    if let Some(editors) = extra.get("editors").and_then(|v| v.as_array()) {
-        let names: Vec<String> = editors
-            .iter()
-            .filter_map(|e| e.as_str())
-            .map(xml_escape)
-            .collect();
-        rows.push((label("book-editors"), names.join(", "), String::new()));
-    }
-    if let Some(publisher) = &metadata.publisher {
-        rows.push((
-            label("book-publisher"),
-            xml_escape(publisher),
-            String::new(),
-        ));
-    }
-    if let Some(title) = &metadata.original_title {
-        let lang = field("original_title_lang")
-            .map(|l| format!(" lang=\"{l}\" xml:lang=\"{l}\""))
-            .unwrap_or_default();
-        rows.push((label("book-original-title"), xml_escape(title), lang));
-    }
-    if !metadata.original_editors.is_empty() {
-        let names: Vec<String> = metadata
-            .original_editors
-            .iter()
-            .map(|e| xml_escape(e))
-            .collect();
-        rows.push((
-            label("book-original-editors"),
-            names.join(", "),
-            String::new(),
-        ));
-    }
-    if let Some(date) = metadata.original_published {
-        let long = crate::i18n::dates::localize(&site.locales, &home.lang, date).long;
-        rows.push((
-            label("book-original-published"),
-            xml_escape(&long),
-            String::new(),
-        ));
-    }
+    let rows = cover_rows(site, home, metadata);
     if !rows.is_empty() {
         body.push_str("<dl class=\"book-meta\">\n");
         for (term, value, lang) in rows {
@@ -512,13 +482,62 @@ fn cover_page(site: &Site, home: &Page, tag: &str, metadata: &Metadata) -> Strin
         body.push_str("</dl>\n");
     }
     if let Some(notice) = field("notice") {
+        let label = site
+            .locales
+            .get(&home.lang, "book-notice-label", None)
+            .unwrap_or_default();
         body.push_str(&format!(
             "<p class=\"notice\"><strong>{}</strong> {notice}</p>\n",
-            label("book-notice-label")
+            xml_escape(&label)
         ));
     }
     body.push_str("</section>");
     xhtml_document(&home.front.title, tag, &body)
+}
+
+/// The cover's (label, value, lang attributes) rows, escaped: edition, editors, publisher,
+/// then the original's title, editors and date.
+fn cover_rows(site: &Site, home: &Page, metadata: &Metadata) -> Vec<(String, String, String)> {
+    let extra = &home.front.extra;
+    let field = |key: &str| extra.get(key).and_then(|v| v.as_str()).map(xml_escape);
+    let label =
+        |key: &str| xml_escape(&site.locales.get(&home.lang, key, None).unwrap_or_default());
+    let names = |names: &[String]| {
+        names
+            .iter()
+            .map(|n| xml_escape(n))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut rows = Vec::new();
+    let mut row = |key: &str, value: String, lang: String| rows.push((label(key), value, lang));
+    if let Some(edition) = field("edition") {
+        row("book-edition", edition, String::new());
+    }
+    if !metadata.editors.is_empty() {
+        row("book-editors", names(&metadata.editors), String::new());
+    }
+    if let Some(publisher) = &metadata.publisher {
+        row("book-publisher", xml_escape(publisher), String::new());
+    }
+    if let Some(title) = &metadata.original_title {
+        let lang = field("original_title_lang")
+            .map(|l| format!(" lang=\"{l}\" xml:lang=\"{l}\""))
+            .unwrap_or_default();
+        row("book-original-title", xml_escape(title), lang);
+    }
+    if !metadata.original_editors.is_empty() {
+        row(
+            "book-original-editors",
+            names(&metadata.original_editors),
+            String::new(),
+        );
+    }
+    if let Some(date) = metadata.original_published {
+        let long = crate::i18n::dates::localize(&site.locales, &home.lang, date).long;
+        row("book-original-published", xml_escape(&long), String::new());
+    }
+    rows
 }
 
 fn xhtml_document(title: &str, tag: &str, body: &str) -> String {

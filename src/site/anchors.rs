@@ -60,29 +60,8 @@ pub fn check(
         if !seen.insert((link.location.clone(), message.clone())) {
             continue;
         }
-        errors.push(
-            Diagnostic::error(Some(link.location.clone()), message).with_help(
-                if known.listed.is_empty() {
-                    "that page has no ids: link the page without `#…`".to_string()
-                } else {
-                    let more = known.listed.len().saturating_sub(LISTED_IDS);
-                    let mut help = format!(
-                        "its ids are: {}",
-                        known
-                            .listed
-                            .iter()
-                            .take(LISTED_IDS)
-                            .map(String::as_str)
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    );
-                    if more > 0 {
-                        help.push_str(&format!(" (and {more} more)"));
-                    }
-                    help
-                },
-            ),
-        );
+        errors
+            .push(Diagnostic::error(Some(link.location.clone()), message).with_help(known.help()));
     }
     errors
 }
@@ -98,6 +77,25 @@ impl PageIds {
         let listed = html_ids(&page.html);
         let set = listed.iter().cloned().collect();
         PageIds { listed, set }
+    }
+
+    /// The ids a link could name instead, for the message.
+    fn help(&self) -> String {
+        if self.listed.is_empty() {
+            return "that page has no ids: link the page without `#…`".to_string();
+        }
+        let shown: Vec<&str> = self
+            .listed
+            .iter()
+            .take(LISTED_IDS)
+            .map(String::as_str)
+            .collect();
+        let mut help = format!("its ids are: {}", shown.join(", "));
+        let more = self.listed.len().saturating_sub(LISTED_IDS);
+        if more > 0 {
+            help.push_str(&format!(" (and {more} more)"));
+        }
+        help
     }
 }
 

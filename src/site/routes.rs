@@ -87,17 +87,13 @@ impl Routes {
     /// `支援物資 写真.svg`; a file whose name really holds `%20` is found as written too);
     /// the href is encoded by the one rule of [`crate::url`].
     pub fn resolve(&self, dest: &str, from: &LinkSource) -> Result<Resolved, String> {
-        let plain = |href: &str| Resolved {
-            href: href.to_string(),
-            anchor: None,
-        };
-        if dest.is_empty() || is_external(dest) {
-            return Ok(plain(dest));
+        if dest.is_empty() || is_external(dest) || dest == "#" {
+            return Ok(Resolved {
+                href: dest.to_string(),
+                anchor: None,
+            });
         }
         if let Some(fragment) = dest.strip_prefix('#') {
-            if fragment.is_empty() {
-                return Ok(plain(dest));
-            }
             let id = crate::url::decode(fragment)?;
             return Ok(Resolved {
                 href: format!("#{}", crate::url::encode_fragment(&id)),
@@ -124,24 +120,40 @@ impl Routes {
         let decoded = crate::url::decode(target)?;
         let content_path = content_path(from.dir, &decoded)
             .ok_or_else(|| format!("`{dest}` points outside content/"))?;
-
-        if let Some(stem) = content_path.strip_suffix(".md") {
-            let (key, lang, path) = self
-                .page_route(stem, from)
-                .map_err(|why| format!("`{dest}` links to {why} (content/{content_path})"))?;
-            let id = fragment
-                .filter(|f| !f.is_empty())
-                .map(crate::url::decode)
-                .transpose()?;
-            let mut href = crate::url::join(from.base_path, path) + &query;
-            if let Some(id) = &id {
-                href.push('#');
-                href.push_str(&crate::url::encode_fragment(id));
-            }
-            let anchor = id.map(|id| AnchorTarget { key, lang, id });
-            return Ok(Resolved { href, anchor });
+        let Some(stem) = content_path.strip_suffix(".md") else {
+            let href = self.asset_href(dest, target, content_path, from)?;
+            // A file's fragment (`report.pdf#page=2`) is the viewer's business: kept as written.
+            let fragment = fragment.map(|f| format!("#{f}")).unwrap_or_default();
+            return Ok(Resolved {
+                href: format!("{href}{query}{fragment}"),
+                anchor: None,
+            });
+        };
+        let (key, lang, path) = self
+            .page_route(stem, from)
+            .map_err(|why| format!("`{dest}` links to {why} (content/{content_path})"))?;
+        let id = fragment
+            .filter(|f| !f.is_empty())
+            .map(crate::url::decode)
+            .transpose()?;
+        let mut href = crate::url::join(from.base_path, path) + &query;
+        if let Some(id) = &id {
+            href.push('#');
+            href.push_str(&crate::url::encode_fragment(id));
         }
-        // A file whose name really contains `%XX` is found as written.
+        let anchor = id.map(|id| AnchorTarget { key, lang, id });
+        Ok(Resolved { href, anchor })
+    }
+
+    /// The href of a file beside a page: found under its decoded `content_path`, else (a name
+    /// that really holds `%XX`) under `target` as written.
+    fn asset_href(
+        &self,
+        dest: &str,
+        target: &str,
+        content_path: String,
+        from: &LinkSource,
+    ) -> Result<String, String> {
         let literal = content_path_of(from.dir, target);
         let (content_path, route) = match self.assets.get(&content_path) {
             Some(route) => (content_path, route),
@@ -168,12 +180,7 @@ impl Routes {
             }
             AssetRoute::Shared(path) => path.clone(),
         };
-        // A file's fragment (`report.pdf#page=2`) is the viewer's business: kept as written.
-        let fragment = fragment.map(|f| format!("#{f}")).unwrap_or_default();
-        Ok(plain(&format!(
-            "{}{query}{fragment}",
-            crate::url::join(from.base_path, &output)
-        )))
+        Ok(crate::url::join(from.base_path, &output))
     }
 
     /// The key, chosen language and site-relative path of the page a Markdown path stem
