@@ -805,7 +805,7 @@ fn print_edition_holds_every_chapter_in_reading_order() {
         let i = lang_index(lang);
         let page = print_page(&fixture, lang);
         let chapters: Vec<String> = page
-            .select("section.print-chapter > h1")
+            .select("section.print-chapter > h2")
             .into_iter()
             .map(text)
             .collect();
@@ -815,7 +815,7 @@ fn print_edition_holds_every_chapter_in_reading_order() {
             .collect();
         assert_eq!(chapters, expected, "{}", page.path);
         let parts: Vec<String> = page
-            .select("section.print-part > h1")
+            .select("section.print-part > h2")
             .into_iter()
             .map(text)
             .collect();
@@ -827,7 +827,7 @@ fn print_edition_holds_every_chapter_in_reading_order() {
 
         // Parts come before their chapters: the order of all sections.
         let order: Vec<String> = page
-            .select("section.print-part > h1, section.print-chapter > h1")
+            .select("section.print-part > h2, section.print-chapter > h2")
             .into_iter()
             .map(text)
             .collect();
@@ -910,7 +910,7 @@ fn print_edition_links_resolve_in_page_and_ids_are_unique() {
         let section_of = |heading: &str| {
             page.select("section.print-chapter")
                 .into_iter()
-                .find(|s| text(children(*s, "h1")[0]) == heading)
+                .find(|s| text(children(*s, "h2")[0]) == heading)
                 .unwrap_or_else(|| panic!("{}: no section `{heading}`", page.path))
         };
         // Chapter 1's link to chapter 2's second overview became an in-page link to it.
@@ -934,9 +934,9 @@ fn print_edition_links_resolve_in_page_and_ids_are_unique() {
             page.path
         );
         let second_overview = ch2
-            .select(&scraper::Selector::parse(".prose h2").expect("selector"))
+            .select(&scraper::Selector::parse(".prose h3").expect("selector"))
             .nth(2)
-            .expect("third h2 of chapter 2");
+            .expect("third section heading of chapter 2 (h3 on the print page)");
         let target_id = second_overview.value().attr("id").expect("id");
         let targets: Vec<String> = ch1_links
             .iter()
@@ -1974,7 +1974,7 @@ fn toc_lists_chapters_nested_three_deep() {
     for lang in LANGS {
         let print = print_page(&fixture, lang);
         assert!(print
-            .select("section.print-chapter > h1")
+            .select("section.print-chapter > h2")
             .into_iter()
             .any(|h| text(h) == format!("2.1.1 deep-{lang}")));
         let home = book_home(&fixture, lang);
