@@ -97,14 +97,17 @@ impl SiteConfig {
         self.root.join("locales")
     }
 
-    /// A site-relative path (`ja/releases/`) as a link from any page (`/ngmo/ja/releases/`).
+    /// A site-relative path as written to disk (`ja/releases/100% 達成/`) as a link from any
+    /// page (`/ngmo/ja/releases/100%25%20%E9%81%94%E6%88%90/`), percent-encoded by
+    /// [`crate::url::encode_path`], the one rule for every URL koho writes.
     pub fn url(&self, site_path: &str) -> String {
-        format!("{}{}", self.base_path, site_path.trim_start_matches('/'))
+        crate::url::join(&self.base_path, site_path)
     }
 
-    /// A site-relative path as an absolute URL, for hreflang, canonical links and feeds.
+    /// A site-relative path as an absolute URL, for hreflang, canonical links and feeds;
+    /// encoded like [`SiteConfig::url`].
     pub fn permalink(&self, site_path: &str) -> String {
-        format!("{}{}", self.base_url, site_path.trim_start_matches('/'))
+        crate::url::join(&self.base_url, site_path)
     }
 }
 
@@ -203,7 +206,7 @@ fn check(
         books: raw
             .books
             .iter()
-            .map(|b| b.trim_matches('/').to_string())
+            .map(|b| crate::url::nfc(b.trim_matches('/')).into_owned())
             .collect(),
     })
 }

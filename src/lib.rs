@@ -21,6 +21,8 @@ pub mod scaffold;
 pub mod site;
 pub mod status;
 pub mod text;
+pub mod url;
+pub mod xhtml;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -352,10 +352,10 @@ fn toc_lists_each_chapters_h2_sections_with_their_anchors() {
             .select(&scraper::Selector::parse("a").expect("selector"))
             .map(|a| {
                 let (label, _) = labelled(a);
-                (
-                    label,
-                    a.value().attr("href").unwrap_or_default().to_string(),
-                )
+                let href = a.value().attr("href").unwrap_or_default();
+                // Every URL koho writes is percent-encoded (ASCII), fragments included.
+                assert!(href.is_ascii(), "{lang}: `{href}` is not encoded");
+                (label, percent_decode(href))
             })
             .collect();
         // Chapter 2 has nested chapters (2.1, 2.2), which own those numbers: its sections
@@ -609,10 +609,9 @@ fn heading_ids_keep_cjk_text_collisions_get_a_suffix_and_on_this_page_links_them
                 "{}: heading {id} has no anchor link",
                 page.path
             );
-            assert_eq!(
-                anchor[0].value().attr("href"),
-                Some(format!("#{id}").as_str())
-            );
+            let href = anchor[0].value().attr("href").unwrap_or_default();
+            assert!(href.is_ascii(), "`{href}` is not percent-encoded");
+            assert_eq!(percent_decode(href), format!("#{id}"));
         }
 
         // "On this page" lists every h2 in order, numbered 2.1 …
@@ -622,7 +621,7 @@ fn heading_ids_keep_cjk_text_collisions_get_a_suffix_and_on_this_page_links_them
             .map(|a| {
                 (
                     labelled(a).0,
-                    a.value().attr("href").unwrap_or_default().to_string(),
+                    percent_decode(a.value().attr("href").unwrap_or_default()),
                 )
             })
             .collect();
@@ -806,7 +805,7 @@ fn print_edition_holds_every_chapter_in_reading_order() {
         let i = lang_index(lang);
         let page = print_page(&fixture, lang);
         let chapters: Vec<String> = page
-            .select("section.print-chapter > h1")
+            .select("section.print-chapter > h2")
             .into_iter()
             .map(text)
             .collect();
@@ -816,7 +815,7 @@ fn print_edition_holds_every_chapter_in_reading_order() {
             .collect();
         assert_eq!(chapters, expected, "{}", page.path);
         let parts: Vec<String> = page
-            .select("section.print-part > h1")
+            .select("section.print-part > h2")
             .into_iter()
             .map(text)
             .collect();
@@ -828,7 +827,7 @@ fn print_edition_holds_every_chapter_in_reading_order() {
 
         // Parts come before their chapters: the order of all sections.
         let order: Vec<String> = page
-            .select("section.print-part > h1, section.print-chapter > h1")
+            .select("section.print-part > h2, section.print-chapter > h2")
             .into_iter()
             .map(text)
             .collect();
@@ -911,7 +910,7 @@ fn print_edition_links_resolve_in_page_and_ids_are_unique() {
         let section_of = |heading: &str| {
             page.select("section.print-chapter")
                 .into_iter()
-                .find(|s| text(children(*s, "h1")[0]) == heading)
+                .find(|s| text(children(*s, "h2")[0]) == heading)
                 .unwrap_or_else(|| panic!("{}: no section `{heading}`", page.path))
         };
         // Chapter 1's link to chapter 2's second overview became an in-page link to it.
@@ -935,9 +934,9 @@ fn print_edition_links_resolve_in_page_and_ids_are_unique() {
             page.path
         );
         let second_overview = ch2
-            .select(&scraper::Selector::parse(".prose h2").expect("selector"))
+            .select(&scraper::Selector::parse(".prose h3").expect("selector"))
             .nth(2)
-            .expect("third h2 of chapter 2");
+            .expect("third section heading of chapter 2 (h3 on the print page)");
         let target_id = second_overview.value().attr("id").expect("id");
         let targets: Vec<String> = ch1_links
             .iter()
@@ -1975,7 +1974,7 @@ fn toc_lists_chapters_nested_three_deep() {
     for lang in LANGS {
         let print = print_page(&fixture, lang);
         assert!(print
-            .select("section.print-chapter > h1")
+            .select("section.print-chapter > h2")
             .into_iter()
             .any(|h| text(h) == format!("2.1.1 deep-{lang}")));
         let home = book_home(&fixture, lang);
@@ -1988,5 +1987,637 @@ fn toc_lists_chapters_nested_three_deep() {
             entries.contains(&format!("2.1.1 deep-{lang}")),
             "{lang}: 2.1.1 is not in the TOC: {entries:?}"
         );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issue 8: every EPUB koho writes is valid (names, raw HTML, metadata, anchors)
+// ---------------------------------------------------------------------------------------------
+
+/// Every XML document of the EPUB (package, navigation, content documents) parses as XML.
+fn assert_well_formed(epub: &Epub) {
+    for name in epub
+        .names
+        .iter()
+        .filter(|n| n.ends_with(".xhtml") || n.ends_with(".opf") || n.ends_with(".ncx"))
+    {
+        let text = epub.text(name);
+        if let Err(e) = roxmltree::Document::parse_with_options(
+            &text,
+            roxmltree::ParsingOptions {
+                allow_dtd: true,
+                ..Default::default()
+            },
+        ) {
+            panic!(
+                "{}: {name} is not well-formed XML: {e}\n{text}",
+                epub.path.display()
+            );
+        }
+    }
+}
+
+/// Structure, well-formedness and (when installed) epubcheck for every language's EPUB.
+fn assert_valid_epubs(fixture: &SiteFixture) {
+    let check = epubcheck_available();
+    for lang in LANGS {
+        let epub = Epub::read(&epub_path(fixture, lang));
+        assert_well_formed(&epub);
+        epub.assert_internal_links();
+        if check {
+            assert_epubcheck_clean(&epub_path(fixture, lang));
+        }
+    }
+}
+
+const SVG: &[u8] = b"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"4\" height=\"4\"><rect width=\"4\" height=\"4\"/></svg>\n";
+
+#[test]
+fn images_with_non_ascii_names_and_spaces_are_packed_with_encoded_hrefs() {
+    let fixture = fixture();
+    fixture.write_bytes("content/handbook/p-intro/alpha/病棟 配置図.svg", SVG);
+    for (lang, heading) in [("ja", "## 手順"), ("en", "## Steps"), ("zh", "## 步骤")] {
+        fixture.replace(
+            &format!("content/handbook/p-intro/alpha/index.{lang}.md"),
+            heading,
+            &format!("![配置図](病棟%20配置図.svg)\n\n{heading}"),
+        );
+    }
+    fixture.build_ok();
+    for lang in LANGS {
+        let epub = Epub::read(&epub_path(&fixture, lang));
+        let doc = epub.chapter_document(&chapter("p-intro/alpha").heading(lang).expect("ch 2"));
+        let srcs: Vec<String> = select(&doc, "img[src]")
+            .iter()
+            .filter_map(|e| e.value().attr("src").map(str::to_string))
+            .collect();
+        assert_eq!(srcs.len(), 1, "{lang}: {srcs:?}");
+        assert!(
+            srcs[0].is_ascii() && !srcs[0].contains(' '),
+            "{lang}: `{}` is not percent-encoded",
+            srcs[0]
+        );
+        let svgs: Vec<(String, String)> = epub
+            .manifest()
+            .into_values()
+            .filter(|(_, media_type, _)| media_type == "image/svg+xml")
+            .map(|(href, _, _)| (percent_decode(&href), href))
+            .collect();
+        assert_eq!(svgs.len(), 1, "{lang}: the image is not in the manifest");
+        let (entry, href) = &svgs[0];
+        assert!(
+            href.is_ascii(),
+            "{lang}: manifest href `{href}` is not encoded"
+        );
+        assert!(entry.contains("病棟"), "{lang}: {entry}");
+        assert_eq!(epub.entries.get(entry).map(Vec::as_slice), Some(SVG));
+        assert_eq!(
+            format!("{}{}", epub.package_dir(), percent_decode(&srcs[0])),
+            *entry
+        );
+    }
+    assert_valid_epubs(&fixture);
+}
+
+#[test]
+fn raw_html_in_a_chapter_becomes_valid_xhtml() {
+    let fixture = fixture_with_figure();
+    let raw = "一行目<br>二行目&nbsp;終わり\n\n<p>閉じない段落\n\n<div class=\"note\"><img src=\"fig.png\" alt=\"図\"></div>\n";
+    for lang in LANGS {
+        fixture.replace(
+            &format!("content/handbook/p-intro/alpha/index.{lang}.md"),
+            "## ",
+            &format!("{raw}\n## "),
+        );
+    }
+    fixture.build_ok();
+    for lang in LANGS {
+        let epub = Epub::read(&epub_path(&fixture, lang));
+        let name = epub
+            .chapters()
+            .into_iter()
+            .find(|(_, h)| Some(h) == chapter("p-intro/alpha").heading(lang).as_ref())
+            .map(|(name, _)| name)
+            .expect("chapter 2");
+        let xml = epub.text(&name);
+        let doc = roxmltree::Document::parse_with_options(
+            &xml,
+            roxmltree::ParsingOptions {
+                allow_dtd: true,
+                ..Default::default()
+            },
+        )
+        .unwrap_or_else(|e| panic!("{lang}: {name}: {e}"));
+        let count = |tag: &str| {
+            doc.descendants()
+                .filter(|n| n.tag_name().name() == tag)
+                .count()
+        };
+        assert!(count("br") >= 1, "{lang}: <br> lost");
+        assert_eq!(count("img"), 2, "{lang}: both images are kept");
+        assert!(
+            xml.contains("二行目\u{a0}終わり"),
+            "{lang}: &nbsp; is a no-break space"
+        );
+        assert!(
+            doc.descendants()
+                .any(|n| n.tag_name().name() == "p"
+                    && n.text().map(str::trim) == Some("閉じない段落")),
+            "{lang}: the unclosed paragraph is closed"
+        );
+    }
+    assert_valid_epubs(&fixture);
+}
+
+#[test]
+fn html_the_epub_cannot_carry_is_an_error_naming_file_and_line() {
+    let (_, diagnostics) = breaks(|f| {
+        f.replace(
+            "content/handbook/a-practice/beta.en.md",
+            "The forms.",
+            "The forms.\n\n<font color=\"red\">old markup</font>",
+        )
+    });
+    let file = "content/handbook/a-practice/beta.en.md";
+    let error = error_in(&diagnostics, file);
+    // Front matter (4 lines), blank, intro, blank, heading, blank, `The forms.`, blank, font.
+    assert_eq!(
+        error.location.as_ref().and_then(|l| l.line),
+        Some(12),
+        "{error}"
+    );
+    assert!(error.message.contains("<font>"), "{error}");
+}
+
+#[test]
+fn a_control_character_in_a_chapter_body_is_an_error_naming_file_and_line() {
+    let (_, diagnostics) = breaks(|f| {
+        f.replace(
+            "content/handbook/a-practice/beta.en.md",
+            "The forms.",
+            "The forms.\u{1}",
+        )
+    });
+    let error = error_in(&diagnostics, "content/handbook/a-practice/beta.en.md");
+    assert_eq!(
+        error.location.as_ref().and_then(|l| l.line),
+        Some(10),
+        "{error}"
+    );
+    assert!(error.message.contains("U+0001"), "{error}");
+}
+
+#[test]
+fn a_control_character_in_a_title_is_an_error_naming_file_and_line() {
+    let (_, diagnostics) = breaks(|f| {
+        f.replace(
+            "content/handbook/a-practice/beta.ja.md",
+            "title = \"記録\"",
+            "title = \"記録\\u0008\"",
+        )
+    });
+    let error = error_in(&diagnostics, "content/handbook/a-practice/beta.ja.md");
+    assert_eq!(
+        error.location.as_ref().and_then(|l| l.line),
+        Some(2),
+        "{error}"
+    );
+    assert!(error.message.contains("U+0008"), "{error}");
+}
+
+#[test]
+fn ampersands_and_brackets_in_metadata_give_a_valid_package_document() {
+    let fixture = fixture();
+    for lang in LANGS {
+        let home = format!("content/handbook/_index.{lang}.md");
+        let text = fixture.read(&home);
+        let text = text
+            .lines()
+            .map(|line| {
+                if line.starts_with("publisher = ") {
+                    "publisher = \"NGMO & Partners\"".to_string()
+                } else if line.starts_with("subtitle = ") {
+                    "subtitle = \"A & B <draft>\"".to_string()
+                } else if line.starts_with("description = ") {
+                    "description = \"Q&A: <why> \\\"quoted\\\"\"".to_string()
+                } else {
+                    line.to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        fixture.write(&home, &text);
+    }
+    fixture.build_ok();
+    for lang in LANGS {
+        let epub = Epub::read(&epub_path(&fixture, lang));
+        let opf = epub.text(&epub.package_path());
+        let doc = roxmltree::Document::parse(&opf)
+            .unwrap_or_else(|e| panic!("{lang}: content.opf is malformed: {e}\n{opf}"));
+        let texts = |name: &str| -> Vec<String> {
+            doc.descendants()
+                .filter(|n| n.tag_name().name() == name)
+                .filter_map(|n| n.text().map(str::to_string))
+                .collect()
+        };
+        assert_eq!(texts("publisher"), ["NGMO & Partners"], "{lang}");
+        assert_eq!(texts("description"), ["Q&A: <why> \"quoted\""], "{lang}");
+        let cover = epub.xhtml(&epub.spine()[0]);
+        assert_eq!(
+            text(select(&cover, ".subtitle")[0]),
+            "A & B <draft>",
+            "{lang}"
+        );
+    }
+    assert_valid_epubs(&fixture);
+}
+
+/// The book's home as the shipped handbook has it: a summary by a publisher, of an original
+/// work with its own editors and date.
+fn summary_fixture(updated: bool) -> SiteFixture {
+    let fixture = fixture();
+    for (lang, publisher) in [
+        ("ja", "試験出版"),
+        ("en", "Test Press"),
+        ("zh", "测试出版社"),
+    ] {
+        let home = format!("content/handbook/_index.{lang}.md");
+        let text = fixture.read(&home);
+        let mut lines: Vec<String> = text
+            .lines()
+            .filter(|l| !l.starts_with("editors = ") && !l.starts_with("published = "))
+            .map(str::to_string)
+            .collect();
+        let at = lines.iter().position(|l| l == "[extra]").expect("[extra]") + 1;
+        let mut extra = vec![
+            "original_title = \"Original Handbook\"".to_string(),
+            "original_editors = [\"原著病院\", \"原著編集長\"]".to_string(),
+            "original_published = 2020-03-18".to_string(),
+            format!("publisher = \"{publisher}\""),
+        ];
+        if updated {
+            extra.push("updated = 2026-11-30".to_string());
+        }
+        lines.retain(|l| !l.starts_with("publisher = "));
+        lines.splice(at..at, extra);
+        fixture.write(&home, &(lines.join("\n") + "\n"));
+    }
+    fixture
+}
+
+#[test]
+fn epub_credits_the_summary_to_its_publisher_and_names_the_original_as_source() {
+    for updated in [true, false] {
+        let fixture = summary_fixture(updated);
+        fixture.build_ok();
+        for (i, lang) in LANGS.iter().enumerate() {
+            let epub = Epub::read(&epub_path(&fixture, lang));
+            let opf = epub.text(&epub.package_path());
+            let doc = roxmltree::Document::parse(&opf).expect("well-formed");
+            let texts = |name: &str| -> Vec<String> {
+                doc.descendants()
+                    .filter(|n| n.tag_name().name() == name)
+                    .filter_map(|n| n.text().map(str::to_string))
+                    .collect()
+            };
+            let publisher = ["試験出版", "Test Press", "测试出版社"][i];
+            assert_eq!(
+                texts("creator"),
+                [publisher],
+                "{lang}: the summary's creator"
+            );
+            assert_eq!(texts("publisher"), [publisher], "{lang}");
+            let source = texts("source").join(" ");
+            for part in ["Original Handbook", "原著病院", "原著編集長", "2020-03-18"] {
+                assert!(
+                    source.contains(part),
+                    "{lang}: dc:source `{source}` lacks {part}"
+                );
+            }
+            let dates = texts("date");
+            assert_eq!(dates.len(), 1, "{lang}");
+            assert!(
+                !dates[0].starts_with("2020-03-18"),
+                "{lang}: the original's date is not the summary's: {dates:?}"
+            );
+            if updated {
+                assert_eq!(dates, ["2026-11-30T00:00:00Z"], "{lang}");
+            }
+            // The cover names the original as what the book is based on.
+            let cover = text(select(&epub.xhtml(&epub.spine()[0]), "body")[0]);
+            assert!(
+                cover.contains("Original Handbook") && cover.contains("原著病院"),
+                "{lang}: {cover}"
+            );
+        }
+        assert_valid_epubs(&fixture);
+    }
+}
+
+#[test]
+fn an_anchor_the_english_chapter_lacks_fails_the_build_instead_of_the_epub() {
+    // The Japanese id on the English page: epubcheck's RSC-012 before, a build error now.
+    let (_, diagnostics) = breaks(|f| {
+        f.replace(
+            "content/handbook/a-practice/beta.en.md",
+            "The forms.",
+            "The forms. See [the overview](@/handbook/p-intro/alpha/index.md#概要).",
+        )
+    });
+    let error = error_in(&diagnostics, "content/handbook/a-practice/beta.en.md");
+    assert_eq!(
+        error.location.as_ref().and_then(|l| l.line),
+        Some(10),
+        "{error}"
+    );
+    let shown = error.to_string();
+    assert!(
+        shown.contains("overview") && shown.contains("steps"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn theme_anchors_and_encoded_anchors_stay_valid_in_print_and_epub() {
+    let fixture = fixture();
+    for (lang, id) in [("ja", "表記"), ("en", "notation"), ("zh", "表记")] {
+        let file = format!("content/handbook/p-intro/zeta.{lang}.md");
+        let text = fixture.read(&file);
+        // The page's own `#main` (the theme's), another chapter's `#top`, an encoded id.
+        let links = format!(
+            "\n[top](#main) [alpha](@/handbook/p-intro/alpha/index.md#top) [enc](#{})\n",
+            percent_encode(id)
+        );
+        fixture.write(&file, &(text + &links));
+    }
+    fixture.build_ok();
+    for lang in LANGS {
+        let print = print_page(&fixture, lang);
+        let ids: HashSet<String> = ids(&print.html).into_iter().collect();
+        for href in print.attrs("a[href^=\"#\"]", "href") {
+            assert!(fragment_found(&href[1..], &ids), "{lang}: print `{href}`");
+        }
+    }
+    assert_valid_epubs(&fixture);
+}
+
+fn percent_encode(text: &str) -> String {
+    text.bytes().map(|b| format!("%{b:02X}")).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issue 8: the print edition and part pages
+// ---------------------------------------------------------------------------------------------
+
+/// The fixture with its appendix part titled by its label (付録 / Appendix / 附录), like the
+/// shipped handbook.
+fn appendix_titled_fixture() -> SiteFixture {
+    let fixture = fixture();
+    for (lang, title, label) in [
+        ("ja", "資料", "付録"),
+        ("en", "Reference material", "Appendix"),
+        ("zh", "参考资料", "附录"),
+    ] {
+        fixture.replace(
+            &format!("content/handbook/0-appendix/_index.{lang}.md"),
+            &format!("title = \"{title}\""),
+            &format!("title = \"{label}\""),
+        );
+    }
+    fixture
+}
+
+#[test]
+fn print_edition_loads_the_print_stylesheet_for_a4_and_has_one_h1() {
+    let (fixture, _) = built();
+    for lang in LANGS {
+        let page = print_page(&fixture, lang);
+        assert_eq!(
+            page.select("h1").len(),
+            1,
+            "{lang}: one h1, the book's title"
+        );
+        assert_eq!(page.text("h1"), BOOK_TITLES[lang_index(lang)]);
+        let print_css: Vec<String> = page
+            .select("link[rel=stylesheet][media=print]")
+            .iter()
+            .filter_map(|l| l.value().attr("href").map(str::to_string))
+            .collect();
+        assert_eq!(print_css, ["/css/print.css"], "{lang}");
+        // Parts and chapters are h2, the chapters' own headings one level below.
+        assert_eq!(
+            page.select(".print-chapter > h2.print-chapter-title").len(),
+            chapters_in(lang).len(),
+            "{lang}"
+        );
+        assert!(page.select(".print-chapter .prose h2").is_empty(), "{lang}");
+        assert!(
+            !page.select(".print-chapter .prose h3").is_empty(),
+            "{lang}"
+        );
+    }
+    let css = fixture.read_output("css/print.css");
+    let page_rule = css.split("@page").nth(1).expect("an @page rule");
+    assert!(page_rule.contains("size: A4"), "{page_rule}");
+    assert!(
+        page_rule.contains("counter(page)"),
+        "page numbers: {page_rule}"
+    );
+}
+
+#[test]
+fn an_appendix_titled_by_its_label_shows_the_label_once() {
+    let fixture = appendix_titled_fixture();
+    fixture.build_ok();
+    for (lang, label) in [("ja", "付録"), ("en", "Appendix"), ("zh", "附录")] {
+        let print = print_page(&fixture, lang);
+        let part_titles: Vec<String> = print
+            .select(".print-part h2")
+            .into_iter()
+            .map(text)
+            .collect();
+        assert!(
+            part_titles.contains(&label.to_string()),
+            "{lang}: {part_titles:?}"
+        );
+        let toc: Vec<String> = print.select(".print-toc a").into_iter().map(text).collect();
+        assert!(toc.contains(&label.to_string()), "{lang}: {toc:?}");
+        // The web edition: the part page and the chapters' kicker.
+        let part = fixture.page(&format!("{lang}/handbook/0-appendix/index.html"));
+        let header = text(part.one("article.book-part .page-header"));
+        assert_eq!(header, label, "{lang}: part page header");
+        let chapter_page = fixture.page(&chapter("0-appendix/y").file(lang));
+        assert_eq!(chapter_page.text(".chapter-kicker"), label, "{lang}");
+        for text in part_titles.iter().chain(toc.iter()) {
+            assert!(
+                !text.contains(&format!("{label} {label}")),
+                "{lang}: {text}"
+            );
+        }
+    }
+}
+
+#[test]
+fn part_pages_link_previous_and_next_like_chapters() {
+    let (fixture, _) = built();
+    // Part Two: after chapter 2.2, before its first chapter (3; in English 4, as 3 is missing).
+    for (lang, previous, next) in [
+        ("ja", "p-intro/alpha/aa", "a-practice/omega"),
+        ("en", "p-intro/alpha/aa", "a-practice/beta"),
+        ("zh", "p-intro/alpha/aa", "a-practice/omega"),
+    ] {
+        let part = fixture.page(&format!("{lang}/handbook/a-practice/index.html"));
+        assert_eq!(
+            part.attrs("nav.chapter-nav a.chapter-prev", "href"),
+            [chapter(previous).url(lang)],
+            "{lang}"
+        );
+        assert_eq!(
+            part.attrs("nav.chapter-nav a.chapter-next", "href"),
+            [chapter(next).url(lang)],
+            "{lang}"
+        );
+    }
+    // The first part has no previous page, and its next is chapter 1.
+    let first = fixture.page("ja/handbook/p-intro/index.html");
+    assert!(first.select("nav.chapter-nav a.chapter-prev").is_empty());
+    assert_eq!(
+        first.attrs("nav.chapter-nav a.chapter-next", "href"),
+        [chapter("p-intro/zeta").url("ja")]
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The print edition through Chromium (outside tools: chromium, pdfinfo, pdftotext)
+// ---------------------------------------------------------------------------------------------
+
+/// Whether chromium and poppler's tools are here; missing: fails under KOHO_REQUIRE_TOOLS=1,
+/// else says loudly that the test skipped.
+fn chromium_available() -> bool {
+    let runs = |program: &str, arg: &str| {
+        Command::new(program)
+            .arg(arg)
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    let missing: Vec<&str> = [
+        ("chromium", "--version"),
+        ("pdfinfo", "-v"),
+        ("pdftotext", "-v"),
+    ]
+    .into_iter()
+    .filter(|(program, arg)| !runs(program, arg))
+    .map(|(program, _)| program)
+    .collect();
+    if missing.is_empty() {
+        return true;
+    }
+    if std::env::var("KOHO_REQUIRE_TOOLS").as_deref() == Ok("1") {
+        panic!(
+            "{missing:?} required (KOHO_REQUIRE_TOOLS=1): apt-get install chromium poppler-utils fonts-noto-cjk"
+        );
+    }
+    eprintln!("SKIPPED: {missing:?} not installed (apt-get install chromium poppler-utils fonts-noto-cjk)");
+    false
+}
+
+/// Serves `dir` over HTTP on 127.0.0.1 for the rest of the test process; returns the origin.
+fn serve(dir: PathBuf) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let origin = format!("http://{}", listener.local_addr().expect("address"));
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(&stream);
+            let mut request = String::new();
+            if reader.read_line(&mut request).is_err() {
+                continue;
+            }
+            let mut header = String::new();
+            while reader.read_line(&mut header).is_ok_and(|n| n > 2) {
+                header.clear();
+            }
+            let path = request.split_whitespace().nth(1).unwrap_or("/");
+            let file = dir.join(file_for(path));
+            let mut stream = &stream;
+            match std::fs::read(&file) {
+                Ok(body) => {
+                    let kind = match file.extension().and_then(|e| e.to_str()) {
+                        Some("html") => "text/html; charset=utf-8",
+                        Some("css") => "text/css",
+                        Some("svg") => "image/svg+xml",
+                        Some("js") => "text/javascript",
+                        _ => "application/octet-stream",
+                    };
+                    let _ = write!(
+                        stream,
+                        "HTTP/1.1 200 OK\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                        body.len()
+                    );
+                    let _ = stream.write_all(&body);
+                }
+                Err(_) => {
+                    let _ = write!(
+                        stream,
+                        "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    );
+                }
+            }
+        }
+    });
+    origin
+}
+
+#[test]
+fn print_edition_prints_on_a4_with_page_numbers_in_chromium() {
+    if !chromium_available() {
+        return;
+    }
+    let fixture = appendix_titled_fixture();
+    fixture.build_ok();
+    let origin = serve(fixture.output());
+    for lang in LANGS {
+        let pdf = fixture.path(&format!("print-{lang}.pdf"));
+        let profile = tempfile::tempdir().expect("profile dir");
+        let status = Command::new("chromium")
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-pdf-header-footer",
+            ])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .arg(format!("--print-to-pdf={}", pdf.display()))
+            .arg(format!("{origin}/{lang}/handbook/print/"))
+            .output()
+            .expect("run chromium");
+        assert!(pdf.is_file(), "{lang}: no PDF: {status:?}");
+        let info = Command::new("pdfinfo").arg(&pdf).output().expect("pdfinfo");
+        let info = String::from_utf8_lossy(&info.stdout).to_string();
+        let size = info
+            .lines()
+            .find(|l| l.starts_with("Page size:"))
+            .unwrap_or_default();
+        assert!(size.contains("(A4)"), "{lang}: {size}");
+        // The second page ends with its number (drawn by the @page margin box).
+        let page_two = Command::new("pdftotext")
+            .args(["-f", "2", "-l", "2", "-layout"])
+            .arg(&pdf)
+            .arg("-")
+            .output()
+            .expect("pdftotext");
+        let page_two = String::from_utf8_lossy(&page_two.stdout).to_string();
+        let last = page_two
+            .lines()
+            .rev()
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .unwrap_or_default();
+        assert_eq!(last, "2", "{lang}: page 2 ends with `{last}`");
     }
 }

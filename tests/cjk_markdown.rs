@@ -10,7 +10,7 @@ use koho::markdown::{self, IdMaker, Problem, RenderOptions, Rendered};
 use scraper::Html;
 use support::*;
 
-fn same(dest: &str) -> Result<String, String> {
+fn same(dest: &str, _offset: usize) -> Result<String, String> {
     Ok(dest.to_string())
 }
 

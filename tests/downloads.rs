@@ -1390,6 +1390,31 @@ fn download_urls_of_names_with_spaces_and_non_ascii_are_percent_encoded() {
 }
 
 #[test]
+fn download_urls_follow_the_one_encoding_rule_percent_sign_included() {
+    let (site, _) = downloads_site();
+    let path = "press/100% 達成.pdf";
+    site.write_bytes(&format!("content/downloads/{path}"), &pdf(15, 700));
+    append_item(&site, "achieved", "ja", path, "pdf");
+    site.build_ok();
+    let encoded = "downloads/press/100%25%20%E9%81%94%E6%88%90.pdf";
+    let href = site
+        .page("ja/downloads/index.html")
+        .attr("#item-achieved a.download-link", "href");
+    assert_eq!(href, format!("/{encoded}"));
+    let json: serde_json::Value =
+        serde_json::from_str(&site.read_output("downloads.json")).unwrap();
+    let url = json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == "achieved")
+        .map(|i| i["files"][0]["url"].as_str().unwrap().to_string())
+        .unwrap();
+    assert_eq!(url, format!("{BASE_URL}{encoded}"));
+    assert!(site.exists(&format!("downloads/{path}")));
+}
+
+#[test]
 fn base_url_with_a_path_prefixes_every_download_link() {
     let (site, items) = downloads_site();
     unwrap_report(site.build_with(|o| o.base_url = Some("https://cdn.example.net/ngmo/".into())));

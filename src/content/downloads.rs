@@ -441,23 +441,9 @@ pub fn normalize_relative(path: &str) -> Option<String> {
     Some(parts.join("/"))
 }
 
-/// A site-relative path as it goes into a URL: every byte outside the unreserved set and `/`
-/// is percent-encoded (`my report ü.pdf` → `my%20report%20%C3%BC.pdf`).
-pub fn encode_path(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for byte in path.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{encode_path, normalize_relative};
+    use super::normalize_relative;
 
     #[test]
     fn manifest_paths_have_one_spelling() {
@@ -472,17 +458,5 @@ mod tests {
         for bad in ["../x.pdf", "/etc/passwd", "C:/x.pdf", "a/../../x", ".", ""] {
             assert_eq!(normalize_relative(bad), None, "{bad}");
         }
-    }
-
-    #[test]
-    fn paths_are_percent_encoded() {
-        assert_eq!(
-            encode_path("downloads/press/a-b_c.pdf"),
-            "downloads/press/a-b_c.pdf"
-        );
-        assert_eq!(
-            encode_path("downloads/my report ü.pdf"),
-            "downloads/my%20report%20%C3%BC.pdf"
-        );
     }
 }

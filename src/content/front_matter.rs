@@ -187,6 +187,27 @@ pub fn parse(path: &Path, text: &str, is_section: bool) -> Result<Parsed, Vec<Di
             );
         }
     }
+    let extra_texts = raw.extra.iter().flatten().map(|(k, v)| (k.as_str(), v));
+    let texts = [
+        ("title", Some(title.as_str())),
+        ("description", raw.description.as_deref()),
+        ("slug", raw.slug.as_deref()),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| Some((k, control_character(&toml::Value::String(v?.to_string()))?)))
+    .chain(extra_texts.filter_map(|(k, v)| Some((k, control_character(v)?))));
+    for (key, c) in texts {
+        errors.push(
+            Diagnostic::error(
+                Some(key_location(key)),
+                format!(
+                    "`{key}` contains the control character U+{:04X}, which pages, feeds and the EPUB cannot carry",
+                    c as u32
+                ),
+            )
+            .with_help("remove it (in TOML, an escape such as \\u0001 writes one)"),
+        );
+    }
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -247,6 +268,19 @@ fn date_from_toml(value: &toml::Value) -> Option<Date> {
     }
 }
 
+/// The first control character in a text value (recursively), other than tab and line ends:
+/// XML 1.0 §2.2 refuses C0 controls, and HTML calls every control a parse error.
+fn control_character(value: &toml::Value) -> Option<char> {
+    match value {
+        toml::Value::String(text) => text
+            .chars()
+            .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')),
+        toml::Value::Array(items) => items.iter().find_map(control_character),
+        toml::Value::Table(table) => table.values().find_map(control_character),
+        _ => None,
+    }
+}
+
 /// TOML values as template data; dates become strings (serde would give a private wrapper).
 fn toml_to_json(value: toml::Value) -> serde_json::Value {
     use serde_json::Value as J;
@@ -286,6 +320,28 @@ mod tests {
         assert_eq!(parsed.front.extra["published"], "2020-03-18");
         assert_eq!(parsed.body, "\n本文\n");
         assert_eq!(parsed.body_line, 8);
+    }
+
+    #[test]
+    fn control_characters_in_texts_are_refused_with_their_line() {
+        let errors = parse_page(
+            "+++\ntitle = \"a\\u0001b\"\n[extra]\npublisher = \"NGMO & Partners\"\nnotes = [\"ok\", \"x\\u001Fy\"]\n+++\n",
+        )
+        .unwrap_err();
+        let found: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(errors.len(), 2, "{found:?}");
+        assert!(
+            found[0].contains("a.ja.md:2") && found[0].contains("U+0001"),
+            "{found:?}"
+        );
+        assert!(
+            found[1].contains("a.ja.md:5") && found[1].contains("U+001F"),
+            "{found:?}"
+        );
+        assert!(parse_page(
+            "+++\ntitle = \"tab\\there\"\ndescription = \"\"\"\nline\nbreaks\"\"\"\n+++\n"
+        )
+        .is_ok());
     }
 
     #[test]

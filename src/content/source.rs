@@ -73,7 +73,7 @@ pub fn discover(config: &SiteConfig) -> (Sources, Vec<Diagnostic>) {
         let relative: Vec<String> = file
             .relative
             .components()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .map(|c| crate::url::nfc(&c.as_os_str().to_string_lossy()).into_owned())
             .collect();
         let Some((file_name, dirs)) = relative.split_last() else {
             continue;

@@ -112,7 +112,7 @@ impl<'a> Footnotes<'a> {
         let reference_id = ids.make(&format!("fnref-{label}"));
         let html = format!(
             "<sup class=\"footnote-reference\"><a href=\"#{}\" id=\"{reference_id}\" role=\"doc-noteref\">{}</a></sup>",
-            self.notes[note].id,
+            crate::url::encode_fragment(&self.notes[note].id),
             note + 1
         );
         self.notes[note].references.push(reference_id);
@@ -149,6 +149,7 @@ impl<'a> Footnotes<'a> {
                 (format!("-{}", k + 1), format!("<sup>{}</sup>", k + 1))
             };
             // U+FE0E keeps the arrow a text glyph: some systems draw a bare ↩ as an emoji.
+            let reference = crate::url::encode_fragment(reference);
             links.push_str(&format!(
                 " <a href=\"#{reference}\" class=\"footnote-backref\" role=\"doc-backlink\" aria-label=\"{label} {number}{suffix}\">\u{21A9}\u{FE0E}{mark}</a>"
             ));

@@ -95,13 +95,14 @@ fn options() -> Options {
         | Options::ENABLE_DEFINITION_LIST
 }
 
-/// Renders `markdown`. `resolve` maps each link and image destination to the href to write,
+/// Renders `markdown`. `resolve` maps each link and image destination (with the byte offset of
+/// the link in `markdown`, for checks the caller reports later, such as anchors) to the href to write,
 /// or says why it is broken. `ids` is shared when several bodies go into one HTML page, so
 /// heading and footnote ids stay unique there. Problems come back with byte offsets in
 /// `markdown`, errors and warnings alike.
 pub fn render(
     markdown: &str,
-    resolve: &dyn Fn(&str) -> Result<String, String>,
+    resolve: &dyn Fn(&str, usize) -> Result<String, String>,
     ids: &mut IdMaker,
     options: &RenderOptions,
 ) -> (Rendered, Vec<Problem>) {
@@ -139,7 +140,7 @@ pub fn render(
 /// The state of one body's rendering: events out, headings, footnotes, problems.
 struct Pass<'a, 'r> {
     source: &'a str,
-    resolve: &'r dyn Fn(&str) -> Result<String, String>,
+    resolve: &'r dyn Fn(&str, usize) -> Result<String, String>,
     ids: &'r mut IdMaker,
     out: Vec<Event<'a>>,
     headings: Vec<Heading>,
@@ -220,13 +221,14 @@ impl<'a> Pass<'a, '_> {
             *slot = Some(CowStr::from(id.clone()));
         }
         self.out.push(Event::Html(CowStr::from(format!(
-            "<a class=\"heading-anchor\" href=\"#{id}\" aria-hidden=\"true\" tabindex=\"-1\">#</a>"
+            "<a class=\"heading-anchor\" href=\"#{}\" aria-hidden=\"true\" tabindex=\"-1\">#</a>",
+            crate::url::encode_fragment(&id)
         ))));
         self.headings.push(Heading { level, id, text });
     }
 
     fn resolved(&mut self, dest: CowStr<'a>, offset: usize) -> CowStr<'a> {
-        match (self.resolve)(&dest) {
+        match (self.resolve)(&dest, offset) {
             Ok(href) => CowStr::from(href),
             Err(message) => {
                 self.problems
@@ -278,7 +280,7 @@ pub fn is_external_or_fragment(dest: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn plain(dest: &str) -> Result<String, String> {
+    fn plain(dest: &str, _offset: usize) -> Result<String, String> {
         if dest.contains("missing") {
             Err(format!("no page `{dest}`"))
         } else {

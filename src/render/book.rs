@@ -159,18 +159,33 @@ pub fn sections(node: &BookNode, page: &Page, url: &str) -> Vec<TocSection> {
             },
             title: h.text.clone(),
             id: h.id.clone(),
-            url: format!("{url}#{}", h.id),
+            url: format!("{url}#{}", crate::url::encode_fragment(&h.id)),
         })
         .collect()
 }
 
-/// Previous/next among the chapters that exist in `lang`.
+/// Previous/next among the chapters that exist in `lang`. A part page links the chapter
+/// before it and its own first chapter (the chapters' chain itself goes from chapter to
+/// chapter, across parts).
 pub fn chapter_nav<'a>(site: &'a Site, book: &'a Book, page: &Page) -> Option<ChapterNav<'a>> {
     let node = book.node(&page.key)?;
-    if node.kind != NodeKind::Chapter {
-        return None;
-    }
-    let position = book.reading_order.iter().position(|k| *k == page.key)?;
+    let (previous_end, next_start) = if node.kind == NodeKind::Chapter {
+        let position = book.reading_order.iter().position(|k| *k == page.key)?;
+        (position, position + 1)
+    } else {
+        // The first chapter in reading order that lies inside the part or after it.
+        let mut order = Vec::new();
+        collect_keys(&book.nodes, &mut order);
+        let part_index = order.iter().position(|k| *k == node.key)?;
+        let after: std::collections::HashSet<&str> =
+            order[part_index..].iter().map(|k| k.as_str()).collect();
+        let position = book
+            .reading_order
+            .iter()
+            .position(|k| after.contains(k.as_str()))
+            .unwrap_or(book.reading_order.len());
+        (position, position)
+    };
     let link = |key: &'a String| -> Option<NavLink<'a>> {
         let target = site.page(key, &page.lang)?;
         let number = book.node(key).map(|n| n.number.clone()).unwrap_or_default();
@@ -180,14 +195,27 @@ pub fn chapter_nav<'a>(site: &'a Site, book: &'a Book, page: &Page) -> Option<Ch
             url: site.config.url(&target.path),
         })
     };
-    let previous = book.reading_order[..position].iter().rev().find_map(link);
-    let next = book.reading_order[position + 1..].iter().find_map(link);
+    let previous = book.reading_order[..previous_end]
+        .iter()
+        .rev()
+        .find_map(link);
+    let next = book.reading_order[next_start..].iter().find_map(link);
+    if node.kind != NodeKind::Chapter {
+        return Some(ChapterNav {
+            sections: Vec::new(),
+            number: "",
+            label: part_label(site, &page.lang, node),
+            part: None,
+            previous,
+            next,
+        });
+    }
     let part = book.part_of(&page.key).map(|part| {
         let title = site
             .page(&part.key, &page.lang)
             .map(|p| p.front.title.as_str())
             .unwrap_or_default();
-        format!("{} {}", part_label(site, &page.lang, part), title)
+        label_and_title(&part_label(site, &page.lang, part), title)
     });
     Some(ChapterNav {
         sections: sections(node, page, ""),
@@ -197,6 +225,23 @@ pub fn chapter_nav<'a>(site: &'a Site, book: &'a Book, page: &Page) -> Option<Ch
         previous,
         next,
     })
+}
+
+/// `第1部 基礎`, but `付録` once when the appendix is titled by its label.
+pub fn label_and_title(label: &str, title: &str) -> String {
+    if label == title || label.is_empty() {
+        title.to_string()
+    } else {
+        format!("{label} {title}")
+    }
+}
+
+/// Every node's key, parts and chapters, in pre-order.
+fn collect_keys(nodes: &[BookNode], out: &mut Vec<String>) {
+    for node in nodes {
+        out.push(node.key.clone());
+        collect_keys(&node.children, out);
+    }
 }
 
 /// One block of the print edition: a part heading or a chapter with its rewritten body.
@@ -279,7 +324,7 @@ pub fn print_items<'a>(site: &'a Site, book: &'a Book, lang: &str) -> Vec<PrintI
                 kind,
                 label: part_label(site, lang, node),
                 title: &page.front.title,
-                html: rewrite(&page.html, &prefix, resolve, keep),
+                html: demote_headings(&rewrite(&page.html, &prefix, resolve, keep)),
                 anchor: prefix,
                 lang_tag: site
                     .config
@@ -291,4 +336,51 @@ pub fn print_items<'a>(site: &'a Site, book: &'a Book, lang: &str) -> Vec<PrintI
     }
     visit(site, &book.nodes, lang, &resolve, &keep, &mut items);
     items
+}
+
+/// Every heading of a chapter body one level down (`h2` → `h3`, `h6` stays), for the print
+/// page: its one `h1` is the book's title, parts and chapters are `h2`.
+pub fn demote_headings(html: &str) -> String {
+    let mut out = html.to_string();
+    for level in (2..=5).rev() {
+        for (from, to) in [
+            (format!("<h{level}"), format!("<h{}", level + 1)),
+            (format!("</h{level}>"), format!("</h{}>", level + 1)),
+        ] {
+            if !out.contains(&from) {
+                continue;
+            }
+            let mut next = String::with_capacity(out.len());
+            let mut rest = out.as_str();
+            while let Some(at) = rest.find(&from) {
+                let after = &rest[at + from.len()..];
+                next.push_str(&rest[..at]);
+                // `<h2>` or `<h2 id=…>`, not `<h2x`.
+                if from.ends_with('>') || after.starts_with([' ', '>', '\n', '\t']) {
+                    next.push_str(&to);
+                } else {
+                    next.push_str(&from);
+                }
+                rest = after;
+            }
+            next.push_str(rest);
+            out = next;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headings_go_one_level_down() {
+        assert_eq!(
+            demote_headings("<header><h2 id=\"a\">A</h2><h5>E</h5><h6>F</h6></header>"),
+            "<header><h3 id=\"a\">A</h3><h6>E</h6><h6>F</h6></header>"
+        );
+        assert_eq!(label_and_title("付録", "付録"), "付録");
+        assert_eq!(label_and_title("第1部", "基礎"), "第1部 基礎");
+    }
 }

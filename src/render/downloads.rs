@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use fluent_bundle::FluentArgs;
 use serde::Serialize;
 
-use crate::content::downloads::{encode_path, format, DownloadFile, DownloadItem, DOWNLOADS_DIR};
+use crate::content::downloads::{format, DownloadFile, DownloadItem, DOWNLOADS_DIR};
 use crate::content::Date;
 use crate::i18n::dates::{localize, LocalizedDate};
 use crate::site::book::Book;
@@ -163,10 +163,14 @@ pub fn item_view<'a>(site: &'a Site, item: &'a DownloadItem, lang: &'a str) -> I
             .filter(|l| item.files.iter().any(|f| f.lang == l.code))
             .filter_map(|l| {
                 let url = match site.page(DOWNLOADS_DIR, &l.code) {
-                    Some(page) => format!("{}#{}", site.config.url(&page.path), anchor(&item.id)),
-                    None => site.config.url(&encode_path(
-                        &item.files.iter().find(|f| f.lang == l.code)?.output,
-                    )),
+                    Some(page) => format!(
+                        "{}#{}",
+                        site.config.url(&page.path),
+                        crate::url::encode_fragment(&anchor(&item.id))
+                    ),
+                    None => site
+                        .config
+                        .url(&item.files.iter().find(|f| f.lang == l.code)?.output),
                 };
                 Some(OtherLanguage {
                     code: &l.code,
@@ -211,7 +215,7 @@ fn file_view<'a>(site: &'a Site, file: &'a DownloadFile, lang: &str) -> FileView
         size_label: size_label(site, lang, file.size),
         sha256: &file.sha256,
         sha256_short: &file.sha256[..12.min(file.sha256.len())],
-        url: site.config.url(&encode_path(&file.output)),
+        url: site.config.url(&file.output),
         file_name: &file.name,
     }
 }
@@ -274,7 +278,7 @@ pub fn downloads_json(site: &Site, index: &DownloadIndex) -> Vec<u8> {
                     .map(|f| JsonFile {
                         lang: &f.lang,
                         format: f.format.name,
-                        url: site.config.permalink(&encode_path(&f.output)),
+                        url: site.config.permalink(&f.output),
                         size: f.size,
                         sha256: &f.sha256,
                         media_type: f.format.media_type,

@@ -211,7 +211,13 @@ impl Function for AssetUrl {
         let path = string_arg(args, "path", "asset_url")?;
         self.1.get_or(path, || {
             check_asset(&self.0.site, path)?;
-            Ok(Value::String(self.0.site.config.url(path)))
+            // A cache-busting query or a fragment is kept as written; only the path is encoded.
+            let split = path.find(['?', '#']).unwrap_or(path.len());
+            let (file, suffix) = path.split_at(split);
+            Ok(Value::String(format!(
+                "{}{suffix}",
+                self.0.site.config.url(file)
+            )))
         })
     }
 }

@@ -44,6 +44,7 @@ pub fn load_theme(
     let mut tera = Tera::default();
     tera.autoescape_on(vec![".html", ".xml"]);
     tera.set_escape_fn(escape_html);
+    tera.register_filter("url_encode", url_encode);
     let (files, mut errors) = crate::fsutil::walk_files(&crate::fsutil::Walk {
         dir: &templates_dir,
         confine: &root.join("themes"),
@@ -103,6 +104,17 @@ pub fn theme_static_files(theme_dir: &Path, root: &Path) -> (Vec<StaticFile>, Ve
         })
         .collect();
     (files, diagnostics)
+}
+
+/// `{{ name | url_encode }}`: a file name, path or id as it goes into an href, encoded by the
+/// one rule every URL koho writes follows ([`crate::url::encode_path`]).
+fn url_encode(value: &tera::Value, _: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
+    let text = value
+        .as_str()
+        .ok_or_else(|| tera::Error::msg(format!("url_encode needs a string, not {value}")))?;
+    Ok(tera::Value::String(
+        crate::url::encode_path(text).into_owned(),
+    ))
 }
 
 /// Escapes what HTML needs escaped; unlike Tera's default it leaves `/` alone, so URLs stay readable.

@@ -1,6 +1,8 @@
 //! Moving a chapter's HTML into a bigger document (the print page, an EPUB file): ids get the
 //! chapter's prefix so they stay unique, and links between chapters become in-document links.
 
+use crate::markdown::headings::RESERVED_IDS;
+
 /// Where links to one chapter page go inside the combined document.
 #[derive(Debug, Clone)]
 pub struct ChapterTarget {
@@ -34,22 +36,48 @@ pub fn rewrite(
         let end = after_name.find('"').unwrap_or(after_name.len());
         let value = &after_name[..end];
         let new_value = if name == "id" {
-            format!("{prefix}--{value}")
-        } else if let Some(fragment) = value.strip_prefix('#') {
-            format!("#{prefix}--{fragment}")
+            prefixed_id(prefix, value)
         } else {
-            let (target, fragment) = value.split_once('#').unwrap_or((value, ""));
-            match targets(target) {
-                Some(t) if fragment.is_empty() => format!("{}#{}", t.file, t.prefix),
-                Some(t) => format!("{}#{}--{}", t.file, t.prefix, fragment),
-                None => other(value),
-            }
+            rewrite_href(value, prefix, targets, other)
         };
         out.push_str(&format!(" {name}=\"{new_value}"));
         rest = &after_name[end..];
     }
     out.push_str(rest);
     out
+}
+
+/// A chapter's id inside the combined document: `ch-1--概要`.
+pub fn prefixed_id(prefix: &str, id: &str) -> String {
+    format!("{prefix}--{id}")
+}
+
+/// An href of the chapter with `prefix`, inside the combined document: `#x` follows the
+/// chapter's prefixed ids, a link to a chapter page goes to that chapter's part of the
+/// document, other links go through `other`. A fragment naming an id the theme puts around a
+/// page (`#main`, `#top`) means the chapter itself, which has no such element in a book.
+pub fn rewrite_href(
+    href: &str,
+    prefix: &str,
+    targets: &dyn Fn(&str) -> Option<ChapterTarget>,
+    other: &dyn Fn(&str) -> String,
+) -> String {
+    let in_chapter = |file: &str, prefix: &str, fragment: &str| {
+        let id = crate::url::decode(fragment).unwrap_or_default();
+        if fragment.is_empty() || RESERVED_IDS.contains(&id.as_str()) {
+            format!("{file}#{prefix}")
+        } else {
+            format!("{file}#{}", prefixed_id(prefix, fragment))
+        }
+    };
+    if let Some(fragment) = href.strip_prefix('#') {
+        return in_chapter("", prefix, fragment);
+    }
+    let (target, fragment) = href.split_once('#').unwrap_or((href, ""));
+    match targets(target) {
+        Some(t) => in_chapter(&t.file, &t.prefix, fragment),
+        None => other(href),
+    }
 }
 
 fn next_attribute(html: &str) -> Option<usize> {
@@ -86,5 +114,22 @@ mod tests {
         assert!(out.contains(r##"href="#ch-2""##));
         assert!(out.contains(r#"href="https://x.org/""#));
         assert!(out.contains(r#"href="https://ngmo.or.jp/ja/downloads/""#));
+    }
+
+    #[test]
+    fn encoded_and_theme_fragments_stay_valid() {
+        let targets = |url: &str| {
+            (url == "/ja/b/").then(|| ChapterTarget {
+                file: "ch-2.xhtml".into(),
+                prefix: "ch-2".into(),
+            })
+        };
+        let keep = |url: &str| url.to_string();
+        let href = |h: &str| rewrite_href(h, "ch-1", &targets, &keep);
+        assert_eq!(href("#%E6%B2%BF%E9%9D%A9"), "#ch-1--%E6%B2%BF%E9%9D%A9");
+        assert_eq!(href("#main"), "#ch-1");
+        assert_eq!(href("/ja/b/#top"), "ch-2.xhtml#ch-2");
+        assert_eq!(href("/ja/b/#x"), "ch-2.xhtml#ch-2--x");
+        assert_eq!(href("/ja/c/#x"), "/ja/c/#x");
     }
 }

@@ -1,7 +1,9 @@
 //! The assembled site: every page in every language with its URL, rendered body and section,
 //! immutable once built. Rendering reads it; nothing changes it afterwards.
 
+pub mod anchors;
 pub mod book;
+pub mod epub_check;
 pub mod plan;
 pub mod routes;
 
@@ -207,12 +209,30 @@ pub fn assemble(
         let dir = link_dir(doc);
         let from = LinkSource {
             dir: &dir,
+            key: (doc.source.kind != DocKind::Fragment).then_some(doc.source.key.as_str()),
             lang,
             base_path: &config.base_path,
             languages: &languages,
             default_language: &config.default_language,
         };
-        let resolve = |dest: &str| routes.resolve(dest, &from);
+        // Links that name an id, checked once every page's ids are known.
+        let anchor_links = std::cell::RefCell::new(Vec::new());
+        let resolve = |dest: &str, offset: usize| {
+            let resolved = routes.resolve(dest, &from)?;
+            if let Some(target) = resolved.anchor {
+                anchor_links.borrow_mut().push(anchors::AnchorLink {
+                    location: Location::at_offset(
+                        &doc.source.display_path,
+                        &doc.body,
+                        offset,
+                        doc.body_line,
+                    ),
+                    dest: dest.to_string(),
+                    target,
+                });
+            }
+            Ok(resolved.href)
+        };
         // The footnote back-link's label is read by screen readers in the page's language.
         let backref = locales.get(lang, "footnote-backref", None);
         let options = markdown::RenderOptions {
@@ -223,7 +243,7 @@ pub fn assemble(
             .iter()
             .map(|p| p.diagnostic(&doc.source.display_path, &doc.body, doc.body_line))
             .collect();
-        (rendered, diagnostics)
+        (rendered, diagnostics, anchor_links.into_inner())
     };
 
     let rendered: Vec<_> = planned
@@ -237,8 +257,10 @@ pub fn assemble(
 
     let mut pages = Vec::with_capacity(planned.len());
     let mut by_key: HashMap<String, BTreeMap<String, PageId>> = HashMap::new();
-    for (p, (body, diagnostics)) in planned.iter().zip(rendered) {
+    let mut anchor_links = Vec::new();
+    for (p, (body, diagnostics, links)) in planned.iter().zip(rendered) {
         errors.extend(diagnostics);
+        anchor_links.extend(links);
         let doc = p.doc;
         let parent = parent_section(&doc.source.key, doc.source.kind, &section_keys);
         let id = pages.len();
@@ -261,8 +283,9 @@ pub fn assemble(
         });
     }
     let mut fragments = HashMap::new();
-    for (doc, (body, diagnostics)) in fragment_docs.iter().zip(fragments_rendered) {
+    for (doc, (body, diagnostics, links)) in fragment_docs.iter().zip(fragments_rendered) {
         errors.extend(diagnostics);
+        anchor_links.extend(links);
         fragments.insert(
             (doc.source.key.clone(), doc.source.lang.clone()),
             Fragment {
@@ -272,6 +295,7 @@ pub fn assemble(
         );
     }
 
+    errors.extend(anchors::check(&pages, &by_key, &anchor_links));
     let sections = build_sections(&pages, &by_key, &mut errors);
     for item in &downloads {
         for key in &item.pages {
@@ -308,6 +332,14 @@ pub fn assemble(
         errors.extend(diagnostics);
         books.extend(built);
     }
+    errors.extend(epub_check::check(
+        &books,
+        &pages,
+        &by_key,
+        &documents,
+        &asset_copies,
+        &config.base_path,
+    ));
     let site = Site {
         config,
         locales,
@@ -331,7 +363,7 @@ fn link_dir(doc: &Document) -> String {
             .display_path
             .parent()
             .and_then(|p| p.strip_prefix("content").ok())
-            .map(|p| p.to_string_lossy().replace('\\', "/"))
+            .map(|p| crate::url::nfc(&p.to_string_lossy().replace('\\', "/")).into_owned())
             .unwrap_or_default(),
     }
 }
@@ -539,10 +571,11 @@ fn check_extra_images(documents: &[&Document], routes: &Routes) -> Vec<Diagnosti
                 && name.rsplit_once('.').is_some_and(|(_, ext)| {
                     IMAGE_EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str())
                 });
+            let nfc_name = crate::url::nfc(name);
             let path = if dir.is_empty() {
-                name.to_string()
+                nfc_name.into_owned()
             } else {
-                format!("{dir}/{name}")
+                format!("{dir}/{nfc_name}")
             };
             if is_local_image && !routes.assets.contains_key(&path) {
                 errors.push(

@@ -452,6 +452,8 @@ pub fn text(element: ElementRef<'_>) -> String {
 /// The output file an internal URL path (`/ja/releases/`, without the base path) is served from.
 pub fn file_for(path: &str) -> String {
     let path = path.split(['#', '?']).next().unwrap_or_default();
+    // URLs are percent-encoded; files have their real names.
+    let path = percent_decode(path);
     let path = path.trim_start_matches('/');
     if path.is_empty() || path.ends_with('/') {
         format!("{path}index.html")
