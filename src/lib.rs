@@ -15,6 +15,8 @@ pub mod i18n;
 pub mod markdown;
 pub mod output;
 pub mod render;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod site;
 pub mod text;
 
