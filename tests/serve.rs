@@ -362,3 +362,58 @@ fn the_reload_script_is_never_in_build_output() {
     }
     assert!(pages > 5);
 }
+
+/// The preview's own prepare (with its caches) and partial re-rendering give the same bytes as
+/// `koho build`, for the first build and after edits (body, title, a new page, a removed one).
+#[test]
+fn serve_builds_the_same_site_as_koho_build() {
+    use koho::serve::session::Session;
+    use koho::serve::store::{Body, Snapshot};
+
+    let fixture = SiteFixture::new();
+    let mut session = Session::new(fixture.options());
+    let mut previous: Option<Snapshot> = None;
+    let edits: [&dyn Fn(&SiteFixture); 5] = [
+        &|_| {},
+        &|f| f.replace(JA, "body-ja", "changed-ja"),
+        &|f| f.replace(EN, "title = \"first-en", "title = \"renamed-en"),
+        &|f| {
+            f.write(
+                "content/releases/2021-01-01-new/index.zh.md",
+                "+++\ntitle = \"new-zh\"\ndate = 2021-01-01\n+++\n\n[home](@/_index.zh.md)\n",
+            )
+        },
+        &|f| f.remove("content/releases/2021-01-01-new"),
+    ];
+    for (step, edit) in edits.iter().enumerate() {
+        edit(&fixture);
+        let outcome = match session.build(previous.as_ref()) {
+            Ok(outcome) => outcome,
+            Err(d) => panic!("step {step}: {}", support::render(&d)),
+        };
+        if step > 0 {
+            assert!(
+                outcome.rendered < outcome.built.snapshot.files.len(),
+                "step {step}"
+            );
+        }
+        fixture.build_ok();
+        let built = fixture.snapshot();
+        let served = &outcome.built.snapshot;
+        let mut served_paths: Vec<&String> = served.files.keys().collect();
+        served_paths.sort();
+        assert_eq!(
+            served_paths,
+            built.keys().collect::<Vec<_>>(),
+            "step {step}"
+        );
+        for (path, bytes) in &built {
+            let same = match &served.files[path] {
+                Body::Bytes(served) => served[..] == bytes[..],
+                Body::File { source, .. } => std::fs::read(source).expect("source") == *bytes,
+            };
+            assert!(same, "step {step}: {path} differs from koho build");
+        }
+        previous = Some(outcome.built.snapshot);
+    }
+}

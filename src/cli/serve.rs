@@ -84,9 +84,11 @@ fn print_report(report: Report, open: bool) {
             pages,
             files,
             changed,
+            rendered,
             elapsed,
             new_warnings,
             initial,
+            ..
         } => {
             for warning in &new_warnings {
                 eprintln!("{warning}");
@@ -95,7 +97,7 @@ fn print_report(report: Report, open: bool) {
             if initial {
                 eprintln!("built {pages} pages ({files} files) into memory in {ms} ms");
             } else {
-                eprintln!("rebuilt in {ms} ms: {changed} file(s) changed");
+                eprintln!("rebuilt in {ms} ms: {rendered} file(s) rendered, {changed} changed");
             }
         }
         Report::Failed { text, errors } => {

@@ -5,8 +5,9 @@ pub mod downloads;
 pub mod front_matter;
 pub mod source;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
@@ -14,11 +15,12 @@ pub use date::Date;
 pub use front_matter::{FrontMatter, SortBy};
 pub use source::{AssetSource, DocKind, MarkdownSource};
 
+use crate::cache::Stamp;
 use crate::config::SiteConfig;
 use crate::error::Diagnostic;
 
 /// One Markdown file, read and checked.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Document {
     pub source: MarkdownSource,
     pub front: FrontMatter,
@@ -42,12 +44,58 @@ type ReadFailure = Box<(MarkdownSource, Vec<Diagnostic>)>;
 
 /// Reads every file of content/ (in parallel) and reports every problem found, not only the first.
 pub fn load(config: &SiteConfig, include_drafts: bool) -> (Content, Vec<Diagnostic>) {
+    load_cached(config, include_drafts, None)
+}
+
+/// Documents read by earlier builds of the same process (the preview): path → the file's
+/// stamp when read, and the document. A file whose stamp is unchanged is not read again.
+#[derive(Default)]
+pub struct DocumentCache {
+    entries: Mutex<HashMap<PathBuf, (Stamp, Arc<Document>)>>,
+}
+
+impl DocumentCache {
+    fn get(&self, source: &MarkdownSource) -> Option<Document> {
+        let stamp = Stamp::read(&source.path).ok()?;
+        let (cached, document) = self.entries.lock().ok()?.get(&source.path)?.clone();
+        (cached == stamp && document.source == *source).then(|| (*document).clone())
+    }
+}
+
+/// `load`, reusing and refilling `cache` when given.
+pub fn load_cached(
+    config: &SiteConfig,
+    include_drafts: bool,
+    cache: Option<&DocumentCache>,
+) -> (Content, Vec<Diagnostic>) {
     let (sources, mut errors) = source::discover(config);
-    let results: Vec<Result<Document, ReadFailure>> = sources
-        .markdown
-        .into_par_iter()
-        .map(|source| read_document(source.clone()).map_err(|e| Box::new((source, e))))
-        .collect();
+    let read = |source: MarkdownSource| -> Result<Document, ReadFailure> {
+        let Some(cache) = cache else {
+            return read_document(source.clone()).map_err(|e| Box::new((source, e)));
+        };
+        if let Some(document) = cache.get(&source) {
+            return Ok(document);
+        }
+        // The stamp is taken before reading: a write during the read is seen next time.
+        let stamp = Stamp::read(&source.path).ok();
+        let document = read_document(source.clone()).map_err(|e| Box::new((source, e)))?;
+        if let (Some(stamp), Ok(mut entries)) = (stamp, cache.entries.lock()) {
+            entries.insert(
+                document.source.path.clone(),
+                (stamp, Arc::new(document.clone())),
+            );
+        }
+        Ok(document)
+    };
+    let results: Vec<Result<Document, ReadFailure>> =
+        sources.markdown.into_par_iter().map(read).collect();
+    if let Some(Ok(mut entries)) = cache.map(|c| c.entries.lock()) {
+        let present: std::collections::HashSet<&PathBuf> = results
+            .iter()
+            .filter_map(|r| r.as_ref().ok().map(|d| &d.source.path))
+            .collect();
+        entries.retain(|path, _| present.contains(path));
+    }
     let mut documents = Vec::with_capacity(results.len());
     let mut failed = Vec::new();
     for result in results {

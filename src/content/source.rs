@@ -19,7 +19,7 @@ pub enum DocKind {
 }
 
 /// A Markdown source file, classified.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MarkdownSource {
     pub path: PathBuf,
     /// The path relative to the site root, as shown in messages (`content/releases/x/index.ja.md`).

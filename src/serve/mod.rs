@@ -6,9 +6,11 @@
 //! thread per open event stream, one rebuild loop fed by the file watcher.
 
 pub mod events;
+pub mod fingerprint;
 pub mod http;
 pub mod inject;
 pub mod overlay;
+pub mod prepare;
 pub mod session;
 pub mod store;
 pub mod watch;
@@ -52,7 +54,10 @@ pub enum Report {
         pages: usize,
         files: usize,
         changed: usize,
+        /// Files rendered; the others kept their bytes from the previous build.
+        rendered: usize,
         elapsed: Duration,
+        timings: Vec<(&'static str, Duration)>,
         new_warnings: Vec<Diagnostic>,
         initial: bool,
     },
@@ -196,7 +201,9 @@ fn built_report(outcome: &session::Outcome, initial: bool) -> Report {
         pages: outcome.built.snapshot.pages,
         files: outcome.built.snapshot.files.len(),
         changed: outcome.built.changed.len(),
+        rendered: outcome.rendered,
         elapsed: outcome.elapsed,
+        timings: outcome.timings.clone(),
         new_warnings: outcome.new_warnings.clone(),
         initial,
     }

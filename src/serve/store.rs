@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::cache::Stamp;
 use crate::error::Diagnostic;
-use crate::site::plan::Job;
+use crate::site::plan::{Job, OutputPlan};
 use crate::Prepared;
 
 /// How one output file is served.
@@ -121,16 +121,20 @@ pub fn collect(
     }
 }
 
-/// Renders every non-copy entry of the plan into a map (path → bytes).
-pub fn render_all(prepared: &Prepared) -> Result<HashMap<String, Vec<u8>>, Vec<Diagnostic>> {
-    let map = Mutex::new(HashMap::with_capacity(prepared.plan.files.len()));
+/// Renders every non-copy entry of `plan` (the prepared site's plan or part of it) into a map
+/// (path → bytes).
+pub fn render(
+    prepared: &Prepared,
+    plan: &OutputPlan,
+) -> Result<HashMap<String, Vec<u8>>, Vec<Diagnostic>> {
+    let map = Mutex::new(HashMap::with_capacity(plan.files.len()));
     let sink = |file: &crate::site::plan::PlannedFile, bytes: Vec<u8>| {
         map.lock()
             .map_err(|_| Diagnostic::error(None, "internal: a render thread panicked"))?
             .insert(file.path.clone(), bytes);
         Ok(())
     };
-    crate::render(prepared, &sink).map_err(super::diagnostics)?;
+    crate::render::render_plan(&prepared.site, &prepared.theme, plan, &sink)?;
     map.into_inner().map_err(|_| {
         vec![Diagnostic::error(
             None,

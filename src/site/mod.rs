@@ -2,6 +2,7 @@
 //! immutable once built. Rendering reads it; nothing changes it afterwards.
 
 pub mod book;
+pub mod markdown_cache;
 pub mod plan;
 pub mod routes;
 
@@ -145,6 +146,17 @@ pub fn assemble(
     content: Content,
     downloads: Vec<DownloadItem>,
 ) -> (Site, Vec<Diagnostic>) {
+    assemble_cached(config, locales, content, downloads, None)
+}
+
+/// `assemble`, reusing the Markdown of unchanged documents from `cache` when given.
+pub fn assemble_cached(
+    config: SiteConfig,
+    locales: Locales,
+    content: Content,
+    downloads: Vec<DownloadItem>,
+    cache: Option<&markdown_cache::MarkdownCache>,
+) -> (Site, Vec<Diagnostic>) {
     let mut errors = Vec::new();
     let (documents, fragment_docs): (Vec<&Document>, Vec<&Document>) = content
         .documents
@@ -213,7 +225,16 @@ pub fn assemble(
             default_language: &config.default_language,
         };
         let resolve = |dest: &str| routes.resolve(dest, &from);
-        let (rendered, link_errors) = markdown::render(&doc.body, &resolve, &mut ids);
+        let (rendered, link_errors) = match cache {
+            Some(cache) => cache.render(
+                &doc.source.display_path,
+                lang,
+                &doc.body,
+                &resolve,
+                &mut ids,
+            ),
+            None => markdown::render(&doc.body, &resolve, &mut ids),
+        };
         let diagnostics: Vec<Diagnostic> = link_errors
             .into_iter()
             .map(|e| {
@@ -239,6 +260,18 @@ pub fn assemble(
         .par_iter()
         .map(|doc| render_doc(doc, &doc.source.lang))
         .collect();
+    if let Some(cache) = cache {
+        let present: HashSet<(&std::path::Path, &str)> = planned
+            .iter()
+            .map(|p| (p.doc.source.display_path.as_path(), p.lang.as_str()))
+            .chain(
+                fragment_docs
+                    .iter()
+                    .map(|d| (d.source.display_path.as_path(), d.source.lang.as_str())),
+            )
+            .collect();
+        cache.retain(|path, lang| present.contains(&(path, lang)));
+    }
 
     let mut pages = Vec::with_capacity(planned.len());
     let mut by_key: HashMap<String, BTreeMap<String, PageId>> = HashMap::new();
