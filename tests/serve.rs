@@ -373,17 +373,38 @@ fn serve_builds_the_same_site_as_koho_build() {
     let fixture = SiteFixture::new();
     let mut session = Session::new(fixture.options());
     let mut previous: Option<Snapshot> = None;
-    let edits: [&dyn Fn(&SiteFixture); 5] = [
-        &|_| {},
-        &|f| f.replace(JA, "body-ja", "changed-ja"),
-        &|f| f.replace(EN, "title = \"first-en", "title = \"renamed-en"),
-        &|f| {
-            f.write(
-                "content/releases/2021-01-01-new/index.zh.md",
-                "+++\ntitle = \"new-zh\"\ndate = 2021-01-01\n+++\n\n[home](@/_index.zh.md)\n",
+    let release = |f: &SiteFixture, slug: &str, lang: &str, title: &str, date: &str| {
+        f.write(
+            &format!("content/releases/{slug}/index.{lang}.md"),
+            &format!(
+                "+++\ntitle = \"{title}\"\ndate = {date}\n+++\n\n[home](@/_index.{lang}.md)\n"
+            ),
+        )
+    };
+    let edits: Vec<Box<dyn Fn(&SiteFixture)>> = vec![
+        Box::new(move |f| release(f, "2019-01-01-old", "ja", "old-ja", "2019-01-01")),
+        Box::new(|f| f.replace(JA, "body-ja", "changed-ja")),
+        Box::new(|f| f.replace(EN, "title = \"first-en", "title = \"renamed-en")),
+        Box::new(|f| f.replace(JA, "title = \"first-ja", "title = \"renamed-ja")),
+        Box::new(move |f| release(f, "2019-01-01-old", "ja", "old-ja", "2021-06-01")),
+        Box::new(move |f| release(f, "2021-01-01-new", "zh", "new-zh", "2021-01-01")),
+        Box::new(|f| f.remove("content/releases/2021-01-01-new")),
+        Box::new(|f| {
+            f.replace(
+                "content/releases/_index.ja.md",
+                "プレスリリース",
+                "報道発表",
             )
-        },
-        &|f| f.remove("content/releases/2021-01-01-new"),
+        }),
+        Box::new(|f| f.replace("content/_fragments/profile.en.md", "profile-en", "about-en")),
+        Box::new(|f| f.replace("content/_index.en.md", "welcome-en", "hello-en")),
+        Box::new(|f| {
+            let ftl = f.read("locales/en/main.ftl");
+            f.write(
+                "locales/en/main.ftl",
+                &format!("{ftl}\nkoho-test-unused = x\n"),
+            )
+        }),
     ];
     for (step, edit) in edits.iter().enumerate() {
         edit(&fixture);

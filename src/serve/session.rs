@@ -101,7 +101,7 @@ impl Session {
             if matches!(file.job, Job::Copy { .. }) {
                 continue;
             }
-            let print = fingerprints.file(file);
+            let print = fingerprints.file(&prepared.site, file);
             if let Some(print) = print {
                 rendered_with.insert(file.path.clone(), print);
                 let kept = previous.is_some_and(|p| p.files.contains_key(&file.path));
