@@ -363,6 +363,9 @@ fn the_reload_script_is_never_in_build_output() {
     assert!(pages > 5);
 }
 
+/// A change to a fixture site.
+type Edit = Box<dyn Fn(&SiteFixture)>;
+
 /// The preview's own prepare (with its caches) and partial re-rendering give the same bytes as
 /// `koho build`, for the first build and after edits (body, title, a new page, a removed one).
 #[test]
@@ -381,7 +384,7 @@ fn serve_builds_the_same_site_as_koho_build() {
             ),
         )
     };
-    let edits: Vec<Box<dyn Fn(&SiteFixture)>> = vec![
+    let edits: Vec<Edit> = vec![
         Box::new(move |f| release(f, "2019-01-01-old", "ja", "old-ja", "2019-01-01")),
         Box::new(|f| f.replace(JA, "body-ja", "changed-ja")),
         Box::new(|f| f.replace(EN, "title = \"first-en", "title = \"renamed-en")),
