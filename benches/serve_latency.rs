@@ -136,7 +136,12 @@ fn cpu_time() -> Duration {
         .rsplit_once(')')
         .map(|(_, rest)| rest.split_whitespace().collect())
         .unwrap_or_default();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
     // utime and stime: fields 14 and 15 of the line, the 12th and 13th after the name.
     Duration::from_millis((ticks(11) + ticks(12)) * 10)
 }

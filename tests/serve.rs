@@ -409,8 +409,14 @@ fn serve_builds_the_same_site_as_koho_build() {
             )
         }),
     ];
+    // Which steps create or remove files (the others only write existing ones).
+    let structural = [
+        true, false, false, false, false, true, true, false, false, false, false,
+    ];
     for (step, edit) in edits.iter().enumerate() {
         edit(&fixture);
+        // As the watcher would report it: writes only let the session reuse its listing.
+        session.note_changes(structural[step]);
         let outcome = match session.build(previous.as_ref()) {
             Ok(outcome) => outcome,
             Err(d) => panic!("step {step}: {}", support::render(&d)),

@@ -44,7 +44,7 @@ type ReadFailure = Box<(MarkdownSource, Vec<Diagnostic>)>;
 
 /// Reads every file of content/ (in parallel) and reports every problem found, not only the first.
 pub fn load(config: &SiteConfig, include_drafts: bool) -> (Content, Vec<Diagnostic>) {
-    load_cached(config, include_drafts, None)
+    load_cached(config, include_drafts, None, false)
 }
 
 /// Documents read by earlier builds of the same process (the preview): path → the file's
@@ -52,6 +52,8 @@ pub fn load(config: &SiteConfig, include_drafts: bool) -> (Content, Vec<Diagnost
 #[derive(Default)]
 pub struct DocumentCache {
     entries: Mutex<HashMap<PathBuf, (Stamp, Arc<Document>)>>,
+    /// The last listing of content/ and its diagnostics.
+    listing: Mutex<Option<(source::Sources, Vec<Diagnostic>)>>,
 }
 
 impl DocumentCache {
@@ -62,13 +64,17 @@ impl DocumentCache {
     }
 }
 
-/// `load`, reusing and refilling `cache` when given.
+/// `load`, reusing and refilling `cache` when given. `listing_unchanged`: the caller knows
+/// that no file or folder of content/ was created, removed or renamed since the cache's last
+/// load and site.toml is unchanged (a file watcher saw only writes), so the last listing of
+/// content/ is used instead of walking it again.
 pub fn load_cached(
     config: &SiteConfig,
     include_drafts: bool,
     cache: Option<&DocumentCache>,
+    listing_unchanged: bool,
 ) -> (Content, Vec<Diagnostic>) {
-    let (sources, mut errors) = source::discover(config);
+    let (sources, mut errors) = list(config, cache, listing_unchanged);
     let read = |source: MarkdownSource| -> Result<Document, ReadFailure> {
         let Some(cache) = cache else {
             return read_document(source.clone()).map_err(|e| Box::new((source, e)));
@@ -89,7 +95,10 @@ pub fn load_cached(
     };
     let results: Vec<Result<Document, ReadFailure>> =
         sources.markdown.into_par_iter().map(read).collect();
-    if let Some(Ok(mut entries)) = cache.map(|c| c.entries.lock()) {
+    if let Some(Ok(mut entries)) = cache
+        .filter(|_| !listing_unchanged)
+        .map(|c| c.entries.lock())
+    {
         let present: std::collections::HashSet<&PathBuf> = results
             .iter()
             .filter_map(|r| r.as_ref().ok().map(|d| &d.source.path))
@@ -120,6 +129,27 @@ pub fn load_cached(
         },
         errors,
     )
+}
+
+/// The Markdown files and assets of content/: walked, or the cache's last listing.
+fn list(
+    config: &SiteConfig,
+    cache: Option<&DocumentCache>,
+    listing_unchanged: bool,
+) -> (source::Sources, Vec<Diagnostic>) {
+    let Some(cache) = cache else {
+        return source::discover(config);
+    };
+    if listing_unchanged {
+        if let Some(last) = cache.listing.lock().ok().and_then(|l| l.clone()) {
+            return last;
+        }
+    }
+    let listing = source::discover(config);
+    if let Ok(mut last) = cache.listing.lock() {
+        *last = Some(listing.clone());
+    }
+    listing
 }
 
 fn read_document(source: MarkdownSource) -> Result<Document, Vec<Diagnostic>> {

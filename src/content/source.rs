@@ -43,7 +43,7 @@ pub struct AssetSource {
     pub file_name: String,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Sources {
     pub markdown: Vec<MarkdownSource>,
     pub assets: Vec<AssetSource>,

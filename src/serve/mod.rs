@@ -246,6 +246,11 @@ fn rebuild_loop(
         if let Err(problem) = watch::watch_new_inputs(debouncer, root, watched) {
             report(Report::Watch(problem));
         }
+        let structural = batch.iter().any(|c| match c {
+            Change::Paths { structural, .. } => *structural,
+            Change::Rescan(_) | Change::Stop => true,
+        });
+        session.note_changes(structural);
         rebuild(session, live, report);
     }
 }

@@ -20,8 +20,14 @@ pub struct Caches {
     pub markdown: MarkdownCache,
 }
 
-/// Loads, assembles and plans the site like `lib::prepare`, with `caches`.
-pub fn prepare(options: &BuildOptions, caches: &Caches) -> Result<Prepared, BuildError> {
+/// Loads, assembles and plans the site like `lib::prepare`, with `caches`. `listing_unchanged`:
+/// the watcher saw only writes to existing files since the last build (see
+/// `content::load_cached`).
+pub fn prepare(
+    options: &BuildOptions,
+    caches: &Caches,
+    listing_unchanged: bool,
+) -> Result<Prepared, BuildError> {
     let config =
         config::load(&options.root, options.base_url.as_deref()).map_err(BuildError::Site)?;
     let mut timings = Vec::new();
@@ -33,8 +39,12 @@ pub fn prepare(options: &BuildOptions, caches: &Caches) -> Result<Prepared, Buil
     let mut diagnostics = Diagnostics::default();
     let (locales, locale_diagnostics) = i18n::Locales::load(&config);
     diagnostics.extend(locale_diagnostics);
-    let (content, content_diagnostics) =
-        content::load_cached(&config, options.include_drafts, Some(&caches.documents));
+    let (content, content_diagnostics) = content::load_cached(
+        &config,
+        options.include_drafts,
+        Some(&caches.documents),
+        listing_unchanged,
+    );
     diagnostics.extend(content_diagnostics);
     let hash_cache = HashCache::load(config.root.join(".koho").join("hashes.tsv"));
     let (download_items, download_diagnostics) = content::downloads::load(&config, &hash_cache);

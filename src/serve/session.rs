@@ -20,6 +20,10 @@ pub struct Session {
     /// The fingerprint each page of the last good build was rendered with.
     rendered: fingerprint::Rendered,
     caches: Caches,
+    /// What the watcher saw since the last successful build: None, nothing said (content/ is
+    /// listed again); Some(false), only writes to existing files; Some(true), content/ may have
+    /// gained, lost or renamed files, or site.toml changed.
+    noted: Option<bool>,
 }
 
 /// A successful build of the session.
@@ -41,6 +45,7 @@ impl Session {
             shown_warnings: Vec::new(),
             rendered: HashMap::new(),
             caches: Caches::default(),
+            noted: None,
         }
     }
 
@@ -49,11 +54,20 @@ impl Session {
         &self.options.root
     }
 
+    /// What the watcher saw before a rebuild: `structural` when content/ may have gained, lost
+    /// or renamed files or site.toml changed (see `watch::Change`). Without this call every
+    /// build lists content/ again.
+    pub fn note_changes(&mut self, structural: bool) {
+        self.noted = Some(self.noted.unwrap_or(false) || structural);
+    }
+
     /// Builds the site into memory; `previous` is the last good build, whose unchanged bytes
     /// are kept. On error, every diagnostic (the previous build stays what is served).
     pub fn build(&mut self, previous: Option<&Snapshot>) -> Result<Outcome, Vec<Diagnostic>> {
         let started = Instant::now();
-        let prepared = prepare(&self.options, &self.caches).map_err(super::diagnostics)?;
+        let listing_unchanged = self.noted == Some(false);
+        let prepared =
+            prepare(&self.options, &self.caches, listing_unchanged).map_err(super::diagnostics)?;
         let mut timings = prepared.timings.clone();
         let mut clock = Instant::now();
         let mut lap = |stage: &'static str| {
@@ -78,6 +92,7 @@ impl Session {
             .cloned()
             .collect();
         self.shown_warnings = built.warnings.clone();
+        self.noted = None;
         Ok(Outcome {
             built,
             new_warnings,

@@ -20,8 +20,13 @@ pub const INPUT_DIRS: [&str; 3] = ["content", "themes", "locales"];
 /// What the watcher tells the rebuild loop.
 #[derive(Debug)]
 pub enum Change {
-    /// These inputs changed (created, modified, removed or renamed).
-    Paths(Vec<PathBuf>),
+    /// These inputs changed. `structural`: something under content/ was created, removed or
+    /// renamed, or site.toml changed (which decides how content/ is read), so content/ must be
+    /// listed again; otherwise only existing files were written.
+    Paths {
+        paths: Vec<PathBuf>,
+        structural: bool,
+    },
     /// The watcher lost track (overflow, an error): rebuild everything.
     Rescan(String),
     /// The server is stopping.
@@ -40,17 +45,21 @@ pub fn start(root: &Path, changes: Sender<Change>) -> Result<(Watcher, Vec<PathB
                 if events.iter().any(|e| e.need_rescan()) {
                     Change::Rescan("the file watcher missed events".into())
                 } else {
-                    let paths: Vec<PathBuf> = events
+                    let relevant: Vec<(&EventKind, &PathBuf)> = events
                         .iter()
                         .filter(|e| !matches!(e.kind, EventKind::Access(_)))
-                        .flat_map(|e| e.paths.iter())
-                        .filter(|p| is_input(&filter_root, p))
-                        .cloned()
+                        .flat_map(|e| e.paths.iter().map(move |p| (&e.kind, p)))
+                        .filter(|(_, p)| is_input(&filter_root, p))
                         .collect();
-                    if paths.is_empty() {
+                    if relevant.is_empty() {
                         return;
                     }
-                    Change::Paths(paths)
+                    Change::Paths {
+                        structural: relevant
+                            .iter()
+                            .any(|(kind, path)| is_structural(&filter_root, kind, path)),
+                        paths: relevant.into_iter().map(|(_, p)| p.clone()).collect(),
+                    }
                 }
             }
             Err(errors) => Change::Rescan(
@@ -110,6 +119,21 @@ pub fn is_input(root: &Path, path: &Path) -> bool {
     inside && !is_editor_scratch(path)
 }
 
+/// Whether a change can alter the listing of content/: anything but a write to an existing
+/// file there, and any change of site.toml. Themes and locales are read whole every build.
+fn is_structural(root: &Path, kind: &EventKind, path: &Path) -> bool {
+    use notify::event::ModifyKind;
+    if path == root.join("site.toml") {
+        return true;
+    }
+    let in_content = path.starts_with(root.join("content"));
+    let write = matches!(
+        kind,
+        EventKind::Modify(ModifyKind::Data(_) | ModifyKind::Metadata(_))
+    );
+    in_content && !write
+}
+
 /// vim's `.x.swp`/`.x.swx`/`4913` probe, emacs's `.#x` lock and `#x#` autosave, `x~` backups.
 fn is_editor_scratch(path: &Path) -> bool {
     let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
@@ -150,5 +174,31 @@ mod tests {
         ] {
             assert!(!is_input(root, Path::new(no)), "{no}");
         }
+    }
+
+    #[test]
+    fn only_writes_to_existing_content_files_keep_the_listing() {
+        use notify::event::{CreateKind, DataChange, ModifyKind, RenameMode};
+        let root = Path::new("/site");
+        let page = Path::new("/site/content/a/index.ja.md");
+        let write = EventKind::Modify(ModifyKind::Data(DataChange::Content));
+        assert!(!is_structural(root, &write, page));
+        assert!(!is_structural(
+            root,
+            &EventKind::Create(CreateKind::File),
+            Path::new("/site/themes/t/templates/x.html")
+        ));
+        assert!(is_structural(root, &write, Path::new("/site/site.toml")));
+        assert!(is_structural(
+            root,
+            &EventKind::Create(CreateKind::File),
+            page
+        ));
+        assert!(is_structural(
+            root,
+            &EventKind::Modify(ModifyKind::Name(RenameMode::Both)),
+            page
+        ));
+        assert!(is_structural(root, &EventKind::Any, page));
     }
 }
