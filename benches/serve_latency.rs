@@ -91,18 +91,32 @@ fn measure(name: &str, root: &Path, release: &str, runs: usize) {
                 .unwrap_or_default()
         );
         let original = std::fs::read_to_string(&file).expect("read release");
-        for (what, edit) in [
-            ("body", edit_body as fn(&str, usize) -> String),
-            ("title", edit_title),
-        ] {
+        let edits: [(&str, Edit, bool); 3] = [
+            ("body", edit_body, false),
+            ("title", edit_title, false),
+            (
+                "body, saved through a temporary file renamed over it",
+                edit_body,
+                true,
+            ),
+        ];
+        for (what, edit, atomic) in edits {
             let mut to_event = Vec::new();
             let mut to_page = Vec::new();
             let mut cpu = Vec::new();
             for run in 0..runs {
-                let marker = format!("koho-bench-{what}-{run}");
+                let kind = if what == "title" { "title" } else { "body" };
+                let marker = format!("koho-bench-{kind}-{run}");
                 let cpu_before = cpu_time();
                 let started = Instant::now();
-                std::fs::write(&file, edit(&original, run)).expect("write release");
+                let text = edit(&original, run);
+                if atomic {
+                    let temporary = file.with_file_name(".index.ja.md.tmp");
+                    std::fs::write(&temporary, text).expect("write temporary file");
+                    std::fs::rename(&temporary, &file).expect("rename over the release");
+                } else {
+                    std::fs::write(&file, text).expect("write release");
+                }
                 wait_reload(&events);
                 to_event.push(started.elapsed());
                 cpu.push(cpu_time().saturating_sub(cpu_before));
@@ -145,6 +159,9 @@ fn cpu_time() -> Duration {
     // utime and stime: fields 14 and 15 of the line, the 12th and 13th after the name.
     Duration::from_millis((ticks(11) + ticks(12)) * 10)
 }
+
+/// Makes the new text of the release for run N.
+type Edit = fn(&str, usize) -> String;
 
 fn edit_body(original: &str, run: usize) -> String {
     format!("{original}\n\nkoho-bench-body-{run}\n")

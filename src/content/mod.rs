@@ -62,6 +62,44 @@ impl DocumentCache {
         let (cached, document) = self.entries.lock().ok()?.get(&source.path)?.clone();
         (cached == stamp && document.source == *source).then(|| (*document).clone())
     }
+
+    /// Whether the last listing of content/ (`content_dir`) still holds after changes at
+    /// `changed` (absolute paths a file watcher reported): true when every path is hidden (a
+    /// dot-name, never listed), or a listed file that is still a file (written, or replaced by an
+    /// editor's rename), or a file that was not listed and is gone again (a temporary file).
+    /// A listed folder, a new file or folder, or a listed file that is gone: false.
+    pub fn listing_survives(&self, content_dir: &std::path::Path, changed: &[PathBuf]) -> bool {
+        let Ok(listing) = self.listing.lock() else {
+            return false;
+        };
+        let Some((sources, _)) = listing.as_ref() else {
+            return false;
+        };
+        let listed: Vec<&std::path::Path> = sources
+            .markdown
+            .iter()
+            .map(|s| s.path.as_path())
+            .chain(sources.assets.iter().map(|a| a.path.as_path()))
+            .collect();
+        changed.iter().all(|path| {
+            let Ok(relative) = path.strip_prefix(content_dir) else {
+                return true;
+            };
+            let hidden = relative
+                .components()
+                .any(|c| c.as_os_str().to_string_lossy().starts_with('.'));
+            if hidden {
+                return true;
+            }
+            let was_listed = listed.contains(&path.as_path());
+            let was_folder = listed
+                .iter()
+                .any(|l| l.starts_with(path) && *l != path.as_path());
+            let is_file = path.symlink_metadata().is_ok_and(|m| m.is_file());
+            let exists = path.symlink_metadata().is_ok();
+            !was_folder && ((was_listed && is_file) || (!was_listed && !exists))
+        })
+    }
 }
 
 /// `load`, reusing and refilling `cache` when given. `listing_unchanged`: the caller knows

@@ -246,11 +246,12 @@ fn rebuild_loop(
         if let Err(problem) = watch::watch_new_inputs(debouncer, root, watched) {
             report(Report::Watch(problem));
         }
-        let structural = batch.iter().any(|c| match c {
-            Change::Paths { structural, .. } => *structural,
-            Change::Rescan(_) | Change::Stop => true,
-        });
-        session.note_changes(structural);
+        for change in &batch {
+            match change {
+                Change::Paths { paths, structural } => session.note_changes(*structural, paths),
+                Change::Rescan(_) | Change::Stop => session.note_changes(true, &[]),
+            }
+        }
         rebuild(session, live, report);
     }
 }

@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 
 use super::fingerprint::{self, Fingerprints};
 use super::prepare::{prepare, Caches};
@@ -20,10 +21,9 @@ pub struct Session {
     /// The fingerprint each page of the last good build was rendered with.
     rendered: fingerprint::Rendered,
     caches: Caches,
-    /// What the watcher saw since the last successful build: None, nothing said (content/ is
-    /// listed again); Some(false), only writes to existing files; Some(true), content/ may have
-    /// gained, lost or renamed files, or site.toml changed.
-    noted: Option<bool>,
+    /// What the watcher saw since the last successful build: (site.toml changed or the watcher
+    /// lost track, the changed paths). None: nothing said, content/ is listed again.
+    noted: Option<(bool, Vec<PathBuf>)>,
 }
 
 /// A successful build of the session.
@@ -54,18 +54,24 @@ impl Session {
         &self.options.root
     }
 
-    /// What the watcher saw before a rebuild: `structural` when content/ may have gained, lost
-    /// or renamed files or site.toml changed (see `watch::Change`). Without this call every
-    /// build lists content/ again.
-    pub fn note_changes(&mut self, structural: bool) {
-        self.noted = Some(self.noted.unwrap_or(false) || structural);
+    /// What the watcher saw before a rebuild: the changed paths, and `structural` when site.toml
+    /// changed or the watcher lost track (see `watch::Change`). Content/ is listed again unless
+    /// the paths leave its last listing valid; without this call every build lists it again.
+    pub fn note_changes(&mut self, structural: bool, paths: &[PathBuf]) {
+        let noted = self.noted.get_or_insert_with(|| (false, Vec::new()));
+        noted.0 |= structural;
+        noted.1.extend_from_slice(paths);
     }
 
     /// Builds the site into memory; `previous` is the last good build, whose unchanged bytes
     /// are kept. On error, every diagnostic (the previous build stays what is served).
     pub fn build(&mut self, previous: Option<&Snapshot>) -> Result<Outcome, Vec<Diagnostic>> {
         let started = Instant::now();
-        let listing_unchanged = self.noted == Some(false);
+        let content_dir = self.options.root.join("content");
+        let listing_unchanged = match &self.noted {
+            Some((false, paths)) => self.caches.documents.listing_survives(&content_dir, paths),
+            _ => false,
+        };
         let prepared =
             prepare(&self.options, &self.caches, listing_unchanged).map_err(super::diagnostics)?;
         let mut timings = prepared.timings.clone();

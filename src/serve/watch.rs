@@ -20,9 +20,9 @@ pub const INPUT_DIRS: [&str; 3] = ["content", "themes", "locales"];
 /// What the watcher tells the rebuild loop.
 #[derive(Debug)]
 pub enum Change {
-    /// These inputs changed. `structural`: something under content/ was created, removed or
-    /// renamed, or site.toml changed (which decides how content/ is read), so content/ must be
-    /// listed again; otherwise only existing files were written.
+    /// These inputs changed (created, written, removed or renamed). `structural`: site.toml is
+    /// among them, which decides how content/ is read, so content/ must be listed again
+    /// (whether other paths change the listing, `content::DocumentCache::listing_survives` says).
     Paths {
         paths: Vec<PathBuf>,
         structural: bool,
@@ -54,10 +54,9 @@ pub fn start(root: &Path, changes: Sender<Change>) -> Result<(Watcher, Vec<PathB
                     if relevant.is_empty() {
                         return;
                     }
+                    let site_toml = filter_root.join("site.toml");
                     Change::Paths {
-                        structural: relevant
-                            .iter()
-                            .any(|(kind, path)| is_structural(&filter_root, kind, path)),
+                        structural: relevant.iter().any(|(_, path)| **path == site_toml),
                         paths: relevant.into_iter().map(|(_, p)| p.clone()).collect(),
                     }
                 }
@@ -119,21 +118,6 @@ pub fn is_input(root: &Path, path: &Path) -> bool {
     inside && !is_editor_scratch(path)
 }
 
-/// Whether a change can alter the listing of content/: anything but a write to an existing
-/// file there, and any change of site.toml. Themes and locales are read whole every build.
-fn is_structural(root: &Path, kind: &EventKind, path: &Path) -> bool {
-    use notify::event::ModifyKind;
-    if path == root.join("site.toml") {
-        return true;
-    }
-    let in_content = path.starts_with(root.join("content"));
-    let write = matches!(
-        kind,
-        EventKind::Modify(ModifyKind::Data(_) | ModifyKind::Metadata(_))
-    );
-    in_content && !write
-}
-
 /// vim's `.x.swp`/`.x.swx`/`4913` probe, emacs's `.#x` lock and `#x#` autosave, `x~` backups.
 fn is_editor_scratch(path: &Path) -> bool {
     let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
@@ -174,31 +158,5 @@ mod tests {
         ] {
             assert!(!is_input(root, Path::new(no)), "{no}");
         }
-    }
-
-    #[test]
-    fn only_writes_to_existing_content_files_keep_the_listing() {
-        use notify::event::{CreateKind, DataChange, ModifyKind, RenameMode};
-        let root = Path::new("/site");
-        let page = Path::new("/site/content/a/index.ja.md");
-        let write = EventKind::Modify(ModifyKind::Data(DataChange::Content));
-        assert!(!is_structural(root, &write, page));
-        assert!(!is_structural(
-            root,
-            &EventKind::Create(CreateKind::File),
-            Path::new("/site/themes/t/templates/x.html")
-        ));
-        assert!(is_structural(root, &write, Path::new("/site/site.toml")));
-        assert!(is_structural(
-            root,
-            &EventKind::Create(CreateKind::File),
-            page
-        ));
-        assert!(is_structural(
-            root,
-            &EventKind::Modify(ModifyKind::Name(RenameMode::Both)),
-            page
-        ));
-        assert!(is_structural(root, &EventKind::Any, page));
     }
 }
