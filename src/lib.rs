@@ -18,6 +18,8 @@ pub mod markdown;
 pub mod output;
 pub mod render;
 pub mod scaffold;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod site;
 pub mod status;
 pub mod text;
@@ -91,6 +93,25 @@ pub fn output_dir(options: &BuildOptions) -> PathBuf {
 /// Loads, assembles and plans the site without writing anything: every error of every stage
 /// at once, or the prepared site.
 pub fn prepare(options: &BuildOptions) -> Result<Prepared, BuildError> {
+    prepare_cached(options, &Caches::default(), false)
+}
+
+/// What a long-running process (the preview) keeps between its builds: documents whose file
+/// did not change are not read again, Markdown whose text and links did not change is not
+/// rendered again. A one-off build starts empty.
+#[derive(Default)]
+pub struct Caches {
+    pub documents: content::DocumentCache,
+    pub markdown: site::markdown_cache::MarkdownCache,
+}
+
+/// `prepare` with `caches`; `listing_unchanged`: only existing files were written since the
+/// last build, so the last listing of content/ still holds (`content::load_cached`).
+pub fn prepare_cached(
+    options: &BuildOptions,
+    caches: &Caches,
+    listing_unchanged: bool,
+) -> Result<Prepared, BuildError> {
     let config =
         config::load(&options.root, options.base_url.as_deref()).map_err(BuildError::Site)?;
     let mut timings = Vec::new();
@@ -102,7 +123,12 @@ pub fn prepare(options: &BuildOptions) -> Result<Prepared, BuildError> {
     let mut diagnostics = Diagnostics::default();
     let (locales, locale_diagnostics) = i18n::Locales::load(&config);
     diagnostics.extend(locale_diagnostics);
-    let (content, content_diagnostics) = content::load(&config, options.include_drafts);
+    let (content, content_diagnostics) = content::load_cached(
+        &config,
+        options.include_drafts,
+        Some(&caches.documents),
+        listing_unchanged,
+    );
     diagnostics.extend(content_diagnostics);
     let hash_cache =
         content::downloads::hash::HashCache::load(config.root.join(".koho").join("hashes.tsv"));
@@ -132,7 +158,13 @@ pub fn prepare(options: &BuildOptions) -> Result<Prepared, BuildError> {
     };
     // Assembling and planning need neither the theme nor every file to be valid and find broken
     // links and clashing paths: so that one build reports every error, they run before stopping.
-    let (site, site_diagnostics) = site::assemble(config, locales, content, download_items);
+    let (site, site_diagnostics) = site::assemble_cached(
+        config,
+        locales,
+        content,
+        download_items,
+        Some(&caches.markdown),
+    );
     diagnostics.extend(site_diagnostics);
     let (plan, plan_diagnostics) = site::plan::plan(&site, &theme_outputs);
     diagnostics.extend(plan_diagnostics);

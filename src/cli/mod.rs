@@ -5,6 +5,8 @@ pub mod check;
 pub mod console;
 pub mod init;
 pub mod new;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod status;
 
 use clap::{Parser, Subcommand};
@@ -29,6 +31,9 @@ pub enum Command {
     New(new::NewArgs),
     /// Create a new, buildable three-language site in DIR (refuses a non-empty folder).
     Init(init::InitArgs),
+    /// Preview the site: build into memory, serve on localhost, rebuild and reload on changes.
+    #[cfg(feature = "serve")]
+    Serve(serve::ServeArgs),
 }
 
 /// Runs the parsed command; returns the process exit code.
@@ -39,5 +44,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Status(args) => status::run(&args),
         Command::New(args) => new::run(&args),
         Command::Init(args) => init::run(&args),
+        #[cfg(feature = "serve")]
+        Command::Serve(args) => serve::run(&args),
     }
 }

@@ -5,8 +5,9 @@ pub mod downloads;
 pub mod front_matter;
 pub mod source;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
@@ -14,11 +15,12 @@ pub use date::Date;
 pub use front_matter::{FrontMatter, SortBy};
 pub use source::{AssetSource, DocKind, MarkdownSource};
 
+use crate::cache::Stamp;
 use crate::config::SiteConfig;
 use crate::error::Diagnostic;
 
 /// One Markdown file, read and checked.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Document {
     pub source: MarkdownSource,
     pub front: FrontMatter,
@@ -54,12 +56,105 @@ type ReadFailure = Box<(MarkdownSource, Vec<Diagnostic>)>;
 
 /// Reads every file of content/ (in parallel) and reports every problem found, not only the first.
 pub fn load(config: &SiteConfig, include_drafts: bool) -> (Content, Vec<Diagnostic>) {
-    let (sources, mut errors) = source::discover(config);
-    let results: Vec<Result<Document, ReadFailure>> = sources
-        .markdown
-        .into_par_iter()
-        .map(|source| read_document(source.clone()).map_err(|e| Box::new((source, e))))
-        .collect();
+    load_cached(config, include_drafts, None, false)
+}
+
+/// Documents read by earlier builds of the same process (the preview): path → the file's
+/// stamp when read, and the document. A file whose stamp is unchanged is not read again.
+#[derive(Default)]
+pub struct DocumentCache {
+    entries: Mutex<HashMap<PathBuf, (Stamp, Arc<Document>)>>,
+    /// The last listing of content/ and its diagnostics.
+    listing: Mutex<Option<(source::Sources, Vec<Diagnostic>)>>,
+}
+
+impl DocumentCache {
+    fn get(&self, source: &MarkdownSource) -> Option<Document> {
+        let stamp = Stamp::read(&source.path).ok()?;
+        let (cached, document) = self.entries.lock().ok()?.get(&source.path)?.clone();
+        (cached == stamp && document.source == *source).then(|| (*document).clone())
+    }
+
+    /// Whether the last listing of content/ (`content_dir`) still holds after changes at
+    /// `changed` (absolute paths a file watcher reported): true when every path is hidden (a
+    /// dot-name, never listed), or a listed file that is still a file (written, or replaced by an
+    /// editor's rename), or a file that was not listed and is gone again (a temporary file).
+    /// A listed folder, a new file or folder, or a listed file that is gone: false.
+    pub fn listing_survives(&self, content_dir: &std::path::Path, changed: &[PathBuf]) -> bool {
+        let Ok(listing) = self.listing.lock() else {
+            return false;
+        };
+        let Some((sources, _)) = listing.as_ref() else {
+            return false;
+        };
+        let listed: Vec<&std::path::Path> = sources
+            .markdown
+            .iter()
+            .map(|s| s.path.as_path())
+            .chain(sources.assets.iter().map(|a| a.path.as_path()))
+            .collect();
+        changed.iter().all(|path| {
+            let Ok(relative) = path.strip_prefix(content_dir) else {
+                return true;
+            };
+            let hidden = relative
+                .components()
+                .any(|c| c.as_os_str().to_string_lossy().starts_with('.'));
+            if hidden {
+                return true;
+            }
+            let was_listed = listed.contains(&path.as_path());
+            let was_folder = listed
+                .iter()
+                .any(|l| l.starts_with(path) && *l != path.as_path());
+            let is_file = path.symlink_metadata().is_ok_and(|m| m.is_file());
+            let exists = path.symlink_metadata().is_ok();
+            !was_folder && ((was_listed && is_file) || (!was_listed && !exists))
+        })
+    }
+}
+
+/// `load`, reusing and refilling `cache` when given. `listing_unchanged`: the caller knows
+/// that no file or folder of content/ was created, removed or renamed since the cache's last
+/// load and site.toml is unchanged (a file watcher saw only writes), so the last listing of
+/// content/ is used instead of walking it again.
+pub fn load_cached(
+    config: &SiteConfig,
+    include_drafts: bool,
+    cache: Option<&DocumentCache>,
+    listing_unchanged: bool,
+) -> (Content, Vec<Diagnostic>) {
+    let (sources, mut errors) = list(config, cache, listing_unchanged);
+    let read = |source: MarkdownSource| -> Result<Document, ReadFailure> {
+        let Some(cache) = cache else {
+            return read_document(source.clone()).map_err(|e| Box::new((source, e)));
+        };
+        if let Some(document) = cache.get(&source) {
+            return Ok(document);
+        }
+        // The stamp is taken before reading: a write during the read is seen next time.
+        let stamp = Stamp::read(&source.path).ok();
+        let document = read_document(source.clone()).map_err(|e| Box::new((source, e)))?;
+        if let (Some(stamp), Ok(mut entries)) = (stamp, cache.entries.lock()) {
+            entries.insert(
+                document.source.path.clone(),
+                (stamp, Arc::new(document.clone())),
+            );
+        }
+        Ok(document)
+    };
+    let results: Vec<Result<Document, ReadFailure>> =
+        sources.markdown.into_par_iter().map(read).collect();
+    if let Some(Ok(mut entries)) = cache
+        .filter(|_| !listing_unchanged)
+        .map(|c| c.entries.lock())
+    {
+        let present: std::collections::HashSet<&PathBuf> = results
+            .iter()
+            .filter_map(|r| r.as_ref().ok().map(|d| &d.source.path))
+            .collect();
+        entries.retain(|path, _| present.contains(path));
+    }
     let mut documents = Vec::with_capacity(results.len());
     let mut failed = Vec::new();
     for result in results {
@@ -121,6 +216,27 @@ fn belongs_to_draft(dir: &str, published: &HashSet<&str>, drafts: &HashSet<&str>
         };
     }
     false
+}
+
+/// The Markdown files and assets of content/: walked, or the cache's last listing.
+fn list(
+    config: &SiteConfig,
+    cache: Option<&DocumentCache>,
+    listing_unchanged: bool,
+) -> (source::Sources, Vec<Diagnostic>) {
+    let Some(cache) = cache else {
+        return source::discover(config);
+    };
+    if listing_unchanged {
+        if let Some(last) = cache.listing.lock().ok().and_then(|l| l.clone()) {
+            return last;
+        }
+    }
+    let listing = source::discover(config);
+    if let Ok(mut last) = cache.listing.lock() {
+        *last = Some(listing.clone());
+    }
+    listing
 }
 
 fn read_document(source: MarkdownSource) -> Result<Document, Vec<Diagnostic>> {

@@ -18,7 +18,7 @@ pub enum DocKind {
 }
 
 /// A Markdown source file, classified.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MarkdownSource {
     pub path: PathBuf,
     /// The path relative to the site root, as shown in messages (`content/releases/x/index.ja.md`).
@@ -42,7 +42,7 @@ pub struct AssetSource {
     pub file_name: String,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Sources {
     pub markdown: Vec<MarkdownSource>,
     pub assets: Vec<AssetSource>,

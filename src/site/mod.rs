@@ -4,6 +4,7 @@
 pub mod anchors;
 pub mod book;
 pub mod epub_check;
+pub mod markdown_cache;
 pub mod plan;
 pub mod routes;
 
@@ -147,6 +148,17 @@ pub fn assemble(
     content: Content,
     downloads: Vec<DownloadItem>,
 ) -> (Site, Vec<Diagnostic>) {
+    assemble_cached(config, locales, content, downloads, None)
+}
+
+/// `assemble`, reusing the Markdown of unchanged documents from `cache` when given.
+pub fn assemble_cached(
+    config: SiteConfig,
+    locales: Locales,
+    content: Content,
+    downloads: Vec<DownloadItem>,
+    cache: Option<&markdown_cache::MarkdownCache>,
+) -> (Site, Vec<Diagnostic>) {
     let mut errors = Vec::new();
     let (documents, fragment_docs): (Vec<&Document>, Vec<&Document>) = content
         .documents
@@ -238,7 +250,17 @@ pub fn assemble(
         let options = markdown::RenderOptions {
             footnote_backref_label: backref.as_deref().unwrap_or("Back to reference"),
         };
-        let (rendered, problems) = markdown::render(&doc.body, &resolve, &mut ids, &options);
+        let (rendered, problems) = match cache {
+            Some(cache) => cache.render(
+                &doc.source.display_path,
+                lang,
+                &doc.body,
+                &resolve,
+                &mut ids,
+                &options,
+            ),
+            None => markdown::render(&doc.body, &resolve, &mut ids, &options),
+        };
         let diagnostics: Vec<Diagnostic> = problems
             .iter()
             .map(|p| p.diagnostic(&doc.source.display_path, &doc.body, doc.body_line))
@@ -254,6 +276,18 @@ pub fn assemble(
         .par_iter()
         .map(|doc| render_doc(doc, &doc.source.lang))
         .collect();
+    if let Some(cache) = cache {
+        let present: HashSet<(&std::path::Path, &str)> = planned
+            .iter()
+            .map(|p| (p.doc.source.display_path.as_path(), p.lang.as_str()))
+            .chain(
+                fragment_docs
+                    .iter()
+                    .map(|d| (d.source.display_path.as_path(), d.source.lang.as_str())),
+            )
+            .collect();
+        cache.retain(|path, lang| present.contains(&(path, lang)));
+    }
 
     let mut pages = Vec::with_capacity(planned.len());
     let mut by_key: HashMap<String, BTreeMap<String, PageId>> = HashMap::new();

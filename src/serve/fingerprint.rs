@@ -1,0 +1,269 @@
+//! What a rendered page depends on, as hashes, so that a rebuild renders only the pages whose
+//! inputs changed and keeps the previous bytes of the others.
+//!
+//! A page's bytes come from (the `render` module's page context and template functions):
+//! - `core`, shared by every page: the theme's templates, the locales, site.toml, fragments,
+//!   downloads, assets, books (with their pages' titles and headings), and every page's route
+//!   (key, language, path, kind, parent): the switcher, `url_for` and breadcrumbs' links;
+//! - its own document (front matter and rendered Markdown);
+//! - what it shows of other pages (titles, dates, descriptions, `[extra]`, order): its
+//!   ancestors in the breadcrumbs; for a section, the members on its listing page and its
+//!   subsections; and the results of the theme's `section_pages(key=…, limit=…)` calls, found in
+//!   the templates' text (any call whose arguments are not literals makes every page depend on
+//!   every section).
+//!
+//! So a release's body edit renders that page only; a title edit renders it, the listing page
+//! that shows it, and the pages whose `section_pages` results include it.
+
+use std::collections::hash_map::DefaultHasher;
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::hash::{Hash, Hasher};
+use std::path::Path;
+
+use rayon::prelude::*;
+use walkdir::WalkDir;
+
+use crate::content::DocKind;
+use crate::site::plan::{Job, PlannedFile};
+use crate::site::{Page, PageId, Site};
+
+/// Feeds `Debug` output into a hasher without building the string.
+struct HashWriter<'a>(&'a mut DefaultHasher);
+
+impl std::fmt::Write for HashWriter<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.write(s.as_bytes());
+        Ok(())
+    }
+}
+
+fn debug_hash(hasher: &mut DefaultHasher, value: &dyn std::fmt::Debug) {
+    // Writing into a hasher cannot fail.
+    let _ = write!(HashWriter(hasher), "{value:?}");
+}
+
+/// The `section_pages` calls of the theme: (section key, limit) with literal arguments, or
+/// None when some call's arguments could not be read (then every section counts).
+type Calls = Option<Vec<(String, Option<usize>)>>;
+
+/// The hashes of one build.
+pub struct Fingerprints {
+    core: u64,
+    /// Per page: what other pages show of it.
+    shared: Vec<u64>,
+    /// Per page: its own document, everything of it.
+    own: Vec<u64>,
+    /// Per language: the results of the theme's `section_pages` calls.
+    calls: HashMap<String, u64>,
+}
+
+impl Fingerprints {
+    /// Hashes `site` and the files of the theme, locales and site.toml under `root`.
+    pub fn of(site: &Site, root: &Path) -> Fingerprints {
+        let per_page: Vec<[u64; 3]> = site.pages.par_iter().map(page_hashes).collect();
+        let mut hasher = DefaultHasher::new();
+        let calls = inputs_hash(&mut hasher, root, &site.config.theme);
+        debug_hash(&mut hasher, &site.config);
+        for (id, [route, shared, own]) in per_page.iter().enumerate() {
+            route.hash(&mut hasher);
+            // Books show their chapters' titles and headings on every chapter, print and EPUB.
+            if site.book_of(&site.pages[id].key).is_some() {
+                (shared, own).hash(&mut hasher);
+            }
+        }
+        let mut fragments: Vec<_> = site.fragments.iter().collect();
+        fragments.sort_by(|a, b| a.0.cmp(b.0));
+        for ((key, lang), fragment) in fragments {
+            (key, lang, &fragment.title, &fragment.html).hash(&mut hasher);
+        }
+        debug_hash(&mut hasher, &(&site.downloads, &site.books, &site.assets));
+        let shared: Vec<u64> = per_page.iter().map(|h| h[1]).collect();
+        let calls = site
+            .config
+            .languages
+            .iter()
+            .map(|l| (l.code.clone(), calls_hash(site, &shared, &calls, &l.code)))
+            .collect();
+        Fingerprints {
+            core: hasher.finish(),
+            shared,
+            own: per_page.iter().map(|h| h[2]).collect(),
+            calls,
+        }
+    }
+
+    /// The fingerprint of one planned file, or None for files rendered every time (books'
+    /// print and EPUB editions, the downloads list and checksums, the root chooser: few, and
+    /// they depend on many pages' text).
+    pub fn file(&self, site: &Site, file: &PlannedFile) -> Option<u64> {
+        let Job::Page { page: id, number } = &file.job else {
+            return None;
+        };
+        let page = site.pages.get(*id)?;
+        let mut hasher = DefaultHasher::new();
+        (self.core, &file.path, number, self.own[*id]).hash(&mut hasher);
+        self.calls.get(&page.lang).hash(&mut hasher);
+        let mut parent = page.parent.as_deref().filter(|k| !k.is_empty());
+        while let Some(ancestor) = parent.and_then(|key| site.page_id(key, &page.lang)) {
+            self.shared[ancestor].hash(&mut hasher);
+            parent = site.pages[ancestor]
+                .parent
+                .as_deref()
+                .filter(|k| !k.is_empty());
+        }
+        if page.kind == DocKind::Section {
+            if let Some(section) = site.section(&page.key, &page.lang) {
+                let members = listed(page, &section.pages, *number);
+                (
+                    section.pages.len(),
+                    self.each(members),
+                    self.each(&section.subsections),
+                )
+                    .hash(&mut hasher);
+            }
+        }
+        Some(hasher.finish())
+    }
+
+    fn each(&self, ids: &[PageId]) -> Vec<u64> {
+        ids.iter().map(|&id| self.shared[id]).collect()
+    }
+}
+
+/// The members shown on page `number` of a section's listing (all when not paginated).
+fn listed<'a>(page: &Page, members: &'a [PageId], number: usize) -> &'a [PageId] {
+    match page.front.paginate_by {
+        Some(per_page) => members
+            .chunks(per_page.max(1))
+            .nth(number.saturating_sub(1))
+            .unwrap_or_default(),
+        None => members,
+    }
+}
+
+/// [route, shared, own] of one page (see the module's documentation).
+fn page_hashes(page: &Page) -> [u64; 3] {
+    let mut route = DefaultHasher::new();
+    (
+        &page.key,
+        &page.lang,
+        &page.content_lang,
+        &page.path,
+        &page.parent,
+    )
+        .hash(&mut route);
+    debug_hash(&mut route, &page.kind);
+    let mut shared = route.clone();
+    let front = &page.front;
+    (&front.title, &front.description, front.weight, &front.slug).hash(&mut shared);
+    (front.draft, front.paginate_by).hash(&mut shared);
+    debug_hash(&mut shared, &(&front.date, &front.sort_by, &front.extra));
+    let mut own = shared.clone();
+    page.html.hash(&mut own);
+    debug_hash(&mut own, &(&page.headings, &page.source, &page.bundle_dir));
+    [route.finish(), shared.finish(), own.finish()]
+}
+
+/// The results of the `section_pages` calls in `lang`.
+fn calls_hash(site: &Site, shared: &[u64], calls: &Calls, lang: &str) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    let mut each = |key: &str, limit: Option<usize>| {
+        if let Some(section) = site.section(key, lang) {
+            let ids = &section.pages[..limit.unwrap_or(usize::MAX).min(section.pages.len())];
+            (key, ids.iter().map(|&id| shared[id]).collect::<Vec<_>>()).hash(&mut hasher);
+        }
+    };
+    match calls {
+        Some(calls) => calls.iter().for_each(|(key, limit)| each(key, *limit)),
+        None => {
+            let mut keys: Vec<&String> = site.sections.keys().map(|(key, _)| key).collect();
+            keys.sort();
+            keys.dedup();
+            keys.into_iter().for_each(|key| each(key, None));
+        }
+    }
+    hasher.finish()
+}
+
+/// Hashes the templates of the theme, the locales and site.toml, and reads the templates'
+/// `section_pages` calls.
+fn inputs_hash(hasher: &mut DefaultHasher, root: &Path, theme: &str) -> Calls {
+    let templates = root.join("themes").join(theme).join("templates");
+    let mut calls = Some(Vec::new());
+    for dir in [templates.as_path(), &root.join("locales")] {
+        for entry in WalkDir::new(dir)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+        {
+            let bytes = std::fs::read(entry.path()).ok();
+            (entry.path(), &bytes).hash(hasher);
+            if dir == templates {
+                let text = String::from_utf8_lossy(bytes.as_deref().unwrap_or_default());
+                calls = calls.and_then(|mut found| {
+                    found.extend(section_pages_calls(&text)?);
+                    Some(found)
+                });
+            }
+        }
+    }
+    std::fs::read(root.join("site.toml")).ok().hash(hasher);
+    calls
+}
+
+/// The `(key, limit)` of every `section_pages(key="…", limit=N)` call in a template's text;
+/// None when an argument is not a literal (its result cannot be known here).
+fn section_pages_calls(text: &str) -> Option<Vec<(String, Option<usize>)>> {
+    let mut calls = Vec::new();
+    for (at, _) in text.match_indices("section_pages") {
+        let rest = text[at + "section_pages".len()..].trim_start();
+        let arguments = rest.strip_prefix('(')?.split_once(')')?.0;
+        let (mut key, mut limit) = (None, None);
+        for argument in arguments.split(',') {
+            let (name, value) = argument.split_once('=')?;
+            let value = value.trim();
+            match name.trim() {
+                "key" => key = Some(string_literal(value)?.to_string()),
+                "limit" => limit = Some(value.parse().ok()?),
+                _ => return None,
+            }
+        }
+        calls.push((key?, limit));
+    }
+    Some(calls)
+}
+
+/// The text of a quoted string without escapes (`"releases"`, `'news'`).
+fn string_literal(value: &str) -> Option<&str> {
+    let quote = value.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let inner = value.strip_prefix(quote)?.strip_suffix(quote)?;
+    (!inner.contains(['"', '\'', '\\', '~'])).then_some(inner)
+}
+
+/// The fingerprint each output path was rendered with.
+pub type Rendered = HashMap<String, u64>;
+
+#[cfg(test)]
+mod tests {
+    use super::section_pages_calls;
+
+    #[test]
+    fn literal_section_pages_calls_are_read_and_others_refused() {
+        let text = r#"{% set a = section_pages(key="releases", limit=4) %}{{ section_pages(key='news') }}"#;
+        assert_eq!(
+            section_pages_calls(text),
+            Some(vec![("releases".into(), Some(4)), ("news".into(), None)])
+        );
+        assert_eq!(
+            section_pages_calls("{{ section_pages(key=page.key) }}"),
+            None
+        );
+        assert_eq!(
+            section_pages_calls("{{ section_pages(key=\"a\", limit=n) }}"),
+            None
+        );
+        assert_eq!(section_pages_calls("no calls"), Some(vec![]));
+    }
+}

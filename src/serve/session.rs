@@ -1,0 +1,137 @@
+//! One preview session's builds: prepare and render into memory, reusing what the previous
+//! build of the session already has.
+
+use std::time::{Duration, Instant};
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use super::fingerprint::{self, Fingerprints};
+use super::prepare::{prepare, Caches};
+use super::store::{self, Built, Snapshot};
+use crate::error::Diagnostic;
+use crate::site::plan::{Job, OutputPlan};
+use crate::{BuildOptions, Prepared};
+
+/// The state kept between the builds of one `koho serve`.
+pub struct Session {
+    options: BuildOptions,
+    /// The warnings already shown, so that a rebuild prints only new ones.
+    shown_warnings: Vec<Diagnostic>,
+    /// The fingerprint each page of the last good build was rendered with.
+    rendered: fingerprint::Rendered,
+    caches: Caches,
+    /// What the watcher saw since the last successful build: (site.toml changed or the watcher
+    /// lost track, the changed paths). None: nothing said, content/ is listed again.
+    noted: Option<(bool, Vec<PathBuf>)>,
+}
+
+/// A successful build of the session.
+pub struct Outcome {
+    pub built: Built,
+    /// Warnings not reported by the previous build.
+    pub new_warnings: Vec<Diagnostic>,
+    pub elapsed: Duration,
+    /// How many files were rendered (the others kept their previous bytes).
+    pub rendered: usize,
+    /// How long each stage took, in order.
+    pub timings: Vec<(&'static str, Duration)>,
+}
+
+impl Session {
+    pub fn new(options: BuildOptions) -> Session {
+        Session {
+            options,
+            shown_warnings: Vec::new(),
+            rendered: HashMap::new(),
+            caches: Caches::default(),
+            noted: None,
+        }
+    }
+
+    /// The site folder.
+    pub fn root(&self) -> &std::path::Path {
+        &self.options.root
+    }
+
+    /// What the watcher saw before a rebuild: the changed paths, and `structural` when site.toml
+    /// changed or the watcher lost track (see `watch::Change`). Content/ is listed again unless
+    /// the paths leave its last listing valid; without this call every build lists it again.
+    pub fn note_changes(&mut self, structural: bool, paths: &[PathBuf]) {
+        let noted = self.noted.get_or_insert_with(|| (false, Vec::new()));
+        noted.0 |= structural;
+        noted.1.extend_from_slice(paths);
+    }
+
+    /// Builds the site into memory; `previous` is the last good build, whose unchanged bytes
+    /// are kept. On error, every diagnostic (the previous build stays what is served).
+    pub fn build(&mut self, previous: Option<&Snapshot>) -> Result<Outcome, Vec<Diagnostic>> {
+        let started = Instant::now();
+        let content_dir = self.options.root.join("content");
+        let listing_unchanged = match &self.noted {
+            Some((false, paths)) => self.caches.documents.listing_survives(&content_dir, paths),
+            _ => false,
+        };
+        let prepared =
+            prepare(&self.options, &self.caches, listing_unchanged).map_err(super::diagnostics)?;
+        let mut timings = prepared.timings.clone();
+        let mut clock = Instant::now();
+        let mut lap = |stage: &'static str| {
+            timings.push((stage, clock.elapsed()));
+            clock = Instant::now();
+        };
+        let fingerprints = Fingerprints::of(&prepared.site, &self.options.root);
+        let (plan, rendered_with) = self.to_render(&prepared, &fingerprints, previous);
+        lap("fingerprints");
+        let rendered = store::render(&prepared, &plan)?;
+        let rendered_count = rendered.len();
+        lap("render");
+        self.rendered = rendered_with;
+        let built = store::collect(&prepared, rendered, previous);
+        lap("compare with the previous build");
+        // Keep download checksums for the next session (under .koho/, never in the output).
+        prepared.hash_cache.save();
+        let new_warnings = built
+            .warnings
+            .iter()
+            .filter(|w| !self.shown_warnings.contains(w))
+            .cloned()
+            .collect();
+        self.shown_warnings = built.warnings.clone();
+        self.noted = None;
+        Ok(Outcome {
+            built,
+            new_warnings,
+            elapsed: started.elapsed(),
+            rendered: rendered_count,
+            timings,
+        })
+    }
+
+    /// The entries of the plan to render: those whose fingerprint differs from the one their
+    /// bytes in `previous` were rendered with. Also the fingerprints of the whole new build.
+    fn to_render(
+        &self,
+        prepared: &Prepared,
+        fingerprints: &Fingerprints,
+        previous: Option<&Snapshot>,
+    ) -> (OutputPlan, fingerprint::Rendered) {
+        let mut plan = OutputPlan::default();
+        let mut rendered_with = HashMap::with_capacity(prepared.plan.files.len());
+        for file in &prepared.plan.files {
+            if matches!(file.job, Job::Copy { .. }) {
+                continue;
+            }
+            let print = fingerprints.file(&prepared.site, file);
+            if let Some(print) = print {
+                rendered_with.insert(file.path.clone(), print);
+                let kept = previous.is_some_and(|p| p.files.contains_key(&file.path));
+                if kept && self.rendered.get(&file.path) == Some(&print) {
+                    continue;
+                }
+            }
+            plan.files.push(file.clone());
+        }
+        (plan, rendered_with)
+    }
+}

@@ -1,0 +1,88 @@
+//! Rendered Markdown kept between builds of one process (the preview): a document whose text
+//! is unchanged and whose every link still resolves to the same address is not rendered again.
+
+use std::cell::RefCell;
+use std::collections::hash_map::DefaultHasher;
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use crate::markdown::{self, IdMaker, Problem, RenderOptions, Rendered};
+
+/// What the resolver answered for one link or image destination at a byte offset.
+type Resolution = (String, usize, Result<String, String>);
+
+struct Entry {
+    body_hash: u64,
+    /// Every destination the body asked the resolver for, with the answer.
+    links: Vec<Resolution>,
+    rendered: Rendered,
+    errors: Vec<Problem>,
+}
+
+/// (source file, language the page is published in) → its last rendering.
+#[derive(Default)]
+pub struct MarkdownCache {
+    entries: Mutex<HashMap<(PathBuf, String), Arc<Entry>>>,
+}
+
+impl MarkdownCache {
+    /// `markdown::render`, or the cached result when the body is the same and every link
+    /// resolves as before (links depend on other pages: a renamed page changes them).
+    pub(crate) fn render(
+        &self,
+        source: &Path,
+        lang: &str,
+        body: &str,
+        resolve: &dyn Fn(&str, usize) -> Result<String, String>,
+        ids: &mut IdMaker,
+        options: &RenderOptions,
+    ) -> (Rendered, Vec<Problem>) {
+        let mut hasher = DefaultHasher::new();
+        body.hash(&mut hasher);
+        let body_hash = hasher.finish();
+        let key = (source.to_path_buf(), lang.to_string());
+        let cached = self
+            .entries
+            .lock()
+            .ok()
+            .and_then(|entries| entries.get(&key).cloned());
+        if let Some(entry) = cached.filter(|e| e.body_hash == body_hash) {
+            // Asking the resolver again also lets it record what it records (anchors to check).
+            if entry
+                .links
+                .iter()
+                .all(|(dest, offset, answer)| resolve(dest, *offset) == *answer)
+            {
+                return (entry.rendered.clone(), entry.errors.clone());
+            }
+        }
+        let links = RefCell::new(Vec::new());
+        let recording = |dest: &str, offset: usize| {
+            let answer = resolve(dest, offset);
+            links
+                .borrow_mut()
+                .push((dest.to_string(), offset, answer.clone()));
+            answer
+        };
+        let (rendered, errors) = markdown::render(body, &recording, ids, options);
+        let entry = Entry {
+            body_hash,
+            links: links.into_inner(),
+            rendered: rendered.clone(),
+            errors: errors.clone(),
+        };
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.insert(key, Arc::new(entry));
+        }
+        (rendered, errors)
+    }
+
+    /// Forgets documents that are gone (`keep` says which (source, language) still exist).
+    pub(crate) fn retain(&self, keep: impl Fn(&Path, &str) -> bool) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.retain(|(path, lang), _| keep(path, lang));
+        }
+    }
+}
