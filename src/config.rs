@@ -24,6 +24,9 @@ struct RawConfig {
     books: Vec<String>,
     /// In display order (TOML tables keep their order here).
     languages: toml::Table,
+    /// Feeds and sharing metadata (`[discovery]`).
+    #[serde(default)]
+    discovery: RawDiscovery,
 }
 
 #[derive(Debug, Deserialize)]
@@ -31,6 +34,92 @@ struct RawConfig {
 struct RawLanguage {
     name: String,
     tag: String,
+    /// The OpenGraph locale (`ja_JP`); see [`default_og_locale`].
+    #[serde(default)]
+    locale: Option<String>,
+}
+
+/// `[discovery]` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDiscovery {
+    feed_section: Option<String>,
+    feed_entries: Option<usize>,
+    share_image: Option<String>,
+    logo: Option<String>,
+}
+
+/// How the site is found and shared: its Atom feeds, sharing image and organisation logo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Discovery {
+    /// The section key whose pages each language's Atom feed (`/<lang>/atom.xml`) lists;
+    /// `None`: no feeds.
+    pub feed_section: Option<String>,
+    /// How many of the newest pages a feed holds (default 20).
+    pub feed_entries: usize,
+    /// A PNG or JPEG among the theme's static files (`images/card.png`), for `og:image`, the
+    /// Twitter card and JSON-LD `image`.
+    pub share_image: Option<String>,
+    /// A square PNG or JPEG among the theme's static files: the organisation's logo in JSON-LD.
+    pub logo: Option<String>,
+    /// Language code → OpenGraph locale (`ja` → `ja_JP`), for every configured language.
+    pub og_locales: std::collections::BTreeMap<String, String>,
+}
+
+impl Default for Discovery {
+    fn default() -> Self {
+        Discovery {
+            feed_section: None,
+            feed_entries: 20,
+            share_image: None,
+            logo: None,
+            og_locales: Default::default(),
+        }
+    }
+}
+
+/// The OpenGraph locale (`language_TERRITORY`, as in `ja_JP`) of a language without a
+/// `locale` in site.toml: the usual territory for common languages, else the BCP 47 tag's
+/// region (`pt-BR` → `pt_BR`), else the language alone (`eo`). Source: ogp.me, "og:locale".
+pub fn default_og_locale(code: &str, tag: &str) -> String {
+    let lower = tag.to_ascii_lowercase();
+    let known = match lower.as_str() {
+        "ja" => Some("ja_JP"),
+        "en" => Some("en_US"),
+        "zh" | "zh-hans" | "zh-cn" | "zh-hans-cn" => Some("zh_CN"),
+        "zh-hant" | "zh-tw" | "zh-hant-tw" => Some("zh_TW"),
+        "zh-hk" | "zh-hant-hk" => Some("zh_HK"),
+        "ko" => Some("ko_KR"),
+        "fr" => Some("fr_FR"),
+        "de" => Some("de_DE"),
+        "es" => Some("es_ES"),
+        "it" => Some("it_IT"),
+        "pt" => Some("pt_PT"),
+        "ru" => Some("ru_RU"),
+        "vi" => Some("vi_VN"),
+        "th" => Some("th_TH"),
+        _ => None,
+    };
+    if let Some(locale) = known {
+        return locale.to_string();
+    }
+    let mut parts = tag.split('-');
+    let language = parts.next().unwrap_or(code).to_ascii_lowercase();
+    match parts.find(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_alphabetic())) {
+        Some(region) => format!("{language}_{}", region.to_ascii_uppercase()),
+        None => language,
+    }
+}
+
+/// Whether `locale` has the `ll_TT` form OpenGraph uses (`ja_JP`, `zh_CN`, `es_419` is not).
+fn is_og_locale(locale: &str) -> bool {
+    let Some((language, territory)) = locale.split_once('_') else {
+        return false;
+    };
+    (2..=3).contains(&language.len())
+        && language.bytes().all(|b| b.is_ascii_lowercase())
+        && territory.len() == 2
+        && territory.bytes().all(|b| b.is_ascii_uppercase())
 }
 
 /// One configured language.
@@ -70,9 +159,19 @@ pub struct SiteConfig {
     pub fluent_fallback: Vec<String>,
     /// Section keys published as books.
     pub books: Vec<String>,
+    /// Feeds and sharing metadata.
+    pub discovery: Discovery,
 }
 
 impl SiteConfig {
+    /// The OpenGraph locale of a language (`ja_JP`).
+    pub fn og_locale(&self, code: &str) -> String {
+        self.discovery.og_locales.get(code).cloned().unwrap_or_else(|| {
+            let tag = self.language(code).map_or(code, |l| l.tag.as_str());
+            default_og_locale(code, tag)
+        })
+    }
+
     pub fn language(&self, code: &str) -> Option<&Language> {
         self.languages.iter().find(|l| l.code == code)
     }
@@ -137,6 +236,7 @@ fn check(
 ) -> Result<SiteConfig, Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let mut languages = Vec::new();
+    let mut og_locales = std::collections::BTreeMap::new();
     for (code, value) in raw.languages {
         if !is_language_code(&code) {
             errors.push(Diagnostic::in_file(
@@ -146,11 +246,25 @@ fn check(
             continue;
         }
         match RawLanguage::deserialize(value) {
-            Ok(lang) => languages.push(Language {
-                code,
-                name: lang.name,
-                tag: lang.tag,
-            }),
+            Ok(lang) => {
+                let locale = match lang.locale {
+                    Some(locale) if is_og_locale(&locale) => locale,
+                    Some(locale) => {
+                        errors.push(Diagnostic::in_file(
+                            path,
+                            format!("[languages.{code}] locale = \"{locale}\" is not a locale in the form OpenGraph uses"),
+                        ).with_help("write language_TERRITORY, e.g. \"ja_JP\", \"en_US\", \"zh_CN\""));
+                        continue;
+                    }
+                    None => default_og_locale(&code, &lang.tag),
+                };
+                og_locales.insert(code.clone(), locale);
+                languages.push(Language {
+                    code,
+                    name: lang.name,
+                    tag: lang.tag,
+                });
+            }
             Err(e) => errors.push(Diagnostic::in_file(
                 path,
                 format!("[languages.{code}]: {}", e.message()),
@@ -205,6 +319,7 @@ fn check(
             (String::new(), String::from("/"))
         }
     };
+    let discovery = check_discovery(path, raw.discovery, og_locales, &mut errors);
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -226,7 +341,52 @@ fn check(
             .iter()
             .map(|b| b.trim_matches('/').to_string())
             .collect(),
+        discovery,
     })
+}
+
+/// Checks `[discovery]`: paths are relative and `/`-separated, the feed holds at least one entry.
+fn check_discovery(
+    path: &Path,
+    raw: RawDiscovery,
+    og_locales: std::collections::BTreeMap<String, String>,
+    errors: &mut Vec<Diagnostic>,
+) -> Discovery {
+    let mut relative = |key: &str, value: Option<String>| {
+        let value = value?;
+        let clean = value.trim_matches('/').to_string();
+        let bad = clean.is_empty()
+            || clean.contains('\\')
+            || clean.split('/').any(|part| part == ".." || part == ".");
+        if bad {
+            errors.push(
+                Diagnostic::in_file(
+                    path,
+                    format!("[discovery] {key} = \"{value}\" is not a path inside the site"),
+                )
+                .with_help("write a path relative to the theme's static/ folder, e.g. \"images/card.png\""),
+            );
+            return None;
+        }
+        Some(clean)
+    };
+    let feed_section = relative("feed_section", raw.feed_section);
+    let share_image = relative("share_image", raw.share_image);
+    let logo = relative("logo", raw.logo);
+    let feed_entries = raw.feed_entries.unwrap_or(20);
+    if feed_entries == 0 {
+        errors.push(Diagnostic::in_file(
+            path,
+            "[discovery] feed_entries = 0: a feed needs at least one entry",
+        ).with_help("remove feed_section to publish no feed"));
+    }
+    Discovery {
+        feed_section,
+        feed_entries,
+        share_image,
+        logo,
+        og_locales,
+    }
 }
 
 /// A language code as used in file suffixes: `ja`, `en`, `zh`, `pt-br`.
@@ -269,6 +429,17 @@ mod tests {
             Some(("https://ngmo.or.jp/".into(), "/".into()))
         );
         assert_eq!(split_base_url("ngmo.or.jp"), None);
+    }
+
+    #[test]
+    fn og_locales() {
+        assert_eq!(default_og_locale("ja", "ja"), "ja_JP");
+        assert_eq!(default_og_locale("en", "en"), "en_US");
+        assert_eq!(default_og_locale("zh", "zh-Hans"), "zh_CN");
+        assert_eq!(default_og_locale("pt-br", "pt-BR"), "pt_BR");
+        assert_eq!(default_og_locale("eo", "eo"), "eo");
+        assert!(is_og_locale("zh_CN"));
+        assert!(!is_og_locale("zh-CN") && !is_og_locale("zh_cn") && !is_og_locale("zh"));
     }
 
     #[test]

@@ -104,21 +104,35 @@ pub fn prepare(options: &BuildOptions) -> Result<Prepared, BuildError> {
     if let Err(theme_errors) = &theme {
         diagnostics.extend(theme_errors.iter().cloned());
     }
+    let templates: std::collections::HashSet<String> = theme
+        .as_ref()
+        .map(|t| t.get_template_names().map(str::to_string).collect())
+        .unwrap_or_default();
     let theme_outputs = ThemeOutputs {
         static_files: render::theme_static_files(&theme_dir),
-        root_chooser: theme.as_ref().is_ok_and(|t| {
-            t.get_template_names()
-                .any(|n| n == render::ROOT_CHOOSER_TEMPLATE)
-        }),
+        root_chooser: templates.contains(render::ROOT_CHOOSER_TEMPLATE),
         display_dir: Path::new("themes").join(&config.theme),
+        search: render::search::ENABLED && templates.contains(site::plan::SEARCH_TEMPLATE),
+        templates,
     };
     // Assembling and planning need neither the theme nor every file to be valid and find broken
     // links and clashing paths: so that one build reports every error, they run before stopping.
     let (site, site_diagnostics) = site::assemble(config, locales, content, download_items);
     diagnostics.extend(site_diagnostics);
-    let (plan, plan_diagnostics) = site::plan::plan(&site, &theme_outputs);
+    lap("load theme, assemble (Markdown)");
+    // The search index is made before the plan, from the pages' bodies, so that the plan holds
+    // its files (named by hashes of their bytes) and checks them with every other entry.
+    let search_files = match theme_outputs.search && !diagnostics.has_errors() {
+        true => render::search::index(&site).unwrap_or_else(|errors| {
+            diagnostics.extend(errors);
+            Vec::new()
+        }),
+        false => Vec::new(),
+    };
+    lap("search index");
+    let (plan, plan_diagnostics) = site::plan::plan(&site, &theme_outputs, search_files);
     diagnostics.extend(plan_diagnostics);
-    lap("load theme, assemble (Markdown), plan");
+    lap("plan");
     diagnostics.check()?;
     let theme = theme.map_err(BuildError::Site)?;
     Ok(Prepared {

@@ -2,6 +2,7 @@
 //! immutable once built. Rendering reads it; nothing changes it afterwards.
 
 pub mod book;
+pub mod discovery;
 pub mod plan;
 pub mod routes;
 
