@@ -281,7 +281,7 @@ fn image_object(image: &Image) -> Value {
 fn organization(site: &Site, share: &ShareData, lang: &str) -> Value {
     let mut org = json!({
         "@type": "Organization",
-        "@id": format!("{}#organization", site.config.base_url),
+        "@id": format!("{}#organization", site.config.permalink(&format!("{lang}/"))),
         "name": site_name(site, lang),
         "url": site.config.permalink(&format!("{lang}/")),
     });
@@ -365,7 +365,7 @@ fn home_ld(site: &Site, share: &ShareData, page: &Page, description: &str) -> Va
         "name": site_name(site, &page.lang),
         "url": site.config.permalink(&page.path),
         "inLanguage": language_tag(site, &page.lang),
-        "publisher": {"@id": format!("{}#organization", site.config.base_url)},
+        "publisher": {"@id": format!("{}#organization", site.config.permalink(&format!("{}/", page.lang)))},
     });
     if share.links.get(&page.lang).is_some_and(|l| l.search_url.is_some()) {
         website["potentialAction"] = json!({
