@@ -104,15 +104,64 @@ pub fn index_document(site: &Site, page: &crate::site::Page) -> String {
             escape(&date.iso)
         ));
     }
-    doc.push_str(&format!("</head><body><h1>{}</h1>", escape(&page.front.title)));
+    let mut body = format!("<h1>{}</h1>", escape(&page.front.title));
     for key in ["subtitle", "tagline"] {
         if let Some(text) = page.front.extra.get(key).and_then(|v| v.as_str()) {
-            doc.push_str(&format!("<p>{}</p>", escape(text)));
+            body.push_str(&format!("<p>{}</p>", escape(text)));
         }
     }
-    doc.push_str(&page.html);
+    body.push_str(&page.html);
+    let cjk = matches!(page.content_lang.split('-').next(), Some("ja" | "zh"));
+    doc.push_str("</head><body>");
+    doc.push_str(&if cjk { full_stops(&body) } else { body });
     doc.push_str("</body></html>");
     doc
+}
+
+/// Block elements whose end Pagefind marks with `. ` in excerpts when their text ends in a
+/// letter (so that a heading does not run into the next paragraph).
+const BLOCK_ENDS: &[&str] = &[
+    "</h1>", "</h2>", "</h3>", "</h4>", "</h5>", "</h6>", "</p>", "</li>", "</dt>", "</dd>", "</td>",
+    "</th>", "</blockquote>", "</figcaption>",
+];
+
+/// Japanese and Chinese text with `。` at the end of every block that ends in a letter, so
+/// that Pagefind's excerpts read `見出し。本文` rather than `見出し. 本文`.
+pub fn full_stops(html: &str) -> String {
+    let mut out = String::with_capacity(html.len() + html.len() / 16);
+    let mut last_text: Option<char> = None;
+    let mut rest = html;
+    while let Some(lt) = rest.find('<') {
+        let text = &rest[..lt];
+        out.push_str(text);
+        if let Some(c) = text.chars().rev().find(|c| !c.is_whitespace()) {
+            last_text = Some(c);
+        }
+        let tag_end = rest[lt..].find('>').map_or(rest.len(), |e| lt + e + 1);
+        let tag = &rest[lt..tag_end];
+        let lower = tag.to_ascii_lowercase();
+        if BLOCK_ENDS.contains(&lower.as_str()) && last_text.is_some_and(char::is_alphanumeric) {
+            out.push('。');
+            last_text = Some('。');
+        }
+        out.push_str(tag);
+        rest = &rest[tag_end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::full_stops;
+
+    #[test]
+    fn blocks_ending_in_a_letter_get_a_full_stop() {
+        assert_eq!(
+            full_stops("<h2 id=\"a\">見出し</h2><p>本文です。</p><ul><li><a href=\"x\">項目</a></li><li>2020年</li></ul>"),
+            "<h2 id=\"a\">見出し。</h2><p>本文です。</p><ul><li><a href=\"x\">項目</a>。</li><li>2020年。</li></ul>"
+        );
+    }
 }
 
 #[cfg(feature = "search")]

@@ -10,7 +10,11 @@ const moreWrap = root.querySelector(".search-more-wrap");
 const moreButton = root.querySelector(".search-more");
 const PAGE_SIZE = 10;
 const text = (name) => root.dataset[name] || "";
-const plural = new Intl.PluralRules(root.dataset.lang || document.documentElement.lang);
+const lang = root.dataset.lang || document.documentElement.lang;
+const plural = new Intl.PluralRules(lang);
+// Japanese and Chinese put no spaces between words: drop those the index puts between blocks.
+const cjkSpaces = /([\u3000-\u30ff\u3400-\u9fff\uff00-\uffef])\s+(?=[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef])/gu;
+const tidy = /^(ja|zh)\b/i.test(lang) ? (t) => t.replace(cjkSpaces, "$1") : (t) => t;
 
 let pagefind = null;
 let current = { id: 0, results: [], shown: 0 };
@@ -24,17 +28,25 @@ async function engine() {
   return pagefind;
 }
 
-// The excerpt is HTML from the index: keep its text and <mark> elements, nothing else.
+// The excerpt is HTML from the index: keep its text and <mark> elements, nothing else. Marks
+// that touch (a word the segmenter split in two) become one; zero-width spaces go.
 function excerptNodes(html) {
   const doc = new DOMParser().parseFromString("<body>" + html, "text/html");
   const out = document.createDocumentFragment();
+  let lastMark = null;
   for (const node of doc.body.childNodes) {
+    const content = tidy(node.textContent.replaceAll("\u200b", ""));
     if (node.nodeName === "MARK") {
-      const mark = document.createElement("mark");
-      mark.textContent = node.textContent;
-      out.append(mark);
-    } else {
-      out.append(document.createTextNode(node.textContent));
+      if (lastMark) {
+        lastMark.textContent += content;
+      } else {
+        lastMark = document.createElement("mark");
+        lastMark.textContent = content;
+        out.append(lastMark);
+      }
+    } else if (content) {
+      lastMark = null;
+      out.append(document.createTextNode(content));
     }
   }
   return out;
