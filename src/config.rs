@@ -111,6 +111,29 @@ pub fn default_og_locale(code: &str, tag: &str) -> String {
     }
 }
 
+/// The OpenGraph locale of a language: as configured (an error when malformed) or the default.
+fn checked_locale(
+    path: &Path,
+    code: &str,
+    language: &RawLanguage,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<String> {
+    match &language.locale {
+        Some(locale) if is_og_locale(locale) => Some(locale.clone()),
+        Some(locale) => {
+            errors.push(
+                Diagnostic::in_file(
+                    path,
+                    format!("[languages.{code}] locale = \"{locale}\" is not a locale in the form OpenGraph uses"),
+                )
+                .with_help("write language_TERRITORY, e.g. \"ja_JP\", \"en_US\", \"zh_CN\""),
+            );
+            None
+        }
+        None => Some(default_og_locale(code, &language.tag)),
+    }
+}
+
 /// Whether `locale` has the `ll_TT` form OpenGraph uses (`ja_JP`, `zh_CN`, `es_419` is not).
 fn is_og_locale(locale: &str) -> bool {
     let Some((language, territory)) = locale.split_once('_') else {
@@ -166,10 +189,14 @@ pub struct SiteConfig {
 impl SiteConfig {
     /// The OpenGraph locale of a language (`ja_JP`).
     pub fn og_locale(&self, code: &str) -> String {
-        self.discovery.og_locales.get(code).cloned().unwrap_or_else(|| {
-            let tag = self.language(code).map_or(code, |l| l.tag.as_str());
-            default_og_locale(code, tag)
-        })
+        self.discovery
+            .og_locales
+            .get(code)
+            .cloned()
+            .unwrap_or_else(|| {
+                let tag = self.language(code).map_or(code, |l| l.tag.as_str());
+                default_og_locale(code, tag)
+            })
     }
 
     pub fn language(&self, code: &str) -> Option<&Language> {
@@ -247,16 +274,8 @@ fn check(
         }
         match RawLanguage::deserialize(value) {
             Ok(lang) => {
-                let locale = match lang.locale {
-                    Some(locale) if is_og_locale(&locale) => locale,
-                    Some(locale) => {
-                        errors.push(Diagnostic::in_file(
-                            path,
-                            format!("[languages.{code}] locale = \"{locale}\" is not a locale in the form OpenGraph uses"),
-                        ).with_help("write language_TERRITORY, e.g. \"ja_JP\", \"en_US\", \"zh_CN\""));
-                        continue;
-                    }
-                    None => default_og_locale(&code, &lang.tag),
+                let Some(locale) = checked_locale(path, &code, &lang, &mut errors) else {
+                    continue;
                 };
                 og_locales.insert(code.clone(), locale);
                 languages.push(Language {
@@ -364,7 +383,9 @@ fn check_discovery(
                     path,
                     format!("[discovery] {key} = \"{value}\" is not a path inside the site"),
                 )
-                .with_help("write a path relative to the theme's static/ folder, e.g. \"images/card.png\""),
+                .with_help(
+                    "write a path relative to the theme's static/ folder, e.g. \"images/card.png\"",
+                ),
             );
             return None;
         }
@@ -375,10 +396,13 @@ fn check_discovery(
     let logo = relative("logo", raw.logo);
     let feed_entries = raw.feed_entries.unwrap_or(20);
     if feed_entries == 0 {
-        errors.push(Diagnostic::in_file(
-            path,
-            "[discovery] feed_entries = 0: a feed needs at least one entry",
-        ).with_help("remove feed_section to publish no feed"));
+        errors.push(
+            Diagnostic::in_file(
+                path,
+                "[discovery] feed_entries = 0: a feed needs at least one entry",
+            )
+            .with_help("remove feed_section to publish no feed"),
+        );
     }
     Discovery {
         feed_section,

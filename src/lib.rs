@@ -104,17 +104,7 @@ pub fn prepare(options: &BuildOptions) -> Result<Prepared, BuildError> {
     if let Err(theme_errors) = &theme {
         diagnostics.extend(theme_errors.iter().cloned());
     }
-    let templates: std::collections::HashSet<String> = theme
-        .as_ref()
-        .map(|t| t.get_template_names().map(str::to_string).collect())
-        .unwrap_or_default();
-    let theme_outputs = ThemeOutputs {
-        static_files: render::theme_static_files(&theme_dir),
-        root_chooser: templates.contains(render::ROOT_CHOOSER_TEMPLATE),
-        display_dir: Path::new("themes").join(&config.theme),
-        search: render::search::ENABLED && templates.contains(site::plan::SEARCH_TEMPLATE),
-        templates,
-    };
+    let theme_outputs = theme_outputs(theme.as_ref().ok(), &theme_dir, &config.theme);
     // Assembling and planning need neither the theme nor every file to be valid and find broken
     // links and clashing paths: so that one build reports every error, they run before stopping.
     let (site, site_diagnostics) = site::assemble(config, locales, content, download_items);
@@ -143,6 +133,21 @@ pub fn prepare(options: &BuildOptions) -> Result<Prepared, BuildError> {
         timings,
         hash_cache,
     })
+}
+
+/// What the plan needs to know of the theme: its static files and which optional templates
+/// (root chooser, 404 pages, search page) it has.
+fn theme_outputs(theme: Option<&tera::Tera>, theme_dir: &Path, name: &str) -> ThemeOutputs {
+    let templates: std::collections::HashSet<String> = theme
+        .map(|t| t.get_template_names().map(str::to_string).collect())
+        .unwrap_or_default();
+    ThemeOutputs {
+        static_files: render::theme_static_files(theme_dir),
+        root_chooser: templates.contains(render::ROOT_CHOOSER_TEMPLATE),
+        display_dir: Path::new("themes").join(name),
+        search: render::search::ENABLED && templates.contains(site::plan::SEARCH_TEMPLATE),
+        templates,
+    }
 }
 
 /// Renders every entry of the plan into `sink` (see `render::Sink`); all errors at once.

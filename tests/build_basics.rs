@@ -744,12 +744,16 @@ fn front_matter_strings_are_html_escaped() {
     // The only script is the page's JSON-LD, which must still parse (tests/discovery.rs checks
     // its escaping in detail).
     assert!(
-        page.select("script:not([type='application/ld+json'])").is_empty(),
+        page.select("script:not([type='application/ld+json'])")
+            .is_empty(),
         "a <script> element was injected"
     );
     for script in page.select("script") {
         let json: String = script.text().collect();
-        assert!(serde_json::from_str::<serde_json::Value>(&json).is_ok(), "{json}");
+        assert!(
+            serde_json::from_str::<serde_json::Value>(&json).is_ok(),
+            "{json}"
+        );
     }
     assert!(
         page.select("[onerror]").is_empty(),
@@ -775,7 +779,8 @@ fn front_matter_strings_are_html_escaped() {
     for file in ["ja/releases/index.html", "ja/index.html"] {
         let list = site.page(file);
         assert!(
-            list.select("script:not([type='application/ld+json'])").is_empty(),
+            list.select("script:not([type='application/ld+json'])")
+                .is_empty(),
             "{file}: a <script> element was injected"
         );
         assert!(list.select("[onerror]").is_empty(), "{file}");

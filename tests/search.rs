@@ -41,7 +41,9 @@ fn shipped() -> &'static Built {
 fn encode(q: &str) -> String {
     q.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -80,18 +82,58 @@ fn search(browser: &mut Browser, server: &Server, path: &str, query: &str) -> Va
 fn titles(found: &Value) -> Vec<String> {
     found["results"]
         .as_array()
-        .map(|r| r.iter().map(|x| x["title"].as_str().unwrap_or_default().to_string()).collect())
+        .map(|r| {
+            r.iter()
+                .map(|x| x["title"].as_str().unwrap_or_default().to_string())
+                .collect()
+        })
         .unwrap_or_default()
 }
 
 /// (language, query, title that must be among the results, its section, its date).
 const CASES: &[(&str, &str, &str, &str, &str)] = &[
-    ("ja", "防護服", "アリババ創業者 ジャック・マー氏が再び物資支援", "プレスリリース", "2020年5月13日（水）"),
-    ("ja", "マスク", "アリババ創業者 ジャック・マー氏が再び物資支援", "プレスリリース", "2020年5月13日（水）"),
-    ("zh", "口罩", "阿里巴巴创始人马云再次捐赠医疗物资", "新闻稿", "2020年5月13日"),
-    ("zh", "防护服", "阿里巴巴创始人马云再次捐赠医疗物资", "新闻稿", "2020年5月13日"),
-    ("en", "masks", "Alibaba founder Jack Ma sends medical supplies again", "Press releases", "13 May 2020"),
-    ("en", "\"protective suits\"", "Alibaba founder Jack Ma sends medical supplies again", "Press releases", "13 May 2020"),
+    (
+        "ja",
+        "防護服",
+        "アリババ創業者 ジャック・マー氏が再び物資支援",
+        "プレスリリース",
+        "2020年5月13日（水）",
+    ),
+    (
+        "ja",
+        "マスク",
+        "アリババ創業者 ジャック・マー氏が再び物資支援",
+        "プレスリリース",
+        "2020年5月13日（水）",
+    ),
+    (
+        "zh",
+        "口罩",
+        "阿里巴巴创始人马云再次捐赠医疗物资",
+        "新闻稿",
+        "2020年5月13日",
+    ),
+    (
+        "zh",
+        "防护服",
+        "阿里巴巴创始人马云再次捐赠医疗物资",
+        "新闻稿",
+        "2020年5月13日",
+    ),
+    (
+        "en",
+        "masks",
+        "Alibaba founder Jack Ma sends medical supplies again",
+        "Press releases",
+        "13 May 2020",
+    ),
+    (
+        "en",
+        "\"protective suits\"",
+        "Alibaba founder Jack Ma sends medical supplies again",
+        "Press releases",
+        "13 May 2020",
+    ),
     ("ja", "ECMO", "体外式膜型人工肺（ECMO）", "", ""),
     ("en", "ECMO", "ECMO Support", "", ""),
     ("ja", "人工肝", "人工肝補助療法の看護", "", ""),
@@ -112,7 +154,10 @@ fn japanese_chinese_and_english_queries_find_the_release_and_the_chapters() {
         let found = search(&mut browser, &server, &format!("/{lang}/search/"), query);
         let context = format!("{lang} `{query}`: {found:#}");
         assert_eq!(found["state"], "done", "{context}");
-        assert_eq!(found["input"], query, "the box shows the query read from the URL; {context}");
+        assert_eq!(
+            found["input"], query,
+            "the box shows the query read from the URL; {context}"
+        );
         let results = found["results"].as_array().expect("results");
         let hit = results
             .iter()
@@ -126,17 +171,40 @@ fn japanese_chinese_and_english_queries_find_the_release_and_the_chapters() {
             assert!(url.ends_with(&format!("{SEED}/")), "{context}");
         } else {
             assert!(url.contains("/handbook/"), "{context}");
-            assert!(!hit["section"].as_str().unwrap_or_default().is_empty(), "the book is named; {context}");
+            assert!(
+                !hit["section"].as_str().unwrap_or_default().is_empty(),
+                "the book is named; {context}"
+            );
         }
-        let marks: Vec<&str> = hit["marks"].as_array().expect("marks").iter().filter_map(Value::as_str).collect();
-        assert!(!marks.is_empty(), "the snippet highlights the match; {context}");
-        assert_eq!(hit["other"], 0, "only <mark> elements in the snippet; {context}");
+        let marks: Vec<&str> = hit["marks"]
+            .as_array()
+            .expect("marks")
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        assert!(
+            !marks.is_empty(),
+            "the snippet highlights the match; {context}"
+        );
+        assert_eq!(
+            hit["other"], 0,
+            "only <mark> elements in the snippet; {context}"
+        );
         let status = found["status"].as_str().unwrap_or_default();
         let bare = query.trim_matches('"');
-        assert!(status.contains(bare), "the status names the query; {context}");
+        assert!(
+            status.contains(bare),
+            "the status names the query; {context}"
+        );
         // Only this language's pages.
         for r in results {
-            assert!(r["url"].as_str().unwrap_or_default().starts_with(&format!("/{lang}/")), "{context}");
+            assert!(
+                r["url"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .starts_with(&format!("/{lang}/")),
+                "{context}"
+            );
         }
     }
 }
@@ -149,10 +217,24 @@ fn an_unknown_word_says_nothing_was_found_in_the_readers_language() {
     let site = shipped();
     let server = Server::start(&site.output, "/");
     let mut browser = Browser::launch();
-    for (lang, expected) in [("ja", "見つかりませんでした"), ("en", "Nothing matches"), ("zh", "没有找到")] {
+    for (lang, expected) in [
+        ("ja", "見つかりませんでした"),
+        ("en", "Nothing matches"),
+        ("zh", "没有找到"),
+    ] {
         let found = search(&mut browser, &server, &format!("/{lang}/search/"), "zzqxjv");
-        assert_eq!(found["results"].as_array().map(Vec::len), Some(0), "{found:#}");
-        assert!(found["status"].as_str().unwrap_or_default().contains(expected), "{found:#}");
+        assert_eq!(
+            found["results"].as_array().map(Vec::len),
+            Some(0),
+            "{found:#}"
+        );
+        assert!(
+            found["status"]
+                .as_str()
+                .unwrap_or_default()
+                .contains(expected),
+            "{found:#}"
+        );
     }
 }
 
@@ -174,7 +256,10 @@ fn screenshots_of_results_in_three_languages_at_two_widths() {
             let png = browser.screenshot();
             assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "a PNG");
             let width_in_png = u32::from_be_bytes([png[16], png[17], png[18], png[19]]);
-            assert_eq!(width_in_png, width, "the page fits the viewport without scrolling sideways");
+            assert_eq!(
+                width_in_png, width,
+                "the page fits the viewport without scrolling sideways"
+            );
             let file = folder.join(format!("search-{lang}-{width}.png"));
             std::fs::write(&file, png).expect("write screenshot");
             eprintln!("screenshot: {}", file.display());
@@ -197,7 +282,10 @@ fn search_works_under_a_subpath_base_url() {
     let mut browser = Browser::launch();
     let found = search(&mut browser, &server, "/ngmo/ja/search/", "防護服");
     assert_eq!(titles(&found), ["医療用ガウンの寄贈"], "{found:#}");
-    assert_eq!(found["results"][0]["url"], "/ngmo/ja/releases/2020-06-01-gowns/", "{found:#}");
+    assert_eq!(
+        found["results"][0]["url"], "/ngmo/ja/releases/2020-06-01-gowns/",
+        "{found:#}"
+    );
     // The page it links to is there.
     let (status, _) = browser::http_get(server.port, "/ngmo/ja/releases/2020-06-01-gowns/");
     assert_eq!(status, 200);

@@ -72,7 +72,18 @@ pub fn html_to_text(html: &str) -> String {
             .to_ascii_lowercase();
         if matches!(
             name.as_str(),
-            "br" | "p" | "div" | "li" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "td" | "th" | "tr"
+            "br" | "p"
+                | "div"
+                | "li"
+                | "h1"
+                | "h2"
+                | "h3"
+                | "h4"
+                | "h5"
+                | "h6"
+                | "td"
+                | "th"
+                | "tr"
         ) {
             raw.push(' ');
         }
@@ -218,7 +229,10 @@ mod tests {
 
     #[test]
     fn no_space_between_cjk_lines() {
-        assert_eq!(html_to_text("<p>日本語の\n文章です。 Word\nnext</p>"), "日本語の文章です。 Word next");
+        assert_eq!(
+            html_to_text("<p>日本語の\n文章です。 Word\nnext</p>"),
+            "日本語の文章です。 Word next"
+        );
     }
 
     #[test]

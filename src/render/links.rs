@@ -40,86 +40,98 @@ pub fn absolutize(html: &str, base: &Url) -> String {
 /// how many bytes it took.
 fn rewrite_tag(tag: &str, base: &Url, out: &mut String) -> usize {
     let bytes = tag.as_bytes();
-    let mut i = 1;
-    while i < bytes.len() && !bytes[i].is_ascii_whitespace() && bytes[i] != b'>' {
-        i += 1;
-    }
+    let mut i = skip(bytes, 1, |b| !b.is_ascii_whitespace() && b != b'>');
     out.push_str(&tag[..i]);
     loop {
         let start = i;
-        while i < bytes.len() && bytes[i].is_ascii_whitespace() {
-            i += 1;
-        }
+        i = skip(bytes, i, |b| b.is_ascii_whitespace());
         if i >= bytes.len() || bytes[i] == b'>' || tag[i..].starts_with("/>") {
-            out.push_str(&tag[start..i]);
-            let end = if i >= bytes.len() {
-                i
-            } else if bytes[i] == b'>' {
-                i + 1
-            } else {
-                i + 2
+            let end = match bytes.get(i) {
+                None => i,
+                Some(b'>') => i + 1,
+                Some(_) => i + 2,
             };
-            out.push_str(&tag[i..end]);
+            out.push_str(&tag[start..end]);
             return end;
         }
-        let name_start = i;
-        while i < bytes.len() && !matches!(bytes[i], b'=' | b'>' | b'/') && !bytes[i].is_ascii_whitespace()
-        {
-            i += 1;
-        }
-        if i == name_start {
-            // A stray `/` or `=`: keep it and go on.
-            i += 1;
-            out.push_str(&tag[start..i]);
+        let Some(attribute) = attribute(tag, i) else {
+            // A stray `/` or `=`, or a name without a value: kept as written.
+            let next = skip(bytes, i + 1, |b| {
+                !matches!(b, b'=' | b'>' | b'/') && !b.is_ascii_whitespace()
+            });
+            out.push_str(&tag[start..next]);
+            i = next;
             continue;
-        }
-        let name = tag[name_start..i].to_ascii_lowercase();
-        let mut j = i;
-        while j < bytes.len() && bytes[j].is_ascii_whitespace() {
-            j += 1;
-        }
-        if j >= bytes.len() || bytes[j] != b'=' {
-            out.push_str(&tag[start..i]);
-            continue;
-        }
-        j += 1;
-        while j < bytes.len() && bytes[j].is_ascii_whitespace() {
-            j += 1;
-        }
-        let (value, end) = match bytes.get(j) {
-            Some(&quote @ (b'"' | b'\'')) => {
-                let close = tag[j + 1..]
-                    .find(quote as char)
-                    .map_or(tag.len(), |e| j + 1 + e);
-                (&tag[j + 1..close], (close + 1).min(tag.len()))
-            }
-            _ => {
-                let mut e = j;
-                while e < bytes.len() && !bytes[e].is_ascii_whitespace() && bytes[e] != b'>' {
-                    e += 1;
-                }
-                (&tag[j..e], e)
-            }
         };
+        let name = tag[i..attribute.name_end].to_ascii_lowercase();
         let resolved = if URL_ATTRIBUTES.contains(&name.as_str()) {
-            Some(resolve(value, base))
+            Some(resolve(attribute.value, base))
         } else if name == "srcset" {
-            Some(resolve_srcset(value, base))
+            Some(resolve_srcset(attribute.value, base))
         } else {
             None
         };
         match resolved {
             Some(url) => {
-                out.push_str(&tag[start..name_start]);
-                out.push_str(&tag[name_start..i]);
+                out.push_str(&tag[start..attribute.name_end]);
                 out.push_str("=\"");
                 out.push_str(&escape_attribute(&url));
                 out.push('"');
             }
-            None => out.push_str(&tag[start..end]),
+            None => out.push_str(&tag[start..attribute.end]),
         }
-        i = end;
+        i = attribute.end;
     }
+}
+
+/// The first index from `i` on whose byte does not satisfy `keep`.
+fn skip(bytes: &[u8], mut i: usize, keep: impl Fn(u8) -> bool) -> usize {
+    while i < bytes.len() && keep(bytes[i]) {
+        i += 1;
+    }
+    i
+}
+
+/// An attribute with a value inside a start tag.
+struct Attribute<'a> {
+    name_end: usize,
+    /// As written (still HTML-escaped), without its quotes.
+    value: &'a str,
+    /// Just after the value (and its closing quote).
+    end: usize,
+}
+
+/// The `name=value` attribute at `i` (value double-, single- or unquoted), if there is one.
+fn attribute(tag: &str, i: usize) -> Option<Attribute<'_>> {
+    let bytes = tag.as_bytes();
+    let name_end = skip(bytes, i, |b| {
+        !matches!(b, b'=' | b'>' | b'/') && !b.is_ascii_whitespace()
+    });
+    if name_end == i {
+        return None;
+    }
+    let equals = skip(bytes, name_end, |b| b.is_ascii_whitespace());
+    if bytes.get(equals) != Some(&b'=') {
+        return None;
+    }
+    let j = skip(bytes, equals + 1, |b| b.is_ascii_whitespace());
+    let (value, end) = match bytes.get(j) {
+        Some(&quote @ (b'"' | b'\'')) => {
+            let close = tag[j + 1..]
+                .find(quote as char)
+                .map_or(tag.len(), |e| j + 1 + e);
+            (&tag[j + 1..close], (close + 1).min(tag.len()))
+        }
+        _ => {
+            let e = skip(bytes, j, |b| !b.is_ascii_whitespace() && b != b'>');
+            (&tag[j..e], e)
+        }
+    };
+    Some(Attribute {
+        name_end,
+        value,
+        end,
+    })
 }
 
 /// One attribute value (HTML-escaped as written) resolved against `base`, unescaped.
@@ -170,11 +182,26 @@ mod tests {
             "<a href=\"https://other.org/a?b=1&amp;c=2\">d</a> <a href=\"mailto:a@b.jp\">e</a></p>"
         );
         let out = absolutize(html, &base());
-        assert!(out.contains("href=\"https://example.org/ngmo/ja/about/\""), "{out}");
-        assert!(out.contains("href=\"https://example.org/ngmo/ja/releases/y/#s\""), "{out}");
-        assert!(out.contains("src=\"https://example.org/ngmo/ja/releases/x/photo.png\" alt=\"x > y\""), "{out}");
-        assert!(out.contains("href=\"https://example.org/ngmo/ja/releases/x/#top\""), "{out}");
-        assert!(out.contains("href=\"https://other.org/a?b=1&amp;c=2\""), "{out}");
+        assert!(
+            out.contains("href=\"https://example.org/ngmo/ja/about/\""),
+            "{out}"
+        );
+        assert!(
+            out.contains("href=\"https://example.org/ngmo/ja/releases/y/#s\""),
+            "{out}"
+        );
+        assert!(
+            out.contains("src=\"https://example.org/ngmo/ja/releases/x/photo.png\" alt=\"x > y\""),
+            "{out}"
+        );
+        assert!(
+            out.contains("href=\"https://example.org/ngmo/ja/releases/x/#top\""),
+            "{out}"
+        );
+        assert!(
+            out.contains("href=\"https://other.org/a?b=1&amp;c=2\""),
+            "{out}"
+        );
         assert!(out.contains("href=\"mailto:a@b.jp\""), "{out}");
     }
 
@@ -186,8 +213,14 @@ mod tests {
 
     #[test]
     fn srcset_and_non_ascii_paths() {
-        let out = absolutize("<img srcset=\"a.png 1x, /b.png 2x\" src=\"ガイド/図.png\">", &base());
+        let out = absolutize(
+            "<img srcset=\"a.png 1x, /b.png 2x\" src=\"ガイド/図.png\">",
+            &base(),
+        );
         assert!(out.contains("srcset=\"https://example.org/ngmo/ja/releases/x/a.png 1x, https://example.org/b.png 2x\""), "{out}");
-        assert!(out.contains("src=\"https://example.org/ngmo/ja/releases/x/%E3%82%AC"), "{out}");
+        assert!(
+            out.contains("src=\"https://example.org/ngmo/ja/releases/x/%E3%82%AC"),
+            "{out}"
+        );
     }
 }

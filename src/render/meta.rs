@@ -181,34 +181,25 @@ pub fn image_size(bytes: &[u8]) -> Option<(u32, u32, &'static str)> {
 }
 
 /// The metadata of a page; `number` > 1 for the later pages of a paginated list.
-pub fn page_meta<'a>(site: &Site, share: &'a ShareData, page: &Page, number: usize) -> MetaView<'a> {
-    let is_home = page.key.is_empty();
-    let title = if is_home {
-        site_name(site, &page.lang)
-    } else {
-        page.front.title.clone()
+pub fn page_meta<'a>(
+    site: &Site,
+    share: &'a ShareData,
+    page: &Page,
+    number: usize,
+) -> MetaView<'a> {
+    let title = match page.key.is_empty() {
+        true => site_name(site, &page.lang),
+        false => page.front.title.clone(),
     };
     let description = excerpt::description(
         page.front.description.as_deref(),
         &page.html,
         &page.content_lang,
     );
-    let own_path = if number > 1 {
-        format!("{}page/{number}/", page.path)
-    } else {
-        page.path.clone()
-    };
-    let canonical = match page.is_fallback() {
-        true => site
-            .page(&page.key, &page.content_lang)
-            .map_or_else(|| site.config.permalink(&own_path), |p| site.config.permalink(&p.path)),
-        false => site.config.permalink(&own_path),
-    };
     let is_release = is_release(site, page);
-    let book_home = site.books.iter().find(|b| b.key == page.key);
     let og_type = if is_release {
         "article"
-    } else if book_home.is_some() {
+    } else if site.books.iter().any(|b| b.key == page.key) {
         "book"
     } else {
         "website"
@@ -218,38 +209,75 @@ pub fn page_meta<'a>(site: &Site, share: &'a ShareData, page: &Page, number: usi
         .languages
         .iter()
         .filter(|l| l.code != page.content_lang)
-        .filter(|l| site.page(&page.key, &l.code).is_some_and(|p| !p.is_fallback()))
+        .filter(|l| {
+            site.page(&page.key, &l.code)
+                .is_some_and(|p| !p.is_fallback())
+        })
         .map(|l| site.config.og_locale(&l.code))
         .collect();
-    let json_ld = if number > 1 || page.front.draft {
-        None
-    } else if is_release {
-        Some(news_article(site, share, page, &title, &description))
-    } else if let Some(book) = book_home {
-        Some(book_ld(site, share, book, page, &description))
-    } else if is_home {
-        Some(home_ld(site, share, page, &description))
-    } else {
-        None
+    let json_ld = (number == 1 && !page.front.draft)
+        .then(|| structured_data(site, share, page, &title, &description))
+        .flatten();
+    let article_date = |date: Option<crate::content::Date>| {
+        is_release.then(|| date.map(|d| d.to_string())).flatten()
     };
     MetaView {
+        canonical: canonical(site, page, number),
         title,
         description,
-        canonical,
         og_type,
         locale: site.config.og_locale(&page.content_lang),
         locale_alternates,
         image: share.image.as_ref(),
-        published: is_release.then(|| page.front.date.map(|d| d.to_string())).flatten(),
-        modified: is_release.then(|| updated(page).map(|d| d.to_string())).flatten(),
+        published: article_date(page.front.date),
+        modified: article_date(updated(page)),
         json_ld: json_ld.map(|v| script_json(&v)),
         noindex: page.front.draft,
         links: share.links.get(&page.lang).cloned().unwrap_or_default(),
     }
 }
 
+/// The page's own URL (page `number` of a list), or for a fallback page its original's.
+fn canonical(site: &Site, page: &Page, number: usize) -> String {
+    let original = page
+        .is_fallback()
+        .then(|| site.page(&page.key, &page.content_lang))
+        .flatten();
+    match (original, number) {
+        (Some(original), _) => site.config.permalink(&original.path),
+        (None, 1) => site.config.permalink(&page.path),
+        (None, n) => site.config.permalink(&format!("{}page/{n}/", page.path)),
+    }
+}
+
+/// JSON-LD: `NewsArticle` for a release, `Book` for a book's home, the organisation and
+/// website on the home page; none elsewhere.
+fn structured_data(
+    site: &Site,
+    share: &ShareData,
+    page: &Page,
+    title: &str,
+    description: &str,
+) -> Option<Value> {
+    if is_release(site, page) {
+        Some(news_article(site, share, page, title, description))
+    } else if let Some(book) = site.books.iter().find(|b| b.key == page.key) {
+        Some(book_ld(site, share, book, page, description))
+    } else if page.key.is_empty() {
+        Some(home_ld(site, share, page, description))
+    } else {
+        None
+    }
+}
+
 /// The metadata of a page that is not a document (the 404 and search pages): not indexed.
-pub fn special_meta<'a>(site: &Site, share: &'a ShareData, lang: &str, title: &str, description: String) -> MetaView<'a> {
+pub fn special_meta<'a>(
+    site: &Site,
+    share: &'a ShareData,
+    lang: &str,
+    title: &str,
+    description: String,
+) -> MetaView<'a> {
     MetaView {
         title: title.to_string(),
         description,
@@ -296,7 +324,13 @@ fn language_tag<'a>(site: &'a Site, code: &'a str) -> &'a str {
 }
 
 /// schema.org `NewsArticle` (and Google's "Article" structured data fields).
-fn news_article(site: &Site, share: &ShareData, page: &Page, title: &str, description: &str) -> Value {
+fn news_article(
+    site: &Site,
+    share: &ShareData,
+    page: &Page,
+    title: &str,
+    description: &str,
+) -> Value {
     let permalink = site.config.permalink(&page.path);
     let mut article = json!({
         "@context": "https://schema.org",
@@ -322,7 +356,13 @@ fn news_article(site: &Site, share: &ShareData, page: &Page, title: &str, descri
 }
 
 /// schema.org `Book` with its chapters (in reading order) as `hasPart`.
-fn book_ld(site: &Site, share: &ShareData, book: &crate::site::book::Book, home: &Page, description: &str) -> Value {
+fn book_ld(
+    site: &Site,
+    share: &ShareData,
+    book: &crate::site::book::Book,
+    home: &Page,
+    description: &str,
+) -> Value {
     let chapters: Vec<Value> = book
         .reading_order
         .iter()
@@ -330,7 +370,10 @@ fn book_ld(site: &Site, share: &ShareData, book: &crate::site::book::Book, home:
         .filter(|p| !p.is_fallback())
         .enumerate()
         .map(|(i, chapter)| {
-            let number = book.node(&chapter.key).map(|n| n.number.clone()).unwrap_or_default();
+            let number = book
+                .node(&chapter.key)
+                .map(|n| n.number.clone())
+                .unwrap_or_default();
             json!({
                 "@type": "Chapter",
                 "name": chapter.front.title,
@@ -367,7 +410,11 @@ fn home_ld(site: &Site, share: &ShareData, page: &Page, description: &str) -> Va
         "inLanguage": language_tag(site, &page.lang),
         "publisher": {"@id": format!("{}#organization", site.config.permalink(&format!("{}/", page.lang)))},
     });
-    if share.links.get(&page.lang).is_some_and(|l| l.search_url.is_some()) {
+    if share
+        .links
+        .get(&page.lang)
+        .is_some_and(|l| l.search_url.is_some())
+    {
         website["potentialAction"] = json!({
             "@type": "SearchAction",
             "target": format!("{}?q={{search_term_string}}", site.config.permalink(&discovery::search_path(&page.lang))),
@@ -404,7 +451,10 @@ mod tests {
     fn script_json_cannot_close_the_script() {
         let value = json!({"headline": "</script><script>alert(1)</script> <!-- & \u{2028}"});
         let text = script_json(&value);
-        assert!(!text.contains('<') && !text.contains('>') && !text.contains('&'), "{text}");
+        assert!(
+            !text.contains('<') && !text.contains('>') && !text.contains('&'),
+            "{text}"
+        );
         let back: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(back, value);
     }

@@ -197,32 +197,14 @@ pub fn render_plan(
     sink: &Sink,
 ) -> Result<(), Vec<Diagnostic>> {
     let mut errors = Vec::new();
-    let book_views = serialise_book_views(site, &mut errors);
-    let share = meta::share_data(site, plan).unwrap_or_else(|e| {
-        errors.extend(e);
-        meta::ShareData::default()
-    });
-    let has_sitemap = plan.files.iter().any(|f| matches!(f.job, Job::Sitemap { .. }));
-    let sitemap_urls = match has_sitemap {
-        true => sitemap::urls(site, plan),
-        false => Vec::new(),
-    };
+    let manifest_only = Arc::new(DownloadIndex::new(site, Vec::new()));
+    let mut shared = shared_data(site, theme, plan, &manifest_only, &mut errors);
     let (book_files, other_files): (Vec<&PlannedFile>, Vec<&PlannedFile>) = plan
         .files
         .iter()
         .filter(|f| !matches!(f.job, Job::Copy { .. }))
         .partition(|f| matches!(f.job, Job::Epub { .. } | Job::PrintEdition { .. }));
 
-    let manifest_only = Arc::new(DownloadIndex::new(site, Vec::new()));
-    let mut shared = Shared {
-        site,
-        theme,
-        teras: per_language(site, theme, &manifest_only),
-        site_view: views::site_view(site),
-        book_views,
-        share,
-        sitemap_urls,
-    };
     let books: Vec<(&PlannedFile, Result<Vec<u8>, Diagnostic>)> = book_files
         .par_iter()
         .map(|file| (*file, render_file(&shared, theme, file, None)))
@@ -262,6 +244,38 @@ pub fn render_plan(
         Ok(())
     } else {
         Err(errors)
+    }
+}
+
+/// What every render call shares: the books' tables of contents, the sharing data and the
+/// sitemap's URLs, made once; errors are added to `errors`.
+fn shared_data<'a>(
+    site: &'a Arc<Site>,
+    theme: &'a Tera,
+    plan: &OutputPlan,
+    downloads: &Arc<DownloadIndex>,
+    errors: &mut Vec<Diagnostic>,
+) -> Shared<'a> {
+    let book_views = serialise_book_views(site, errors);
+    let share = meta::share_data(site, plan).unwrap_or_else(|e| {
+        errors.extend(e);
+        meta::ShareData::default()
+    });
+    let has_sitemap = plan
+        .files
+        .iter()
+        .any(|f| matches!(f.job, Job::Sitemap { .. }));
+    Shared {
+        site,
+        theme,
+        teras: per_language(site, theme, downloads),
+        site_view: views::site_view(site),
+        book_views,
+        share,
+        sitemap_urls: match has_sitemap {
+            true => sitemap::urls(site, plan),
+            false => Vec::new(),
+        },
     }
 }
 
@@ -346,8 +360,10 @@ fn render_file(
             // One build error per feed; the others are the same pages seen again.
             errors.swap_remove(0)
         }),
-        Job::Sitemap { part } => sitemap::urlset(sitemap::part(&shared.sitemap_urls, *part, SITEMAP_LIMIT))
-            .map_err(|e| xml_error(file, &e)),
+        Job::Sitemap { part } => {
+            sitemap::urlset(sitemap::part(&shared.sitemap_urls, *part, SITEMAP_LIMIT))
+                .map_err(|e| xml_error(file, &e))
+        }
         Job::SitemapIndex { parts } => sitemap::index(
             &site.config.base_url,
             *parts,

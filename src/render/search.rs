@@ -43,7 +43,10 @@ pub fn index(site: &Site) -> Result<Vec<GeneratedFile>, Vec<Diagnostic>> {
             .into_iter()
             .map(|h| {
                 h.join().unwrap_or_else(|_| {
-                    Err(Diagnostic::error(None, "the search indexer stopped unexpectedly"))
+                    Err(Diagnostic::error(
+                        None,
+                        "the search indexer stopped unexpectedly",
+                    ))
                 })
             })
             .collect()
@@ -79,7 +82,9 @@ pub fn index_document(site: &Site, page: &crate::site::Page) -> String {
         .language(&page.content_lang)
         .map_or(page.content_lang.as_str(), |l| l.tag.as_str());
     let section = match site.book_of(&page.key) {
-        Some(book) => site.page(&book.key, &page.lang).map(|p| p.front.title.clone()),
+        Some(book) => site
+            .page(&book.key, &page.lang)
+            .map(|p| p.front.title.clone()),
         None => page
             .parent
             .as_deref()
@@ -121,8 +126,20 @@ pub fn index_document(site: &Site, page: &crate::site::Page) -> String {
 /// Block elements whose end Pagefind marks with `. ` in excerpts when their text ends in a
 /// letter (so that a heading does not run into the next paragraph).
 const BLOCK_ENDS: &[&str] = &[
-    "</h1>", "</h2>", "</h3>", "</h4>", "</h5>", "</h6>", "</p>", "</li>", "</dt>", "</dd>", "</td>",
-    "</th>", "</blockquote>", "</figcaption>",
+    "</h1>",
+    "</h2>",
+    "</h3>",
+    "</h4>",
+    "</h5>",
+    "</h6>",
+    "</p>",
+    "</li>",
+    "</dt>",
+    "</dd>",
+    "</td>",
+    "</th>",
+    "</blockquote>",
+    "</figcaption>",
 ];
 
 /// Japanese and Chinese text with `。` at the end of every block that ends in a letter, so

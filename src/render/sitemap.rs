@@ -38,7 +38,9 @@ pub fn urls(site: &Site, plan: &OutputPlan) -> Vec<SitemapUrl> {
     plan.files
         .iter()
         .filter_map(|file| match file.job {
-            Job::Page { page, number } if in_sitemap(&site.pages[page]) => Some(url_of(site, page, number)),
+            Job::Page { page, number } if in_sitemap(&site.pages[page]) => {
+                Some(url_of(site, page, number))
+            }
             _ => None,
         })
         .collect()
@@ -63,7 +65,13 @@ fn url_of(site: &Site, id: PageId, number: usize) -> SitemapUrl {
             let other = site.page_id(&page.key, &language.code)?;
             let other_page = &site.pages[other];
             let listed = in_sitemap(other_page) && pagination_count(site, other) >= number;
-            listed.then(|| (language.code.as_str(), language.tag.as_str(), page_url(site, other_page, number)))
+            listed.then(|| {
+                (
+                    language.code.as_str(),
+                    language.tag.as_str(),
+                    page_url(site, other_page, number),
+                )
+            })
         })
         .collect();
     let mut alternates = Vec::new();
@@ -150,7 +158,11 @@ pub fn index(base_url: &str, parts: usize, lastmods: &[Option<Date>]) -> std::io
         .write_inner_content(|w| {
             for part in 0..parts {
                 w.create_element("sitemap").write_inner_content(|w| {
-                    text(w, "loc", &encoded(&format!("{base_url}{}", sitemap_part_path(part, parts))))?;
+                    text(
+                        w,
+                        "loc",
+                        &encoded(&format!("{base_url}{}", sitemap_part_path(part, parts))),
+                    )?;
                     if let Some(Some(date)) = lastmods.get(part) {
                         text(w, "lastmod", &date.to_string())?;
                     }
@@ -178,7 +190,11 @@ pub fn part_lastmods(urls: &[SitemapUrl], limit: usize) -> Vec<Option<Date>> {
 /// (robotstxt.org; sitemaps.org "Informing search engine crawlers"). Crawlers read robots.txt
 /// only at a host's root, so under a subpath deployment the host's own must name the sitemap.
 pub fn robots(base_url: &str) -> Vec<u8> {
-    format!("User-agent: *\nAllow: /\n\nSitemap: {}\n", encoded(&format!("{base_url}sitemap.xml"))).into_bytes()
+    format!(
+        "User-agent: *\nAllow: /\n\nSitemap: {}\n",
+        encoded(&format!("{base_url}sitemap.xml"))
+    )
+    .into_bytes()
 }
 
 #[cfg(test)]
@@ -189,7 +205,11 @@ mod tests {
     fn url(n: usize) -> SitemapUrl {
         SitemapUrl {
             loc: format!("https://example.org/ja/p{n}/"),
-            lastmod: Some(Date { year: 2020, month: 1, day: n as u32 + 1 }),
+            lastmod: Some(Date {
+                year: 2020,
+                month: 1,
+                day: n as u32 + 1,
+            }),
             alternates: vec![
                 ("ja".into(), format!("https://example.org/ja/p{n}/")),
                 ("x-default".into(), format!("https://example.org/ja/p{n}/")),
@@ -238,7 +258,10 @@ mod tests {
 
     #[test]
     fn urls_are_percent_encoded_and_escaped() {
-        assert_eq!(encoded("https://example.org/ja/ガイド/"), "https://example.org/ja/%E3%82%AC%E3%82%A4%E3%83%89/");
+        assert_eq!(
+            encoded("https://example.org/ja/ガイド/"),
+            "https://example.org/ja/%E3%82%AC%E3%82%A4%E3%83%89/"
+        );
         let hostile = SitemapUrl {
             loc: encoded("https://example.org/ja/a&b<c>/"),
             lastmod: None,
@@ -246,13 +269,19 @@ mod tests {
         };
         let xml = String::from_utf8(urlset(&[hostile]).unwrap()).unwrap();
         let doc = roxmltree::Document::parse(&xml).unwrap();
-        let loc = doc.descendants().find(|n| n.has_tag_name((SITEMAP_NS, "loc"))).unwrap();
+        let loc = doc
+            .descendants()
+            .find(|n| n.has_tag_name((SITEMAP_NS, "loc")))
+            .unwrap();
         assert_eq!(loc.text(), Some("https://example.org/ja/a&b%3Cc%3E/"));
     }
 
     #[test]
     fn robots_names_the_sitemap() {
         let text = String::from_utf8(robots("https://example.org/ngmo/")).unwrap();
-        assert!(text.contains("Sitemap: https://example.org/ngmo/sitemap.xml\n"), "{text}");
+        assert!(
+            text.contains("Sitemap: https://example.org/ngmo/sitemap.xml\n"),
+            "{text}"
+        );
     }
 }

@@ -10,11 +10,19 @@ use crate::error::{Diagnostic, Location};
 use crate::site::discovery::search_path;
 use crate::site::plan::{NOT_FOUND_TEMPLATE, ROOT_NOT_FOUND_TEMPLATE, SEARCH_TEMPLATE};
 
-fn render(shared: &Shared, lang: Option<&str>, template: &str, context: &Context) -> Result<Vec<u8>, Diagnostic> {
+fn render(
+    shared: &Shared,
+    lang: Option<&str>,
+    template: &str,
+    context: &Context,
+) -> Result<Vec<u8>, Diagnostic> {
     let site = shared.site;
     let tera = match lang {
         Some(lang) => shared.teras.get(lang).ok_or_else(|| {
-            Diagnostic::error(None, format!("internal: no theme for the language `{lang}`"))
+            Diagnostic::error(
+                None,
+                format!("internal: no theme for the language `{lang}`"),
+            )
         })?,
         None => shared.theme,
     };
@@ -37,7 +45,14 @@ pub fn not_found(shared: &Shared, lang: &str) -> Result<Vec<u8>, Diagnostic> {
     let site = shared.site;
     let title = message(shared, lang, "not-found-title");
     let extra = serde_json::Map::new();
-    let page = views::special_view(site, lang, "404", &title, &format!("{lang}/404.html"), &extra);
+    let page = views::special_view(
+        site,
+        lang,
+        "404",
+        &title,
+        &format!("{lang}/404.html"),
+        &extra,
+    );
     let mut context = Context::new();
     context.insert("site", &shared.site_view);
     context.insert("lang", lang);
@@ -47,7 +62,10 @@ pub fn not_found(shared: &Shared, lang: &str) -> Result<Vec<u8>, Diagnostic> {
         &views::special_translations(site, lang, |code| format!("{code}/")),
     );
     let text = message(shared, lang, "not-found-text");
-    context.insert("meta", &meta::special_meta(site, &shared.share, lang, &title, text));
+    context.insert(
+        "meta",
+        &meta::special_meta(site, &shared.share, lang, &title, text),
+    );
     render(shared, Some(lang), NOT_FOUND_TEMPLATE, &context)
 }
 
@@ -80,7 +98,11 @@ pub fn root_not_found(shared: &Shared) -> Result<Vec<u8>, Diagnostic> {
             text: message(shared, &l.code, "not-found-text"),
             home_label: message(shared, &l.code, "not-found-home"),
             home_url: site.config.url(&format!("{}/", l.code)),
-            search_url: shared.share.links.get(&l.code).and_then(|links| links.search_url.clone()),
+            search_url: shared
+                .share
+                .links
+                .get(&l.code)
+                .and_then(|links| links.search_url.clone()),
             search_label: message(shared, &l.code, "search-submit"),
         })
         .collect();
@@ -115,7 +137,10 @@ pub fn search_page(shared: &Shared, lang: &str) -> Result<Vec<u8>, Diagnostic> {
         &views::special_translations(site, lang, search_path),
     );
     let text = message(shared, lang, "search-description");
-    context.insert("meta", &meta::special_meta(site, &shared.share, lang, &title, text));
+    context.insert(
+        "meta",
+        &meta::special_meta(site, &shared.share, lang, &title, text),
+    );
     context.insert(
         "search",
         &SearchView {

@@ -175,25 +175,28 @@ fn entry(path: String, kind: OutputKind, origin: PathBuf, job: Job) -> PlannedFi
 /// The share image and logo must be files the site publishes.
 fn check_images(site: &Site, files: &[PlannedFile], site_toml: &Path) -> Vec<Diagnostic> {
     let discovery = &site.config.discovery;
-    [("share_image", &discovery.share_image), ("logo", &discovery.logo)]
-        .into_iter()
-        .filter_map(|(key, value)| {
-            let path = value.as_ref()?;
-            let published = files
-                .iter()
-                .any(|f| &f.path == path && matches!(f.job, Job::Copy { .. }));
-            (!published).then(|| {
-                Diagnostic::in_file(
-                    site_toml,
-                    format!("[discovery] {key} = \"{path}\": the site publishes no such file"),
-                )
-                .with_help(format!(
-                    "put the image at themes/{}/static/{path} or fix the path",
-                    site.config.theme
-                ))
-            })
+    [
+        ("share_image", &discovery.share_image),
+        ("logo", &discovery.logo),
+    ]
+    .into_iter()
+    .filter_map(|(key, value)| {
+        let path = value.as_ref()?;
+        let published = files
+            .iter()
+            .any(|f| &f.path == path && matches!(f.job, Job::Copy { .. }));
+        (!published).then(|| {
+            Diagnostic::in_file(
+                site_toml,
+                format!("[discovery] {key} = \"{path}\": the site publishes no such file"),
+            )
+            .with_help(format!(
+                "put the image at themes/{}/static/{path} or fix the path",
+                site.config.theme
+            ))
         })
-        .collect()
+    })
+    .collect()
 }
 
 fn plan_feeds(site: &Site, files: &mut Vec<PlannedFile>, site_toml: &Path) -> Vec<Diagnostic> {

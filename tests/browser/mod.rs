@@ -217,11 +217,16 @@ impl Browser {
                     break (port.to_string(), path.to_string());
                 }
             }
-            assert!(started.elapsed() < Duration::from_secs(60), "chromium did not start its DevTools server");
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "chromium did not start its DevTools server"
+            );
             std::thread::sleep(Duration::from_millis(100));
         };
         let stream = TcpStream::connect(format!("127.0.0.1:{port}")).expect("connect to chromium");
-        stream.set_read_timeout(Some(Duration::from_secs(90))).expect("timeout");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(90)))
+            .expect("timeout");
         let (socket, _) = tungstenite::client(format!("ws://127.0.0.1:{port}{path}"), stream)
             .expect("DevTools websocket");
         let mut browser = Browser {
@@ -233,8 +238,14 @@ impl Browser {
         };
         let target = browser.call("Target.createTarget", json!({"url": "about:blank"}));
         let target_id = target["targetId"].as_str().expect("targetId").to_string();
-        let attached = browser.call("Target.attachToTarget", json!({"targetId": target_id, "flatten": true}));
-        browser.session = attached["sessionId"].as_str().expect("sessionId").to_string();
+        let attached = browser.call(
+            "Target.attachToTarget",
+            json!({"targetId": target_id, "flatten": true}),
+        );
+        browser.session = attached["sessionId"]
+            .as_str()
+            .expect("sessionId")
+            .to_string();
         browser.call("Page.enable", json!({}));
         browser
     }
@@ -309,7 +320,10 @@ impl Browser {
 
     /// A PNG of the whole page.
     pub fn screenshot(&mut self) -> Vec<u8> {
-        let result = self.call("Page.captureScreenshot", json!({"format": "png", "captureBeyondViewport": true}));
+        let result = self.call(
+            "Page.captureScreenshot",
+            json!({"format": "png", "captureBeyondViewport": true}),
+        );
         base64_decode(result["data"].as_str().expect("screenshot data"))
     }
 }
@@ -351,11 +365,22 @@ pub fn base64_decode(text: &str) -> Vec<u8> {
 /// Reads a whole HTTP response from a URL on the loopback server (for checks without a browser).
 pub fn http_get(port: u16, path: &str) -> (u16, Vec<u8>) {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").expect("send");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
     let mut response = Vec::new();
     stream.read_to_end(&mut response).expect("read");
-    let split = response.windows(4).position(|w| w == b"\r\n\r\n").expect("headers");
+    let split = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("headers");
     let head = String::from_utf8_lossy(&response[..split]).into_owned();
-    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     (status, response[split + 4..].to_vec())
 }
