@@ -18,6 +18,7 @@ pub fn bundle_path(lang: &str) -> String {
 
 /// Files of Pagefind's own ready-made interfaces, which the theme's search page does not use
 /// (it has its own, with UI text from the site's Fluent messages).
+#[cfg(feature = "search")]
 const UNUSED_PREFIXES: &[&str] = &[
     "pagefind-ui.",
     "pagefind-modular-ui.",
