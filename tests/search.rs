@@ -296,3 +296,42 @@ fn search_works_under_a_subpath_base_url() {
     let method = browser.eval("document.querySelector('form.site-search').method + ' ' + document.querySelector('form.site-search input[type=search]').name");
     assert_eq!(method, "get q");
 }
+
+/// Measures what one query downloads from a built site (BENCHMARKS.md): run with
+/// `KOHO_BENCH_SITE=<output folder> cargo test --release --test search -- --ignored --nocapture`.
+/// Prints, per query, the bytes of every Pagefind file the page fetched.
+#[test]
+#[ignore]
+fn bytes_downloaded_for_one_query() {
+    let Ok(output) = std::env::var("KOHO_BENCH_SITE") else {
+        eprintln!("SKIPPED: set KOHO_BENCH_SITE to a built site's output folder");
+        return;
+    };
+    if !chromium_available() {
+        return;
+    }
+    let server = Server::start(std::path::Path::new(&output), "/");
+    let mut browser = Browser::launch();
+    for (lang, query) in [("ja", "マスク"), ("ja", "第1234号"), ("zh", "口罩"), ("en", "masks"), ("en", "\"release 1234\"")] {
+        server.take_served();
+        let found = search(&mut browser, &server, &format!("/{lang}/search/"), query);
+        let served = server.take_served();
+        let pagefind: Vec<(&String, &u64)> = served.iter().filter(|(p, _)| p.contains("/pagefind/")).collect();
+        let total: u64 = pagefind.iter().map(|(_, b)| **b).sum();
+        let code: u64 = pagefind
+            .iter()
+            .filter(|(p, _)| p.ends_with(".js") || p.contains("wasm."))
+            .map(|(_, b)| **b)
+            .sum();
+        eprintln!(
+            "{lang} {query}: {} results shown of {}; Pagefind files {} ({total} bytes: {code} code and wasm, {} index, metadata and fragments)",
+            found["results"].as_array().map_or(0, Vec::len),
+            found["status"],
+            pagefind.len(),
+            total - code
+        );
+        for (path, bytes) in pagefind {
+            eprintln!("    {bytes:>9}  {path}");
+        }
+    }
+}
