@@ -15,6 +15,8 @@ use serde_json::Value;
 use support::{manifest_dir, unwrap_report, SiteFixture};
 use tempfile::TempDir;
 
+const HOSTILE: &str = "</script><img src=x onerror=alert(1)> & <b>'q'";
+
 const SEED: &str = "releases/2020-05-13-alibaba-foundation-masks-protective-suits";
 
 struct Built {
@@ -277,6 +279,10 @@ fn search_works_under_a_subpath_base_url() {
         "content/releases/2020-06-01-gowns/index.ja.md",
         "+++\ntitle = \"医療用ガウンの寄贈\"\ndate = 2020-06-01\n+++\n\n病院に防護服とガウンを届けました。\n",
     );
+    site.write(
+        "content/releases/2020-06-02-hostile/index.ja.md",
+        &format!("+++\ntitle = '''{HOSTILE}'''\ndate = 2020-06-02\n+++\n\n題名の検証です。<b>太字</b>も含みます。\n"),
+    );
     unwrap_report(site.build_with(|o| o.base_url = Some("https://example.org/ngmo/".into())));
     let server = Server::start(&site.output(), "/ngmo/");
     let mut browser = Browser::launch();
@@ -286,6 +292,16 @@ fn search_works_under_a_subpath_base_url() {
         found["results"][0]["url"], "/ngmo/ja/releases/2020-06-01-gowns/",
         "{found:#}"
     );
+    // Switching language keeps the query.
+    let english = browser
+        .eval("document.querySelector('.language-switcher a[hreflang=en]').getAttribute('href')");
+    assert_eq!(english, format!("/ngmo/en/search/?q={}", encode("防護服")));
+    // A hostile title is shown as text, and the snippet holds nothing but text and marks.
+    let found = search(&mut browser, &server, "/ngmo/ja/search/", "検証");
+    assert_eq!(titles(&found), [HOSTILE], "{found:#}");
+    assert_eq!(found["results"][0]["other"], 0, "{found:#}");
+    let injected = browser.eval("document.querySelectorAll('.search-results script, .search-results img, .search-results b').length");
+    assert_eq!(injected, 0);
     // The page it links to is there.
     let (status, _) = browser::http_get(server.port, "/ngmo/ja/releases/2020-06-01-gowns/");
     assert_eq!(status, 200);
@@ -312,11 +328,20 @@ fn bytes_downloaded_for_one_query() {
     }
     let server = Server::start(std::path::Path::new(&output), "/");
     let mut browser = Browser::launch();
-    for (lang, query) in [("ja", "マスク"), ("ja", "第1234号"), ("zh", "口罩"), ("en", "masks"), ("en", "\"release 1234\"")] {
+    for (lang, query) in [
+        ("ja", "マスク"),
+        ("ja", "第1234号"),
+        ("zh", "口罩"),
+        ("en", "masks"),
+        ("en", "\"release 1234\""),
+    ] {
         server.take_served();
         let found = search(&mut browser, &server, &format!("/{lang}/search/"), query);
         let served = server.take_served();
-        let pagefind: Vec<(&String, &u64)> = served.iter().filter(|(p, _)| p.contains("/pagefind/")).collect();
+        let pagefind: Vec<(&String, &u64)> = served
+            .iter()
+            .filter(|(p, _)| p.contains("/pagefind/"))
+            .collect();
         let total: u64 = pagefind.iter().map(|(_, b)| **b).sum();
         let code: u64 = pagefind
             .iter()

@@ -123,11 +123,19 @@ async function run(query) {
   }
 }
 
+// The address shows the query (a link to a search works), and so do the links to this page in
+// the other languages.
 function setQuery(q) {
   const url = new URL(location.href);
   if (q.trim()) url.searchParams.set("q", q.trim());
   else url.searchParams.delete("q");
   history.replaceState(null, "", url);
+  for (const link of document.querySelectorAll("a[hreflang]")) {
+    const target = new URL(link.href, location.href);
+    if (!target.pathname.endsWith("/search/")) continue;
+    target.search = url.search;
+    link.href = target.pathname + target.search;
+  }
 }
 
 let timer = 0;
@@ -145,6 +153,7 @@ moreButton.addEventListener("click", () => showMore(current.id));
 
 const initial = new URLSearchParams(location.search).get("q") || "";
 input.value = initial;
+setQuery(initial);
 const headerBox = document.querySelector("#site-search-q");
 if (headerBox) headerBox.value = initial;
 run(initial);
