@@ -24,6 +24,9 @@ struct RawConfig {
     books: Vec<String>,
     /// In display order (TOML tables keep their order here).
     languages: toml::Table,
+    /// Feeds and sharing metadata (`[discovery]`).
+    #[serde(default)]
+    discovery: RawDiscovery,
 }
 
 #[derive(Debug, Deserialize)]
@@ -31,6 +34,115 @@ struct RawConfig {
 struct RawLanguage {
     name: String,
     tag: String,
+    /// The OpenGraph locale (`ja_JP`); see [`default_og_locale`].
+    #[serde(default)]
+    locale: Option<String>,
+}
+
+/// `[discovery]` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDiscovery {
+    feed_section: Option<String>,
+    feed_entries: Option<usize>,
+    share_image: Option<String>,
+    logo: Option<String>,
+}
+
+/// How the site is found and shared: its Atom feeds, sharing image and organisation logo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Discovery {
+    /// The section key whose pages each language's Atom feed (`/<lang>/atom.xml`) lists;
+    /// `None`: no feeds.
+    pub feed_section: Option<String>,
+    /// How many of the newest pages a feed holds (default 20).
+    pub feed_entries: usize,
+    /// A PNG or JPEG among the theme's static files (`images/card.png`), for `og:image`, the
+    /// Twitter card and JSON-LD `image`.
+    pub share_image: Option<String>,
+    /// A square PNG or JPEG among the theme's static files: the organisation's logo in JSON-LD.
+    pub logo: Option<String>,
+    /// Language code → OpenGraph locale (`ja` → `ja_JP`), for every configured language.
+    pub og_locales: std::collections::BTreeMap<String, String>,
+}
+
+impl Default for Discovery {
+    fn default() -> Self {
+        Discovery {
+            feed_section: None,
+            feed_entries: 20,
+            share_image: None,
+            logo: None,
+            og_locales: Default::default(),
+        }
+    }
+}
+
+/// The OpenGraph locale (`language_TERRITORY`, as in `ja_JP`) of a language without a
+/// `locale` in site.toml: the usual territory for common languages, else the BCP 47 tag's
+/// region (`pt-BR` → `pt_BR`), else the language alone (`eo`). Source: ogp.me, "og:locale".
+pub fn default_og_locale(code: &str, tag: &str) -> String {
+    let lower = tag.to_ascii_lowercase();
+    let known = match lower.as_str() {
+        "ja" => Some("ja_JP"),
+        "en" => Some("en_US"),
+        "zh" | "zh-hans" | "zh-cn" | "zh-hans-cn" => Some("zh_CN"),
+        "zh-hant" | "zh-tw" | "zh-hant-tw" => Some("zh_TW"),
+        "zh-hk" | "zh-hant-hk" => Some("zh_HK"),
+        "ko" => Some("ko_KR"),
+        "fr" => Some("fr_FR"),
+        "de" => Some("de_DE"),
+        "es" => Some("es_ES"),
+        "it" => Some("it_IT"),
+        "pt" => Some("pt_PT"),
+        "ru" => Some("ru_RU"),
+        "vi" => Some("vi_VN"),
+        "th" => Some("th_TH"),
+        _ => None,
+    };
+    if let Some(locale) = known {
+        return locale.to_string();
+    }
+    let mut parts = tag.split('-');
+    let language = parts.next().unwrap_or(code).to_ascii_lowercase();
+    match parts.find(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_alphabetic())) {
+        Some(region) => format!("{language}_{}", region.to_ascii_uppercase()),
+        None => language,
+    }
+}
+
+/// The OpenGraph locale of a language: as configured (an error when malformed) or the default.
+fn checked_locale(
+    path: &Path,
+    code: &str,
+    language: &RawLanguage,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<String> {
+    match &language.locale {
+        Some(locale) if is_og_locale(locale) => Some(locale.clone()),
+        Some(locale) => {
+            errors.push(
+                Diagnostic::in_file(
+                    path,
+                    format!("[languages.{code}] locale = \"{locale}\" is not a locale in the form OpenGraph uses"),
+                )
+                .with_help("write language_TERRITORY, e.g. \"ja_JP\", \"en_US\", \"zh_CN\""),
+            );
+            None
+        }
+        None => Some(default_og_locale(code, &language.tag)),
+    }
+}
+
+/// Whether `locale` has the `ll_TT` form OpenGraph uses (`ja_JP`, `zh_CN`, `es_419` is not).
+fn is_og_locale(locale: &str) -> bool {
+    let Some((language, territory)) = locale.split_once('_') else {
+        return false;
+    };
+    (2..=3).contains(&language.len())
+        && language.bytes().all(|b| b.is_ascii_lowercase())
+        && territory.len() == 2
+        && territory.bytes().all(|b| b.is_ascii_uppercase())
 }
 
 /// One configured language.
@@ -70,9 +182,23 @@ pub struct SiteConfig {
     pub fluent_fallback: Vec<String>,
     /// Section keys published as books.
     pub books: Vec<String>,
+    /// Feeds and sharing metadata.
+    pub discovery: Discovery,
 }
 
 impl SiteConfig {
+    /// The OpenGraph locale of a language (`ja_JP`).
+    pub fn og_locale(&self, code: &str) -> String {
+        self.discovery
+            .og_locales
+            .get(code)
+            .cloned()
+            .unwrap_or_else(|| {
+                let tag = self.language(code).map_or(code, |l| l.tag.as_str());
+                default_og_locale(code, tag)
+            })
+    }
+
     pub fn language(&self, code: &str) -> Option<&Language> {
         self.languages.iter().find(|l| l.code == code)
     }
@@ -143,7 +269,7 @@ fn check(
 ) -> Result<SiteConfig, Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let at = |span: std::ops::Range<usize>| Some(Location::at_offset(path, text, span.start, 1));
-    let languages = check_languages(path, raw.languages, &mut errors);
+    let (languages, og_locales) = check_languages(path, raw.languages, &mut errors);
     let known = |code: &str| languages.iter().any(|l| l.code == code);
     if !languages.is_empty() && !known(&raw.default_language) {
         errors.push(Diagnostic::in_file(
@@ -186,6 +312,7 @@ fn check(
                 .with_help("name a folder under themes/, e.g. theme = \"ngmo\" for themes/ngmo/"),
         );
     }
+    let discovery = check_discovery(path, raw.discovery, og_locales, &mut errors);
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -208,12 +335,19 @@ fn check(
             .iter()
             .map(|b| crate::url::nfc(b.trim_matches('/')).into_owned())
             .collect(),
+        discovery,
     })
 }
 
 /// The `[languages.<code>]` tables, in display order; problems are pushed to `errors`.
-fn check_languages(path: &Path, table: toml::Table, errors: &mut Vec<Diagnostic>) -> Vec<Language> {
+/// The configured languages in order, and each one's OpenGraph locale.
+fn check_languages(
+    path: &Path,
+    table: toml::Table,
+    errors: &mut Vec<Diagnostic>,
+) -> (Vec<Language>, std::collections::BTreeMap<String, String>) {
     let mut languages = Vec::new();
+    let mut og_locales = std::collections::BTreeMap::new();
     for (code, value) in table {
         if !is_language_code(&code) {
             errors.push(Diagnostic::in_file(
@@ -223,11 +357,17 @@ fn check_languages(path: &Path, table: toml::Table, errors: &mut Vec<Diagnostic>
             continue;
         }
         match RawLanguage::deserialize(value) {
-            Ok(lang) => languages.push(Language {
-                code,
-                name: lang.name,
-                tag: lang.tag,
-            }),
+            Ok(lang) => {
+                let Some(locale) = checked_locale(path, &code, &lang, errors) else {
+                    continue;
+                };
+                og_locales.insert(code.clone(), locale);
+                languages.push(Language {
+                    code,
+                    name: lang.name,
+                    tag: lang.tag,
+                });
+            }
             Err(e) => errors.push(Diagnostic::in_file(
                 path,
                 format!("[languages.{code}]: {}", e.message()),
@@ -240,7 +380,7 @@ fn check_languages(path: &Path, table: toml::Table, errors: &mut Vec<Diagnostic>
             "no [languages.<code>] table: configure at least one language",
         ));
     }
-    languages
+    (languages, og_locales)
 }
 
 /// The base URL from `--base-url` when given (a message blamed on the flag), else from
@@ -403,6 +543,17 @@ mod tests {
         ] {
             assert!(check_theme_name(bad).is_err(), "{bad:?} was accepted");
         }
+    }
+
+    #[test]
+    fn og_locales() {
+        assert_eq!(default_og_locale("ja", "ja"), "ja_JP");
+        assert_eq!(default_og_locale("en", "en"), "en_US");
+        assert_eq!(default_og_locale("zh", "zh-Hans"), "zh_CN");
+        assert_eq!(default_og_locale("pt-br", "pt-BR"), "pt_BR");
+        assert_eq!(default_og_locale("eo", "eo"), "eo");
+        assert!(is_og_locale("zh_CN"));
+        assert!(!is_og_locale("zh-CN") && !is_og_locale("zh_cn") && !is_og_locale("zh"));
     }
 
     #[test]

@@ -148,14 +148,7 @@ pub fn prepare_cached(
     };
     let (static_files, static_diagnostics) = render::theme_static_files(&theme_dir, &config.root);
     diagnostics.extend(static_diagnostics);
-    let theme_outputs = ThemeOutputs {
-        static_files,
-        root_chooser: theme.as_ref().is_ok_and(|t| {
-            t.get_template_names()
-                .any(|n| n == render::ROOT_CHOOSER_TEMPLATE)
-        }),
-        display_dir: Path::new("themes").join(&config.theme),
-    };
+    let theme_outputs = theme_outputs(theme.as_ref().ok(), static_files, &config.theme);
     // Assembling and planning need neither the theme nor every file to be valid and find broken
     // links and clashing paths: so that one build reports every error, they run before stopping.
     let (site, site_diagnostics) = site::assemble_cached(
@@ -166,9 +159,20 @@ pub fn prepare_cached(
         Some(&caches.markdown),
     );
     diagnostics.extend(site_diagnostics);
-    let (plan, plan_diagnostics) = site::plan::plan(&site, &theme_outputs);
+    lap("load theme, assemble (Markdown)");
+    // The search index is made before the plan, from the pages' bodies, so that the plan holds
+    // its files (named by hashes of their bytes) and checks them with every other entry.
+    let search_files = match theme_outputs.search && !diagnostics.has_errors() {
+        true => render::search::index(&site).unwrap_or_else(|errors| {
+            diagnostics.extend(errors);
+            Vec::new()
+        }),
+        false => Vec::new(),
+    };
+    lap("search index");
+    let (plan, plan_diagnostics) = site::plan::plan(&site, &theme_outputs, search_files);
     diagnostics.extend(plan_diagnostics);
-    lap("load theme, assemble (Markdown), plan");
+    lap("plan");
     diagnostics.check()?;
     let theme = theme.map_err(BuildError::Site)?;
     Ok(Prepared {
@@ -179,6 +183,25 @@ pub fn prepare_cached(
         timings,
         hash_cache,
     })
+}
+
+/// What the plan needs to know of the theme: its static files and which optional templates
+/// (root chooser, 404 pages, search page) it has.
+fn theme_outputs(
+    theme: Option<&tera::Tera>,
+    static_files: Vec<site::plan::StaticFile>,
+    name: &str,
+) -> ThemeOutputs {
+    let templates: std::collections::HashSet<String> = theme
+        .map(|t| t.get_template_names().map(str::to_string).collect())
+        .unwrap_or_default();
+    ThemeOutputs {
+        static_files,
+        root_chooser: templates.contains(render::ROOT_CHOOSER_TEMPLATE),
+        display_dir: Path::new("themes").join(name),
+        search: render::search::ENABLED && templates.contains(site::plan::SEARCH_TEMPLATE),
+        templates,
+    }
 }
 
 /// Renders every entry of the plan into `sink` (see `render::Sink`); all errors at once.

@@ -67,9 +67,20 @@ fn pretty_urls_put_each_page_in_its_own_folder() {
         "zh/releases/2020-05-13-first/index.html",
         "ja/releases/2020-04-01-second/index.html",
         "ja/about/index.html",
+        // The 404 pages (root and per language) and, with the `search` feature, search pages.
+        "404.html",
+        "ja/404.html",
+        "en/404.html",
+        "zh/404.html",
     ]
     .iter()
     .map(|s| s.to_string())
+    .chain(
+        ["ja", "en", "zh"]
+            .iter()
+            .filter(|_| cfg!(feature = "search"))
+            .map(|lang| format!("{lang}/search/index.html")),
+    )
     .collect();
     assert_eq!(html_names(&site.snapshot()), expected);
 
@@ -734,10 +745,20 @@ fn front_matter_strings_are_html_escaped() {
     site.build_ok();
 
     let page = site.page(&format!("ja/{FIRST}/index.html"));
+    // The only script is the page's JSON-LD, which must still parse (tests/discovery.rs checks
+    // its escaping in detail).
     assert!(
-        page.select("script").is_empty(),
+        page.select("script:not([type='application/ld+json'])")
+            .is_empty(),
         "a <script> element was injected"
     );
+    for script in page.select("script") {
+        let json: String = script.text().collect();
+        assert!(
+            serde_json::from_str::<serde_json::Value>(&json).is_ok(),
+            "{json}"
+        );
+    }
     assert!(
         page.select("[onerror]").is_empty(),
         "an onerror attribute was injected"
@@ -762,7 +783,8 @@ fn front_matter_strings_are_html_escaped() {
     for file in ["ja/releases/index.html", "ja/index.html"] {
         let list = site.page(file);
         assert!(
-            list.select("script").is_empty(),
+            list.select("script:not([type='application/ld+json'])")
+                .is_empty(),
             "{file}: a <script> element was injected"
         );
         assert!(list.select("[onerror]").is_empty(), "{file}");

@@ -116,3 +116,26 @@ size-gb = { $value } GB
 
 # Footnotes: the label of the link from a note back to where it is referenced (screen readers).
 footnote-backref = Back to reference
+
+# Discovery: feeds, search, 404, sharing.
+feed-link = Atom feed
+feed-subscribe = Subscribe to the feed
+feed-hint = Add this address to a feed reader to be told about new press releases.
+share-image-alt = Nippon Global Medical Organization (NGMO)
+not-found-title = Page not found
+not-found-text = The page you are looking for may have moved or been removed, or the address may be mistyped.
+not-found-home = Go to the English home page
+search-title = Search
+search-description = Search the press releases, the handbook summary and the pages about NGMO.
+search-label = Search this site
+search-placeholder = Enter keywords
+search-submit = Search
+search-results = { $count ->
+    [one] { $shown } result for “{ $query }”
+   *[other] { $shown } results for “{ $query }”
+}
+search-no-results = Nothing matches “{ $query }”. Try other words.
+search-loading = Searching…
+search-error = The search could not be loaded. Please reload the page.
+search-more = Show more
+search-needs-script = Search needs JavaScript.

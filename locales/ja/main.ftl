@@ -105,3 +105,23 @@ size-gb = { $value } GB
 
 # Footnotes: the label of the link from a note back to where it is referenced (screen readers).
 footnote-backref = 参照元に戻る
+
+# Discovery: feeds, search, 404, sharing.
+feed-link = Atom フィード
+feed-subscribe = 新着をフィードで購読
+feed-hint = フィードリーダーにこのアドレスを登録すると、新しいプレスリリースをお知らせします。
+share-image-alt = 一般社団法人日本医療国際化機構（NGMO）
+not-found-title = ページが見つかりません
+not-found-text = お探しのページは移動または削除されたか、アドレスが間違っている可能性があります。
+not-found-home = 日本語のホームへ
+search-title = サイト内検索
+search-description = プレスリリース、ハンドブックの要約、機構の紹介ページを検索できます。
+search-label = サイト内を検索
+search-placeholder = キーワードを入力
+search-submit = 検索
+search-results = 「{ $query }」の検索結果：{ $shown }件
+search-no-results = 「{ $query }」に一致するページは見つかりませんでした。別のことばでお試しください。
+search-loading = 検索しています…
+search-error = 検索を読み込めませんでした。ページを再読み込みしてください。
+search-more = さらに表示
+search-needs-script = 検索には JavaScript が必要です。

@@ -113,3 +113,23 @@ size-gb = { $value } GB
 
 # Footnotes: the label of the link from a note back to where it is referenced (screen readers).
 footnote-backref = 返回引用处
+
+# Discovery: feeds, search, 404, sharing.
+feed-link = Atom 订阅源
+feed-subscribe = 通过订阅源关注新闻稿
+feed-hint = 将此地址添加到阅读器，即可收到新发布的新闻稿。
+share-image-alt = 日本医疗国际化机构（NGMO）
+not-found-title = 找不到该页面
+not-found-text = 您要找的页面可能已被移动或删除，也可能是网址有误。
+not-found-home = 前往中文首页
+search-title = 站内搜索
+search-description = 可搜索新闻稿、手册概要以及机构介绍页面。
+search-label = 搜索本站
+search-placeholder = 输入关键词
+search-submit = 搜索
+search-results = “{ $query }”的搜索结果：{ $shown } 条
+search-no-results = 没有找到与“{ $query }”相符的页面，请换个词试试。
+search-loading = 正在搜索…
+search-error = 无法加载搜索，请刷新页面。
+search-more = 显示更多
+search-needs-script = 搜索功能需要启用 JavaScript。

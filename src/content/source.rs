@@ -188,6 +188,7 @@ mod tests {
             missing_translation: MissingTranslation::Omit,
             fluent_fallback: vec!["ja".into()],
             books: Vec::new(),
+            discovery: Default::default(),
         }
     }
 

@@ -299,6 +299,7 @@ mod tests {
             missing_translation: MissingTranslation::Omit,
             fluent_fallback: vec!["en".into()],
             books: Vec::new(),
+            discovery: Default::default(),
         };
         (dir, config)
     }

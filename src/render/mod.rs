@@ -4,8 +4,15 @@
 pub mod book;
 pub mod downloads;
 pub mod epub;
+pub mod excerpt;
+pub mod feed;
 pub mod functions;
+pub mod links;
+pub mod meta;
 pub mod print;
+pub mod search;
+pub mod sitemap;
+mod special;
 pub mod views;
 
 use std::collections::HashMap;
@@ -19,7 +26,7 @@ use tera::{Context, Tera};
 use crate::content::downloads::hash::sha256_bytes;
 use crate::content::DocKind;
 use crate::error::{Diagnostic, Location};
-use crate::site::plan::{Job, OutputPlan, PlannedFile, StaticFile};
+use crate::site::plan::{Job, OutputPlan, PlannedFile, StaticFile, SITEMAP_LIMIT};
 use crate::site::{Page, Site};
 use downloads::DownloadIndex;
 use views::{Paginator, Summary};
@@ -180,9 +187,14 @@ struct SectionView<'a> {
 /// Shared by every render call: the theme per language and data serialised once.
 struct Shared<'a> {
     site: &'a Site,
+    /// The theme without language-bound functions (for pages of no language).
+    theme: &'a Tera,
     teras: HashMap<&'a str, Tera>,
     site_view: views::SiteView<'a>,
     book_views: HashMap<(String, String), tera::Value>,
+    share: meta::ShareData,
+    /// Every URL of the sitemap, in order (empty when the plan has no sitemap).
+    sitemap_urls: Vec<sitemap::SitemapUrl>,
 }
 
 /// Renders every entry of `plan` that is not a plain copy and hands its bytes to `sink`, in
@@ -195,20 +207,14 @@ pub fn render_plan(
     sink: &Sink,
 ) -> Result<(), Vec<Diagnostic>> {
     let mut errors = Vec::new();
-    let book_views = serialise_book_views(site, &mut errors);
+    let manifest_only = Arc::new(DownloadIndex::new(site, Vec::new()));
+    let mut shared = shared_data(site, theme, plan, &manifest_only, &mut errors);
     let (book_files, other_files): (Vec<&PlannedFile>, Vec<&PlannedFile>) = plan
         .files
         .iter()
         .filter(|f| !matches!(f.job, Job::Copy { .. }))
         .partition(|f| matches!(f.job, Job::Epub { .. } | Job::PrintEdition { .. }));
 
-    let manifest_only = Arc::new(DownloadIndex::new(site, Vec::new()));
-    let mut shared = Shared {
-        site,
-        teras: per_language(site, theme, &manifest_only),
-        site_view: views::site_view(site),
-        book_views,
-    };
     let books: Vec<(&PlannedFile, Result<Vec<u8>, Diagnostic>)> = book_files
         .par_iter()
         .map(|file| (*file, render_file(&shared, theme, file, None)))
@@ -248,6 +254,38 @@ pub fn render_plan(
         Ok(())
     } else {
         Err(errors)
+    }
+}
+
+/// What every render call shares: the books' tables of contents, the sharing data and the
+/// sitemap's URLs, made once; errors are added to `errors`.
+fn shared_data<'a>(
+    site: &'a Arc<Site>,
+    theme: &'a Tera,
+    plan: &OutputPlan,
+    downloads: &Arc<DownloadIndex>,
+    errors: &mut Vec<Diagnostic>,
+) -> Shared<'a> {
+    let book_views = serialise_book_views(site, errors);
+    let share = meta::share_data(site, plan).unwrap_or_else(|e| {
+        errors.extend(e);
+        meta::ShareData::default()
+    });
+    let has_sitemap = plan
+        .files
+        .iter()
+        .any(|f| matches!(f.job, Job::Sitemap { .. }));
+    Shared {
+        site,
+        theme,
+        teras: per_language(site, theme, downloads),
+        site_view: views::site_view(site),
+        book_views,
+        share,
+        sitemap_urls: match has_sitemap {
+            true => sitemap::urls(site, plan),
+            false => Vec::new(),
+        },
     }
 }
 
@@ -328,7 +366,33 @@ fn render_file(
             Some(file.origin.clone()),
             "internal: a copied file reached the renderer",
         )),
+        Job::Feed { lang } => feed::atom(site, lang, &shared.share).map_err(|mut errors| {
+            // One build error per feed; the others are the same pages seen again.
+            errors.swap_remove(0)
+        }),
+        Job::Sitemap { part } => {
+            sitemap::urlset(sitemap::part(&shared.sitemap_urls, *part, SITEMAP_LIMIT))
+                .map_err(|e| xml_error(file, &e))
+        }
+        Job::SitemapIndex { parts } => sitemap::index(
+            &site.config.base_url,
+            *parts,
+            &sitemap::part_lastmods(&shared.sitemap_urls, SITEMAP_LIMIT),
+        )
+        .map_err(|e| xml_error(file, &e)),
+        Job::Robots => Ok(sitemap::robots(&site.config.base_url)),
+        Job::NotFound { lang: Some(lang) } => special::not_found(shared, lang),
+        Job::NotFound { lang: None } => special::root_not_found(shared),
+        Job::SearchPage { lang } => special::search_page(shared, lang),
+        Job::Generated { bytes } => Ok(bytes.to_vec()),
     }
+}
+
+fn xml_error(file: &PlannedFile, error: &std::io::Error) -> Diagnostic {
+    Diagnostic::error(
+        Some(file.origin.clone()),
+        format!("cannot write /{}: {error}", file.path),
+    )
 }
 
 /// A page (page `number` of its listing when paginated) or the print edition of a book.
@@ -435,6 +499,8 @@ fn page_context(
     context.insert("lang", &page.lang);
     context.insert("page", &views::page_view(site, page));
     context.insert("translations", &views::translations(site, page));
+    let number = paginator.map_or(1, |(_, p)| p.current);
+    context.insert("meta", &meta::page_meta(site, &shared.share, page, number));
     if let Some(book) = site.book_of(&page.key) {
         if let Some(view) = shared
             .book_views

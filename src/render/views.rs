@@ -202,3 +202,63 @@ pub struct Paginator {
     pub next_url: Option<String>,
     pub page_urls: Vec<String>,
 }
+
+/// The view of a page that is not a document (the 404 and search pages of a language):
+/// `key` names it for templates (`404`, `search`), `path` is its folder or file.
+pub fn special_view<'a>(
+    site: &'a Site,
+    lang: &'a str,
+    key: &'a str,
+    title: &'a str,
+    path: &str,
+    extra: &'a serde_json::Map<String, serde_json::Value>,
+) -> PageView<'a> {
+    let language = site.config.language(lang);
+    let tag = language.map_or(lang, |l| l.tag.as_str());
+    PageView {
+        key,
+        kind: "page",
+        section_name: key,
+        title,
+        description: None,
+        date: None,
+        weight: 0,
+        lang,
+        lang_tag: tag,
+        content_lang: lang,
+        content_lang_tag: tag,
+        content_lang_name: language.map_or(lang, |l| l.name.as_str()),
+        is_fallback: false,
+        url: site.config.url(path),
+        permalink: site.config.permalink(path),
+        content: "",
+        toc: &[],
+        extra,
+        ancestors: Vec::new(),
+    }
+}
+
+/// The language switcher of a special page: each language's own version at `path_in(code)`.
+pub fn special_translations<'a>(
+    site: &'a Site,
+    lang: &str,
+    path_in: impl Fn(&str) -> String,
+) -> Vec<Translation<'a>> {
+    site.config
+        .languages
+        .iter()
+        .map(|language| {
+            let path = path_in(&language.code);
+            Translation {
+                code: &language.code,
+                name: &language.name,
+                tag: &language.tag,
+                url: site.config.url(&path),
+                permalink: site.config.permalink(&path),
+                current: language.code == lang,
+                available: true,
+                is_fallback: false,
+            }
+        })
+        .collect()
+}

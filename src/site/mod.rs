@@ -5,6 +5,7 @@ pub mod anchors;
 pub mod book;
 pub mod epub_check;
 pub mod markdown_cache;
+pub mod discovery;
 pub mod plan;
 pub mod routes;
 

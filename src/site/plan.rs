@@ -4,6 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use unicode_normalization::UnicodeNormalization;
 
@@ -26,6 +27,13 @@ pub enum OutputKind {
     ThemeStatic,
     PageAsset,
     DownloadFile,
+    Feed,
+    Sitemap,
+    SitemapIndex,
+    Robots,
+    NotFound,
+    SearchPage,
+    SearchIndex,
 }
 
 impl OutputKind {
@@ -42,6 +50,13 @@ impl OutputKind {
             OutputKind::ThemeStatic => "the theme file",
             OutputKind::PageAsset => "the file",
             OutputKind::DownloadFile => "the download listed in",
+            OutputKind::Feed => "the Atom feed of",
+            OutputKind::Sitemap => "the sitemap, from",
+            OutputKind::SitemapIndex => "the sitemap index, from",
+            OutputKind::Robots => "robots.txt, from",
+            OutputKind::NotFound => "the 404 page, from",
+            OutputKind::SearchPage => "the search page, from",
+            OutputKind::SearchIndex => "the search index, from",
         }
     }
 }
@@ -70,7 +85,53 @@ pub enum Job {
     Copy {
         source: PathBuf,
     },
+    /// The Atom feed of the feed section (site.toml `[discovery] feed_section`) in `lang`.
+    Feed {
+        lang: String,
+    },
+    /// Part `part` (0-based) of the sitemap's URLs, [`SITEMAP_LIMIT`] per part.
+    Sitemap {
+        part: usize,
+    },
+    /// The sitemap index listing `parts` sitemaps (when there are more URLs than one may hold).
+    SitemapIndex {
+        parts: usize,
+    },
+    Robots,
+    /// The page served for unknown paths: in `lang`, or (`None`) the root one in every language.
+    NotFound {
+        lang: Option<String>,
+    },
+    /// The search page of `lang` (`<lang>/search/`).
+    SearchPage {
+        lang: String,
+    },
+    /// A file made before planning (the search index, whose names hold hashes of its bytes).
+    Generated {
+        bytes: Arc<[u8]>,
+    },
 }
+
+/// A file whose bytes exist before the plan: the search index.
+#[derive(Debug, Clone)]
+pub struct GeneratedFile {
+    /// Site-relative, `/`-separated.
+    pub path: String,
+    pub kind: OutputKind,
+    pub origin: Location,
+    pub bytes: Arc<[u8]>,
+}
+
+/// The most URLs one sitemap file may list (sitemaps.org protocol, "Sitemap index files");
+/// above it the sitemap is split and `sitemap.xml` becomes a sitemap index.
+pub const SITEMAP_LIMIT: usize = 50_000;
+
+/// The theme's template of the per-language 404 page.
+pub const NOT_FOUND_TEMPLATE: &str = "404.html";
+/// The theme's template of the root 404 page (every language on one page).
+pub const ROOT_NOT_FOUND_TEMPLATE: &str = "404-root.html";
+/// The theme's template of the per-language search page.
+pub const SEARCH_TEMPLATE: &str = "search.html";
 
 /// One file of the output.
 #[derive(Debug, Clone)]
@@ -112,6 +173,11 @@ pub struct ThemeOutputs {
     pub root_chooser: bool,
     /// `themes/<name>`, for messages.
     pub display_dir: PathBuf,
+    /// The names of the theme's templates (`404.html`, `search.html` …), which decide the
+    /// optional pages.
+    pub templates: HashSet<String>,
+    /// Whether the search index is built (the `search` cargo feature).
+    pub search: bool,
 }
 
 /// The longest file or folder name most file systems accept, in bytes (ext4, APFS, NTFS: 255).
@@ -119,8 +185,15 @@ const MAX_NAME_BYTES: usize = 255;
 
 /// Lays out every output file of `site` and checks the whole: clashes are errors naming both
 /// sources; names that differ only in case are warnings (they clash on macOS and Windows hosts).
-pub fn plan(site: &Site, theme: &ThemeOutputs) -> (OutputPlan, Vec<Diagnostic>) {
+///
+/// `generated` are the files made before planning (the search index).
+pub fn plan(
+    site: &Site,
+    theme: &ThemeOutputs,
+    generated: Vec<GeneratedFile>,
+) -> (OutputPlan, Vec<Diagnostic>) {
     let mut files = Vec::new();
+    let mut diagnostics = Vec::new();
     plan_pages(site, &mut files);
     plan_books(site, &mut files);
     plan_downloads(site, &mut files);
@@ -152,12 +225,19 @@ pub fn plan(site: &Site, theme: &ThemeOutputs) -> (OutputPlan, Vec<Diagnostic>) 
             },
         });
     }
+    diagnostics.extend(super::discovery::plan_discovery(site, theme, &mut files));
+    files.extend(generated.into_iter().map(|file| PlannedFile {
+        path: file.path,
+        kind: file.kind,
+        origin: file.origin,
+        job: Job::Generated { bytes: file.bytes },
+    }));
     for file in &mut files {
         if !file.path.is_ascii() {
             file.path = file.path.nfc().collect();
         }
     }
-    let mut diagnostics = check_names(&files);
+    diagnostics.extend(check_names(&files));
     diagnostics.extend(find_clashes(&files));
     (OutputPlan { files }, diagnostics)
 }
@@ -363,6 +443,13 @@ mod tests {
         OutputKind::ThemeStatic,
         OutputKind::PageAsset,
         OutputKind::DownloadFile,
+        OutputKind::Feed,
+        OutputKind::Sitemap,
+        OutputKind::SitemapIndex,
+        OutputKind::Robots,
+        OutputKind::NotFound,
+        OutputKind::SearchPage,
+        OutputKind::SearchIndex,
     ];
 
     fn entry(path: &str, kind: OutputKind, origin: &str) -> PlannedFile {

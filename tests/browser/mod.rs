@@ -1,0 +1,386 @@
+//! Test helpers for pages in a real browser: a static file server on the loopback address and
+//! headless Chromium driven over the DevTools protocol (a websocket, tungstenite).
+//!
+//! Chromium is Debian's `chromium` at /usr/bin/chromium, started with the flags these machines
+//! need (../shared/guide/TRAPS.md). Without it the tests that use it skip loudly, unless
+//! KOHO_REQUIRE_TOOLS=1, when they fail.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use tungstenite::{Message, WebSocket};
+
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// Whether Chromium is installed. Missing: fails under KOHO_REQUIRE_TOOLS=1, else says
+/// loudly that the test skipped.
+pub fn chromium_available() -> bool {
+    if Path::new(CHROMIUM).is_file() {
+        return true;
+    }
+    if std::env::var("KOHO_REQUIRE_TOOLS").as_deref() == Ok("1") {
+        panic!("chromium is required (KOHO_REQUIRE_TOOLS=1) but {CHROMIUM} is missing: apt-get install chromium fonts-noto-cjk");
+    }
+    eprintln!("SKIPPED: chromium not installed (apt-get install chromium fonts-noto-cjk)");
+    false
+}
+
+/// A static file server for a built site on 127.0.0.1, serving `root` under `prefix`
+/// (`/` or `/ngmo/`), counting the bytes of every response by path. Stops when dropped.
+pub struct Server {
+    pub port: u16,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+    served: Arc<Mutex<BTreeMap<String, u64>>>,
+    pub requests: Arc<AtomicU64>,
+}
+
+impl Server {
+    pub fn start(root: &Path, prefix: &str) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind the loopback address");
+        let port = listener.local_addr().expect("address").port();
+        let stop = Arc::new(AtomicBool::new(false));
+        let served = Arc::new(Mutex::new(BTreeMap::new()));
+        let requests = Arc::new(AtomicU64::new(0));
+        let (root, prefix) = (root.to_path_buf(), prefix.to_string());
+        let thread = {
+            let (stop, served, requests) = (stop.clone(), served.clone(), requests.clone());
+            std::thread::spawn(move || {
+                for stream in listener.incoming() {
+                    if stop.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let Ok(stream) = stream else { continue };
+                    let (root, prefix, served) = (root.clone(), prefix.clone(), served.clone());
+                    requests.fetch_add(1, Ordering::SeqCst);
+                    std::thread::spawn(move || serve(stream, &root, &prefix, &served));
+                }
+            })
+        };
+        Server {
+            port,
+            stop,
+            thread: Some(thread),
+            served,
+            requests,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// Bytes served per path (query strings removed) since the last call.
+    pub fn take_served(&self) -> BTreeMap<String, u64> {
+        std::mem::take(&mut *self.served.lock().expect("served"))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn content_type(path: &str) -> &'static str {
+    match path.rsplit_once('.').map(|(_, ext)| ext) {
+        Some("html") => "text/html; charset=utf-8",
+        Some("css") => "text/css",
+        Some("js") => "text/javascript",
+        Some("json") => "application/json",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("xml") => "application/xml",
+        _ => "application/octet-stream",
+    }
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&text[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn serve(mut stream: TcpStream, root: &Path, prefix: &str, served: &Mutex<BTreeMap<String, u64>>) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let mut reader = BufReader::new(match stream.try_clone() {
+        Ok(s) => s,
+        Err(_) => return,
+    });
+    let mut request_line = String::new();
+    if reader.read_line(&mut request_line).is_err() {
+        return;
+    }
+    loop {
+        let mut header = String::new();
+        match reader.read_line(&mut header) {
+            Ok(0) | Err(_) => break,
+            Ok(_) if header == "\r\n" || header == "\n" => break,
+            Ok(_) => {}
+        }
+    }
+    let target = request_line.split_whitespace().nth(1).unwrap_or("/");
+    let path = percent_decode(target.split(['?', '#']).next().unwrap_or("/"));
+    let file: Option<PathBuf> = path.strip_prefix(prefix).and_then(|rest| {
+        if rest.split('/').any(|part| part == "..") {
+            return None;
+        }
+        let mut file = root.join(rest);
+        if file.is_dir() {
+            file = file.join("index.html");
+        }
+        file.is_file().then_some(file)
+    });
+    let (status, body, kind) = match file {
+        Some(file) => (
+            "200 OK",
+            std::fs::read(&file).unwrap_or_default(),
+            content_type(&file.to_string_lossy()),
+        ),
+        None => (
+            "404 Not Found",
+            std::fs::read(root.join("404.html")).unwrap_or_default(),
+            "text/html; charset=utf-8",
+        ),
+    };
+    let head = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    if stream.write_all(head.as_bytes()).is_ok() && stream.write_all(&body).is_ok() {
+        *served.lock().expect("served").entry(path).or_default() += body.len() as u64;
+    }
+}
+
+/// Headless Chromium with one page, driven over the DevTools protocol.
+pub struct Browser {
+    child: Child,
+    socket: WebSocket<TcpStream>,
+    session: String,
+    next_id: u64,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    pub fn launch() -> Browser {
+        let profile = tempfile::tempdir().expect("profile dir");
+        let child = Command::new(CHROMIUM)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--hide-scrollbars",
+                "--remote-debugging-port=0",
+            ])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .arg("about:blank")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromium");
+        let port_file = profile.path().join("DevToolsActivePort");
+        let started = Instant::now();
+        let (port, path) = loop {
+            if let Ok(text) = std::fs::read_to_string(&port_file) {
+                let mut lines = text.lines();
+                if let (Some(port), Some(path)) = (lines.next(), lines.next()) {
+                    break (port.to_string(), path.to_string());
+                }
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "chromium did not start its DevTools server"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        let stream = TcpStream::connect(format!("127.0.0.1:{port}")).expect("connect to chromium");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(90)))
+            .expect("timeout");
+        let (socket, _) = tungstenite::client(format!("ws://127.0.0.1:{port}{path}"), stream)
+            .expect("DevTools websocket");
+        let mut browser = Browser {
+            child,
+            socket,
+            session: String::new(),
+            next_id: 0,
+            _profile: profile,
+        };
+        let target = browser.call("Target.createTarget", json!({"url": "about:blank"}));
+        let target_id = target["targetId"].as_str().expect("targetId").to_string();
+        let attached = browser.call(
+            "Target.attachToTarget",
+            json!({"targetId": target_id, "flatten": true}),
+        );
+        browser.session = attached["sessionId"]
+            .as_str()
+            .expect("sessionId")
+            .to_string();
+        browser.call("Page.enable", json!({}));
+        browser
+    }
+
+    /// Sends a command (to the page once attached) and returns its result; panics on an error.
+    pub fn call(&mut self, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        let mut message = json!({"id": id, "method": method, "params": params});
+        if !self.session.is_empty() {
+            message["sessionId"] = json!(self.session);
+        }
+        self.socket
+            .send(Message::text(message.to_string()))
+            .expect("send to chromium");
+        loop {
+            let reply = self.socket.read().expect("read from chromium");
+            let Message::Text(text) = reply else { continue };
+            let value: Value = serde_json::from_str(text.as_str()).expect("DevTools JSON");
+            if value["id"] == json!(id) {
+                if let Some(error) = value.get("error") {
+                    panic!("{method} failed: {error}");
+                }
+                return value["result"].clone();
+            }
+        }
+    }
+
+    /// Sets the viewport (CSS pixels) of the page.
+    pub fn viewport(&mut self, width: u32, height: u32) {
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600}),
+        );
+    }
+
+    /// Opens `url` and waits for its load event.
+    pub fn open(&mut self, url: &str) {
+        self.next_id += 1;
+        let id = self.next_id;
+        let message = json!({"id": id, "method": "Page.navigate", "params": {"url": url}, "sessionId": self.session});
+        self.socket
+            .send(Message::text(message.to_string()))
+            .expect("send to chromium");
+        let (mut replied, mut loaded) = (false, false);
+        while !(replied && loaded) {
+            let reply = self.socket.read().expect("read from chromium");
+            let Message::Text(text) = reply else { continue };
+            let value: Value = serde_json::from_str(text.as_str()).expect("DevTools JSON");
+            if value["id"] == json!(id) {
+                if let Some(error) = value.get("error").or(value["result"].get("errorText")) {
+                    panic!("opening {url} failed: {error}");
+                }
+                replied = true;
+            } else if value["method"] == "Page.loadEventFired" && replied {
+                loaded = true;
+            }
+        }
+    }
+
+    /// Evaluates `expression` in the page (awaiting a promise) and returns its value as JSON.
+    pub fn eval(&mut self, expression: &str) -> Value {
+        let result = self.call(
+            "Runtime.evaluate",
+            json!({"expression": expression, "awaitPromise": true, "returnByValue": true}),
+        );
+        if let Some(exception) = result.get("exceptionDetails") {
+            panic!("the page threw: {exception}");
+        }
+        result["result"]["value"].clone()
+    }
+
+    /// A PNG of the whole page.
+    pub fn screenshot(&mut self) -> Vec<u8> {
+        let result = self.call(
+            "Page.captureScreenshot",
+            json!({"format": "png", "captureBeyondViewport": true}),
+        );
+        base64_decode(result["data"].as_str().expect("screenshot data"))
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Standard base64 (RFC 4648 §4), as DevTools sends screenshots.
+pub fn base64_decode(text: &str) -> Vec<u8> {
+    let value = |c: u8| -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    };
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let mut buffer = 0u32;
+    let mut bits = 0;
+    for c in text.bytes().filter_map(value) {
+        buffer = (buffer << 6) | c;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buffer >> bits) as u8);
+            buffer &= (1 << bits) - 1;
+        }
+    }
+    out
+}
+
+/// Reads a whole HTTP response from a URL on the loopback server (for checks without a browser).
+pub fn http_get(port: u16, path: &str) -> (u16, Vec<u8>) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).expect("read");
+    let split = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("headers");
+    let head = String::from_utf8_lossy(&response[..split]).into_owned();
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, response[split + 4..].to_vec())
+}
