@@ -401,6 +401,55 @@ fn checked_base_url(
     }
 }
 
+/// Checks `[discovery]`: paths are relative and `/`-separated, the feed holds at least one entry.
+fn check_discovery(
+    path: &Path,
+    raw: RawDiscovery,
+    og_locales: std::collections::BTreeMap<String, String>,
+    errors: &mut Vec<Diagnostic>,
+) -> Discovery {
+    let mut relative = |key: &str, value: Option<String>| {
+        let value = value?;
+        let clean = value.trim_matches('/').to_string();
+        let bad = clean.is_empty()
+            || clean.contains('\\')
+            || clean.split('/').any(|part| part == ".." || part == ".");
+        if bad {
+            errors.push(
+                Diagnostic::in_file(
+                    path,
+                    format!("[discovery] {key} = \"{value}\" is not a path inside the site"),
+                )
+                .with_help(
+                    "write a path relative to the theme's static/ folder, e.g. \"images/card.png\"",
+                ),
+            );
+            return None;
+        }
+        Some(clean)
+    };
+    let feed_section = relative("feed_section", raw.feed_section);
+    let share_image = relative("share_image", raw.share_image);
+    let logo = relative("logo", raw.logo);
+    let feed_entries = raw.feed_entries.unwrap_or(20);
+    if feed_entries == 0 {
+        errors.push(
+            Diagnostic::in_file(
+                path,
+                "[discovery] feed_entries = 0: a feed needs at least one entry",
+            )
+            .with_help("remove feed_section to publish no feed"),
+        );
+    }
+    Discovery {
+        feed_section,
+        feed_entries,
+        share_image,
+        logo,
+        og_locales,
+    }
+}
+
 /// A language code as used in file suffixes: `ja`, `en`, `zh`, `pt-br`.
 pub fn is_language_code(code: &str) -> bool {
     let mut parts = code.split('-');

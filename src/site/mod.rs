@@ -3,9 +3,9 @@
 
 pub mod anchors;
 pub mod book;
+pub mod discovery;
 pub mod epub_check;
 pub mod markdown_cache;
-pub mod discovery;
 pub mod plan;
 pub mod routes;
 
