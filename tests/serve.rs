@@ -333,9 +333,9 @@ fn unknown_paths_get_a_404_and_bare_folders_redirect() {
 #[test]
 fn a_site_404_page_is_served_for_unknown_paths() {
     let fixture = SiteFixture::new();
-    // A theme static file stands in for the generated 404 page.
+    // A theme static file replaces the generated English 404 page.
     fixture.write(
-        "themes/ngmo/static/404.html",
+        "themes/ngmo/static/en/404.html",
         "<html><body>site-404</body></html>",
     );
     let server = Server::start(&fixture);
@@ -343,6 +343,17 @@ fn a_site_404_page_is_served_for_unknown_paths() {
     assert_eq!(missing.status, 404);
     assert!(missing.body.contains("site-404"));
     assert_eq!(missing.page().select("script[data-koho-serve]").len(), 1);
+    // Outside every language: the generated root 404 page, which greets in every language.
+    let root = server.get("/nothing/here");
+    assert_eq!(root.status, 404);
+    let page = root.page();
+    let greetings: Vec<&str> = page
+        .select("section.not-found-greeting")
+        .iter()
+        .filter_map(|s| s.value().attr("lang"))
+        .map(|tag| tag.split('-').next().unwrap_or(tag))
+        .collect();
+    assert_eq!(greetings, ["ja", "en", "zh"]);
 }
 
 #[test]
@@ -443,12 +454,25 @@ fn serve_builds_the_same_site_as_koho_build() {
             Err(d) => panic!("step {step}: {}", support::render(&d)),
         };
         if step == 1 {
-            // A body edit renders that page (and the root chooser, rendered every time).
-            assert!(outcome.rendered <= 3, "{} rendered", outcome.rendered);
+            // A body edit renders that page, its language's feed and the search index files
+            // its words are in (and the root chooser, rendered every time): no other page.
+            let pages: Vec<&String> = outcome
+                .rendered
+                .iter()
+                .filter(|p| p.ends_with(".html") && !p.starts_with("pagefind"))
+                .collect();
+            assert!(pages.len() <= 2, "pages rendered: {pages:?}");
+            assert!(
+                outcome.rendered.iter().all(|p| !p.ends_with("sitemap.xml")
+                    && !p.starts_with("en/")
+                    && !p.starts_with("zh/")),
+                "rendered: {:?}",
+                outcome.rendered
+            );
         }
         if step > 0 {
             assert!(
-                outcome.rendered < outcome.built.snapshot.files.len(),
+                outcome.rendered.len() < outcome.built.snapshot.files.len(),
                 "step {step}"
             );
         }

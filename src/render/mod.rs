@@ -206,13 +206,28 @@ pub fn render_plan(
     plan: &OutputPlan,
     sink: &Sink,
 ) -> Result<(), Vec<Diagnostic>> {
+    render_selected(site, theme, plan, &|_| true, sink)
+}
+
+/// Like `render_plan`, but renders only the entries `selected` accepts (the preview's rebuild
+/// of what changed). Site-wide outputs (the sitemap, feeds, sharing data) are still computed
+/// from the whole `plan`, so a selected sitemap lists every page. A selection that leaves out a
+/// book's EPUB or print edition must also leave out the downloads list, whose sizes and
+/// checksums come from them.
+pub fn render_selected(
+    site: &Arc<Site>,
+    theme: &Tera,
+    plan: &OutputPlan,
+    selected: &(dyn Fn(&PlannedFile) -> bool + Sync),
+    sink: &Sink,
+) -> Result<(), Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let manifest_only = Arc::new(DownloadIndex::new(site, Vec::new()));
     let mut shared = shared_data(site, theme, plan, &manifest_only, &mut errors);
     let (book_files, other_files): (Vec<&PlannedFile>, Vec<&PlannedFile>) = plan
         .files
         .iter()
-        .filter(|f| !matches!(f.job, Job::Copy { .. }))
+        .filter(|f| !matches!(f.job, Job::Copy { .. }) && selected(f))
         .partition(|f| matches!(f.job, Job::Epub { .. } | Job::PrintEdition { .. }));
 
     let books: Vec<(&PlannedFile, Result<Vec<u8>, Diagnostic>)> = book_files

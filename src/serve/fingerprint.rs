@@ -56,6 +56,10 @@ pub struct Fingerprints {
     own: Vec<u64>,
     /// Per language: the results of the theme's `section_pages` calls.
     calls: HashMap<String, u64>,
+    /// Per language: every page's own document (what a feed can show).
+    documents: HashMap<String, u64>,
+    /// Every page's shared part (what the sitemap shows: routes and dates).
+    listing: u64,
 }
 
 impl Fingerprints {
@@ -85,24 +89,57 @@ impl Fingerprints {
             .iter()
             .map(|l| (l.code.clone(), calls_hash(site, &shared, &calls, &l.code)))
             .collect();
+        let mut documents: HashMap<String, DefaultHasher> = HashMap::new();
+        for (page, hashes) in site.pages.iter().zip(&per_page) {
+            hashes[2].hash(documents.entry(page.lang.clone()).or_default());
+        }
+        let mut listing = DefaultHasher::new();
+        shared.hash(&mut listing);
         Fingerprints {
             core: hasher.finish(),
             shared,
             own: per_page.iter().map(|h| h[2]).collect(),
             calls,
+            documents: documents
+                .into_iter()
+                .map(|(l, h)| (l, h.finish()))
+                .collect(),
+            listing: listing.finish(),
         }
     }
 
     /// The fingerprint of one planned file, or None for files rendered every time (books'
     /// print and EPUB editions, the downloads list and checksums, the root chooser: few, and
-    /// they depend on many pages' text).
+    /// they depend on many pages' text). A feed depends on its language's documents, the
+    /// sitemap on every page's route and dates, a search index file on its own bytes.
     pub fn file(&self, site: &Site, file: &PlannedFile) -> Option<u64> {
-        let Job::Page { page: id, number } = &file.job else {
-            return None;
-        };
-        let page = site.pages.get(*id)?;
         let mut hasher = DefaultHasher::new();
-        (self.core, &file.path, number, self.own[*id]).hash(&mut hasher);
+        (self.core, &file.path).hash(&mut hasher);
+        match &file.job {
+            Job::Page { page, number } => return self.page(site, file, *page, *number),
+            Job::Robots => {}
+            // The 404 and search pages show the site's menus and whatever the theme lists.
+            Job::NotFound { lang: Some(lang) } | Job::SearchPage { lang } => {
+                self.calls.get(lang).hash(&mut hasher)
+            }
+            Job::NotFound { lang: None } => {
+                let mut calls: Vec<_> = self.calls.iter().collect();
+                calls.sort();
+                calls.hash(&mut hasher);
+            }
+            Job::Feed { lang } => self.documents.get(lang).hash(&mut hasher),
+            Job::Sitemap { .. } | Job::SitemapIndex { .. } => self.listing.hash(&mut hasher),
+            Job::Generated { bytes } => bytes.hash(&mut hasher),
+            _ => return None,
+        }
+        Some(hasher.finish())
+    }
+
+    /// The fingerprint of page `number` of page `id`'s output.
+    fn page(&self, site: &Site, file: &PlannedFile, id: PageId, number: usize) -> Option<u64> {
+        let page = site.pages.get(id)?;
+        let mut hasher = DefaultHasher::new();
+        (self.core, &file.path, number, self.own[id]).hash(&mut hasher);
         self.calls.get(&page.lang).hash(&mut hasher);
         let mut parent = page.parent.as_deref().filter(|k| !k.is_empty());
         while let Some(ancestor) = parent.and_then(|key| site.page_id(key, &page.lang)) {
@@ -114,7 +151,7 @@ impl Fingerprints {
         }
         if page.kind == DocKind::Section {
             if let Some(section) = site.section(&page.key, &page.lang) {
-                let members = listed(page, &section.pages, *number);
+                let members = listed(page, &section.pages, number);
                 (
                     section.pages.len(),
                     self.each(members),

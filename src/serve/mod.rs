@@ -201,7 +201,7 @@ fn built_report(outcome: &session::Outcome, initial: bool) -> Report {
         pages: outcome.built.snapshot.pages,
         files: outcome.built.snapshot.files.len(),
         changed: outcome.built.changed.len(),
-        rendered: outcome.rendered,
+        rendered: outcome.rendered.len(),
         elapsed: outcome.elapsed,
         timings: outcome.timings.clone(),
         new_warnings: outcome.new_warnings.clone(),

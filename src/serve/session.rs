@@ -3,14 +3,14 @@
 
 use std::time::{Duration, Instant};
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
 use super::fingerprint::{self, Fingerprints};
 use super::prepare::{prepare, Caches};
 use super::store::{self, Built, Snapshot};
 use crate::error::Diagnostic;
-use crate::site::plan::{Job, OutputPlan};
+use crate::site::plan::Job;
 use crate::{BuildOptions, Prepared};
 
 /// The state kept between the builds of one `koho serve`.
@@ -32,8 +32,8 @@ pub struct Outcome {
     /// Warnings not reported by the previous build.
     pub new_warnings: Vec<Diagnostic>,
     pub elapsed: Duration,
-    /// How many files were rendered (the others kept their previous bytes).
-    pub rendered: usize,
+    /// The paths of the files rendered, sorted (the others kept their previous bytes).
+    pub rendered: Vec<String>,
     /// How long each stage took, in order.
     pub timings: Vec<(&'static str, Duration)>,
 }
@@ -81,10 +81,11 @@ impl Session {
             clock = Instant::now();
         };
         let fingerprints = Fingerprints::of(&prepared.site, &self.options.root);
-        let (plan, rendered_with) = self.to_render(&prepared, &fingerprints, previous);
+        let (selected, rendered_with) = self.to_render(&prepared, &fingerprints, previous);
         lap("fingerprints");
-        let rendered = store::render(&prepared, &plan)?;
-        let rendered_count = rendered.len();
+        let rendered = store::render(&prepared, &selected)?;
+        let mut rendered_paths: Vec<String> = rendered.keys().cloned().collect();
+        rendered_paths.sort();
         lap("render");
         self.rendered = rendered_with;
         let built = store::collect(&prepared, rendered, previous);
@@ -103,20 +104,20 @@ impl Session {
             built,
             new_warnings,
             elapsed: started.elapsed(),
-            rendered: rendered_count,
+            rendered: rendered_paths,
             timings,
         })
     }
 
-    /// The entries of the plan to render: those whose fingerprint differs from the one their
+    /// The paths of the plan's entries to render: those whose fingerprint differs from the one their
     /// bytes in `previous` were rendered with. Also the fingerprints of the whole new build.
     fn to_render(
         &self,
         prepared: &Prepared,
         fingerprints: &Fingerprints,
         previous: Option<&Snapshot>,
-    ) -> (OutputPlan, fingerprint::Rendered) {
-        let mut plan = OutputPlan::default();
+    ) -> (HashSet<String>, fingerprint::Rendered) {
+        let mut selected = HashSet::new();
         let mut rendered_with = HashMap::with_capacity(prepared.plan.files.len());
         for file in &prepared.plan.files {
             if matches!(file.job, Job::Copy { .. }) {
@@ -130,8 +131,8 @@ impl Session {
                     continue;
                 }
             }
-            plan.files.push(file.clone());
+            selected.insert(file.path.clone());
         }
-        (plan, rendered_with)
+        (selected, rendered_with)
     }
 }

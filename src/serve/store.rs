@@ -1,13 +1,13 @@
 //! The site built into memory for the preview: every output path with its bytes, or the source
 //! file a copy is served from. Nothing is written to the user's output folder.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use crate::cache::Stamp;
 use crate::error::Diagnostic;
-use crate::site::plan::{Job, OutputPlan};
+use crate::site::plan::Job;
 use crate::Prepared;
 
 /// How one output file is served.
@@ -121,20 +121,27 @@ pub fn collect(
     }
 }
 
-/// Renders every non-copy entry of `plan` (the prepared site's plan or part of it) into a map
-/// (path → bytes).
+/// Renders the non-copy entries of the prepared site's plan whose paths are in `selected`
+/// into a map (path → bytes).
 pub fn render(
     prepared: &Prepared,
-    plan: &OutputPlan,
+    selected: &HashSet<String>,
 ) -> Result<HashMap<String, Vec<u8>>, Vec<Diagnostic>> {
-    let map = Mutex::new(HashMap::with_capacity(plan.files.len()));
+    let map = Mutex::new(HashMap::with_capacity(selected.len()));
     let sink = |file: &crate::site::plan::PlannedFile, bytes: Vec<u8>| {
         map.lock()
             .map_err(|_| Diagnostic::error(None, "internal: a render thread panicked"))?
             .insert(file.path.clone(), bytes);
         Ok(())
     };
-    crate::render::render_plan(&prepared.site, &prepared.theme, plan, &sink)?;
+    let wanted = |file: &crate::site::plan::PlannedFile| selected.contains(&file.path);
+    crate::render::render_selected(
+        &prepared.site,
+        &prepared.theme,
+        &prepared.plan,
+        &wanted,
+        &sink,
+    )?;
     map.into_inner().map_err(|_| {
         vec![Diagnostic::error(
             None,

@@ -2,6 +2,7 @@
 //! plan entries of the feeds, sitemap, robots.txt, 404 pages and search pages. The bytes are
 //! made in `render` (feed, sitemap, search); this module only decides and lays out.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use super::plan::{
@@ -122,9 +123,12 @@ pub fn plan_discovery(
     plan_sitemap(site, files, &site_toml, SITEMAP_LIMIT);
     let templates = theme.display_dir.join("templates");
     let has = |name: &str| theme.templates.contains(name);
+    // A 404 page or robots.txt of the theme's static files or of the content is the author's:
+    // it replaces the generated one (as a static host serves whatever file is there).
+    let authored: HashSet<String> = files.iter().map(|f| f.path.clone()).collect();
     for language in &site.config.languages {
         let lang = &language.code;
-        if has(NOT_FOUND_TEMPLATE) {
+        if has(NOT_FOUND_TEMPLATE) && !authored.contains(&format!("{lang}/404.html")) {
             files.push(entry(
                 format!("{lang}/404.html"),
                 OutputKind::NotFound,
@@ -143,7 +147,7 @@ pub fn plan_discovery(
             ));
         }
     }
-    if has(ROOT_NOT_FOUND_TEMPLATE) {
+    if has(ROOT_NOT_FOUND_TEMPLATE) && !authored.contains("404.html") {
         files.push(entry(
             "404.html".into(),
             OutputKind::NotFound,
@@ -151,8 +155,7 @@ pub fn plan_discovery(
             Job::NotFound { lang: None },
         ));
     }
-    // A robots.txt of the theme or content is the author's: it replaces the generated one.
-    if !files.iter().any(|f| f.path == "robots.txt") {
+    if !authored.contains("robots.txt") {
         files.push(entry(
             "robots.txt".into(),
             OutputKind::Robots,
