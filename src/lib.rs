@@ -212,6 +212,15 @@ pub fn render(prepared: &Prepared, sink: &render::Sink) -> Result<(), BuildError
 
 /// Builds the site into the output folder. On error the output is as it was before.
 pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
+    build_with_progress(options, &|_, _| {})
+}
+
+/// `build`, calling `progress(done, total)` from the render threads as each file of the plan
+/// is rendered and staged (the command line draws a progress bar with it).
+pub fn build_with_progress(
+    options: &BuildOptions,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<BuildReport, BuildError> {
     let output = output_dir(options);
     refuse_output_inside_inputs(&options.root, &output)?;
     let prepared = prepare(options)?;
@@ -219,7 +228,17 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let clock = Instant::now();
     let mut writer = output::Writer::open(&options.root, &output)?;
     writer.fail_after_moves = options.fail_commit_after;
-    let written = render(&prepared, &|file, bytes| writer.put(file, &bytes)).and_then(|()| {
+    let total = prepared.plan.files.len();
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let sink = |file: &site::plan::PlannedFile, bytes: Vec<u8>| {
+        let result = writer.put(file, &bytes);
+        progress(
+            done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
+            total,
+        );
+        result
+    };
+    let written = render(&prepared, &sink).and_then(|()| {
         let copies: Vec<Diagnostic> = prepared
             .plan
             .files

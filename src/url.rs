@@ -70,6 +70,22 @@ pub fn nfc(text: &str) -> Cow<'_, str> {
     }
 }
 
+/// `relative` joined onto the folder `dir` (both `/`-separated), with `.` and empty parts
+/// dropped and `..` resolved; None when `..` climbs above `dir`'s root.
+pub fn join_relative(dir: &str, relative: &str) -> Option<String> {
+    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+    for part in relative.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            other => parts.push(other),
+        }
+    }
+    Some(parts.join("/"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

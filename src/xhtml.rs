@@ -341,17 +341,7 @@ pub fn site_path_of_src(src: &str, base_path: &str, page_path: &str) -> Option<S
         None => format!("{page_path}{src}"),
     };
     let decoded = crate::url::decode(&joined).ok()?;
-    let mut parts: Vec<&str> = Vec::new();
-    for part in decoded.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            other => parts.push(other),
-        }
-    }
-    Some(parts.join("/"))
+    crate::url::join_relative("", &decoded)
 }
 
 /// Whether `name` can be an XML attribute name as written (`[A-Za-z_][A-Za-z0-9._:-]*`; the

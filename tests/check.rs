@@ -162,6 +162,10 @@ fn build_summary_quiet_and_verbose() {
     let run = site.run_build(&[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stderr.contains("(ja 3, en 3, zh 3)"), "{}", run.stderr);
+    assert!(
+        !run.stderr.contains('\r') && !run.stderr.contains("files\u{1b}"),
+        "no progress bar when piped"
+    );
     let run = site.run_build(&["--quiet"]);
     assert_eq!((run.code, run.stderr.as_str()), (0, ""));
     let run = site.run_build(&["-v"]);

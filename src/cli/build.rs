@@ -6,7 +6,7 @@ use std::time::Instant;
 use clap::Args;
 
 use super::console;
-use crate::{build, BuildError, BuildOptions};
+use crate::{build_with_progress, BuildError, BuildOptions};
 
 #[derive(Debug, Args)]
 pub struct BuildArgs {
@@ -43,7 +43,22 @@ pub fn run(args: &BuildArgs) -> i32 {
         include_drafts: args.drafts,
         ..BuildOptions::default()
     };
-    match build(&options) {
+    let bar = progress_bar();
+    let progress = |done: usize, total: usize| {
+        // Only builds longer than a second get a bar, and only on a terminal.
+        if !args.quiet
+            && bar.is_hidden()
+            && started.elapsed().as_secs() >= 1
+            && console::stderr_is_terminal()
+        {
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        }
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    };
+    let result = build_with_progress(&options, &progress);
+    bar.finish_and_clear();
+    match result {
         Ok(report) => {
             if args.quiet {
                 return 0;
@@ -110,4 +125,13 @@ pub fn run(args: &BuildArgs) -> i32 {
             1
         }
     }
+}
+
+/// A bar that stays hidden until the build has taken a second (see `run`).
+fn progress_bar() -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::hidden();
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} files") {
+        bar.set_style(style);
+    }
+    bar
 }

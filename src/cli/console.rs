@@ -14,6 +14,11 @@ pub fn use_color() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
+/// Whether stderr is a terminal (progress bars are drawn only there, NO_COLOR or not).
+pub fn stderr_is_terminal() -> bool {
+    std::io::stderr().is_terminal()
+}
+
 /// One diagnostic as text; `root` is the site folder its paths are relative to.
 pub fn render(diagnostic: &Diagnostic, root: &Path, color: bool) -> String {
     let level = match diagnostic.severity {

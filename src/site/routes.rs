@@ -242,17 +242,7 @@ fn key_of<'a>(stem: &'a str, languages: &HashSet<String>) -> (String, Option<&'a
 
 /// Joins `relative` onto `dir` and resolves `.` and `..`; None when it climbs out of content/.
 fn normalize(dir: &str, relative: &str) -> Option<String> {
-    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
-    for part in relative.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            other => parts.push(other),
-        }
-    }
-    Some(parts.join("/"))
+    crate::url::join_relative(dir, relative)
 }
 
 #[cfg(test)]
