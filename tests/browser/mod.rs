@@ -34,6 +34,24 @@ pub fn chromium_available() -> bool {
     false
 }
 
+/// axe-core's script (node_modules/axe-core/axe.min.js, installed by `npm ci` from the
+/// committed package-lock.json). Missing: fails under KOHO_REQUIRE_TOOLS=1, else says loudly
+/// that the accessibility check skipped and returns None.
+pub fn axe_source() -> Option<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("node_modules/axe-core/axe.min.js");
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        return Some(text);
+    }
+    if std::env::var("KOHO_REQUIRE_TOOLS").as_deref() == Ok("1") {
+        panic!(
+            "axe-core is required (KOHO_REQUIRE_TOOLS=1) but {} is missing: run `npm ci` (apt-get install npm)",
+            path.display()
+        );
+    }
+    eprintln!("SKIPPED: axe-core not installed ({} missing: run `npm ci`)", path.display());
+    None
+}
+
 /// A static file server for a built site on 127.0.0.1, serving `root` under `prefix`
 /// (`/` or `/ngmo/`), counting the bytes of every response by path. Stops when dropped.
 pub struct Server {
@@ -104,6 +122,10 @@ fn content_type(path: &str) -> &'static str {
         Some("svg") => "image/svg+xml",
         Some("png") => "image/png",
         Some("xml") => "application/xml",
+        Some("wasm") => "application/wasm",
+        Some("pdf") => "application/pdf",
+        Some("epub") => "application/epub+zip",
+        Some("txt") => "text/plain; charset=utf-8",
         _ => "application/octet-stream",
     }
 }
@@ -177,17 +199,29 @@ fn serve(mut stream: TcpStream, root: &Path, prefix: &str, served: &Mutex<BTreeM
     }
 }
 
-/// Headless Chromium with one page, driven over the DevTools protocol.
+/// Headless Chromium with one page, driven over the DevTools protocol. Events that arrive
+/// while waiting for a reply are kept (`take_events`, `wait_event`), so a test can enable a
+/// domain (Network, Runtime, Log) and read what it reported for each page.
 pub struct Browser {
     child: Child,
     socket: WebSocket<TcpStream>,
     session: String,
     next_id: u64,
+    events: Vec<Value>,
     _profile: tempfile::TempDir,
 }
 
+/// How long one reply or event may take before the test fails.
+const PATIENCE: Duration = Duration::from_secs(90);
+
 impl Browser {
     pub fn launch() -> Browser {
+        Self::launch_with(&[])
+    }
+
+    /// Starts Chromium with the flags of ../shared/guide/TRAPS.md and `extra` ones
+    /// (e.g. `--lang=fr`), and attaches to a fresh page.
+    pub fn launch_with(extra: &[&str]) -> Browser {
         let profile = tempfile::tempdir().expect("profile dir");
         let child = Command::new(CHROMIUM)
             .args([
@@ -202,6 +236,7 @@ impl Browser {
                 "--hide-scrollbars",
                 "--remote-debugging-port=0",
             ])
+            .args(extra)
             .arg(format!("--user-data-dir={}", profile.path().display()))
             .arg("about:blank")
             .stdout(Stdio::null())
@@ -224,9 +259,7 @@ impl Browser {
             std::thread::sleep(Duration::from_millis(100));
         };
         let stream = TcpStream::connect(format!("127.0.0.1:{port}")).expect("connect to chromium");
-        stream
-            .set_read_timeout(Some(Duration::from_secs(90)))
-            .expect("timeout");
+        stream.set_read_timeout(Some(PATIENCE)).expect("timeout");
         let (socket, _) = tungstenite::client(format!("ws://127.0.0.1:{port}{path}"), stream)
             .expect("DevTools websocket");
         let mut browser = Browser {
@@ -234,6 +267,7 @@ impl Browser {
             socket,
             session: String::new(),
             next_id: 0,
+            events: Vec::new(),
             _profile: profile,
         };
         let target = browser.call("Target.createTarget", json!({"url": "about:blank"}));
@@ -250,8 +284,8 @@ impl Browser {
         browser
     }
 
-    /// Sends a command (to the page once attached) and returns its result; panics on an error.
-    pub fn call(&mut self, method: &str, params: Value) -> Value {
+    /// Sends a command (to the page once attached) and returns its id.
+    fn send(&mut self, method: &str, params: Value) -> u64 {
         self.next_id += 1;
         let id = self.next_id;
         let mut message = json!({"id": id, "method": method, "params": params});
@@ -261,16 +295,91 @@ impl Browser {
         self.socket
             .send(Message::text(message.to_string()))
             .expect("send to chromium");
+        id
+    }
+
+    /// The next JSON message from Chromium; panics when none comes within `patience`.
+    fn receive(&mut self, patience: Duration) -> Value {
+        let timeout = patience.max(Duration::from_millis(1));
+        let _ = self.socket.get_mut().set_read_timeout(Some(timeout));
         loop {
-            let reply = self.socket.read().expect("read from chromium");
-            let Message::Text(text) = reply else { continue };
-            let value: Value = serde_json::from_str(text.as_str()).expect("DevTools JSON");
+            match self.socket.read() {
+                Ok(Message::Text(text)) => {
+                    return serde_json::from_str(text.as_str()).expect("DevTools JSON")
+                }
+                Ok(_) => continue,
+                Err(error) => panic!("no message from chromium within {patience:?}: {error}"),
+            }
+        }
+    }
+
+    /// Waits for the reply to command `id`, keeping the events that come first.
+    fn reply(&mut self, id: u64, method: &str) -> Value {
+        loop {
+            let value = self.receive(PATIENCE);
             if value["id"] == json!(id) {
                 if let Some(error) = value.get("error") {
                     panic!("{method} failed: {error}");
                 }
                 return value["result"].clone();
             }
+            if value.get("method").is_some() {
+                self.events.push(value);
+            }
+        }
+    }
+
+    /// Sends a command (to the page once attached) and returns its result; panics on an error.
+    pub fn call(&mut self, method: &str, params: Value) -> Value {
+        let id = self.send(method, params);
+        self.reply(id, method)
+    }
+
+    /// The events received so far (each `{method, params}`), emptying the buffer.
+    pub fn take_events(&mut self) -> Vec<Value> {
+        std::mem::take(&mut self.events)
+    }
+
+    /// Waits for the first event named `method` (one already received counts), removes it
+    /// from the buffer and returns it; panics after `patience`.
+    pub fn wait_event(&mut self, method: &str, patience: Duration) -> Value {
+        if let Some(at) = self.events.iter().position(|e| e["method"] == method) {
+            return self.events.remove(at);
+        }
+        let until = Instant::now() + patience;
+        loop {
+            let left = until.saturating_duration_since(Instant::now());
+            assert!(!left.is_zero(), "no {method} within {patience:?}");
+            let value = self.receive(left);
+            if value["method"] == method {
+                return value;
+            }
+            if value.get("method").is_some() {
+                self.events.push(value);
+            }
+        }
+    }
+
+    /// Reads the events that arrive within `quiet` (for late requests and console messages).
+    pub fn settle(&mut self, quiet: Duration) {
+        let until = Instant::now() + quiet;
+        let _ = self.socket.get_mut().set_read_timeout(Some(quiet));
+        while Instant::now() < until {
+            match self.socket.read() {
+                Ok(Message::Text(text)) => {
+                    let value: Value = serde_json::from_str(text.as_str()).expect("DevTools JSON");
+                    if value.get("method").is_some() {
+                        self.events.push(value);
+                    }
+                }
+                Ok(_) => {}
+                Err(_) => break,
+            }
+            let left = until.saturating_duration_since(Instant::now());
+            let _ = self
+                .socket
+                .get_mut()
+                .set_read_timeout(Some(left.max(Duration::from_millis(1))));
         }
     }
 
@@ -284,26 +393,42 @@ impl Browser {
 
     /// Opens `url` and waits for its load event.
     pub fn open(&mut self, url: &str) {
-        self.next_id += 1;
-        let id = self.next_id;
-        let message = json!({"id": id, "method": "Page.navigate", "params": {"url": url}, "sessionId": self.session});
-        self.socket
-            .send(Message::text(message.to_string()))
-            .expect("send to chromium");
-        let (mut replied, mut loaded) = (false, false);
-        while !(replied && loaded) {
-            let reply = self.socket.read().expect("read from chromium");
-            let Message::Text(text) = reply else { continue };
-            let value: Value = serde_json::from_str(text.as_str()).expect("DevTools JSON");
-            if value["id"] == json!(id) {
-                if let Some(error) = value.get("error").or(value["result"].get("errorText")) {
-                    panic!("opening {url} failed: {error}");
-                }
-                replied = true;
-            } else if value["method"] == "Page.loadEventFired" && replied {
-                loaded = true;
-            }
+        self.events.retain(|e| e["method"] != "Page.loadEventFired");
+        let id = self.send("Page.navigate", json!({"url": url}));
+        let result = self.reply(id, "Page.navigate");
+        if let Some(error) = result.get("errorText") {
+            panic!("opening {url} failed: {error}");
         }
+        self.wait_event("Page.loadEventFired", PATIENCE);
+    }
+
+    /// Runs `expression` (a click, a key press) that navigates, and waits for the new page's
+    /// load event.
+    pub fn navigate_by(&mut self, expression: &str) {
+        self.events.retain(|e| e["method"] != "Page.loadEventFired");
+        self.eval(expression);
+        self.wait_event("Page.loadEventFired", Duration::from_secs(30));
+    }
+
+    /// Presses and releases a key (`"Tab"`, `"Enter"`) as a keyboard would
+    /// (DevTools `Input.dispatchKeyEvent`).
+    pub fn press(&mut self, key: &str) {
+        let (code, text) = match key {
+            "Tab" => (9, ""),
+            "Enter" => (13, "\r"),
+            other => panic!("no key code for {other}"),
+        };
+        let mut down = json!({"type": "keyDown", "key": key, "code": key,
+            "windowsVirtualKeyCode": code, "nativeVirtualKeyCode": code});
+        if !text.is_empty() {
+            down["text"] = json!(text);
+        }
+        self.call("Input.dispatchKeyEvent", down);
+        self.call(
+            "Input.dispatchKeyEvent",
+            json!({"type": "keyUp", "key": key, "code": key,
+                "windowsVirtualKeyCode": code, "nativeVirtualKeyCode": code}),
+        );
     }
 
     /// Evaluates `expression` in the page (awaiting a promise) and returns its value as JSON.
