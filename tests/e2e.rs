@@ -207,3 +207,153 @@ fn missing_translation_is_announced_and_its_link_is_not_dead() {
     assert_eq!(notice["shown"], true, "no visible fallback notice: {notice}");
     eprintln!("fallback notice on /zh/{SECOND}/: {}", notice["text"]);
 }
+
+/// Fetches every download link of the page and hashes what came back (Web Crypto; the
+/// loopback address is a secure context), next to what the link's row shows.
+const CHECK_DOWNLOADS: &str = r#"(async () => {
+  const hex = b => [...new Uint8Array(b)].map(x => x.toString(16).padStart(2, '0')).join('');
+  const out = [];
+  for (const a of document.querySelectorAll('a.download-link')) {
+    const row = a.closest('tr');
+    const response = await fetch(a.href);
+    const bytes = await response.arrayBuffer();
+    out.push({
+      href: a.getAttribute('href'),
+      status: response.status,
+      sha256: hex(await crypto.subtle.digest('SHA-256', bytes)),
+      size: bytes.byteLength,
+      shown: row.querySelector('.sha256-full').value,
+      short: row.querySelector('.checksum code').textContent.replace('…', ''),
+      shown_size: Number(row.querySelector('data').value),
+    });
+  }
+  return out;
+})()"#;
+
+#[test]
+fn every_download_link_returns_the_file_whose_sha256_the_page_shows() {
+    let Some(mut browser) = browser() else { return };
+    let server = Server::start(&shipped().output, "/");
+    for (code, _, _) in LANGS {
+        browser.open(&server.url(&format!("/{code}/downloads/")));
+        let links = browser.eval(CHECK_DOWNLOADS);
+        let links = links.as_array().expect("a list");
+        assert!(links.len() >= 3, "/{code}/downloads/ lists {} files", links.len());
+        for link in links {
+            assert_eq!(link["status"], 200, "{link}");
+            assert_eq!(link["sha256"], link["shown"], "/{code}/downloads/: {link}");
+            assert_eq!(link["size"], link["shown_size"], "/{code}/downloads/: {link}");
+            let (short, full) = (link["short"].as_str(), link["shown"].as_str());
+            assert!(
+                full.zip(short).is_some_and(|(f, s)| s.len() >= 8 && f.starts_with(s)),
+                "the short form is not the hash's start: {link}"
+            );
+        }
+    }
+}
+
+/// Every HTML file of a built site as a URL path (`ja/x/index.html` → `/ja/x/`), Pagefind's
+/// own files left out.
+fn html_pages(output: &Path) -> BTreeSet<String> {
+    let mut pages = BTreeSet::new();
+    let mut folders = vec![output.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).expect("read the output").flatten() {
+            let path = entry.path();
+            let relative = path.strip_prefix(output).expect("inside").to_string_lossy();
+            if path.is_dir() && !relative.ends_with("pagefind") {
+                folders.push(path);
+            } else if relative.ends_with(".html") {
+                let url = format!("/{relative}");
+                pages.insert(url.strip_suffix("index.html").unwrap_or(&url).to_string());
+            }
+        }
+    }
+    pages
+}
+
+/// What went wrong on a page, from the events of its load: console errors, uncaught
+/// exceptions, browser log errors, failed requests and responses with status 400 or more.
+fn problems(events: &[Value]) -> Vec<String> {
+    let mut found = Vec::new();
+    for event in events {
+        let p = &event["params"];
+        match event["method"].as_str().unwrap_or_default() {
+            "Runtime.consoleAPICalled" if matches!(p["type"].as_str(), Some("error" | "assert")) => {
+                found.push(format!("console.{}: {}", p["type"], p["args"]))
+            }
+            "Runtime.exceptionThrown" => found.push(format!("exception: {}", p["exceptionDetails"])),
+            "Log.entryAdded" if p["entry"]["level"] == "error" => found.push(format!(
+                "log: {} {}",
+                p["entry"]["text"], p["entry"]["url"]
+            )),
+            "Network.loadingFailed" => found.push(format!(
+                "request failed: {} {} ({})",
+                p["type"], p["errorText"], p["requestId"]
+            )),
+            "Network.responseReceived" if p["response"]["status"].as_i64() >= Some(400) => found
+                .push(format!(
+                    "HTTP {} for {}",
+                    p["response"]["status"], p["response"]["url"]
+                )),
+            _ => {}
+        }
+    }
+    found
+}
+
+/// The same-origin links of the open page, without their fragments.
+const LINKS: &str = r#"[...document.querySelectorAll('a[href], link[href]')]
+  .map(a => new URL(a.href, location.href))
+  .filter(u => u.origin === location.origin)
+  .map(u => decodeURI(u.pathname) + u.search)"#;
+
+#[test]
+fn crawl_every_page_without_console_errors_or_failed_requests() {
+    let Some(mut browser) = browser() else { return };
+    let output = &shipped().output;
+    let server = Server::start(output, "/");
+    for domain in ["Network.enable", "Runtime.enable", "Log.enable"] {
+        browser.call(domain, json!({}));
+    }
+    let pages = html_pages(output);
+    assert!(pages.len() > 100, "only {} pages", pages.len());
+    let started = Instant::now();
+    let (mut failures, mut linked) = (BTreeMap::new(), BTreeSet::new());
+    for page in &pages {
+        browser.take_events();
+        browser.open(&server.url(page));
+        browser.settle(Duration::from_millis(30));
+        let found = problems(&browser.take_events());
+        if !found.is_empty() {
+            failures.insert(page.clone(), found);
+        }
+        let links = browser.eval(LINKS);
+        linked.extend(links.as_array().into_iter().flatten().filter_map(|l| l.as_str().map(String::from)));
+    }
+    eprintln!("crawled {} pages in {:?}", pages.len(), started.elapsed());
+    // Every link any page holds answers 200 (the files the crawl did not open: downloads,
+    // feeds, stylesheets).
+    let dead: Vec<_> = linked
+        .iter()
+        .filter(|l| !pages.contains(*l))
+        .filter_map(|l| {
+            let (status, _) = http_get(server.port, &encode_path(l));
+            (status != 200).then(|| format!("{l}: HTTP {status}"))
+        })
+        .collect();
+    assert!(failures.is_empty(), "problems while loading pages: {failures:#?}");
+    assert!(dead.is_empty(), "dead links: {dead:#?}");
+    let unlinked: Vec<_> = pages.iter().filter(|p| !linked.contains(*p)).collect();
+    eprintln!("pages no page links to: {unlinked:?}");
+}
+
+/// A decoded path percent-encoded again for a request line (non-ASCII and spaces).
+fn encode_path(path: &str) -> String {
+    path.bytes()
+        .map(|b| match b {
+            b'!'..=b'~' if b != b'%' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
