@@ -424,7 +424,8 @@ fn downloads_page_shows_every_item_and_its_files_in_the_page_language() {
             let context = format!("{path} #item-{}", item.id);
             let article = page.one(&format!("article#item-{}", item.id));
 
-            let heading = one_in(article, "h3", &context);
+            // h2: the item titles sit right under the page's h1 (no skipped heading level).
+            let heading = one_in(article, "h2", &context);
             assert_eq!(text(heading), item.title(lang), "{context}: title");
             assert_eq!(
                 attr(heading, "lang", &context),

@@ -357,3 +357,44 @@ fn encode_path(path: &str) -> String {
         })
         .collect()
 }
+
+/// Runs axe-core (already injected) on the page; returns its serious and critical
+/// violations, each with the first nodes it names, and the ids of the lesser ones.
+const AXE_RUN: &str = r#"axe.run(document, {resultTypes: ['violations']}).then(r => ({
+  serious: r.violations
+    .filter(v => v.impact === 'serious' || v.impact === 'critical')
+    .map(v => ({id: v.id, impact: v.impact, help: v.help,
+      nodes: v.nodes.slice(0, 4).map(n => n.target.join(' ') + ' :: ' + n.failureSummary)})),
+  lesser: r.violations
+    .filter(v => v.impact !== 'serious' && v.impact !== 'critical')
+    .map(v => v.impact + ' ' + v.id),
+}))"#;
+
+#[test]
+fn axe_finds_no_serious_or_critical_violation_in_any_language() {
+    let Some(axe) = axe_source() else { return };
+    let Some(mut browser) = browser() else { return };
+    let server = Server::start(&shipped().output, "/");
+    let mut found = BTreeMap::new();
+    let started = Instant::now();
+    for (code, _, _) in LANGS {
+        for key in ["", SEED, CHAPTER, DOWNLOADS] {
+            let path = format!("/{code}/{key}/").replace("//", "/");
+            for width in [1280, 390] {
+                browser.viewport(width, 900);
+                browser.open(&server.url(&path));
+                browser.call("Runtime.evaluate", json!({"expression": axe}));
+                let result = browser.eval(AXE_RUN);
+                let view = format!("{path} at {width} px");
+                if result["serious"].as_array().is_some_and(|v| !v.is_empty()) {
+                    found.insert(view.clone(), result["serious"].clone());
+                }
+                if result["lesser"].as_array().is_some_and(|v| !v.is_empty()) {
+                    eprintln!("axe-core, moderate or minor on {view}: {}", result["lesser"]);
+                }
+            }
+        }
+    }
+    eprintln!("axe-core on 24 page views in {:?}", started.elapsed());
+    assert!(found.is_empty(), "axe-core: {:#}", json!(found));
+}
