@@ -398,3 +398,109 @@ fn axe_finds_no_serious_or_critical_violation_in_any_language() {
     eprintln!("axe-core on 24 page views in {:?}", started.elapsed());
     assert!(found.is_empty(), "axe-core: {:#}", json!(found));
 }
+
+/// The focused element: where it is and whether a focus ring is drawn around it.
+const FOCUSED: &str = r#"(() => {
+  const e = document.activeElement;
+  const style = getComputedStyle(e);
+  return {
+    tag: e.tagName.toLowerCase(),
+    text: (e.textContent || e.getAttribute('aria-label') || '').trim().slice(0, 30),
+    hreflang: e.getAttribute('hreflang') || '',
+    switcher: !!e.closest('.language-switcher'),
+    menu: !!e.closest('.site-nav'),
+    ring: (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0) || style.boxShadow !== 'none',
+  };
+})()"#;
+
+/// Presses Tab until the focus is on an element `wanted` accepts (at most 25 times); returns
+/// every element focused on the way.
+fn tab_until(browser: &mut Browser, wanted: impl Fn(&Value) -> bool) -> Vec<Value> {
+    let mut seen = Vec::new();
+    for _ in 0..25 {
+        browser.press("Tab");
+        let focused = browser.eval(FOCUSED);
+        let done = wanted(&focused);
+        seen.push(focused);
+        if done {
+            break;
+        }
+    }
+    seen
+}
+
+#[test]
+fn keyboard_reaches_the_language_switcher_and_the_menu_with_a_visible_focus() {
+    let Some(mut browser) = browser() else { return };
+    let server = Server::start(&shipped().output, "/");
+    for width in [1280, 390] {
+        browser.viewport(width, 900);
+        browser.open(&server.url(&format!("/ja/{SEED}/")));
+        let seen = tab_until(&mut browser, |f| f["menu"] == true);
+        let order: Vec<_> = seen.iter().map(|f| format!("{} {}", f["tag"].as_str().unwrap_or_default(), f["text"].as_str().unwrap_or_default())).collect();
+        eprintln!("Tab order at {width} px: {order:?}");
+        let at = format!("at {width} px, Tab went through {seen:#?}");
+        assert!(seen.iter().any(|f| f["switcher"] == true), "switcher not reached {at}");
+        assert!(seen.last().is_some_and(|f| f["menu"] == true), "menu not reached {at}");
+        assert!(seen.iter().all(|f| f["ring"] == true), "a focus without a ring {at}");
+        assert_eq!(seen[0]["text"], "本文へ移動", "the skip link comes first {at}");
+    }
+    // Enter on the switcher's English link opens the English release.
+    browser.open(&server.url(&format!("/ja/{SEED}/")));
+    tab_until(&mut browser, |f| f["hreflang"] == "en");
+    browser.navigate_by_key("Enter");
+    let here = browser.eval(WHERE);
+    assert_eq!(here["path"], format!("/en/{SEED}/"), "{here}");
+}
+
+/// The fonts Chromium drew the first element matching `css` with (DevTools
+/// `CSS.getPlatformFontsForNode`), e.g. `["Noto Sans CJK JP"]`.
+fn fonts_of(browser: &mut Browser, css: &str) -> Vec<String> {
+    let document = browser.call("DOM.getDocument", json!({"depth": 0}));
+    let node = browser.call(
+        "DOM.querySelector",
+        json!({"nodeId": document["root"]["nodeId"], "selector": css}),
+    );
+    let fonts = browser.call("CSS.getPlatformFontsForNode", json!({"nodeId": node["nodeId"]}));
+    fonts["fonts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f["familyName"].as_str().map(String::from))
+        .collect()
+}
+
+#[test]
+fn release_page_screenshots_in_three_languages_at_two_widths() {
+    let Some(mut browser) = browser() else { return };
+    let server = Server::start(&shipped().output, "/");
+    let folder = Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e-screens");
+    std::fs::create_dir_all(&folder).expect("screenshot folder");
+    eprintln!("screenshots of the release page go to {}", folder.display());
+    browser.call("DOM.enable", json!({}));
+    browser.call("CSS.enable", json!({}));
+    // Japanese and Chinese headings are drawn with the font for their language (Noto CJK
+    // JP and SC from fonts-noto-cjk), not with boxes or the other language's glyphs.
+    for (code, script) in [("ja", "JP"), ("en", ""), ("zh", "SC")] {
+        for width in [390, 1280] {
+            browser.viewport(width, 900);
+            browser.open(&server.url(&format!("/{code}/{SEED}/")));
+            browser.eval("document.fonts.ready.then(() => true)");
+            let fonts = fonts_of(&mut browser, "h1");
+            if !script.is_empty() {
+                assert!(
+                    fonts.iter().any(|f| f.contains("CJK") && f.ends_with(script)),
+                    "/{code}/ h1 drawn with {fonts:?} (apt-get install fonts-noto-cjk)"
+                );
+            }
+            let width_seen = browser.eval("document.documentElement.scrollWidth");
+            assert_eq!(width_seen, json!(width), "/{code}/ scrolls sideways at {width} px");
+            // The first screen as a reader sees it, then the whole page.
+            let top = folder.join(format!("release-{code}-{width}-top.png"));
+            std::fs::write(&top, browser.screenshot_viewport()).expect("write the screenshot");
+            let file = folder.join(format!("release-{code}-{width}.png"));
+            std::fs::write(&file, browser.screenshot()).expect("write the screenshot");
+            eprintln!("/{code}/ at {width} px: h1 drawn with {fonts:?}");
+        }
+    }
+}

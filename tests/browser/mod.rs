@@ -410,6 +410,13 @@ impl Browser {
         self.wait_event("Page.loadEventFired", Duration::from_secs(30));
     }
 
+    /// Presses a key that navigates (Enter on a link) and waits for the new page's load event.
+    pub fn navigate_by_key(&mut self, key: &str) {
+        self.events.retain(|e| e["method"] != "Page.loadEventFired");
+        self.press(key);
+        self.wait_event("Page.loadEventFired", Duration::from_secs(30));
+    }
+
     /// Presses and releases a key (`"Tab"`, `"Enter"`) as a keyboard would
     /// (DevTools `Input.dispatchKeyEvent`).
     pub fn press(&mut self, key: &str) {
@@ -441,6 +448,12 @@ impl Browser {
             panic!("the page threw: {exception}");
         }
         result["result"]["value"].clone()
+    }
+
+    /// A PNG of what the viewport shows (the top of the page after `open`).
+    pub fn screenshot_viewport(&mut self) -> Vec<u8> {
+        let result = self.call("Page.captureScreenshot", json!({"format": "png"}));
+        base64_decode(result["data"].as_str().expect("screenshot data"))
     }
 
     /// A PNG of the whole page.
