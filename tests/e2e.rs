@@ -99,7 +99,11 @@ fn root_page_sends_each_browser_language_to_its_edition() {
             })()"#,
         );
         let first = accept.split(',').next().unwrap_or_default();
-        assert_eq!(landed, json!([expected, first]), "navigator.language {accept}");
+        assert_eq!(
+            landed,
+            json!([expected, first]),
+            "navigator.language {accept}"
+        );
     }
 }
 
@@ -172,7 +176,10 @@ fn missing_translation_is_announced_and_its_link_is_not_dead() {
     // omit: the switcher says Chinese is not available and links the Chinese section.
     let site = site_missing_chinese("omit");
     let server = Server::start(&site.output(), "/");
-    for (code, notice) in [("ja", "中国語版はまだありません"), ("en", "Not yet available in Chinese")] {
+    for (code, notice) in [
+        ("ja", "中国語版はまだありません"),
+        ("en", "Not yet available in Chinese"),
+    ] {
         browser.open(&server.url(&format!("/{code}/{SECOND}/")));
         let link = browser.eval(
             r#"(() => { const a = document.querySelector('.language-switcher a[hreflang="zh-Hans"]');
@@ -181,7 +188,10 @@ fn missing_translation_is_announced_and_its_link_is_not_dead() {
         assert_eq!(link["unavailable"], true, "{code}: {link}");
         for field in ["text", "title"] {
             let said = link[field].as_str().unwrap_or_default();
-            assert!(said.contains(notice), "{code}: the link's {field} {said:?} lacks {notice:?}");
+            assert!(
+                said.contains(notice),
+                "{code}: the link's {field} {said:?} lacks {notice:?}"
+            );
         }
         documents(&mut browser);
         let landed = switch_to(&mut browser, "zh-Hans");
@@ -204,7 +214,10 @@ fn missing_translation_is_announced_and_its_link_is_not_dead() {
         r#"(() => { const n = document.querySelector('.fallback-notice');
           return n ? {text: n.innerText, shown: n.getBoundingClientRect().height > 0} : null; })()"#,
     );
-    assert_eq!(notice["shown"], true, "no visible fallback notice: {notice}");
+    assert_eq!(
+        notice["shown"], true,
+        "no visible fallback notice: {notice}"
+    );
     eprintln!("fallback notice on /zh/{SECOND}/: {}", notice["text"]);
 }
 
@@ -238,14 +251,22 @@ fn every_download_link_returns_the_file_whose_sha256_the_page_shows() {
         browser.open(&server.url(&format!("/{code}/downloads/")));
         let links = browser.eval(CHECK_DOWNLOADS);
         let links = links.as_array().expect("a list");
-        assert!(links.len() >= 3, "/{code}/downloads/ lists {} files", links.len());
+        assert!(
+            links.len() >= 3,
+            "/{code}/downloads/ lists {} files",
+            links.len()
+        );
         for link in links {
             assert_eq!(link["status"], 200, "{link}");
             assert_eq!(link["sha256"], link["shown"], "/{code}/downloads/: {link}");
-            assert_eq!(link["size"], link["shown_size"], "/{code}/downloads/: {link}");
+            assert_eq!(
+                link["size"], link["shown_size"],
+                "/{code}/downloads/: {link}"
+            );
             let (short, full) = (link["short"].as_str(), link["shown"].as_str());
             assert!(
-                full.zip(short).is_some_and(|(f, s)| s.len() >= 8 && f.starts_with(s)),
+                full.zip(short)
+                    .is_some_and(|(f, s)| s.len() >= 8 && f.starts_with(s)),
                 "the short form is not the hash's start: {link}"
             );
         }
@@ -258,7 +279,10 @@ fn html_pages(output: &Path) -> BTreeSet<String> {
     let mut pages = BTreeSet::new();
     let mut folders = vec![output.to_path_buf()];
     while let Some(folder) = folders.pop() {
-        for entry in std::fs::read_dir(&folder).expect("read the output").flatten() {
+        for entry in std::fs::read_dir(&folder)
+            .expect("read the output")
+            .flatten()
+        {
             let path = entry.path();
             let relative = path.strip_prefix(output).expect("inside").to_string_lossy();
             if path.is_dir() && !relative.ends_with("pagefind") {
@@ -279,14 +303,17 @@ fn problems(events: &[Value]) -> Vec<String> {
     for event in events {
         let p = &event["params"];
         match event["method"].as_str().unwrap_or_default() {
-            "Runtime.consoleAPICalled" if matches!(p["type"].as_str(), Some("error" | "assert")) => {
+            "Runtime.consoleAPICalled"
+                if matches!(p["type"].as_str(), Some("error" | "assert")) =>
+            {
                 found.push(format!("console.{}: {}", p["type"], p["args"]))
             }
-            "Runtime.exceptionThrown" => found.push(format!("exception: {}", p["exceptionDetails"])),
-            "Log.entryAdded" if p["entry"]["level"] == "error" => found.push(format!(
-                "log: {} {}",
-                p["entry"]["text"], p["entry"]["url"]
-            )),
+            "Runtime.exceptionThrown" => {
+                found.push(format!("exception: {}", p["exceptionDetails"]))
+            }
+            "Log.entryAdded" if p["entry"]["level"] == "error" => {
+                found.push(format!("log: {} {}", p["entry"]["text"], p["entry"]["url"]))
+            }
             "Network.loadingFailed" => found.push(format!(
                 "request failed: {} {} ({})",
                 p["type"], p["errorText"], p["requestId"]
@@ -329,7 +356,13 @@ fn crawl_every_page_without_console_errors_or_failed_requests() {
             failures.insert(page.clone(), found);
         }
         let links = browser.eval(LINKS);
-        linked.extend(links.as_array().into_iter().flatten().filter_map(|l| l.as_str().map(String::from)));
+        linked.extend(
+            links
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|l| l.as_str().map(String::from)),
+        );
     }
     eprintln!("crawled {} pages in {:?}", pages.len(), started.elapsed());
     // Every link any page holds answers 200 (the files the crawl did not open: downloads,
@@ -342,7 +375,10 @@ fn crawl_every_page_without_console_errors_or_failed_requests() {
             (status != 200).then(|| format!("{l}: HTTP {status}"))
         })
         .collect();
-    assert!(failures.is_empty(), "problems while loading pages: {failures:#?}");
+    assert!(
+        failures.is_empty(),
+        "problems while loading pages: {failures:#?}"
+    );
     assert!(dead.is_empty(), "dead links: {dead:#?}");
     let unlinked: Vec<_> = pages.iter().filter(|p| !linked.contains(*p)).collect();
     eprintln!("pages no page links to: {unlinked:?}");
@@ -390,7 +426,10 @@ fn axe_finds_no_serious_or_critical_violation_in_any_language() {
                     found.insert(view.clone(), result["serious"].clone());
                 }
                 if result["lesser"].as_array().is_some_and(|v| !v.is_empty()) {
-                    eprintln!("axe-core, moderate or minor on {view}: {}", result["lesser"]);
+                    eprintln!(
+                        "axe-core, moderate or minor on {view}: {}",
+                        result["lesser"]
+                    );
                 }
             }
         }
@@ -437,13 +476,34 @@ fn keyboard_reaches_the_language_switcher_and_the_menu_with_a_visible_focus() {
         browser.viewport(width, 900);
         browser.open(&server.url(&format!("/ja/{SEED}/")));
         let seen = tab_until(&mut browser, |f| f["menu"] == true);
-        let order: Vec<_> = seen.iter().map(|f| format!("{} {}", f["tag"].as_str().unwrap_or_default(), f["text"].as_str().unwrap_or_default())).collect();
+        let order: Vec<_> = seen
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {}",
+                    f["tag"].as_str().unwrap_or_default(),
+                    f["text"].as_str().unwrap_or_default()
+                )
+            })
+            .collect();
         eprintln!("Tab order at {width} px: {order:?}");
         let at = format!("at {width} px, Tab went through {seen:#?}");
-        assert!(seen.iter().any(|f| f["switcher"] == true), "switcher not reached {at}");
-        assert!(seen.last().is_some_and(|f| f["menu"] == true), "menu not reached {at}");
-        assert!(seen.iter().all(|f| f["ring"] == true), "a focus without a ring {at}");
-        assert_eq!(seen[0]["text"], "本文へ移動", "the skip link comes first {at}");
+        assert!(
+            seen.iter().any(|f| f["switcher"] == true),
+            "switcher not reached {at}"
+        );
+        assert!(
+            seen.last().is_some_and(|f| f["menu"] == true),
+            "menu not reached {at}"
+        );
+        assert!(
+            seen.iter().all(|f| f["ring"] == true),
+            "a focus without a ring {at}"
+        );
+        assert_eq!(
+            seen[0]["text"], "本文へ移動",
+            "the skip link comes first {at}"
+        );
     }
     // Enter on the switcher's English link opens the English release.
     browser.open(&server.url(&format!("/ja/{SEED}/")));
@@ -461,7 +521,10 @@ fn fonts_of(browser: &mut Browser, css: &str) -> Vec<String> {
         "DOM.querySelector",
         json!({"nodeId": document["root"]["nodeId"], "selector": css}),
     );
-    let fonts = browser.call("CSS.getPlatformFontsForNode", json!({"nodeId": node["nodeId"]}));
+    let fonts = browser.call(
+        "CSS.getPlatformFontsForNode",
+        json!({"nodeId": node["nodeId"]}),
+    );
     fonts["fonts"]
         .as_array()
         .into_iter()
@@ -489,12 +552,18 @@ fn release_page_screenshots_in_three_languages_at_two_widths() {
             let fonts = fonts_of(&mut browser, "h1");
             if !script.is_empty() {
                 assert!(
-                    fonts.iter().any(|f| f.contains("CJK") && f.ends_with(script)),
+                    fonts
+                        .iter()
+                        .any(|f| f.contains("CJK") && f.ends_with(script)),
                     "/{code}/ h1 drawn with {fonts:?} (apt-get install fonts-noto-cjk)"
                 );
             }
             let width_seen = browser.eval("document.documentElement.scrollWidth");
-            assert_eq!(width_seen, json!(width), "/{code}/ scrolls sideways at {width} px");
+            assert_eq!(
+                width_seen,
+                json!(width),
+                "/{code}/ scrolls sideways at {width} px"
+            );
             // The first screen as a reader sees it, then the whole page.
             let top = folder.join(format!("release-{code}-{width}-top.png"));
             std::fs::write(&top, browser.screenshot_viewport()).expect("write the screenshot");

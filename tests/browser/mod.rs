@@ -48,7 +48,10 @@ pub fn axe_source() -> Option<String> {
             path.display()
         );
     }
-    eprintln!("SKIPPED: axe-core not installed ({} missing: run `npm ci`)", path.display());
+    eprintln!(
+        "SKIPPED: axe-core not installed ({} missing: run `npm ci`)",
+        path.display()
+    );
     None
 }
 
