@@ -246,21 +246,7 @@ impl Browser {
             .stderr(Stdio::null())
             .spawn()
             .expect("start chromium");
-        let port_file = profile.path().join("DevToolsActivePort");
-        let started = Instant::now();
-        let (port, path) = loop {
-            if let Ok(text) = std::fs::read_to_string(&port_file) {
-                let mut lines = text.lines();
-                if let (Some(port), Some(path)) = (lines.next(), lines.next()) {
-                    break (port.to_string(), path.to_string());
-                }
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(60),
-                "chromium did not start its DevTools server"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        };
+        let (port, path) = devtools_address(profile.path());
         let stream = TcpStream::connect(format!("127.0.0.1:{port}")).expect("connect to chromium");
         stream.set_read_timeout(Some(PATIENCE)).expect("timeout");
         let (socket, _) = tungstenite::client(format!("ws://127.0.0.1:{port}{path}"), stream)
@@ -466,6 +452,26 @@ impl Browser {
             json!({"format": "png", "captureBeyondViewport": true}),
         );
         base64_decode(result["data"].as_str().expect("screenshot data"))
+    }
+}
+
+/// The DevTools port and websocket path Chromium writes to `<profile>/DevToolsActivePort`
+/// once it listens (`--remote-debugging-port=0` picks a free port); waits up to a minute.
+fn devtools_address(profile: &Path) -> (String, String) {
+    let port_file = profile.join("DevToolsActivePort");
+    let started = Instant::now();
+    loop {
+        if let Ok(text) = std::fs::read_to_string(&port_file) {
+            let mut lines = text.lines();
+            if let (Some(port), Some(path)) = (lines.next(), lines.next()) {
+                return (port.to_string(), path.to_string());
+            }
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "chromium did not start its DevTools server"
+        );
+        std::thread::sleep(Duration::from_millis(100));
     }
 }
 
