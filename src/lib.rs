@@ -66,6 +66,8 @@ pub struct BuildReport {
     pub written: usize,
     pub unchanged: usize,
     pub removed: usize,
+    /// Files rendered by this build (the others were kept: their inputs did not change).
+    pub rendered: usize,
     pub warnings: Vec<Diagnostic>,
     /// How long each stage took, in order (`koho build --timings` prints them).
     pub timings: Vec<(&'static str, Duration)>,
@@ -151,6 +153,7 @@ pub fn prepare_cached(
     let theme_outputs = theme_outputs(theme.as_ref().ok(), static_files, &config.theme);
     // Assembling and planning need neither the theme nor every file to be valid and find broken
     // links and clashing paths: so that one build reports every error, they run before stopping.
+    let config_root = config.root.clone();
     let (site, site_diagnostics) = site::assemble_cached(
         config,
         locales,
@@ -163,10 +166,11 @@ pub fn prepare_cached(
     // The search index is made before the plan, from the pages' bodies, so that the plan holds
     // its files (named by hashes of their bytes) and checks them with every other entry.
     let search_files = match theme_outputs.search && !diagnostics.has_errors() {
-        true => render::search::index(&site).unwrap_or_else(|errors| {
-            diagnostics.extend(errors);
-            Vec::new()
-        }),
+        true => render::search::index(&site, &config_root.join(".koho").join("search"))
+            .unwrap_or_else(|errors| {
+                diagnostics.extend(errors);
+                Vec::new()
+            }),
         false => Vec::new(),
     };
     lap("search index");
@@ -228,17 +232,48 @@ pub fn build_with_progress(
     let clock = Instant::now();
     let mut writer = output::Writer::open(&options.root, &output)?;
     writer.fail_after_moves = options.fail_commit_after;
+    let fingerprints = fingerprint_plan(&prepared, options);
     let total = prepared.plan.files.len();
     let done = std::sync::atomic::AtomicUsize::new(0);
+    let tick = || {
+        let done = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        progress(done, total);
+    };
+    // A file rendered by the previous build from the same inputs is kept as it is.
+    use rayon::prelude::*;
+    let kept: std::collections::HashSet<&str> = prepared
+        .plan
+        .files
+        .par_iter()
+        .filter(|file| {
+            let print = fingerprints.get(file.path.as_str());
+            print.is_some_and(|print| writer.keep_rendered(file, *print))
+        })
+        .map(|file| {
+            tick();
+            file.path.as_str()
+        })
+        .collect();
+    timings.push(("fingerprints", clock.elapsed()));
+    let clock = Instant::now();
+    let rendered_count = std::sync::atomic::AtomicUsize::new(0);
     let sink = |file: &site::plan::PlannedFile, bytes: Vec<u8>| {
-        let result = writer.put(file, &bytes);
-        progress(
-            done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
-            total,
-        );
+        let print = fingerprints.get(file.path.as_str()).copied();
+        let result = writer.put_rendered(file, &bytes, print);
+        rendered_count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        tick();
         result
     };
-    let written = render(&prepared, &sink).and_then(|()| {
+    let selected = |file: &site::plan::PlannedFile| !kept.contains(file.path.as_str());
+    let rendered = render::render_selected(
+        &prepared.site,
+        &prepared.theme,
+        &prepared.plan,
+        &selected,
+        &sink,
+    )
+    .map_err(BuildError::Site);
+    let written = rendered.and_then(|()| {
         let copies: Vec<Diagnostic> = prepared
             .plan
             .files
@@ -292,9 +327,39 @@ pub fn build_with_progress(
         written: stats.written,
         unchanged: stats.unchanged,
         removed: stats.removed,
+        rendered: rendered_count.into_inner(),
         warnings: prepared.warnings,
         timings,
     })
+}
+
+/// The fingerprint of every planned file whose inputs can be fingerprinted (path → hash; see
+/// `site::fingerprint`), salted with what the site's files do not show: this program (its
+/// version and executable, so that a new koho renders everything once) and the options.
+fn fingerprint_plan<'a>(
+    prepared: &'a Prepared,
+    options: &BuildOptions,
+) -> std::collections::HashMap<&'a str, u64> {
+    use std::hash::{Hash, Hasher};
+    let mut salt = std::collections::hash_map::DefaultHasher::new();
+    env!("CARGO_PKG_VERSION").hash(&mut salt);
+    let program = std::env::current_exe().and_then(|exe| cache::Stamp::read(&exe));
+    program.map(|stamp| stamp.key()).ok().hash(&mut salt);
+    options.include_drafts.hash(&mut salt);
+    let salt = salt.finish();
+    let prints = site::fingerprint::Fingerprints::of(&prepared.site, &options.root);
+    use rayon::prelude::*;
+    prepared
+        .plan
+        .files
+        .par_iter()
+        .filter_map(|file| {
+            let print = prints.file(&prepared.site, file)?;
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            (salt, print).hash(&mut hasher);
+            Some((file.path.as_str(), hasher.finish()))
+        })
+        .collect()
 }
 
 /// An output inside content/, locales/ or a theme would be read back as input by the next

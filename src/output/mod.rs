@@ -19,7 +19,7 @@ use std::sync::Mutex;
 use crate::cache::Stamp;
 use crate::error::{BuildError, Diagnostic};
 use crate::site::plan::{OutputPlan, PlannedFile};
-use written::{copy_digest, rendered_digest, Written, WrittenFiles};
+use written::{copy_digest, rendered_digest, with_fingerprint, Written, WrittenFiles};
 
 /// The folder inside the output where changed files wait until the build has succeeded.
 pub const STAGING: &str = ".koho-staging";
@@ -149,7 +149,18 @@ impl Writer {
 
     /// Writes rendered bytes for `file`, unless the output already holds exactly them.
     pub fn put(&self, file: &PlannedFile, bytes: &[u8]) -> Result<(), Diagnostic> {
-        let digest = rendered_digest(bytes);
+        self.put_rendered(file, bytes, None)
+    }
+
+    /// `put`, recording the fingerprint of the inputs the bytes were rendered from (see
+    /// `site::fingerprint`), so that the next build can `keep_rendered` the file.
+    pub fn put_rendered(
+        &self,
+        file: &PlannedFile,
+        bytes: &[u8],
+        fingerprint: Option<u64>,
+    ) -> Result<(), Diagnostic> {
+        let digest = with_fingerprint(rendered_digest(bytes), fingerprint);
         if !self.fresh {
             let on_disk = Stamp::read(&self.output.join(&file.path)).ok();
             if self.previous.is_current(&file.path, &digest, on_disk)
@@ -163,6 +174,23 @@ impl Writer {
         self.make_parent(&target, file)?;
         fs::write(&target, bytes).map_err(|e| write_error(file, &e))?;
         self.record_new(file, &target, digest)
+    }
+
+    /// Keeps the file of the previous build for `file` without rendering it, when it was
+    /// rendered from inputs with the same `fingerprint` and nobody changed it since. False:
+    /// render it.
+    pub fn keep_rendered(&self, file: &PlannedFile, fingerprint: u64) -> bool {
+        if self.fresh {
+            return false;
+        }
+        let on_disk = Stamp::read(&self.output.join(&file.path)).ok();
+        match self
+            .previous
+            .rendered_from(&file.path, fingerprint, on_disk)
+        {
+            Some(recorded) => self.keep(file, recorded.digest.clone(), on_disk).is_ok(),
+            None => false,
+        }
     }
 
     /// Copies `source` for `file`, unless the output holds a copy of this very source file.

@@ -13,8 +13,28 @@ use crate::cache::Stamp;
 pub struct Written {
     /// The output file's stamp right after it was written.
     pub stamp: Stamp,
-    /// `h:<hash of the bytes>` for rendered files, `c:<source stamp>` for copies.
+    /// `h:<hash of the bytes>` for rendered files, `c:<source stamp>` for copies; a rendered
+    /// file whose inputs were fingerprinted (`site::fingerprint`) has `/f:<fingerprint>` after
+    /// it, so that the next build can keep it without rendering it again.
     pub digest: String,
+}
+
+/// The separator between a digest and the fingerprint of the inputs it was rendered from.
+const FINGERPRINT: &str = "/f:";
+
+/// `digest` followed by the fingerprint of the inputs the bytes were rendered from, if any.
+pub fn with_fingerprint(digest: String, fingerprint: Option<u64>) -> String {
+    match fingerprint {
+        Some(print) => format!("{digest}{FINGERPRINT}{print:016x}"),
+        None => digest,
+    }
+}
+
+/// The part of a recorded digest that describes the bytes.
+fn bytes_part(digest: &str) -> &str {
+    digest
+        .split_once(FINGERPRINT)
+        .map_or(digest, |(bytes, _)| bytes)
 }
 
 /// Path (site-relative) → what was written there.
@@ -61,14 +81,30 @@ impl WrittenFiles {
         );
     }
 
-    /// Whether the output file at `path` is still the one recorded with `digest`.
+    /// Whether the output file at `path` is still the one recorded with `digest` (the bytes'
+    /// digest; a recorded fingerprint does not count).
     pub fn is_current(&self, path: &str, digest: &str, on_disk: Option<Stamp>) -> bool {
         match (self.files.get(path), on_disk) {
             (Some(recorded), Some(stamp)) => {
-                recorded.digest == digest && recorded.stamp.same_output_file(&stamp)
+                bytes_part(&recorded.digest) == bytes_part(digest)
+                    && recorded.stamp.same_output_file(&stamp)
             }
             _ => false,
         }
+    }
+
+    /// The record of `path` when the file there was rendered from inputs with `fingerprint`
+    /// and is still the file that was written (`on_disk` is its stamp now).
+    pub fn rendered_from(
+        &self,
+        path: &str,
+        fingerprint: u64,
+        on_disk: Option<Stamp>,
+    ) -> Option<&Written> {
+        let recorded = self.files.get(path)?;
+        let (_, print) = recorded.digest.split_once(FINGERPRINT)?;
+        let same_inputs = u64::from_str_radix(print, 16).ok() == Some(fingerprint);
+        (same_inputs && recorded.stamp.same_output_file(&on_disk?)).then_some(recorded)
     }
 }
 
@@ -98,5 +134,30 @@ mod tests {
         assert_eq!(WrittenFiles::load(&path), written);
         assert!(written.is_current("ja/index.html", &rendered_digest(b"abc"), Some(stamp)));
         assert!(!written.is_current("ja/index.html", &rendered_digest(b"abd"), Some(stamp)));
+    }
+
+    #[test]
+    fn a_fingerprint_is_recorded_beside_the_digest() {
+        let stamp = Stamp {
+            size: 3,
+            modified_ns: 7,
+            inode: 9,
+            changed_ns: 11,
+        };
+        let digest = with_fingerprint(rendered_digest(b"abc"), Some(42));
+        let mut written = WrittenFiles::default();
+        written
+            .files
+            .insert("a.html".into(), Written { stamp, digest });
+        assert!(written.rendered_from("a.html", 42, Some(stamp)).is_some());
+        assert!(written.rendered_from("a.html", 43, Some(stamp)).is_none());
+        let touched = Stamp {
+            modified_ns: 8,
+            ..stamp
+        };
+        assert!(written.rendered_from("a.html", 42, Some(touched)).is_none());
+        assert!(written.rendered_from("a.html", 42, None).is_none());
+        // The bytes' digest still matches whatever the fingerprint.
+        assert!(written.is_current("a.html", &rendered_digest(b"abc"), Some(stamp)));
     }
 }

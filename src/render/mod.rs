@@ -11,6 +11,7 @@ pub mod links;
 pub mod meta;
 pub mod print;
 pub mod search;
+pub mod search_cache;
 pub mod sitemap;
 mod special;
 pub mod views;

@@ -7,6 +7,8 @@
 //! Behind the `search` cargo feature; without it `index` returns no files and the theme's
 //! search page and box are left out.
 
+use std::path::Path;
+
 use crate::error::Diagnostic;
 use crate::site::plan::GeneratedFile;
 use crate::site::Site;
@@ -29,16 +31,19 @@ const UNUSED_PREFIXES: &[&str] = &[
 /// Whether the search index is built in this build of koho.
 pub const ENABLED: bool = cfg!(feature = "search");
 
-/// The Pagefind bundles of every language, each built on its own thread. Errors name the
+/// The Pagefind bundles of every language, each built on its own thread, or taken from
+/// `cache_dir` (`search_cache`) when the language's documents are unchanged. Errors name the
 /// language whose index failed.
 #[cfg(feature = "search")]
-pub fn index(site: &Site) -> Result<Vec<GeneratedFile>, Vec<Diagnostic>> {
+pub fn index(site: &Site, cache_dir: &Path) -> Result<Vec<GeneratedFile>, Vec<Diagnostic>> {
     let results: Vec<Result<Vec<GeneratedFile>, Diagnostic>> = std::thread::scope(|scope| {
         let handles: Vec<_> = site
             .config
             .languages
             .iter()
-            .map(|language| scope.spawn(move || pagefind_bundle::build(site, &language.code)))
+            .map(|language| {
+                scope.spawn(move || pagefind_bundle::build(site, &language.code, cache_dir))
+            })
             .collect();
         handles
             .into_iter()
@@ -69,7 +74,7 @@ pub fn index(site: &Site) -> Result<Vec<GeneratedFile>, Vec<Diagnostic>> {
 
 /// Without the `search` feature: no index.
 #[cfg(not(feature = "search"))]
-pub fn index(_site: &Site) -> Result<Vec<GeneratedFile>, Vec<Diagnostic>> {
+pub fn index(_site: &Site, _cache_dir: &Path) -> Result<Vec<GeneratedFile>, Vec<Diagnostic>> {
     Ok(Vec::new())
 }
 
@@ -184,32 +189,69 @@ mod tests {
 
 #[cfg(feature = "search")]
 mod pagefind_bundle {
-    use std::path::PathBuf;
+    use std::path::{Path, PathBuf};
     use std::sync::Arc;
 
     use pagefind::api::PagefindIndex;
     use pagefind::options::PagefindServiceConfig;
 
+    use super::super::search_cache;
     use super::{bundle_path, index_document, UNUSED_PREFIXES};
     use crate::error::{Diagnostic, Location};
     use crate::site::discovery::searchable;
     use crate::site::plan::{GeneratedFile, OutputKind};
     use crate::site::Site;
 
-    /// The bundle of `lang`: every searchable page in that language's own text.
-    pub fn build(site: &Site, lang: &str) -> Result<Vec<GeneratedFile>, Diagnostic> {
-        let fail = |what: &str, e: &dyn std::fmt::Display| {
-            Diagnostic::error(
-                None,
-                format!("the search index of `{lang}` could not be built ({what}): {e}"),
-            )
-        };
+    /// The bundle of `lang`: every searchable page in that language's own text; taken from
+    /// `cache_dir` when it was made from the same documents, and saved there otherwise.
+    pub fn build(
+        site: &Site,
+        lang: &str,
+        cache_dir: &Path,
+    ) -> Result<Vec<GeneratedFile>, Diagnostic> {
         let documents: Vec<(String, String)> = site
             .pages
             .iter()
             .filter(|p| p.lang == lang && searchable(site, p))
             .map(|p| (site.config.url(&p.path), index_document(site, p)))
             .collect();
+        let key = search_cache::key(lang, &documents);
+        let files = match search_cache::load(cache_dir, lang, key) {
+            Some(files) => files,
+            None => {
+                let files = run_pagefind(lang, documents)?;
+                let listed: Vec<(&str, &[u8])> = files
+                    .iter()
+                    .map(|(p, b)| (p.as_str(), b.as_slice()))
+                    .collect();
+                search_cache::save(cache_dir, lang, key, &listed);
+                files
+            }
+        };
+        let origin = Location::file(PathBuf::from("content"));
+        Ok(files
+            .into_iter()
+            .map(|(path, bytes)| GeneratedFile {
+                path,
+                kind: OutputKind::SearchIndex,
+                origin: origin.clone(),
+                bytes: Arc::from(bytes),
+            })
+            .collect())
+    }
+
+    /// Runs Pagefind over `documents` (address, HTML): the bundle's files as (site-relative
+    /// path, bytes), without Pagefind's own interfaces.
+    fn run_pagefind(
+        lang: &str,
+        documents: Vec<(String, String)>,
+    ) -> Result<Vec<(String, Vec<u8>)>, Diagnostic> {
+        let fail = |what: &str, e: &dyn std::fmt::Display| {
+            Diagnostic::error(
+                None,
+                format!("the search index of `{lang}` could not be built ({what}): {e}"),
+            )
+        };
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
             .map_err(|e| fail("starting its runtime", &e))?;
@@ -227,7 +269,6 @@ mod pagefind_bundle {
             }
             index.get_files().await.map_err(|e| fail("writing", &e))
         })?;
-        let origin = Location::file(PathBuf::from("content"));
         Ok(files
             .into_iter()
             .filter_map(|file| {
@@ -235,12 +276,7 @@ mod pagefind_bundle {
                 if UNUSED_PREFIXES.iter().any(|p| name.starts_with(p)) {
                     return None;
                 }
-                Some(GeneratedFile {
-                    path: format!("{}{name}", bundle_path(lang)),
-                    kind: OutputKind::SearchIndex,
-                    origin: origin.clone(),
-                    bytes: Arc::from(file.contents),
-                })
+                Some((format!("{}{name}", bundle_path(lang)), file.contents))
             })
             .collect())
     }

@@ -6,7 +6,6 @@
 //! thread per open event stream, one rebuild loop fed by the file watcher.
 
 pub mod events;
-pub mod fingerprint;
 pub mod http;
 pub mod inject;
 pub mod overlay;

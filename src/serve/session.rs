@@ -6,10 +6,10 @@ use std::time::{Duration, Instant};
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
-use super::fingerprint::{self, Fingerprints};
 use super::prepare::{prepare, Caches};
 use super::store::{self, Built, Snapshot};
 use crate::error::Diagnostic;
+use crate::site::fingerprint::{self, Fingerprints};
 use crate::site::plan::Job;
 use crate::{BuildOptions, Prepared};
 

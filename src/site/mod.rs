@@ -5,6 +5,7 @@ pub mod anchors;
 pub mod book;
 pub mod discovery;
 pub mod epub_check;
+pub mod fingerprint;
 pub mod markdown_cache;
 pub mod plan;
 pub mod routes;

@@ -1,5 +1,6 @@
-//! What a rendered page depends on, as hashes, so that a rebuild renders only the pages whose
-//! inputs changed and keeps the previous bytes of the others.
+//! What a rendered page depends on, as hashes, so that a rebuild (`koho build` into a previous
+//! output, or the preview) renders only the pages whose inputs changed and keeps the previous
+//! bytes of the others.
 //!
 //! A page's bytes come from (the `render` module's page context and template functions):
 //! - `core`, shared by every page: the theme's templates, the locales, site.toml, fragments,

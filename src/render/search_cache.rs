@@ -1,0 +1,110 @@
+//! The search bundles of earlier builds, kept under `<root>/.koho/search/<lang>.bundle` so that
+//! a build whose pages of a language give the indexer the same documents reuses that
+//! language's bundle instead of indexing again (Pagefind's index is not incremental: one
+//! changed page re-indexes its language only). Losing or corrupting a file costs time only.
+//!
+//! File format: the line `koho-search-bundle 1 <key as 16 hex digits>`, then for each file of
+//! the bundle a line `<byte length> <site-relative path>` followed by that many bytes.
+
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+
+const MAGIC: &str = "koho-search-bundle 1";
+
+/// The key of a language's bundle: everything the indexer is given (each page's address and
+/// document), the language, and the version of koho (which fixes Pagefind's).
+pub fn key(lang: &str, documents: &[(String, String)]) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    (env!("CARGO_PKG_VERSION"), lang, documents).hash(&mut hasher);
+    hasher.finish()
+}
+
+fn file_of(dir: &Path, lang: &str) -> PathBuf {
+    dir.join(format!("{lang}.bundle"))
+}
+
+/// The bundle saved for `lang` with `key`: (path, bytes) in the order saved; None when there
+/// is none, it was made from other documents, or it cannot be read whole.
+pub fn load(dir: &Path, lang: &str, key: u64) -> Option<Vec<(String, Vec<u8>)>> {
+    let mut reader = BufReader::new(std::fs::File::open(file_of(dir, lang)).ok()?);
+    let mut line = String::new();
+    reader.read_line(&mut line).ok()?;
+    if line.trim_end() != format!("{MAGIC} {key:016x}") {
+        return None;
+    }
+    let mut files = Vec::new();
+    loop {
+        line.clear();
+        if reader.read_line(&mut line).ok()? == 0 {
+            return Some(files);
+        }
+        let (length, path) = line.trim_end_matches('\n').split_once(' ')?;
+        let mut bytes = vec![0; length.parse().ok()?];
+        reader.read_exact(&mut bytes).ok()?;
+        files.push((path.to_string(), bytes));
+    }
+}
+
+/// Saves the bundle of `lang` (best effort: written beside and renamed into place, so a reader
+/// never sees half a file).
+pub fn save(dir: &Path, lang: &str, key: u64, files: &[(&str, &[u8])]) {
+    let write = || -> std::io::Result<()> {
+        std::fs::create_dir_all(dir)?;
+        let partial = dir.join(format!("{lang}.bundle.partial"));
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&partial)?);
+        writeln!(out, "{MAGIC} {key:016x}")?;
+        for (path, bytes) in files {
+            if path.contains('\n') {
+                return Err(std::io::Error::other("a path with a line break"));
+            }
+            writeln!(out, "{} {path}", bytes.len())?;
+            out.write_all(bytes)?;
+        }
+        out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        std::fs::rename(&partial, file_of(dir, lang))
+    };
+    let _ = write();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bundle_is_found_again_only_with_its_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let files: Vec<(&str, &[u8])> = vec![("pagefind/ja/a.pf", b"\x00\x01\n2"), ("b", b"")];
+        save(dir.path(), "ja", 7, &files);
+        let loaded = load(dir.path(), "ja", 7).unwrap();
+        assert_eq!(loaded.len(), 2);
+        assert_eq!(
+            loaded[0],
+            ("pagefind/ja/a.pf".to_string(), b"\x00\x01\n2".to_vec())
+        );
+        assert_eq!(loaded[1], ("b".to_string(), Vec::new()));
+        assert!(load(dir.path(), "ja", 8).is_none());
+        assert!(load(dir.path(), "en", 7).is_none());
+    }
+
+    #[test]
+    fn a_cut_bundle_is_not_used() {
+        let dir = tempfile::tempdir().unwrap();
+        save(dir.path(), "ja", 1, &[("a", b"0123456789")]);
+        let path = file_of(dir.path(), "ja");
+        let bytes = std::fs::read(&path).unwrap();
+        std::fs::write(&path, &bytes[..bytes.len() - 3]).unwrap();
+        assert!(load(dir.path(), "ja", 1).is_none());
+    }
+
+    #[test]
+    fn the_key_follows_the_documents() {
+        let docs = vec![("/ja/a/".to_string(), "<p>a</p>".to_string())];
+        let mut edited = docs.clone();
+        edited[0].1.push('!');
+        assert_eq!(key("ja", &docs), key("ja", &docs));
+        assert_ne!(key("ja", &docs), key("ja", &edited));
+        assert_ne!(key("ja", &docs), key("en", &docs));
+    }
+}

@@ -1,0 +1,140 @@
+//! Rebuilds render only what changed: a file whose inputs have the same fingerprint as when the
+//! previous build wrote it, and that nobody touched since, is kept without rendering; the
+//! output is always byte for byte what a fresh build makes.
+
+mod support;
+
+use support::{assert_same_files, snapshot, SiteFixture, RELEASE};
+
+/// Three more releases per language, so that a one-release edit has pages to leave alone.
+fn fixture() -> SiteFixture {
+    let fixture = SiteFixture::new();
+    let config = fixture.read("site.toml");
+    fixture.write(
+        "site.toml",
+        &config.replacen(
+            "[languages.ja]",
+            "[discovery]\nfeed_section = \"releases\"\n\n[languages.ja]",
+            1,
+        ),
+    );
+    for n in 1..=3 {
+        for lang in ["ja", "en", "zh"] {
+            fixture.write(
+                &format!("content/releases/2021-0{n}-01-r{n}/index.{lang}.md"),
+                &format!("+++\ntitle = \"r{n}-{lang}\"\ndate = 2021-0{n}-01\n+++\n\nbody {n}\n"),
+            );
+        }
+    }
+    fixture
+}
+
+/// The output of a fresh build of the same site into a new folder.
+fn fresh_output(fixture: &SiteFixture) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let other = fixture.path("fresh-out");
+    let _ = std::fs::remove_dir_all(&other);
+    let report = support::unwrap_report(fixture.build_with(|o| o.output = Some(other.clone())));
+    assert_eq!(report.written, report.files);
+    snapshot(&other)
+}
+
+#[test]
+fn a_rebuild_with_nothing_changed_renders_only_the_always_rendered_files() {
+    let fixture = fixture();
+    let first = fixture.build_ok();
+    assert!(first.rendered > 40, "{first:?}");
+    let second = fixture.build_ok();
+    assert_eq!(second.written, 0, "{second:?}");
+    assert_eq!(second.removed, 0);
+    // What is always rendered: the root chooser and other files without a fingerprint.
+    assert!(second.rendered <= 3, "{} rendered", second.rendered);
+    assert_same_files(&fresh_output(&fixture), &fixture.snapshot());
+}
+
+#[test]
+fn a_body_edit_renders_that_page_and_what_shows_its_text() {
+    let fixture = fixture();
+    fixture.build_ok();
+    fixture.replace(
+        "content/releases/2021-02-01-r2/index.en.md",
+        "body 2",
+        "an edited body",
+    );
+    let report = fixture.build_ok();
+    // The page and the English feed; the search index files its words are in (with the
+    // search feature); nothing in other languages.
+    assert!(report.rendered < 15, "{report:?}");
+    let page = fixture.page("en/releases/2021-02-01-r2/index.html");
+    let main: String = page.select("main").iter().flat_map(|m| m.text()).collect();
+    assert!(main.contains("an edited body"), "{main}");
+    assert!(fixture
+        .read_output("en/atom.xml")
+        .contains("an edited body"));
+    assert_same_files(&fresh_output(&fixture), &fixture.snapshot());
+}
+
+#[test]
+fn a_title_edit_reaches_the_listing_and_every_page_that_shows_it() {
+    let fixture = fixture();
+    fixture.build_ok();
+    fixture.replace(
+        &format!("content/{RELEASE}/index.ja.md"),
+        "first-ja",
+        "改題",
+    );
+    fixture.build_ok();
+    let listing = fixture.page("ja/releases/index.html");
+    let titles: Vec<String> = listing
+        .select("main a")
+        .iter()
+        .map(|a| a.text().collect())
+        .collect();
+    assert!(titles.iter().any(|t| t.contains("改題")), "{titles:?}");
+    assert_same_files(&fresh_output(&fixture), &fixture.snapshot());
+}
+
+#[test]
+fn template_locale_and_config_edits_render_everything_again() {
+    let fixture = fixture();
+    let first = fixture.build_ok();
+    let base = "themes/ngmo/templates/base.html";
+    let text = fixture.read(base);
+    fixture.write(base, &text.replacen("<body", "<body data-edited", 1));
+    let report = fixture.build_ok();
+    assert!(report.rendered >= first.rendered - 3, "{report:?}");
+    assert!(fixture.read_output("en/index.html").contains("data-edited"));
+    fixture.replace("site.toml", "name = \"English\"", "name = \"English (UK)\"");
+    let report = fixture.build_ok();
+    assert!(report.rendered >= first.rendered - 3, "{report:?}");
+    assert_same_files(&fresh_output(&fixture), &fixture.snapshot());
+}
+
+#[test]
+fn an_output_file_changed_by_hand_is_rendered_again() {
+    let fixture = fixture();
+    fixture.build_ok();
+    let page = fixture
+        .output()
+        .join("en/releases/2021-01-01-r1/index.html");
+    std::fs::write(&page, "tampered").unwrap();
+    let removed = fixture.output().join("zh/index.html");
+    std::fs::remove_file(&removed).unwrap();
+    let report = fixture.build_ok();
+    assert_eq!(report.written, 2, "{report:?}");
+    assert_same_files(&fresh_output(&fixture), &fixture.snapshot());
+}
+
+#[test]
+fn drafts_and_base_url_options_are_part_of_the_fingerprint() {
+    let fixture = fixture();
+    fixture.build_ok();
+    let report = support::unwrap_report(
+        fixture.build_with(|o| o.base_url = Some("https://example.com/sub/".into())),
+    );
+    assert!(report.rendered > 40, "{report:?}");
+    assert!(fixture
+        .read_output("en/index.html")
+        .contains("https://example.com/sub/"));
+    let report = support::unwrap_report(fixture.build_with(|o| o.include_drafts = true));
+    assert!(report.rendered > 40, "{report:?}");
+}
