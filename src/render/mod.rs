@@ -5,6 +5,7 @@ pub mod book;
 pub mod downloads;
 pub mod epub;
 pub mod functions;
+pub mod phrases;
 pub mod print;
 pub mod views;
 

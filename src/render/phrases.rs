@@ -1,0 +1,285 @@
+//! Phrase-aware line breaking for Japanese and Chinese headings: `<wbr>` at phrase boundaries,
+//! so that with `word-break: keep-all` (theme CSS) a heading wraps between phrases and never
+//! inside a word or a name (ジャック・マー, 马云).
+//!
+//! Why not CSS alone: `word-break: auto-phrase` exists only in Chromium, only for `lang="ja"`,
+//! and there it still breaks ジャック・／マー after the middle dot (seen in Chromium 14x at
+//! 390 px). The break opportunities are therefore computed at build time:
+//! - a boundary of the BudouX phrase model (Google's BudouX, Apache-2.0, via the `budoux`
+//!   crate's Japanese and Simplified Chinese models), and
+//! - a word boundary of ICU4X's dictionary segmenter (UAX #29 word boundaries with the CLDR/ICU
+//!   Chinese–Japanese dictionary),
+//!
+//! where both agree. Either alone splits words: BudouX's Chinese model cuts 高性／能口罩 and
+//! 大学医学院附／属第一, the dictionary cuts 马／云 and 向日／本; their common boundaries keep
+//! both words and names whole. A boundary is never put between two ASCII characters (inside a
+//! Latin word, a number or a character reference such as `&amp;`) nor next to white space
+//! (where the browser breaks anyway).
+
+/// The languages that have a phrase model: `ja` and Simplified Chinese (`zh`, `zh-Hans`,
+/// `zh-CN`, `zh-SG`), from a BCP 47 tag or a site language code. Traditional Chinese and every
+/// other language get no `<wbr>` (they break at spaces or, for Traditional Chinese, anywhere).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhraseLanguage {
+    Japanese,
+    SimplifiedChinese,
+}
+
+impl PhraseLanguage {
+    /// `None` for a language without a phrase model.
+    pub fn from_tag(tag: &str) -> Option<Self> {
+        let lower = tag.to_ascii_lowercase();
+        let mut subtags = lower.split(['-', '_']);
+        match subtags.next()? {
+            "ja" => Some(Self::Japanese),
+            "zh" => {
+                let traditional = subtags.any(|s| matches!(s, "hant" | "tw" | "hk" | "mo"));
+                (!traditional).then_some(Self::SimplifiedChinese)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Byte offsets into `text` where a line may break between two phrases (never 0 or
+/// `text.len()`), in increasing order. Empty without the `cjk-phrases` feature.
+pub fn break_points(text: &str, language: PhraseLanguage) -> Vec<usize> {
+    let candidates = segment(text, language);
+    candidates
+        .into_iter()
+        .filter(|&at| at > 0 && at < text.len() && acceptable(text, at))
+        .collect()
+}
+
+/// Whether a break may go at `at`: not between two ASCII characters, not next to white space.
+fn acceptable(text: &str, at: usize) -> bool {
+    let before = text[..at].chars().next_back();
+    let after = text[at..].chars().next();
+    match (before, after) {
+        (Some(b), Some(a)) => {
+            !(b.is_ascii() && a.is_ascii()) && !b.is_whitespace() && !a.is_whitespace()
+        }
+        _ => false,
+    }
+}
+
+#[cfg(feature = "cjk-phrases")]
+fn segment(text: &str, language: PhraseLanguage) -> Vec<usize> {
+    use icu_segmenter::options::WordBreakInvariantOptions;
+    use icu_segmenter::WordSegmenter;
+
+    let model = match language {
+        PhraseLanguage::Japanese => budoux::models::default_japanese_model(),
+        PhraseLanguage::SimplifiedChinese => budoux::models::default_simplified_chinese_model(),
+    };
+    let words: std::collections::BTreeSet<usize> =
+        WordSegmenter::new_dictionary(WordBreakInvariantOptions::default())
+            .segment_str(text)
+            .collect();
+    let mut end = 0;
+    budoux::parse(model, text)
+        .iter()
+        .filter_map(|phrase| {
+            end += phrase.len();
+            words.contains(&end).then_some(end)
+        })
+        .collect()
+}
+
+#[cfg(not(feature = "cjk-phrases"))]
+fn segment(_text: &str, _language: PhraseLanguage) -> Vec<usize> {
+    Vec::new()
+}
+
+/// `text` (plain text) HTML-escaped, with `<wbr>` at its phrase boundaries in `language`.
+pub fn mark_text(text: &str, language: Option<PhraseLanguage>, out: &mut String) {
+    let points = language.map(|l| break_points(text, l)).unwrap_or_default();
+    let mut start = 0;
+    for at in points {
+        escape_into(&text[start..at], out);
+        out.push_str("<wbr>");
+        start = at;
+    }
+    escape_into(&text[start..], out);
+}
+
+/// `html` with `<wbr>` at phrase boundaries inside its `h1`–`h3` elements. Text inside
+/// `code`, `kbd`, `samp`, `pre`, ruby annotations (`rt`, `rp`), `script`, `style` and any
+/// element with its own `lang` attribute is left alone; each run of text between tags is
+/// segmented by itself. `html` is trusted HTML as the Markdown renderer writes it.
+pub fn mark_headings(html: &str, language: Option<PhraseLanguage>) -> String {
+    let Some(language) = language else {
+        return html.to_string();
+    };
+    let mut out = String::with_capacity(html.len() + html.len() / 16);
+    let mut rest = html;
+    while let Some((level, content)) = next_heading(rest) {
+        let close = format!("</h{level}>");
+        let Some(end) = rest[content..].find(&close).map(|i| content + i) else {
+            break;
+        };
+        out.push_str(&rest[..content]);
+        mark_inline(&rest[content..end], language, &mut out);
+        out.push_str(&close);
+        rest = &rest[end + close.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The level of the next `<h1`–`<h3` start tag in `html` and where its content starts (just
+/// after the tag).
+fn next_heading(html: &str) -> Option<(u8, usize)> {
+    let bytes = html.as_bytes();
+    let mut from = 0;
+    while let Some(found) = html[from..].find("<h") {
+        let at = from + found;
+        let level = bytes.get(at + 2).copied().unwrap_or(0);
+        let next = bytes.get(at + 3).copied().unwrap_or(0);
+        if (b'1'..=b'3').contains(&level) && (next == b'>' || next.is_ascii_whitespace()) {
+            let content = html[at..].find('>')? + at + 1;
+            return Some((level - b'0', content));
+        }
+        from = at + 2;
+    }
+    None
+}
+
+/// Copies the inside of a heading, inserting `<wbr>` into the text runs that are ours to break.
+fn mark_inline(inner: &str, language: PhraseLanguage, out: &mut String) {
+    // Open elements whose text is left alone, by name; other tags do not matter.
+    let mut skipped: Vec<String> = Vec::new();
+    let mut rest = inner;
+    while !rest.is_empty() {
+        if rest.starts_with('<') {
+            let end = rest.find('>').map_or(rest.len(), |i| i + 1);
+            let tag = &rest[..end];
+            track_tag(tag, &mut skipped);
+            out.push_str(tag);
+            rest = &rest[end..];
+        } else {
+            let end = rest.find('<').unwrap_or(rest.len());
+            let run = &rest[..end];
+            if skipped.is_empty() {
+                insert_breaks(run, language, out);
+            } else {
+                out.push_str(run);
+            }
+            rest = &rest[end..];
+        }
+    }
+}
+
+/// Keeps `skipped` up to date with a start or end tag.
+fn track_tag(tag: &str, skipped: &mut Vec<String>) {
+    let body = tag.trim_start_matches('<').trim_end_matches('>');
+    if let Some(name) = body.strip_prefix('/') {
+        let name = name.trim().to_ascii_lowercase();
+        if let Some(i) = skipped.iter().rposition(|n| *n == name) {
+            skipped.truncate(i);
+        }
+        return;
+    }
+    let name: String = body
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let own_language = body
+        .split_ascii_whitespace()
+        .skip(1)
+        .any(|attribute| attribute.to_ascii_lowercase().starts_with("lang="));
+    let verbatim = matches!(
+        name.as_str(),
+        "code" | "kbd" | "samp" | "pre" | "rt" | "rp" | "script" | "style"
+    );
+    if (verbatim || own_language) && !body.ends_with('/') {
+        skipped.push(name);
+    }
+}
+
+/// Copies an already escaped text run with `<wbr>` at its phrase boundaries. Character
+/// references stay whole: a boundary between two ASCII characters is never taken.
+fn insert_breaks(run: &str, language: PhraseLanguage, out: &mut String) {
+    let mut start = 0;
+    for at in break_points(run, language) {
+        out.push_str(&run[start..at]);
+        out.push_str("<wbr>");
+        start = at;
+    }
+    out.push_str(&run[start..]);
+}
+
+/// Escapes what HTML text and attribute values need escaped (the same set as the theme's
+/// autoescape, which leaves `/` readable).
+fn escape_into(text: &str, out: &mut String) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const JA: Option<PhraseLanguage> = Some(PhraseLanguage::Japanese);
+    const ZH: Option<PhraseLanguage> = Some(PhraseLanguage::SimplifiedChinese);
+
+    fn marked(text: &str, language: Option<PhraseLanguage>) -> String {
+        let mut out = String::new();
+        mark_text(text, language, &mut out);
+        out
+    }
+
+    #[test]
+    fn languages_from_tags() {
+        assert_eq!(PhraseLanguage::from_tag("ja"), JA);
+        assert_eq!(PhraseLanguage::from_tag("zh-Hans"), ZH);
+        assert_eq!(PhraseLanguage::from_tag("zh"), ZH);
+        assert_eq!(PhraseLanguage::from_tag("zh-Hant"), None);
+        assert_eq!(PhraseLanguage::from_tag("zh-TW"), None);
+        assert_eq!(PhraseLanguage::from_tag("en"), None);
+    }
+
+    #[test]
+    fn escapes_and_leaves_other_languages_alone() {
+        assert_eq!(marked("A & <B>", None), "A &amp; &lt;B&gt;");
+        assert_eq!(marked("Jack Ma's gift", None), "Jack Ma&#39;s gift");
+    }
+
+    #[cfg(feature = "cjk-phrases")]
+    #[test]
+    fn names_and_words_stay_whole() {
+        let ja = marked("アリババ創業者 ジャック・マー氏が再び物資支援", JA);
+        assert!(ja.contains("ジャック・マー氏"), "{ja}");
+        assert!(ja.contains("<wbr>"), "{ja}");
+        let zh = marked("阿里巴巴创始人马云再次捐赠医疗物资", ZH);
+        assert!(zh.contains("马云"), "{zh}");
+        assert!(zh.contains("<wbr>"), "{zh}");
+        let zh = marked("向日本医师会送去高性能口罩和防护服", ZH);
+        assert!(zh.contains("高性能口罩"), "{zh}");
+        assert!(zh.contains("向日本"), "{zh}");
+    }
+
+    #[cfg(feature = "cjk-phrases")]
+    #[test]
+    fn headings_only_and_never_inside_code_ruby_or_references() {
+        let html = "<p>日本医師会にお届け</p>\n<h2 id=\"x\">高機能マスクと防護服を日本医師会にお届け<a class=\"heading-anchor\" href=\"#x\">#</a></h2>\n<h3>A&amp;B <code>日本医師会にお届け</code><ruby>腹臥位<rt>ふくがいりょうほうのせつめい</rt></ruby></h3><h4>日本医師会にお届け</h4>";
+        let out = mark_headings(html, JA);
+        assert!(out.starts_with("<p>日本医師会にお届け</p>"), "{out}");
+        assert!(out.contains("<h2 id=\"x\">"), "{out}");
+        let h2 = &out[out.find("<h2").unwrap()..out.find("</h2>").unwrap()];
+        assert!(h2.contains("<wbr>"), "{out}");
+        let h3 = &out[out.find("<h3").unwrap()..out.find("</h3>").unwrap()];
+        assert!(!h3.contains("<wbr>"), "{out}");
+        assert!(out.ends_with("<h4>日本医師会にお届け</h4>"), "{out}");
+        assert_eq!(out.replace("<wbr>", ""), html);
+    }
+}
