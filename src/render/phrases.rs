@@ -2,19 +2,18 @@
 //! so that with `word-break: keep-all` (theme CSS) a heading wraps between phrases and never
 //! inside a word or a name (ジャック・マー, 马云).
 //!
-//! Why not CSS alone: `word-break: auto-phrase` exists only in Chromium, only for `lang="ja"`,
-//! and there it still breaks ジャック・／マー after the middle dot (seen in Chromium 14x at
-//! 390 px). The break opportunities are therefore computed at build time:
-//! - a boundary of the BudouX phrase model (Google's BudouX, Apache-2.0, via the `budoux`
-//!   crate's Japanese and Simplified Chinese models), and
-//! - a word boundary of ICU4X's dictionary segmenter (UAX #29 word boundaries with the CLDR/ICU
-//!   Chinese–Japanese dictionary),
-//!
-//! where both agree. Either alone splits words: BudouX's Chinese model cuts 高性／能口罩 and
-//! 大学医学院附／属第一, the dictionary cuts 马／云 and 向日／本; their common boundaries keep
-//! both words and names whole. A boundary is never put between two ASCII characters (inside a
-//! Latin word, a number or a character reference such as `&amp;`) nor next to white space
-//! (where the browser breaks anyway).
+//! Why not CSS alone: `word-break: auto-phrase` exists only in Chromium and only for
+//! `lang="ja"`, and a keep-all line still breaks after the katakana middle dot (line-break
+//! class NS, UAX #14): the shipped site showed ジャック・／マー at 390 px in Chromium 156. So:
+//! - `<wbr>` goes where a boundary of the BudouX phrase model (Google's BudouX, Apache-2.0, via
+//!   the `budoux` crate's Japanese and Simplified Chinese models) and a word boundary of ICU4X's
+//!   dictionary segmenter (UAX #29 with the ICU Chinese–Japanese dictionary) agree. Either alone
+//!   splits words: BudouX's Chinese model cuts 高性／能口罩 and 大学医学院附／属第一, the
+//!   dictionary cuts 马／云 and 向日／本; their common boundaries keep both whole.
+//! - A boundary is never put between two ASCII characters (inside a Latin word, a number or a
+//!   character reference such as `&amp;`) nor next to white space (the browser breaks there).
+//! - A name joined by middle dots (ジャック・マー氏が) is wrapped in `<span class="nobr">`,
+//!   which the theme styles `white-space: nowrap`.
 
 /// The languages that have a phrase model: `ja` and Simplified Chinese (`zh`, `zh-Hans`,
 /// `zh-CN`, `zh-SG`), from a BCP 47 tag or a site language code. Traditional Chinese and every
@@ -51,17 +50,26 @@ pub fn break_points(text: &str, language: PhraseLanguage) -> Vec<usize> {
         .collect()
 }
 
-/// Whether a break may go at `at`: not between two ASCII characters, not next to white space.
+/// Whether a break may go at `at`: not between two ASCII characters, not next to white space,
+/// not next to a middle dot (which joins the parts of a name).
 fn acceptable(text: &str, at: usize) -> bool {
     let before = text[..at].chars().next_back();
     let after = text[at..].chars().next();
     match (before, after) {
         (Some(b), Some(a)) => {
-            !(b.is_ascii() && a.is_ascii()) && !b.is_whitespace() && !a.is_whitespace()
+            !(b.is_ascii() && a.is_ascii())
+                && ![b, a]
+                    .iter()
+                    .any(|c| c.is_whitespace() || NAME_DOTS.contains(c))
         }
         _ => false,
     }
 }
+
+/// Phrases longer than this many characters also break at the dictionary's word boundaries:
+/// an unbreakable run wider than a narrow column (the book's sidebar) would otherwise be cut
+/// anywhere by `overflow-wrap` (ハンド／ブック).
+const LONG_PHRASE: usize = 10;
 
 #[cfg(feature = "cjk-phrases")]
 fn segment(text: &str, language: PhraseLanguage) -> Vec<usize> {
@@ -72,18 +80,35 @@ fn segment(text: &str, language: PhraseLanguage) -> Vec<usize> {
         PhraseLanguage::Japanese => budoux::models::default_japanese_model(),
         PhraseLanguage::SimplifiedChinese => budoux::models::default_simplified_chinese_model(),
     };
-    let words: std::collections::BTreeSet<usize> =
-        WordSegmenter::new_dictionary(WordBreakInvariantOptions::default())
-            .segment_str(text)
-            .collect();
+    let words: Vec<usize> = WordSegmenter::new_dictionary(WordBreakInvariantOptions::default())
+        .segment_str(text)
+        .collect();
     let mut end = 0;
-    budoux::parse(model, text)
+    let agreed: Vec<usize> = budoux::parse(model, text)
         .iter()
         .filter_map(|phrase| {
             end += phrase.len();
-            words.contains(&end).then_some(end)
+            words.binary_search(&end).is_ok().then_some(end)
         })
-        .collect()
+        .collect();
+    split_long_phrases(text, &agreed, &words)
+}
+
+/// `agreed` plus, inside each run between them longer than [`LONG_PHRASE`] characters, the
+/// word boundaries `words` (both sorted byte offsets).
+fn split_long_phrases(text: &str, agreed: &[usize], words: &[usize]) -> Vec<usize> {
+    let mut points = Vec::with_capacity(agreed.len());
+    let mut start = 0;
+    for &end in agreed.iter().chain(std::iter::once(&text.len())) {
+        if text[start..end].chars().count() > LONG_PHRASE {
+            points.extend(words.iter().copied().filter(|&w| w > start && w < end));
+        }
+        if end < text.len() {
+            points.push(end);
+        }
+        start = end;
+    }
+    points
 }
 
 #[cfg(not(feature = "cjk-phrases"))]
@@ -91,16 +116,63 @@ fn segment(_text: &str, _language: PhraseLanguage) -> Vec<usize> {
     Vec::new()
 }
 
-/// `text` (plain text) HTML-escaped, with `<wbr>` at its phrase boundaries in `language`.
+/// `text` (plain text) HTML-escaped, with `<wbr>` at its phrase boundaries in `language`
+/// and names joined by middle dots kept whole.
 pub fn mark_text(text: &str, language: Option<PhraseLanguage>, out: &mut String) {
-    let points = language.map(|l| break_points(text, l)).unwrap_or_default();
+    let Some(language) = language else {
+        escape_into(text, out);
+        return;
+    };
     let mut start = 0;
-    for at in points {
-        escape_into(&text[start..at], out);
+    for at in break_points(text, language) {
+        keep_names(&text[start..at], out, escape_into);
         out.push_str("<wbr>");
         start = at;
     }
-    escape_into(&text[start..], out);
+    keep_names(&text[start..], out, escape_into);
+}
+
+/// Middle dots that join the parts of a transliterated name: U+30FB and its half-width form.
+const NAME_DOTS: [char; 2] = ['\u{30FB}', '\u{FF65}'];
+
+/// Longer runs are not kept whole: on a phone an unbreakable run wider than the line would
+/// widen the page.
+const LONGEST_KEPT_NAME: usize = 12;
+
+/// Whether `c` may be part of a transliterated name: katakana (with ー), half-width katakana,
+/// or a letter or digit of an alphabetic script.
+fn is_name_letter(c: char) -> bool {
+    matches!(c, '\u{30A1}'..='\u{30FA}' | '\u{30FC}'..='\u{30FF}' | '\u{FF66}'..='\u{FF9F}')
+        || (c.is_alphanumeric() && (c as u32) < 0x2E80)
+}
+
+/// Copies `segment` through `emit`, wrapping each run of katakana or Latin letters joined by
+/// a middle dot (ジャック・マー) in `<span class="nobr">` so that no line breaks after the dot.
+/// Kanji joined by a dot (予防・管理) are a list, not a name: they may break there.
+fn keep_names(segment: &str, out: &mut String, emit: fn(&str, &mut String)) {
+    let is_name_char = |c: char| is_name_letter(c) || NAME_DOTS.contains(&c);
+    let mut rest = segment;
+    while let Some(start) = rest.find(is_name_char) {
+        emit(&rest[..start], out);
+        let run_len = rest[start..]
+            .find(|c: char| !is_name_char(c))
+            .unwrap_or(rest.len() - start);
+        let run = &rest[start..start + run_len];
+        let inner = run.trim_matches(|c| NAME_DOTS.contains(&c));
+        let joined = inner.contains(|c| NAME_DOTS.contains(&c));
+        if joined && inner.chars().count() <= LONGEST_KEPT_NAME {
+            let lead = run.len() - run.trim_start_matches(|c| NAME_DOTS.contains(&c)).len();
+            emit(&run[..lead], out);
+            out.push_str("<span class=\"nobr\">");
+            emit(inner, out);
+            out.push_str("</span>");
+            emit(&run[lead + inner.len()..], out);
+        } else {
+            emit(run, out);
+        }
+        rest = &rest[start + run_len..];
+    }
+    emit(rest, out);
 }
 
 /// `html` with `<wbr>` at phrase boundaries inside its `h1`–`h3` elements. Text inside
@@ -198,16 +270,18 @@ fn track_tag(tag: &str, skipped: &mut Vec<String>) {
     }
 }
 
-/// Copies an already escaped text run with `<wbr>` at its phrase boundaries. Character
-/// references stay whole: a boundary between two ASCII characters is never taken.
+/// Copies an already escaped text run with `<wbr>` at its phrase boundaries and names joined
+/// by middle dots kept whole. Character references stay whole: a boundary between two ASCII
+/// characters is never taken, and `&`, `#`, `;` never join a name.
 fn insert_breaks(run: &str, language: PhraseLanguage, out: &mut String) {
+    let verbatim: fn(&str, &mut String) = |text, out| out.push_str(text);
     let mut start = 0;
     for at in break_points(run, language) {
-        out.push_str(&run[start..at]);
+        keep_names(&run[start..at], out, verbatim);
         out.push_str("<wbr>");
         start = at;
     }
-    out.push_str(&run[start..]);
+    keep_names(&run[start..], out, verbatim);
 }
 
 /// Escapes what HTML text and attribute values need escaped (the same set as the theme's
@@ -258,14 +332,30 @@ mod tests {
     #[test]
     fn names_and_words_stay_whole() {
         let ja = marked("アリババ創業者 ジャック・マー氏が再び物資支援", JA);
-        assert!(ja.contains("ジャック・マー氏"), "{ja}");
+        assert!(ja.contains("<span class=\"nobr\">ジャック・マー</span>"), "{ja}");
         assert!(ja.contains("<wbr>"), "{ja}");
+        // A long phrase breaks between words, but never at the name's middle dot.
+        let ja = marked("アリババ創業者ジャック・マー氏の日本医師会への寄贈", JA);
+        assert!(ja.contains("ジャック・マー"), "{ja}");
         let zh = marked("阿里巴巴创始人马云再次捐赠医疗物资", ZH);
         assert!(zh.contains("马云"), "{zh}");
         assert!(zh.contains("<wbr>"), "{zh}");
         let zh = marked("向日本医师会送去高性能口罩和防护服", ZH);
         assert!(zh.contains("高性能口罩"), "{zh}");
         assert!(zh.contains("向日本"), "{zh}");
+    }
+
+    #[test]
+    fn long_phrases_also_break_between_words() {
+        // 新型コロナウイルス感染症対策ハンドブック: one phrase of 20 characters.
+        let text = "新型コロナウイルス感染症対策ハンドブック";
+        let words = [0, 6, 27, 33, 36, 42, 60];
+        assert_eq!(
+            split_long_phrases(text, &[], &words),
+            [6, 27, 33, 36, 42]
+        );
+        let short = "ジャック・マー氏が再び";
+        assert_eq!(split_long_phrases(short, &[27], &[0, 12, 15, 24, 27, 33]), [27]);
     }
 
     #[cfg(feature = "cjk-phrases")]
@@ -281,5 +371,28 @@ mod tests {
         assert!(!h3.contains("<wbr>"), "{out}");
         assert!(out.ends_with("<h4>日本医師会にお届け</h4>"), "{out}");
         assert_eq!(out.replace("<wbr>", ""), html);
+    }
+
+    #[test]
+    fn dotted_names_are_kept_whole_in_any_language_with_a_model() {
+        let keep = |text: &str| {
+            let mut out = String::new();
+            keep_names(text, &mut out, escape_into);
+            out
+        };
+        assert_eq!(
+            keep("ジャック・マー氏"),
+            "<span class=\"nobr\">ジャック・マー</span>氏"
+        );
+        assert_eq!(
+            keep("・ジャック・マー・"),
+            "・<span class=\"nobr\">ジャック・マー</span>・"
+        );
+        assert_eq!(keep("予防・管理"), "予防・管理");
+        assert_eq!(keep("予防、管理"), "予防、管理");
+        assert_eq!(keep("A&B・C"), "A&amp;<span class=\"nobr\">B・C</span>");
+        let long = "アイウエオカキクケコ・サシスセソ";
+        assert_eq!(keep(long), long);
+        assert_eq!(marked("ジャック・マー", None), "ジャック・マー");
     }
 }
