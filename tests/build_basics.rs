@@ -294,7 +294,11 @@ fn fallback_mode_publishes_the_default_language_text_with_a_notice() {
         // Only the text is marked as Japanese; UI strings around it stay in the page's language
         // (tests/lang_marking.rs has the details).
         for css in ["h1", ".release-body"] {
-            assert_eq!(page.attr(css, "lang"), "ja", "{css}: the text is marked as Japanese");
+            assert_eq!(
+                page.attr(css, "lang"),
+                "ja",
+                "{css}: the text is marked as Japanese"
+            );
         }
         assert_eq!(page.one("article").value().attr("lang"), None);
         assert_eq!(page.text(".release-body"), "日本語の本文です。");

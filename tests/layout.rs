@@ -58,7 +58,11 @@ fn respond(root: &Path, mut stream: TcpStream) {
     let target = request.split_whitespace().nth(1).unwrap_or("/").to_string();
     let (path, query) = target.split_once('?').unwrap_or((&target, ""));
     let (status, media, body) = if path == "/__measure" {
-        ("200 OK", "text/html; charset=utf-8", measure_page(query).into_bytes())
+        (
+            "200 OK",
+            "text/html; charset=utf-8",
+            measure_page(query).into_bytes(),
+        )
     } else {
         let relative = percent_decode(path.trim_start_matches('/'));
         let mut file = root.join(&relative);
@@ -153,7 +157,10 @@ fn scroll_width(port: u16, path: &str, width: u32) -> (u32, String) {
         .unwrap_or_else(|| panic!("{path}: the page did not load in Chromium:\n{dom}"));
     (
         measured.parse().expect("a number"),
-        body.value().attr("data-wide").unwrap_or_default().to_string(),
+        body.value()
+            .attr("data-wide")
+            .unwrap_or_default()
+            .to_string(),
     )
 }
 
@@ -271,7 +278,11 @@ fn the_seed_headline_keeps_the_names_whole_on_a_phone() {
         .expect("write the probe");
         let dom = chromium(
             &format!("http://127.0.0.1:{port}/{probe}"),
-            &["--window-size=800,1000", "--virtual-time-budget=10000", "--dump-dom"],
+            &[
+                "--window-size=800,1000",
+                "--virtual-time-budget=10000",
+                "--dump-dom",
+            ],
         );
         let page = Page::parse(&probe, &dom);
         let lines: Vec<String> = page
@@ -279,7 +290,10 @@ fn the_seed_headline_keeps_the_names_whole_on_a_phone() {
             .first()
             .map(|l| l.split('\n').map(|s| s.trim().to_string()).collect())
             .unwrap_or_else(|| panic!("{lang}: the headline was not measured:\n{dom}"));
-        assert!(lines.len() > 1 || lines.concat().contains(name), "{lang}: {lines:?}");
+        assert!(
+            lines.len() > 1 || lines.concat().contains(name),
+            "{lang}: {lines:?}"
+        );
         assert!(
             lines.iter().any(|line| line.contains(name)),
             "{lang}: `{name}` is split across lines at 390 px: {lines:?}"

@@ -196,7 +196,9 @@ pub fn item_view<'a>(site: &'a Site, item: &'a DownloadItem, lang: &'a str) -> I
             .map_or(title_lang, |l| l.tag.as_str()),
         description: pick(&item.description).map(|(_, d)| d),
         description_lang: pick(&item.description).map_or(lang, |(l, _)| {
-            site.config.language(l).map_or(l, |language| language.tag.as_str())
+            site.config
+                .language(l)
+                .map_or(l, |language| language.tag.as_str())
         }),
         updated: localize(&site.locales, lang, item.updated),
         files,

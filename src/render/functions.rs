@@ -51,7 +51,10 @@ impl Bound {
     /// The phrase model for the `lang` argument (a tag or a language code), else the page's
     /// language.
     fn phrase_language(&self, args: &HashMap<String, Value>) -> Option<PhraseLanguage> {
-        let tag = args.get("lang").and_then(Value::as_str).unwrap_or(&self.lang);
+        let tag = args
+            .get("lang")
+            .and_then(Value::as_str)
+            .unwrap_or(&self.lang);
         PhraseLanguage::from_tag(tag)
     }
 }
@@ -144,7 +147,14 @@ impl Function for FragmentFn {
         })?;
         // The fragment may come from a fallback language (the site's `fluent_fallback`).
         let lang = std::iter::once(self.0.lang.as_str())
-            .chain(self.0.site.config.fluent_fallback.iter().map(String::as_str))
+            .chain(
+                self.0
+                    .site
+                    .config
+                    .fluent_fallback
+                    .iter()
+                    .map(String::as_str),
+            )
             .find(|l| {
                 self.0
                     .site

@@ -94,14 +94,15 @@ fn segment(text: &str, language: PhraseLanguage) -> Vec<usize> {
     split_long_phrases(text, &agreed, &words)
 }
 
-/// `agreed` plus, inside each run between them longer than [`LONG_PHRASE`] characters, the
-/// word boundaries `words` (both sorted byte offsets).
+/// `agreed` plus the word boundaries `words` (both sorted byte offsets) inside every run of
+/// more than [`LONG_PHRASE`] letters between two agreed boundaries; punctuation and spaces end
+/// a run, because the browser breaks there anyway.
 fn split_long_phrases(text: &str, agreed: &[usize], words: &[usize]) -> Vec<usize> {
     let mut points = Vec::with_capacity(agreed.len());
     let mut start = 0;
     for &end in agreed.iter().chain(std::iter::once(&text.len())) {
-        if text[start..end].chars().count() > LONG_PHRASE {
-            points.extend(words.iter().copied().filter(|&w| w > start && w < end));
+        for (from, to) in long_runs(text, start, end) {
+            points.extend(words.iter().copied().filter(|&w| w > from && w < to));
         }
         if end < text.len() {
             points.push(end);
@@ -109,6 +110,31 @@ fn split_long_phrases(text: &str, agreed: &[usize], words: &[usize]) -> Vec<usiz
         start = end;
     }
     points
+}
+
+/// The runs of more than [`LONG_PHRASE`] letters (and middle dots) in `text[start..end]`.
+fn long_runs(text: &str, start: usize, end: usize) -> Vec<(usize, usize)> {
+    let is_letter = |c: char| c.is_alphanumeric() || c == 'ー' || NAME_DOTS.contains(&c);
+    let mut runs = Vec::new();
+    let mut run: Option<(usize, usize)> = None;
+    for (i, c) in text[start..end].char_indices() {
+        let at = start + i;
+        match (is_letter(c), run) {
+            (true, Some((from, count))) => run = Some((from, count + 1)),
+            (true, None) => run = Some((at, 1)),
+            (false, Some((from, count))) => {
+                if count > LONG_PHRASE {
+                    runs.push((from, at));
+                }
+                run = None;
+            }
+            (false, None) => {}
+        }
+    }
+    if let Some((from, _)) = run.filter(|&(_, count)| count > LONG_PHRASE) {
+        runs.push((from, end));
+    }
+    runs
 }
 
 #[cfg(not(feature = "cjk-phrases"))]
@@ -332,7 +358,10 @@ mod tests {
     #[test]
     fn names_and_words_stay_whole() {
         let ja = marked("アリババ創業者 ジャック・マー氏が再び物資支援", JA);
-        assert!(ja.contains("<span class=\"nobr\">ジャック・マー</span>"), "{ja}");
+        assert!(
+            ja.contains("<span class=\"nobr\">ジャック・マー</span>"),
+            "{ja}"
+        );
         assert!(ja.contains("<wbr>"), "{ja}");
         // A long phrase breaks between words, but never at the name's middle dot.
         let ja = marked("アリババ創業者ジャック・マー氏の日本医師会への寄贈", JA);
@@ -350,12 +379,12 @@ mod tests {
         // 新型コロナウイルス感染症対策ハンドブック: one phrase of 20 characters.
         let text = "新型コロナウイルス感染症対策ハンドブック";
         let words = [0, 6, 27, 33, 36, 42, 60];
-        assert_eq!(
-            split_long_phrases(text, &[], &words),
-            [6, 27, 33, 36, 42]
-        );
+        assert_eq!(split_long_phrases(text, &[], &words), [6, 27, 33, 36, 42]);
         let short = "ジャック・マー氏が再び";
-        assert_eq!(split_long_phrases(short, &[27], &[0, 12, 15, 24, 27, 33]), [27]);
+        assert_eq!(
+            split_long_phrases(short, &[27], &[0, 12, 15, 24, 27, 33]),
+            [27]
+        );
     }
 
     #[cfg(feature = "cjk-phrases")]
