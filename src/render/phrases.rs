@@ -57,10 +57,9 @@ fn acceptable(text: &str, at: usize) -> bool {
     let after = text[at..].chars().next();
     match (before, after) {
         (Some(b), Some(a)) => {
-            !(b.is_ascii() && a.is_ascii())
-                && ![b, a]
-                    .iter()
-                    .any(|c| c.is_whitespace() || NAME_DOTS.contains(c))
+            let ascii_pair = b.is_ascii() && a.is_ascii();
+            let spacing = |c: char| c.is_whitespace() || NAME_DOTS.contains(&c);
+            !ascii_pair && !spacing(b) && !spacing(a)
         }
         _ => false,
     }
