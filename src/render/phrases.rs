@@ -68,6 +68,7 @@ fn acceptable(text: &str, at: usize) -> bool {
 /// Phrases longer than this many characters also break at the dictionary's word boundaries:
 /// an unbreakable run wider than a narrow column (the book's sidebar) would otherwise be cut
 /// anywhere by `overflow-wrap` (ハンド／ブック).
+#[cfg(feature = "cjk-phrases")]
 const LONG_PHRASE: usize = 10;
 
 #[cfg(feature = "cjk-phrases")]
@@ -96,6 +97,7 @@ fn segment(text: &str, language: PhraseLanguage) -> Vec<usize> {
 /// `agreed` plus the word boundaries `words` (both sorted byte offsets) inside every run of
 /// more than [`LONG_PHRASE`] letters between two agreed boundaries; punctuation and spaces end
 /// a run, because the browser breaks there anyway.
+#[cfg(feature = "cjk-phrases")]
 fn split_long_phrases(text: &str, agreed: &[usize], words: &[usize]) -> Vec<usize> {
     let mut points = Vec::with_capacity(agreed.len());
     let mut start = 0;
@@ -112,6 +114,7 @@ fn split_long_phrases(text: &str, agreed: &[usize], words: &[usize]) -> Vec<usiz
 }
 
 /// The runs of more than [`LONG_PHRASE`] letters (and middle dots) in `text[start..end]`.
+#[cfg(feature = "cjk-phrases")]
 fn long_runs(text: &str, start: usize, end: usize) -> Vec<(usize, usize)> {
     let is_letter = |c: char| c.is_alphanumeric() || c == 'ー' || NAME_DOTS.contains(&c);
     let mut runs = Vec::new();
@@ -373,6 +376,7 @@ mod tests {
         assert!(zh.contains("向日本"), "{zh}");
     }
 
+    #[cfg(feature = "cjk-phrases")]
     #[test]
     fn long_phrases_also_break_between_words() {
         // 新型コロナウイルス感染症対策ハンドブック: one phrase of 20 characters.
