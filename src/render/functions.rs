@@ -10,7 +10,7 @@ use fluent_bundle::{FluentArgs, FluentValue};
 use tera::{Function, Tera, Value};
 
 use super::downloads::{item_view, DownloadIndex};
-use super::phrases::{mark_headings, mark_text, PhraseLanguage};
+use super::phrases::{escape_into, mark_headings, mark_text, PhraseLanguage};
 use super::views;
 use crate::site::Site;
 
@@ -278,7 +278,7 @@ impl Function for LangAttr {
             return Ok(Value::String(String::new()));
         }
         let mut attribute = String::from(" lang=\"");
-        mark_text(tag, None, &mut attribute);
+        escape_into(tag, &mut attribute);
         attribute.push('"');
         Ok(Value::String(attribute))
     }

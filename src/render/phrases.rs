@@ -148,7 +148,7 @@ fn segment(_text: &str, _language: PhraseLanguage) -> Vec<usize> {
 /// and names joined by middle dots kept whole.
 pub fn mark_text(text: &str, language: Option<PhraseLanguage>, out: &mut String) {
     let Some(language) = language else {
-        escape_into(text, out);
+        keep_names(text, out, escape_into);
         return;
     };
     let mut start = 0;
@@ -163,6 +163,10 @@ pub fn mark_text(text: &str, language: Option<PhraseLanguage>, out: &mut String)
 /// Middle dots that join the parts of a transliterated name: U+30FB and its half-width form.
 const NAME_DOTS: [char; 2] = ['\u{30FB}', '\u{FF65}'];
 
+/// What joins the parts of a name or term kept on one line: the middle dots, and the hyphen
+/// (COVID-19, KF94-…), after which browsers break in every language.
+const JOINERS: [char; 3] = ['\u{30FB}', '\u{FF65}', '-'];
+
 /// Longer runs are not kept whole: on a phone an unbreakable run wider than the line would
 /// widen the page.
 const LONGEST_KEPT_NAME: usize = 12;
@@ -175,10 +179,11 @@ fn is_name_letter(c: char) -> bool {
 }
 
 /// Copies `segment` through `emit`, wrapping each run of katakana or Latin letters joined by
-/// a middle dot (ジャック・マー) in `<span class="nobr">` so that no line breaks after the dot.
+/// a middle dot or a hyphen (ジャック・マー, COVID-19) in `<span class="nobr">` so that no line
+/// breaks after the joiner. Used in every language.
 /// Kanji joined by a dot (予防・管理) are a list, not a name: they may break there.
 fn keep_names(segment: &str, out: &mut String, emit: fn(&str, &mut String)) {
-    let is_name_char = |c: char| is_name_letter(c) || NAME_DOTS.contains(&c);
+    let is_name_char = |c: char| is_name_letter(c) || JOINERS.contains(&c);
     let mut rest = segment;
     while let Some(start) = rest.find(is_name_char) {
         emit(&rest[..start], out);
@@ -186,10 +191,10 @@ fn keep_names(segment: &str, out: &mut String, emit: fn(&str, &mut String)) {
             .find(|c: char| !is_name_char(c))
             .unwrap_or(rest.len() - start);
         let run = &rest[start..start + run_len];
-        let inner = run.trim_matches(|c| NAME_DOTS.contains(&c));
-        let joined = inner.contains(|c| NAME_DOTS.contains(&c));
+        let inner = run.trim_matches(|c| JOINERS.contains(&c));
+        let joined = inner.contains(|c| JOINERS.contains(&c));
         if joined && inner.chars().count() <= LONGEST_KEPT_NAME {
-            let lead = run.len() - run.trim_start_matches(|c| NAME_DOTS.contains(&c)).len();
+            let lead = run.len() - run.trim_start_matches(|c| JOINERS.contains(&c)).len();
             emit(&run[..lead], out);
             out.push_str("<span class=\"nobr\">");
             emit(inner, out);
@@ -314,7 +319,7 @@ fn insert_breaks(run: &str, language: PhraseLanguage, out: &mut String) {
 
 /// Escapes what HTML text and attribute values need escaped (the same set as the theme's
 /// autoescape, which leaves `/` readable).
-fn escape_into(text: &str, out: &mut String) {
+pub fn escape_into(text: &str, out: &mut String) {
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -425,6 +430,13 @@ mod tests {
         assert_eq!(keep("A&B・C"), "A&amp;<span class=\"nobr\">B・C</span>");
         let long = "アイウエオカキクケコ・サシスセソ";
         assert_eq!(keep(long), long);
-        assert_eq!(marked("ジャック・マー", None), "ジャック・マー");
+        assert_eq!(
+            marked("Handbook of COVID-19 Prevention", None),
+            "Handbook of <span class=\"nobr\">COVID-19</span> Prevention"
+        );
+        assert_eq!(
+            marked("a well-known-and-very-long-term", None),
+            "a well-known-and-very-long-term"
+        );
     }
 }
