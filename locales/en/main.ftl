@@ -28,6 +28,8 @@ downloads-teaser-text = The summary of the handbook, press releases and other ma
 downloads-teaser-link = Go to downloads
 pagination-label = Pagination
 page-of = Page { $current } of { $total }
+# The title of page 2, 3 … of a paginated list (the first page keeps the plain title).
+paged-title = { $title } (page { $number })
 previous-page = Previous page
 next-page = Next page
 release-count = { $count ->

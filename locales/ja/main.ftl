@@ -28,6 +28,8 @@ downloads-teaser-text = ハンドブックの要約やプレスリリースな�
 downloads-teaser-link = ダウンロードページへ
 pagination-label = ページ送り
 page-of = { $current } / { $total } ページ
+# The title of page 2, 3 … of a paginated list (the first page keeps the plain title).
+paged-title = { $title }（{ $number }ページ目）
 previous-page = 前のページ
 next-page = 次のページ
 release-count = { $count }件のプレスリリース

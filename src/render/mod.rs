@@ -9,6 +9,7 @@ pub mod feed;
 pub mod functions;
 pub mod links;
 pub mod meta;
+pub mod phrases;
 pub mod print;
 pub mod search;
 pub mod sitemap;
