@@ -482,11 +482,8 @@ fn paginate(site: &Site, page: &Page, number: usize) -> Option<(Vec<usize>, Pagi
     }
     let total = section.pages.len().div_ceil(per_page.max(1));
     let page_url = |n: usize| {
-        if n == 1 {
-            site.config.url(&page.path)
-        } else {
-            site.config.url(&format!("{}page/{n}/", page.path))
-        }
+        site.config
+            .url(&crate::site::plan::numbered_path(&page.path, n))
     };
     let members = section
         .pages
