@@ -281,17 +281,19 @@ fn the_seed_headline_keeps_the_names_whole_on_a_phone() {
     let cases = [
         ("ja", format!("/ja/{SEED}/"), "h1", "ジャック・マー"),
         ("zh", format!("/zh/{SEED}/"), "h1", "马云"),
+        // The downloads list holds the handbook summary's editions (the release PDFs are
+        // gone): ハ／ンドブック was one of issue 8's examples.
         (
             "ja",
             "/ja/downloads/".to_string(),
             ".download-item h3",
-            "ジャック・マー",
+            "ハンドブック",
         ),
         (
             "zh",
             "/zh/downloads/".to_string(),
             ".download-item h3",
-            "马云",
+            "手册",
         ),
         (
             "ja",
