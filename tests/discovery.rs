@@ -411,6 +411,110 @@ fn read_sitemap(xml: &str) -> BTreeMap<String, SitemapEntry> {
     entries
 }
 
+/// Three releases in every language, listed two to a page in Japanese (2 pages), one to a page
+/// in English (3 pages) and ten to a page in Chinese (1 page).
+fn pagination_site() -> SiteFixture {
+    let site = site();
+    for (lang, per_page) in [("ja", 2), ("en", 1), ("zh", 10)] {
+        site.replace(
+            &format!("content/releases/_index.{lang}.md"),
+            "paginate_by = 10",
+            &format!("paginate_by = {per_page}"),
+        );
+        for (slug, date) in [("second", "2020-06-01"), ("third", "2020-07-01")] {
+            release(
+                &site,
+                slug,
+                lang,
+                &format!("title = \"{slug}-{lang}\"\ndate = {date}"),
+                "text",
+            );
+        }
+    }
+    site
+}
+
+/// The `<link rel="alternate" hreflang>` of a page's head, hreflang → href.
+fn head_alternates(page: &Page) -> BTreeMap<String, String> {
+    let mut map = BTreeMap::new();
+    for link in page.select("head link[rel=alternate][hreflang]") {
+        let hreflang = link.value().attr("hreflang").expect("hreflang").to_string();
+        let href = link.value().attr("href").expect("href").to_string();
+        assert!(
+            map.insert(hreflang, href).is_none(),
+            "one link per hreflang"
+        );
+    }
+    map
+}
+
+/// Issue 8, "Pagination pages": `/<lang>/releases/page/2/` has its own canonical URL, a
+/// self-referencing hreflang, alternates only to the languages whose own list has that page,
+/// x-default only when the default language has it, and a numbered title; the sitemap lists
+/// the same alternates as the page's head.
+#[test]
+fn pagination_pages_have_their_own_canonical_and_hreflang() {
+    let site = pagination_site();
+    site.build_ok();
+    assert!(site.exists("en/releases/page/3/index.html"));
+    assert!(!site.exists("ja/releases/page/3/index.html"));
+    assert!(!site.exists("zh/releases/page/2/index.html"));
+    let url = |path: &str| format!("https://example.org/{path}");
+    let map = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(tag, path)| (tag.to_string(), url(path)))
+            .collect()
+    };
+    let page_two = map(&[
+        ("ja", "ja/releases/page/2/"),
+        ("en", "en/releases/page/2/"),
+        ("x-default", "ja/releases/page/2/"),
+    ]);
+    let expected = [
+        (
+            "ja/releases/",
+            map(&[
+                ("ja", "ja/releases/"),
+                ("en", "en/releases/"),
+                ("zh-Hans", "zh/releases/"),
+                ("x-default", "ja/releases/"),
+            ]),
+        ),
+        ("ja/releases/page/2/", page_two.clone()),
+        ("en/releases/page/2/", page_two),
+        // Only English has a third page: it names itself, and there is no x-default.
+        ("en/releases/page/3/", map(&[("en", "en/releases/page/3/")])),
+    ];
+    let sitemap = read_sitemap(&site.read_output("sitemap.xml"));
+    for (path, alternates) in &expected {
+        let page = site.page(&format!("{path}index.html"));
+        assert_eq!(
+            page.attr("link[rel=canonical]", "href"),
+            url(path),
+            "{path}"
+        );
+        assert_eq!(page.attr("meta[property='og:url']", "content"), url(path));
+        assert_eq!(&head_alternates(&page), alternates, "{path}: head");
+        let entry = sitemap
+            .get(&url(path))
+            .unwrap_or_else(|| panic!("{path} is not in the sitemap"));
+        assert_eq!(&entry.alternates, alternates, "{path}: sitemap");
+    }
+    for (path, title) in [
+        ("ja/releases/page/2/", "プレスリリース（2ページ目）"),
+        ("en/releases/page/3/", "Press releases (page 3)"),
+    ] {
+        let page = site.page(&format!("{path}index.html"));
+        assert_eq!(page.text("h1"), title);
+        assert!(
+            page.text("title").starts_with(&format!("{title} | ")),
+            "{path}"
+        );
+        assert_eq!(page.attr("meta[property='og:title']", "content"), title);
+    }
+}
+
 fn sitemap_site() -> SiteFixture {
     let site = site();
     for n in 1..=11 {
@@ -491,10 +595,17 @@ fn the_sitemap_lists_every_page_with_symmetric_hreflang_and_x_default() {
         "https://example.org/zh/releases/page/2/"
     );
     assert_eq!(page2.alternates.len(), 4);
+    // The page's head and the sitemap share one rule: a version alone names itself and is
+    // the x-default.
     let ja_only = &entries["https://example.org/ja/releases/ja-only/"];
-    assert!(
-        ja_only.alternates.is_empty(),
-        "no other version, no alternates"
+    let itself = "https://example.org/ja/releases/ja-only/".to_string();
+    assert_eq!(
+        ja_only.alternates,
+        BTreeMap::from([
+            ("ja".to_string(), itself.clone()),
+            ("x-default".to_string(), itself)
+        ]),
+        "no other version: itself only"
     );
     assert_eq!(
         ja_only.lastmod.as_deref(),
@@ -572,9 +683,19 @@ fn fallback_pages_name_their_original_and_stay_out_of_the_sitemap() {
     let entries = read_sitemap(&site.read_output("sitemap.xml"));
     assert!(entries.contains_key("https://example.org/ja/about/"));
     assert!(!entries.contains_key("https://example.org/zh/about/"));
-    assert!(entries["https://example.org/ja/about/"]
-        .alternates
-        .is_empty());
+    // The fallbacks are no versions of it: the original names only itself, in the sitemap and
+    // in its head alike.
+    let itself = "https://example.org/ja/about/".to_string();
+    let alone = BTreeMap::from([
+        ("ja".to_string(), itself.clone()),
+        ("x-default".to_string(), itself),
+    ]);
+    assert_eq!(entries["https://example.org/ja/about/"].alternates, alone);
+    assert_eq!(head_alternates(&site.page("ja/about/index.html")), alone);
+    assert!(
+        head_alternates(&zh).is_empty(),
+        "a fallback has no alternates"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

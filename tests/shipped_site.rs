@@ -513,3 +513,94 @@ fn the_shipped_site_builds_identically_twice() {
     }));
     assert_same_files(&shipped().files, &snapshot(&output));
 }
+
+/// Issue 8, "The shipped content": the release texts say what the Japanese originals say.
+#[test]
+fn the_release_texts_keep_to_the_facts() {
+    // en, seed: Nikai and Yokokura met; they are not the donors.
+    let en = page(&format!("en/{SEED}/index.html")).text(".release-body");
+    assert!(
+        en.contains(
+            "it was decided that the whole donation would go to the Japan Medical Association"
+        ),
+        "{en}"
+    );
+    assert!(!en.contains("they decided to donate"), "{en}");
+    // zh, 2020-03-11: the gift certificate (目録) is not a catalogue (目录).
+    let march = page("zh/releases/2020-03-11-kf94-masks-japan-medical-association/index.html");
+    let march_text = march.text("article");
+    assert!(!march_text.contains("目录"), "{march_text}");
+    assert!(march_text.contains("捐赠证书"), "{march_text}");
+    // zh, seed: the sentence that introduces Jack Ma's letter ends at 写道：, with no clause
+    // left hanging between them.
+    let zh = page(&format!("zh/{SEED}/index.html"));
+    let before_quote: Vec<String> = zh
+        .select(".release-body blockquote")
+        .iter()
+        .filter_map(|quote| quote.prev_siblings().find_map(ElementRef::wrap))
+        .map(text)
+        .collect();
+    assert_eq!(before_quote.len(), 1, "{before_quote:?}");
+    assert!(
+        before_quote[0].ends_with("这样写道："),
+        "{}",
+        before_quote[0]
+    );
+    // ja: one name for the Alibaba Foundation, on every page (馬雲公益基金会 is another body,
+    // the Jack Ma Foundation).
+    for (file, bytes) in &shipped().files {
+        if !file.starts_with("ja/") || !file.ends_with(".html") {
+            continue;
+        }
+        let html = String::from_utf8_lossy(bytes);
+        for (at, _) in html.match_indices("基金会") {
+            assert!(
+                html[..at].ends_with("アリババ公益") || html[..at].ends_with("馬雲公益"),
+                "{file}: another name for the foundation near `{}`",
+                &html[at.saturating_sub(30)..at + 9]
+            );
+        }
+        assert!(!html.contains("アリババ財団"), "{file}");
+    }
+}
+
+/// Issue 8: the media contact shows only what the facts give (no invented phone numbers or
+/// people), in every language.
+#[test]
+fn the_media_contact_invents_no_phone_number() {
+    for lang in ["ja", "en", "zh"] {
+        let p = page(&format!("{lang}/{SEED}/index.html"));
+        assert!(
+            p.select("section.contact a[href^='tel:']").is_empty(),
+            "{lang}"
+        );
+        let contact = p.text("section.contact");
+        let digits_run = contact
+            .split(|c: char| !(c.is_ascii_digit() || c == '-'))
+            .filter(|run| run.chars().filter(char::is_ascii_digit).count() >= 8)
+            .count();
+        assert_eq!(digits_run, 0, "{lang}: a phone-like number in `{contact}`");
+    }
+}
+
+/// Issue 8: the stale hand-made release PDFs are gone (koho does not typeset them yet), with
+/// their downloads entries and every link to them.
+#[test]
+fn no_hand_made_release_pdf_is_published() {
+    let files = &shipped().files;
+    let pdfs: Vec<&String> = files.keys().filter(|f| f.ends_with(".pdf")).collect();
+    assert!(pdfs.is_empty(), "{pdfs:?}");
+    let json: serde_json::Value =
+        serde_json::from_slice(&files["downloads.json"]).expect("downloads.json parses");
+    let text = json.to_string();
+    assert!(!text.contains(".pdf"), "{text}");
+    let sums = String::from_utf8_lossy(&files["downloads/SHA256SUMS"]);
+    assert!(!sums.contains(".pdf"), "{sums}");
+    for (file, bytes) in files {
+        if file.ends_with(".html") {
+            let page = Page::parse(file, &String::from_utf8_lossy(bytes));
+            let links = page.attrs("a[href$='.pdf']", "href");
+            assert!(links.is_empty(), "{file}: {links:?}");
+        }
+    }
+}

@@ -24,10 +24,12 @@ handbook-teaser-title = Handbook of COVID-19 Prevention and Treatment (Summary)
 handbook-teaser-text = A summary, written for this site, of the handbook compiled from the clinical experience of the First Affiliated Hospital, Zhejiang University School of Medicine.
 handbook-teaser-link = Read the summary
 downloads-teaser-title = Downloads
-downloads-teaser-text = The summary of the handbook, press releases and other materials, ready to download.
+downloads-teaser-text = The summary of the handbook and other materials, ready to download.
 downloads-teaser-link = Go to downloads
 pagination-label = Pagination
 page-of = Page { $current } of { $total }
+# The title of page 2, 3 … of a paginated list (the first page keeps the plain title).
+paged-title = { $title } (page { $number })
 previous-page = Previous page
 next-page = Next page
 release-count = { $count ->

@@ -24,10 +24,12 @@ handbook-teaser-title = 新冠肺炎防治手册（概要）
 handbook-teaser-text = 本站为根据浙江大学医学院附属第一医院临床经验编写的手册撰写了概要，逐章介绍手册内容。
 handbook-teaser-link = 阅读概要
 downloads-teaser-title = 下载
-downloads-teaser-text = 手册概要、新闻稿等资料可在此下载。
+downloads-teaser-text = 手册概要等资料可在此下载。
 downloads-teaser-link = 前往下载页面
 pagination-label = 分页
 page-of = 第{ $current }页，共{ $total }页
+# The title of page 2, 3 … of a paginated list (the first page keeps the plain title).
+paged-title = { $title }（第{ $number }页）
 previous-page = 上一页
 next-page = 下一页
 release-count = 共{ $count }篇新闻稿

@@ -15,7 +15,7 @@ use crate::error::{Diagnostic, Location};
 
 /// The variables koho passes to those of its own messages (`CODE_KEYS`, `CODE_KEY_PREFIXES`)
 /// that take any; a name ending in `-` stands for every message starting with it. Used by
-/// `i18n::dates`, `render::downloads::size_label` and `render::book::part_label`.
+/// `i18n::dates`, `render::downloads::size_label`, `render::book::part_label` and `render::meta::paged_title`.
 const CODE_VARIABLES: &[(&str, &[&str])] = &[
     (
         "date-long",
@@ -23,6 +23,7 @@ const CODE_VARIABLES: &[(&str, &[&str])] = &[
     ),
     ("size-", &["value"]),
     ("book-part", &["number"]),
+    ("paged-title", &["title", "number"]),
 ];
 
 /// For a message koho's code formats itself, the variables it passes (maybe none).

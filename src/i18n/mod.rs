@@ -41,6 +41,7 @@ pub const CODE_KEYS: &[&str] = &[
     "book-notice-label",
     "book-appendix",
     "book-part",
+    "paged-title",
 ];
 pub const CODE_KEY_PREFIXES: &[&str] = &["month-", "weekday-", "size-", "download-category-"];
 

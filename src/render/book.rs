@@ -7,6 +7,7 @@ use fluent_bundle::FluentArgs;
 use serde::Serialize;
 
 use super::print::{rewrite, ChapterTarget};
+use super::views::language_tag;
 use crate::site::book::{epub_path, Book, BookNode, NodeKind};
 use crate::site::{Page, Site};
 
@@ -15,6 +16,8 @@ use crate::site::{Page, Site};
 pub struct BookView<'a> {
     pub key: &'a str,
     pub title: &'a str,
+    /// The BCP 47 tag of the title's language.
+    pub title_lang: &'a str,
     pub url: String,
     pub print_url: String,
     pub epub_url: String,
@@ -52,6 +55,12 @@ pub struct ChapterNav<'a> {
     pub number: &'a str,
     pub label: String,
     pub part: Option<String>,
+    /// `part` in pieces: its label (`第1部`, UI text in the page's language; `None` when the part
+    /// is titled by its label, as `付録` is) and its title, which is in `part_lang_tag` (another
+    /// language when the part page is a fallback).
+    pub part_label: Option<String>,
+    pub part_title: Option<&'a str>,
+    pub part_lang_tag: Option<&'a str>,
     pub previous: Option<NavLink<'a>>,
     pub next: Option<NavLink<'a>>,
     /// The chapter's h2 sections, for its "on this page" list.
@@ -63,6 +72,8 @@ pub struct NavLink<'a> {
     pub label: String,
     pub title: &'a str,
     pub url: String,
+    /// The BCP 47 tag of the title's language.
+    pub lang_tag: &'a str,
 }
 
 /// The page shown for `key` in `lang`: its own, else the default language's, else any.
@@ -101,6 +112,7 @@ pub fn book_view<'a>(site: &'a Site, book: &'a Book, lang: &str) -> Option<BookV
     Some(BookView {
         key: &book.key,
         title: &home.front.title,
+        title_lang: language_tag(site, &home.content_lang),
         print_url: format!("{home_url}print/"),
         epub_url: site.config.url(&epub_path(book, &home.path, lang)),
         url: home_url,
@@ -193,6 +205,7 @@ pub fn chapter_nav<'a>(site: &'a Site, book: &'a Book, page: &Page) -> Option<Ch
             label: number,
             title: &target.front.title,
             url: site.config.url(&target.path),
+            lang_tag: language_tag(site, &target.content_lang),
         })
     };
     let previous = book.reading_order[..previous_end]
@@ -206,18 +219,26 @@ pub fn chapter_nav<'a>(site: &'a Site, book: &'a Book, page: &Page) -> Option<Ch
             number: "",
             label: part_label(site, &page.lang, node),
             part: None,
+            part_label: None,
+            part_title: None,
+            part_lang_tag: None,
             previous,
             next,
         });
     }
-    let part = book.part_of(&page.key).map(|part| {
-        let title = site
-            .page(&part.key, &page.lang)
-            .map(|p| p.front.title.as_str())
-            .unwrap_or_default();
-        label_and_title(&part_label(site, &page.lang, part), title)
-    });
+    let part_node = book.part_of(&page.key);
+    let part_page = part_node.and_then(|part| site.page(&part.key, &page.lang));
+    let part_title = part_page.map(|p| p.front.title.as_str());
+    let full_label = part_node.map(|part| part_label(site, &page.lang, part));
+    let part = full_label
+        .as_deref()
+        .map(|label| label_and_title(label, part_title.unwrap_or_default()));
+    // "付録 付録" is shown once: no separate label when the part is titled by it.
+    let label = full_label.filter(|label| Some(label.as_str()) != part_title);
     Some(ChapterNav {
+        part_label: label,
+        part_title,
+        part_lang_tag: part_page.map(|p| language_tag(site, &p.content_lang)),
         sections: sections(node, page, ""),
         number: &node.number,
         label: node.number.clone(),

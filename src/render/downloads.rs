@@ -104,6 +104,8 @@ pub struct ItemView<'a> {
     pub title: &'a str,
     pub title_lang: &'a str,
     pub description: Option<&'a str>,
+    /// The BCP 47 tag of the description's language (it may come from a fallback language).
+    pub description_lang: &'a str,
     pub updated: LocalizedDate,
     /// Files in the page's language.
     pub files: Vec<FileView<'a>>,
@@ -197,6 +199,11 @@ pub fn item_view<'a>(site: &'a Site, item: &'a DownloadItem, lang: &'a str) -> I
             .language(title_lang)
             .map_or(title_lang, |l| l.tag.as_str()),
         description: pick(&item.description).map(|(_, d)| d),
+        description_lang: pick(&item.description).map_or(lang, |(l, _)| {
+            site.config
+                .language(l)
+                .map_or(l, |language| language.tag.as_str())
+        }),
         updated: localize(&site.locales, lang, item.updated),
         files,
         other_languages,

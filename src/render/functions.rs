@@ -1,8 +1,9 @@
 //! Template functions, one set per language so that the page's language is implicit:
 //! `t(key, ...)`, `fragment(key)`, `section_pages(key, limit)`, `url_for(key, optional?)`,
-//! `asset_url(path)`, `format_date(date)`, `downloads(page?)`. A key or path that names nothing
-//! is a template error (the build fails naming the template), never an empty list or a link to
-//! somewhere else.
+//! `asset_url(path)`, `format_date(date)`, `downloads(page?)`, `lang_attr(tag)`; filters
+//! `phrases(lang?)` and `phrase_headings(lang?)` (phrase-aware line breaks for Japanese and
+//! Chinese). A key or path that names nothing is a template error (the build fails naming the
+//! template), never an empty list or a link to somewhere else.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -11,6 +12,7 @@ use fluent_bundle::{FluentArgs, FluentValue};
 use tera::{Function, Tera, Value};
 
 use super::downloads::{item_view, DownloadIndex};
+use super::phrases::{escape_into, mark_headings, mark_text, PhraseLanguage};
 use super::views;
 use crate::site::Site;
 
@@ -28,12 +30,35 @@ pub fn register(tera: &mut Tera, site: &Arc<Site>, downloads: &Arc<DownloadIndex
     tera.register_function("asset_url", AssetUrl(bound(site), Memo::default()));
     tera.register_function("format_date", FormatDate(bound(site)));
     tera.register_function("downloads", Downloads(bound(site)));
+    tera.register_function("lang_attr", LangAttr(bound(site)));
+    tera.register_filter("phrases", Phrases(bound(site), Memo::default()));
+    tera.register_filter("phrase_headings", PhraseHeadings(bound(site)));
 }
 
 struct Bound {
     site: Arc<Site>,
     downloads: Arc<DownloadIndex>,
     lang: String,
+}
+
+impl Bound {
+    /// The BCP 47 tag of the page's language (`zh-Hans` for `zh`).
+    fn tag(&self) -> &str {
+        self.site
+            .config
+            .language(&self.lang)
+            .map_or(self.lang.as_str(), |l| l.tag.as_str())
+    }
+
+    /// The phrase model for the `lang` argument (a tag or a language code), else the page's
+    /// language.
+    fn phrase_language(&self, args: &HashMap<String, Value>) -> Option<PhraseLanguage> {
+        let tag = args
+            .get("lang")
+            .and_then(Value::as_str)
+            .unwrap_or(&self.lang);
+        PhraseLanguage::from_tag(tag)
+    }
 }
 
 fn string_arg<'a>(
@@ -122,7 +147,30 @@ impl Function for FragmentFn {
         let fragment = self.0.site.fragment(key, &self.0.lang).ok_or_else(|| {
             tera::Error::msg(format!("there is no content/_fragments/{key}.<lang>.md"))
         })?;
-        Ok(serde_json::json!({ "title": fragment.title, "html": fragment.html }))
+        // The fragment may come from a fallback language (the site's `fluent_fallback`).
+        let lang = std::iter::once(self.0.lang.as_str())
+            .chain(
+                self.0
+                    .site
+                    .config
+                    .fluent_fallback
+                    .iter()
+                    .map(String::as_str),
+            )
+            .find(|l| {
+                self.0
+                    .site
+                    .fragments
+                    .contains_key(&(key.to_string(), l.to_string()))
+            })
+            .unwrap_or(&self.0.lang);
+        let tag = self
+            .0
+            .site
+            .config
+            .language(lang)
+            .map_or(lang, |l| l.tag.as_str());
+        Ok(serde_json::json!({ "title": fragment.title, "html": fragment.html, "lang_tag": tag }))
     }
 }
 
@@ -278,5 +326,76 @@ impl Function for Downloads {
             .map(|item| item_view(&self.0.site, item, &self.0.lang))
             .collect();
         serde_json::to_value(views).map_err(tera::Error::msg)
+    }
+}
+
+/// `lang_attr(tag="ja")`: ` lang="ja"` when `tag` differs from the page's language tag, else
+/// nothing; for elements whose text may be in another language than the page (fallback text,
+/// list entries, fragments). HTML §3.2.6.2: an element's language is its own `lang` or its
+/// parent's.
+struct LangAttr(Bound);
+
+impl Function for LangAttr {
+    fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
+        let tag = string_arg(args, "tag", "lang_attr")?;
+        if tag.is_empty() || tag.eq_ignore_ascii_case(self.0.tag()) {
+            return Ok(Value::String(String::new()));
+        }
+        let mut attribute = String::from(" lang=\"");
+        escape_into(tag, &mut attribute);
+        attribute.push('"');
+        Ok(Value::String(attribute))
+    }
+
+    fn is_safe(&self) -> bool {
+        true
+    }
+}
+
+/// `{{ title | phrases(lang=page.content_lang_tag) }}`: plain text, HTML-escaped, with `<wbr>`
+/// at phrase boundaries when the language (default: the page's) is Japanese or Chinese. The
+/// output is HTML: no `| safe` needed. Memoised: a book's contents list the same titles on
+/// every chapter page.
+struct Phrases(Bound, Memo);
+
+impl tera::Filter for Phrases {
+    fn filter(&self, value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
+        let text = match value {
+            Value::String(s) => s.clone(),
+            Value::Null => String::new(),
+            other => other.to_string(),
+        };
+        let language = self.0.phrase_language(args);
+        let key = format!("{language:?}\u{0}{text}");
+        self.1.get_or(&key, || {
+            let mut out = String::with_capacity(text.len() + text.len() / 8);
+            mark_text(&text, language, &mut out);
+            Ok(Value::String(out))
+        })
+    }
+
+    fn is_safe(&self) -> bool {
+        true
+    }
+}
+
+/// `{{ page.content | phrase_headings(lang=page.content_lang_tag) }}`: rendered HTML with
+/// `<wbr>` at phrase boundaries inside its `h1`–`h3` headings (Japanese and Chinese only).
+/// The input is trusted HTML from the Markdown renderer and is not escaped again.
+struct PhraseHeadings(Bound);
+
+impl tera::Filter for PhraseHeadings {
+    fn filter(&self, value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
+        let html = value
+            .as_str()
+            .ok_or_else(|| tera::Error::msg("phrase_headings needs an HTML string"))?;
+        Ok(Value::String(mark_headings(
+            html,
+            self.0.phrase_language(args),
+        )))
+    }
+
+    fn is_safe(&self) -> bool {
+        true
     }
 }

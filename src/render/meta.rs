@@ -10,8 +10,8 @@ use serde_json::{json, Value};
 use super::excerpt;
 use crate::content::DocKind;
 use crate::error::Diagnostic;
-use crate::site::discovery::{self, updated};
-use crate::site::plan::{Job, OutputKind, OutputPlan};
+use crate::site::discovery::{self, alternates, updated, Alternate};
+use crate::site::plan::{numbered_path, Job, OutputKind, OutputPlan};
 use crate::site::{Page, Site};
 
 /// An image of the site (the share card, the logo) with its size in pixels.
@@ -55,6 +55,8 @@ pub struct MetaView<'a> {
     /// `ja_JP`; and the locales of the page's translations.
     pub locale: String,
     pub locale_alternates: Vec<String>,
+    /// The `<link rel="alternate" hreflang>` of the page (the sitemap lists the same).
+    pub alternates: Vec<Alternate>,
     pub image: Option<&'a Image>,
     /// `YYYY-MM-DD` of `date` and of `[extra] updated` (else `date`), for articles.
     pub published: Option<String>,
@@ -146,6 +148,21 @@ pub fn site_name(site: &Site, lang: &str) -> String {
         .unwrap_or_else(|| site.config.base_url.clone())
 }
 
+/// The title of page `number` of a list, from the locale message `paged-title` with `title`
+/// and `number` (`プレスリリース（2ページ目）`); `title` itself on page 1 or when no locale has
+/// the message. Each page of a list is a document of its own and needs a title of its own.
+pub fn paged_title(site: &Site, lang: &str, title: &str, number: usize) -> String {
+    if number < 2 {
+        return title.to_string();
+    }
+    let mut args = fluent_bundle::FluentArgs::new();
+    args.set("title", title);
+    args.set("number", number);
+    site.locales
+        .get(lang, "paged-title", Some(&args))
+        .unwrap_or_else(|| title.to_string())
+}
+
 /// Width, height and type of a PNG or JPEG from its header.
 fn read_image_size(path: &std::path::Path) -> Result<(u32, u32, &'static str), String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
@@ -189,7 +206,7 @@ pub fn page_meta<'a>(
 ) -> MetaView<'a> {
     let title = match page.key.is_empty() {
         true => site_name(site, &page.lang),
-        false => page.front.title.clone(),
+        false => paged_title(site, &page.lang, &page.front.title, number),
     };
     let description = excerpt::description(
         page.front.description.as_deref(),
@@ -228,6 +245,7 @@ pub fn page_meta<'a>(
         og_type,
         locale: site.config.og_locale(&page.content_lang),
         locale_alternates,
+        alternates: alternates(site, page, number),
         image: share.image.as_ref(),
         published: article_date(page.front.date),
         modified: article_date(updated(page)),
@@ -246,7 +264,7 @@ fn canonical(site: &Site, page: &Page, number: usize) -> String {
     match (original, number) {
         (Some(original), _) => site.config.permalink(&original.path),
         (None, 1) => site.config.permalink(&page.path),
-        (None, n) => site.config.permalink(&format!("{}page/{n}/", page.path)),
+        (None, n) => site.config.permalink(&numbered_path(&page.path, n)),
     }
 }
 
@@ -285,6 +303,7 @@ pub fn special_meta<'a>(
         og_type: "website",
         locale: site.config.og_locale(lang),
         locale_alternates: Vec::new(),
+        alternates: Vec::new(),
         image: share.image.as_ref(),
         published: None,
         modified: None,

@@ -9,6 +9,7 @@ pub mod feed;
 pub mod functions;
 pub mod links;
 pub mod meta;
+pub mod phrases;
 pub mod print;
 pub mod search;
 pub mod search_cache;
@@ -482,11 +483,8 @@ fn paginate(site: &Site, page: &Page, number: usize) -> Option<(Vec<usize>, Pagi
     }
     let total = section.pages.len().div_ceil(per_page.max(1));
     let page_url = |n: usize| {
-        if n == 1 {
-            site.config.url(&page.path)
-        } else {
-            site.config.url(&format!("{}page/{n}/", page.path))
-        }
+        site.config
+            .url(&crate::site::plan::numbered_path(&page.path, n))
     };
     let members = section
         .pages

@@ -9,8 +9,8 @@ use url::Url;
 
 use super::feed::xml_safe;
 use crate::content::{Date, DocKind};
-use crate::site::discovery::{in_sitemap, sitemap_part_path, updated};
-use crate::site::plan::{pagination_count, Job, OutputPlan};
+use crate::site::discovery::{alternates, in_sitemap, sitemap_part_path, updated};
+use crate::site::plan::{numbered_path, Job, OutputPlan};
 use crate::site::{Page, PageId, Site};
 
 const SITEMAP_NS: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
@@ -23,7 +23,7 @@ pub struct SitemapUrl {
     pub loc: String,
     pub lastmod: Option<Date>,
     /// (hreflang, absolute URL): each version of the page, this one included, and
-    /// `x-default`; empty when the page has no other version.
+    /// `x-default`, as [`alternates`] decides for the page's `<head>` too.
     pub alternates: Vec<(String, String)>,
 }
 
@@ -46,49 +46,15 @@ pub fn urls(site: &Site, plan: &OutputPlan) -> Vec<SitemapUrl> {
         .collect()
 }
 
-fn page_url(site: &Site, page: &Page, number: usize) -> String {
-    let path = if number > 1 {
-        format!("{}page/{number}/", page.path)
-    } else {
-        page.path.clone()
-    };
-    encoded(&site.config.permalink(&path))
-}
-
 fn url_of(site: &Site, id: PageId, number: usize) -> SitemapUrl {
     let page = &site.pages[id];
-    let versions: Vec<(&str, &str, String)> = site
-        .config
-        .languages
-        .iter()
-        .filter_map(|language| {
-            let other = site.page_id(&page.key, &language.code)?;
-            let other_page = &site.pages[other];
-            let listed = in_sitemap(other_page) && pagination_count(site, other) >= number;
-            listed.then(|| {
-                (
-                    language.code.as_str(),
-                    language.tag.as_str(),
-                    page_url(site, other_page, number),
-                )
-            })
-        })
-        .collect();
-    let mut alternates = Vec::new();
-    if versions.len() > 1 {
-        for (_, tag, url) in &versions {
-            alternates.push((tag.to_string(), url.clone()));
-        }
-        let default = versions
-            .iter()
-            .find(|(code, _, _)| *code == site.config.default_language)
-            .unwrap_or(&versions[0]);
-        alternates.push(("x-default".into(), default.2.clone()));
-    }
     SitemapUrl {
-        loc: page_url(site, page, number),
+        loc: encoded(&site.config.permalink(&numbered_path(&page.path, number))),
         lastmod: lastmod(site, page),
-        alternates,
+        alternates: alternates(site, page, number)
+            .into_iter()
+            .map(|a| (a.hreflang, encoded(&a.href)))
+            .collect(),
     }
 }
 

@@ -74,6 +74,13 @@ pub struct PageView<'a> {
 pub struct Link<'a> {
     pub title: &'a str,
     pub url: String,
+    /// The BCP 47 tag of the title's language (the default language's for a fallback page).
+    pub lang_tag: &'a str,
+}
+
+/// The BCP 47 tag of a site language code (`zh` → `zh-Hans`), or the code itself.
+pub fn language_tag<'a>(site: &'a Site, code: &'a str) -> &'a str {
+    site.config.language(code).map_or(code, |l| l.tag.as_str())
 }
 
 pub fn page_view<'a>(site: &'a Site, page: &'a Page) -> PageView<'a> {
@@ -118,6 +125,7 @@ fn ancestors<'a>(site: &'a Site, page: &Page) -> Vec<Link<'a>> {
         links.push(Link {
             title: &section.front.title,
             url: site.config.url(&section.path),
+            lang_tag: language_tag(site, &section.content_lang),
         });
         parent = section.parent.as_deref();
     }
@@ -135,6 +143,9 @@ pub struct Summary<'a> {
     pub url: String,
     pub extra: &'a serde_json::Map<String, serde_json::Value>,
     pub is_fallback: bool,
+    /// The BCP 47 tag of the language of title, description and extra texts: the page's own,
+    /// or the default language's for a fallback page (the date is in the list's language).
+    pub lang_tag: &'a str,
 }
 
 pub fn summary<'a>(site: &'a Site, page: &'a Page) -> Summary<'a> {
@@ -149,6 +160,7 @@ pub fn summary<'a>(site: &'a Site, page: &'a Page) -> Summary<'a> {
         url: site.config.url(&page.path),
         extra: &page.front.extra,
         is_fallback: page.is_fallback(),
+        lang_tag: language_tag(site, &page.content_lang),
     }
 }
 

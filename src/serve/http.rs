@@ -138,7 +138,10 @@ pub fn respond(request: Request, live: &Arc<Live>) {
                         reader,
                         Some(length),
                         None,
-                    );
+                    )
+                    // The length is known (the file is in memory): always send Content-Length;
+                    // tiny_http would switch to chunked transfer above 32 KiB otherwise.
+                    .with_chunked_threshold(usize::MAX);
                     request.respond(response)
                 }
                 None => request.respond(plain(404, "the file was removed; rebuilding")),

@@ -5,9 +5,11 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+use serde::Serialize;
+
 use super::plan::{
-    Job, OutputKind, PlannedFile, ThemeOutputs, NOT_FOUND_TEMPLATE, ROOT_NOT_FOUND_TEMPLATE,
-    SEARCH_TEMPLATE, SITEMAP_LIMIT,
+    numbered_path, pagination_count, Job, OutputKind, PlannedFile, ThemeOutputs,
+    NOT_FOUND_TEMPLATE, ROOT_NOT_FOUND_TEMPLATE, SEARCH_TEMPLATE, SITEMAP_LIMIT,
 };
 use super::{Page, PageId, Site};
 use crate::content::{Date, DocKind};
@@ -28,6 +30,55 @@ pub fn updated(page: &Page) -> Option<Date> {
 /// published only by `--drafts` previews, which must not announce them).
 pub fn in_sitemap(page: &Page) -> bool {
     !page.is_fallback() && !page.front.draft
+}
+
+/// One hreflang alternate of a page: `hreflang` is a BCP 47 tag or `x-default`, `href` the
+/// absolute URL of that version (as `SiteConfig::permalink` makes it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Alternate {
+    pub hreflang: String,
+    pub href: String,
+}
+
+/// The hreflang alternates of page `number` of `page` (1, or a later page of a paginated
+/// list), for both the page's `<head>` and the sitemap, so that the two never disagree.
+///
+/// Google's rules ("Tell Google about localized versions of your page"): every version lists
+/// every version, itself included, and `x-default`. Here a version is the same key in another
+/// language published in its own text ([`in_sitemap`]) that has a page `number` of its own (a
+/// language whose list is shorter has no page 2 to point to); `x-default` is the default
+/// language's version, only when that version exists. A page that is not itself a version (a
+/// fallback or a draft) has no alternates: its canonical URL names the original.
+pub fn alternates(site: &Site, page: &Page, number: usize) -> Vec<Alternate> {
+    if !in_sitemap(page) {
+        return Vec::new();
+    }
+    let mut versions: Vec<Alternate> = Vec::new();
+    let mut default = None;
+    for language in &site.config.languages {
+        let Some(id) = site.page_id(&page.key, &language.code) else {
+            continue;
+        };
+        let other = &site.pages[id];
+        if !in_sitemap(other) || pagination_count(site, id) < number {
+            continue;
+        }
+        let href = site.config.permalink(&numbered_path(&other.path, number));
+        if language.code == site.config.default_language {
+            default = Some(href.clone());
+        }
+        versions.push(Alternate {
+            hreflang: language.tag.clone(),
+            href,
+        });
+    }
+    if let Some(href) = default {
+        versions.push(Alternate {
+            hreflang: "x-default".to_string(),
+            href,
+        });
+    }
+    versions
 }
 
 /// The pages of the Atom feed of `lang`, newest first (by `date`, then key), at most

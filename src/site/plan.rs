@@ -256,12 +256,22 @@ fn plan_pages(site: &Site, files: &mut Vec<PlannedFile>) {
         });
         for number in 2..=pagination_count(site, id) {
             files.push(PlannedFile {
-                path: format!("{}page/{number}/index.html", page.path),
+                path: format!("{}index.html", numbered_path(&page.path, number)),
                 kind: OutputKind::PaginationPage,
                 origin: origin.clone(),
                 job: Job::Page { page: id, number },
             });
         }
+    }
+}
+
+/// The path of page `number` of a listing at `path` (`releases/` → `releases/page/2/`; page 1 is
+/// the listing's own path). Paths end in `/`, as page paths do.
+pub fn numbered_path(path: &str, number: usize) -> String {
+    if number > 1 {
+        format!("{path}page/{number}/")
+    } else {
+        path.to_string()
     }
 }
 
