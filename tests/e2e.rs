@@ -251,8 +251,9 @@ fn every_download_link_returns_the_file_whose_sha256_the_page_shows() {
         browser.open(&server.url(&format!("/{code}/downloads/")));
         let links = browser.eval(CHECK_DOWNLOADS);
         let links = links.as_array().expect("a list");
+        // At least the handbook summary's EPUB and print edition.
         assert!(
-            links.len() >= 3,
+            links.len() >= 2,
             "/{code}/downloads/ lists {} files",
             links.len()
         );

@@ -232,12 +232,12 @@ fn download_titles_and_descriptions_in_another_language_carry_it() {
     );
     fixture.build_ok();
     let en = fixture.page("en/downloads/index.html");
-    assert_eq!(language(&en, ".download-item h3"), "en");
+    assert_eq!(language(&en, ".download-item h2"), "en");
     assert_eq!(language(&en, ".download-description"), "ja");
     assert_eq!(language(&en, ".download-category"), "en");
     // zh falls back to English for the title (fluent_fallback = ["en", "ja"]).
     let zh = fixture.page("zh/downloads/index.html");
-    assert_eq!(language(&zh, ".download-item h3"), "en");
+    assert_eq!(language(&zh, ".download-item h2"), "en");
     assert_eq!(language(&zh, ".download-description"), "ja");
     assert_eq!(language(&zh, ".download-updated"), "zh-Hans");
 }
@@ -472,10 +472,10 @@ fn download_titles_never_break_inside_a_word() {
         let list = format!("{lang}/downloads/index.html");
         let page = fixture.page(&list);
         let entry = page
-            .select(".download-item h3")
+            .select(".download-item h2")
             .into_iter()
             .find(|e| text(*e).contains(word))
-            .unwrap_or_else(|| panic!("{list}: no .download-item h3 with {word}"));
+            .unwrap_or_else(|| panic!("{list}: no .download-item h2 with {word}"));
         assert_name_whole(entry, word, &list);
         if cfg!(feature = "cjk-phrases") {
             assert!(

@@ -286,13 +286,13 @@ fn the_seed_headline_keeps_the_names_whole_on_a_phone() {
         (
             "ja",
             "/ja/downloads/".to_string(),
-            ".download-item h3",
+            ".download-item h2",
             "ハンドブック",
         ),
         (
             "zh",
             "/zh/downloads/".to_string(),
-            ".download-item h3",
+            ".download-item h2",
             "手册",
         ),
         (
