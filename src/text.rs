@@ -142,7 +142,10 @@ mod tests {
         assert!(error.message.contains("at most 10485760"), "{error}");
         file.set_len(MAX_TEXT_BYTES).unwrap();
         // At the limit the file is read (and found to be NUL bytes, which is UTF-8).
-        assert_eq!(read_text(&path, Path::new("content/big.md")).unwrap().len(), 10485760);
+        assert_eq!(
+            read_text(&path, Path::new("content/big.md")).unwrap().len(),
+            10485760
+        );
     }
 
     #[test]

@@ -143,5 +143,9 @@ fn front_matter_never_closed_names_the_line_it_starts_on() {
         "{}",
         result.stderr
     );
-    assert!(!result.stderr.contains("does not start"), "{}", result.stderr);
+    assert!(
+        !result.stderr.contains("does not start"),
+        "{}",
+        result.stderr
+    );
 }

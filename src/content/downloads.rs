@@ -161,17 +161,31 @@ pub fn load(config: &SiteConfig, cache: &HashCache) -> (Vec<DownloadItem>, Vec<D
     let display = Path::new("content").join(DOWNLOADS_DIR).join(MANIFEST);
     // No manifest: no downloads. A manifest that cannot be read is an error, never an empty
     // section: a rebuild would otherwise delete every published download without a word.
-    let text = match std::fs::read(&path) {
+    let text = match std::fs::symlink_metadata(&path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (Vec::new(), Vec::new()),
         Err(e) => {
             let error = Diagnostic::in_file(&display, format!("cannot read the manifest: {e}"));
             return (Vec::new(), vec![error]);
         }
-        Ok(bytes) => match crate::text::decode(&display, bytes) {
+        // `read_text` refuses folders, pipes and files over the size limit.
+        Ok(_) => match crate::text::read_text(&path, &display) {
             Ok(text) => text,
             Err(error) => return (Vec::new(), vec![error]),
         },
     };
+    check_manifest(config, cache, &text)
+}
+
+/// Checks the manifest's `text` (the contents of content/downloads/downloads.toml) and the
+/// files it lists; every problem names the manifest and line. Separate from [`load`] so that
+/// the fuzz target (fuzz/fuzz_targets/downloads_manifest.rs) can feed it any text.
+pub fn check_manifest(
+    config: &SiteConfig,
+    cache: &HashCache,
+    text: &str,
+) -> (Vec<DownloadItem>, Vec<Diagnostic>) {
+    let dir = config.content_dir().join(DOWNLOADS_DIR);
+    let display = Path::new("content").join(DOWNLOADS_DIR).join(MANIFEST);
     let at = |offset: usize| Some(Location::at_offset(&display, &text, offset, 1));
     let raw: RawManifest = match toml::from_str(&text) {
         Ok(raw) => raw,

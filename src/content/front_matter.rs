@@ -70,14 +70,18 @@ pub fn parse(path: &Path, text: &str, is_section: bool) -> Result<Parsed, Vec<Di
                 Some(Location::at(path, 1, 1)),
                 "the file does not start with front matter between `+++` lines",
             )
-            .with_help("begin the file with `+++`, a line `title = \"...\"` and a closing `+++`")])
+            .with_help(
+                "begin the file with `+++`, a line `title = \"...\"` and a closing `+++`",
+            )])
         }
         Split::Unclosed => {
             return Err(vec![Diagnostic::error(
                 Some(Location::at(path, 1, 1)),
                 "the front matter that starts on line 1 is never closed",
             )
-            .with_help("end the front matter with a line holding only `+++`, before the text")])
+            .with_help(
+                "end the front matter with a line holding only `+++`, before the text",
+            )])
         }
     };
     // The TOML starts on line 2, after the opening `+++`.
@@ -175,11 +179,16 @@ pub fn parse(path: &Path, text: &str, is_section: bool) -> Result<Parsed, Vec<Di
         ));
     }
     if let Some(slug) = &raw.slug {
-        if slug.is_empty() || slug.contains(['/', '\\', '?', '#']) || slug == "." || slug == ".." {
+        // `:` too: `C:` is a Windows drive, and no Windows file name may hold one.
+        if slug.is_empty()
+            || slug.contains(['/', '\\', '?', '#', ':'])
+            || slug == "."
+            || slug == ".."
+        {
             errors.push(Diagnostic::error(
                 Some(key_location("slug")),
                 format!(
-                    "slug \"{slug}\" cannot be used in a URL: use one path segment without / ? #"
+                    "slug \"{slug}\" cannot be used in a URL: use one path segment without / \\ : ? #"
                 ),
             ));
         }
@@ -413,16 +422,29 @@ mod tests {
     #[test]
     fn no_front_matter() {
         let errors = parse_page("# just markdown\n").unwrap_err();
-        assert!(errors[0].message.contains("does not start"), "{}", errors[0]);
+        assert!(
+            errors[0].message.contains("does not start"),
+            "{}",
+            errors[0]
+        );
         for empty in ["", "\n"] {
             let errors = parse_page(empty).unwrap_err();
-            assert!(errors[0].message.contains("does not start"), "{}", errors[0]);
+            assert!(
+                errors[0].message.contains("does not start"),
+                "{}",
+                errors[0]
+            );
         }
     }
 
     #[test]
     fn unclosed_front_matter_says_so_with_its_first_line() {
-        for text in ["+++", "+++\n", "+++\ntitle = \"t\"\n\nbody\n", "+++\r\ntitle = 1"] {
+        for text in [
+            "+++",
+            "+++\n",
+            "+++\ntitle = \"t\"\n\nbody\n",
+            "+++\r\ntitle = 1",
+        ] {
             let errors = parse_page(text).unwrap_err();
             assert!(
                 errors[0].message.contains("never closed"),
