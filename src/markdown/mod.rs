@@ -128,6 +128,7 @@ pub fn render(
         open_heading: None,
         undefined: UndefinedReferences::default(),
         raw_html: options.raw_html,
+        in_code_element: false,
     };
     for (event, range) in body {
         pass.event(event, range);
@@ -155,6 +156,8 @@ struct Pass<'a, 'r> {
     open_heading: Option<(usize, HeadingText)>,
     undefined: UndefinedReferences,
     raw_html: RawHtml,
+    /// Between an inline `<script>` or `<style>` and its end tag, with `RawHtml::Remove`.
+    in_code_element: bool,
 }
 
 impl<'a> Pass<'a, '_> {
@@ -211,13 +214,24 @@ impl<'a> Pass<'a, '_> {
     }
 
     /// Raw HTML of the Markdown (not koho's own, which is added later) by `raw_html`: kept,
-    /// turned into text (escaped when written) or dropped (None).
-    fn raw_html(&self, event: Event<'a>) -> Option<Event<'a>> {
+    /// turned into text (escaped when written) or dropped (None). Removing also drops the
+    /// text between inline `<script>` or `<style>` tags, which is code, not prose.
+    fn raw_html(&mut self, event: Event<'a>) -> Option<Event<'a>> {
         match (self.raw_html, event) {
             (RawHtml::Escape, Event::Html(html) | Event::InlineHtml(html)) => {
                 Some(Event::Text(html))
             }
-            (RawHtml::Remove, Event::Html(_) | Event::InlineHtml(_)) => None,
+            (RawHtml::Remove, Event::Html(_)) => None,
+            (RawHtml::Remove, Event::InlineHtml(html)) => {
+                let tag = html.trim_start_matches('<').to_ascii_lowercase();
+                if tag.starts_with("script") || tag.starts_with("style") {
+                    self.in_code_element = true;
+                } else if tag.starts_with("/script") || tag.starts_with("/style") {
+                    self.in_code_element = false;
+                }
+                None
+            }
+            (RawHtml::Remove, Event::Text(_)) if self.in_code_element => None,
             (_, event) => Some(event),
         }
     }
