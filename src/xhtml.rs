@@ -152,7 +152,7 @@ pub fn to_xhtml(html: &str, rewrite: &mut Rewrite) -> Result<String, Vec<Problem
         problems: Vec::new(),
         rewrite,
     };
-    writer.tree(fragment.root_element());
+    writer.tree(*fragment.root_element());
     if writer.problems.is_empty() {
         Ok(writer.out)
     } else {
