@@ -187,10 +187,8 @@ impl Writer<'_, '_> {
                 Edge::Open(_) if skipping.is_some() => {}
                 Edge::Open(node) => match node.value() {
                     Node::Text(text) => self.text(text),
-                    Node::Element(element) => {
-                        if !self.element(node, element) {
-                            skipping = Some(node.id());
-                        }
+                    Node::Element(element) if !self.element(node, element) => {
+                        skipping = Some(node.id());
                     }
                     // Comments, doctypes and processing instructions are not content.
                     _ => {}

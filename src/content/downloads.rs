@@ -186,8 +186,8 @@ pub fn check_manifest(
 ) -> (Vec<DownloadItem>, Vec<Diagnostic>) {
     let dir = config.content_dir().join(DOWNLOADS_DIR);
     let display = Path::new("content").join(DOWNLOADS_DIR).join(MANIFEST);
-    let at = |offset: usize| Some(Location::at_offset(&display, &text, offset, 1));
-    let raw: RawManifest = match toml::from_str(&text) {
+    let at = |offset: usize| Some(Location::at_offset(&display, text, offset, 1));
+    let raw: RawManifest = match toml::from_str(text) {
         Ok(raw) => raw,
         Err(e) => {
             let location = e
@@ -213,7 +213,7 @@ pub fn check_manifest(
         let item_start = item.span().start;
         let item = item.into_inner();
         let id = item.id.get_ref().clone();
-        let id_line = crate::error::line_column(&text, item.id.span().start).0;
+        let id_line = crate::error::line_column(text, item.id.span().start).0;
         if let Some(first) = first_line_of_id.insert(id.clone(), id_line) {
             errors.push(
                 Diagnostic::error(
@@ -350,7 +350,7 @@ pub fn check_manifest(
                 }
             }
             files.push(ListedFile {
-                line: crate::error::line_column(&text, raw_file.path.span().start).0,
+                line: crate::error::line_column(text, raw_file.path.span().start).0,
                 source,
                 relative: relative.clone(),
                 lang: lang.clone(),
@@ -376,7 +376,7 @@ pub fn check_manifest(
                 pages_line: item
                     .pages
                     .as_ref()
-                    .map_or(0, |p| crate::error::line_column(&text, p.span().start).0),
+                    .map_or(0, |p| crate::error::line_column(text, p.span().start).0),
                 pages: item
                     .pages
                     .map(Spanned::into_inner)
