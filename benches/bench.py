@@ -2,12 +2,13 @@
 """The build benchmark: koho against Zola and Hugo on one synthetic corpus, in the same run.
 
 usage: benches/bench.py [--sizes 1000,10000] [--runs 5] [--work DIR] [--zola PATH] [--hugo PATH]
-                        [--out benches/results]
+                        [--koho-nosearch PATH] [--out benches/results]
 
 For each size N it generates the corpus (benches/gen_site.py: N releases x ja/en/zh plus a
 20-chapter handbook per language; deterministic), then, alternating tools run by run:
 - a fresh build of each tool into a new, never-used folder (nothing deleted shortly before: on
-  ext4 a build right after deleting a large tree pays for the deletion);
+  ext4 a build right after deleting a large tree pays for the deletion), koho without its
+  caches under <site>/.koho;
 - for koho also a no-change rebuild and a rebuild after editing one release.
 Each measurement is wall, user and sys time and peak memory (/usr/bin/time); the medians go to
 OUT/results.json, OUT/results.md (a table with koho/Zola ratios, pages/s and MB of Markdown/s)
@@ -39,9 +40,12 @@ def timed(cmd, cwd=None):
             "rss_mib": int(rss) / 1024}
 
 
-def builders(site, zola, hugo):
+def builders(site, zola, hugo, koho_nosearch=None):
     """name -> function(output folder) -> command."""
     tools = {"koho": lambda out: [KOHO, "build", "--root", os.path.join(site, "koho"), "--output", out]}
+    if koho_nosearch:
+        tools["koho-nosearch"] = lambda out: [koho_nosearch, "build", "--root",
+                                              os.path.join(site, "koho"), "--output", out]
     if zola:
         tools["zola"] = lambda out: [zola, "--root", os.path.join(site, "zola"), "build",
                                      "--output-dir", out, "--force"]
@@ -65,14 +69,21 @@ def markdown_bytes(site):
 def run_size(n, args):
     site = os.path.join(args.work, f"n{n}")
     subprocess.run([sys.executable, os.path.join(REPO, "benches", "gen_site.py"), site, str(n)], check=True)
-    tools = builders(site, args.zola, args.hugo)
+    tools = builders(site, args.zola, args.hugo, args.koho_nosearch)
     fresh = {name: [] for name in tools}
+    state = os.path.join(site, "koho", ".koho")
     for run in range(args.runs):
         for name, command in tools.items():
             out = os.path.join(site, f"out-{name}-{run}")
+            if name.startswith("koho"):
+                # koho's caches (search bundles, records) live under the site root: a fresh
+                # build starts without them.
+                shutil.rmtree(state, ignore_errors=True)
             fresh[name].append(timed(command(out)))
     result = {name: median(samples) for name, samples in fresh.items()}
-    koho_out = os.path.join(site, "out-koho-0")
+    koho_out = os.path.join(site, "out-koho-rebuild")
+    shutil.rmtree(koho_out, ignore_errors=True)
+    timed(tools["koho"](koho_out))
     rebuild = [timed(tools["koho"](koho_out)) for _ in range(args.runs)]
     release = os.path.join(site, "koho", "content", "releases", "r00001", "index.en.md")
     edits = []
@@ -82,11 +93,12 @@ def run_size(n, args):
         edits.append(timed(tools["koho"](koho_out)))
     result["koho-no-change"] = median(rebuild)
     result["koho-one-edit"] = median(edits)
-    pages = sum(len(files) for _, _, files in os.walk(koho_out) if files)
+    pages = sum(files.count("index.html") for _, _, files in os.walk(koho_out))
     result["meta"] = {"pages": pages, "markdown_mb": markdown_bytes(site) / 1e6}
     for run in range(args.runs):
         for name in tools:
             shutil.rmtree(os.path.join(site, f"out-{name}-{run}"), ignore_errors=True)
+    shutil.rmtree(koho_out, ignore_errors=True)
     return result
 
 
@@ -95,7 +107,7 @@ def table(results):
              "|---|---|---|---|---|---|---|---|---|"]
     for n, r in results.items():
         zola = r.get("zola", {}).get("wall")
-        for name in ("koho", "koho-no-change", "koho-one-edit", "zola", "hugo"):
+        for name in ("koho", "koho-nosearch", "koho-no-change", "koho-one-edit", "zola", "hugo"):
             if name not in r:
                 continue
             m = r[name]
@@ -145,6 +157,8 @@ def main():
     parser.add_argument("--work", default="/tmp/koho-bench")
     parser.add_argument("--zola", default=shutil.which("zola"))
     parser.add_argument("--hugo", default=shutil.which("hugo"))
+    parser.add_argument("--koho-nosearch", help="a koho built without the search feature "
+                        "(cargo build --release --no-default-features --features git,serve,cjk-phrases)")
     parser.add_argument("--out", default=os.path.join(REPO, "benches", "results"))
     args = parser.parse_args()
     if not os.path.exists(KOHO):

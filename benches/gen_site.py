@@ -140,8 +140,6 @@ default_language = "ja"
 generate_feeds = true
 build_search_index = false
 compile_sass = false
-[markdown]
-highlight_code = false
 [languages.en]
 generate_feeds = true
 [languages.zh]

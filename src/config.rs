@@ -6,6 +6,9 @@ use serde::Deserialize;
 
 use crate::error::{Diagnostic, Location};
 
+mod security;
+pub use security::{RawHtml, Security, DEFAULT_CSP};
+
 /// `site.toml` exactly as written; unknown keys are errors so a typo cannot pass silently.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -27,6 +30,9 @@ struct RawConfig {
     /// Feeds and sharing metadata (`[discovery]`).
     #[serde(default)]
     discovery: RawDiscovery,
+    /// Raw HTML in Markdown and the pages' Content-Security-Policy (`[security]`).
+    #[serde(default)]
+    security: security::RawSecurity,
 }
 
 #[derive(Debug, Deserialize)]
@@ -184,6 +190,8 @@ pub struct SiteConfig {
     pub books: Vec<String>,
     /// Feeds and sharing metadata.
     pub discovery: Discovery,
+    /// Raw HTML in Markdown and the pages' Content-Security-Policy.
+    pub security: Security,
 }
 
 impl SiteConfig {
@@ -313,6 +321,7 @@ fn check(
         );
     }
     let discovery = check_discovery(path, raw.discovery, og_locales, &mut errors);
+    let security = security::check(path, raw.security, at, &mut errors);
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -336,6 +345,7 @@ fn check(
             .map(|b| crate::url::nfc(b.trim_matches('/')).into_owned())
             .collect(),
         discovery,
+        security,
     })
 }
 

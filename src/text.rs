@@ -2,9 +2,16 @@
 //! templates). It accepts what editors write (a UTF-8 byte-order mark, CRLF line ends) and names
 //! the file, line and column of anything that is not UTF-8.
 
+use std::io::Read;
 use std::path::Path;
 
 use crate::error::{line_column, Diagnostic, Location};
+
+/// The largest text file koho reads: 10 MiB. A Markdown body costs about sixteen times its
+/// size in memory while it is parsed and rendered (events, HTML, the search index's copy), so a
+/// 50 MB file used to take 0.8 GB; the longest page of a real site (a whole handbook on one
+/// page) is well under 1 MB. Larger files are refused with an error rather than read.
+pub const MAX_TEXT_BYTES: u64 = 10 * 1024 * 1024;
 
 /// What to do about a file that is not UTF-8.
 const SAVE_AS_UTF8: &str =
@@ -15,11 +22,11 @@ const SAVE_AS_UTF8: &str =
 ///
 /// `display` is the path shown in messages (relative to the site root). Errors: the path is not a
 /// regular file (a folder, a named pipe: reading a pipe would block the build), it cannot be read,
-/// or it is not UTF-8 (UTF-16, Shift_JIS, GB 18030 …), with the line and column of the first
-/// byte that is not.
+/// it is larger than [`MAX_TEXT_BYTES`], or it is not UTF-8 (UTF-16, Shift_JIS, GB 18030 …),
+/// with the line and column of the first byte that is not.
 pub fn read_text(path: &Path, display: &Path) -> Result<String, Diagnostic> {
-    match std::fs::metadata(path) {
-        Ok(meta) if meta.is_file() => {}
+    let size = match std::fs::metadata(path) {
+        Ok(meta) if meta.is_file() => meta.len(),
         Ok(_) => {
             return Err(Diagnostic::in_file(
                 display,
@@ -28,9 +35,28 @@ pub fn read_text(path: &Path, display: &Path) -> Result<String, Diagnostic> {
             .with_help("replace it with an ordinary text file"))
         }
         Err(e) => return Err(Diagnostic::in_file(display, format!("cannot read: {e}"))),
+    };
+    let too_large = |size: u64| {
+        Diagnostic::in_file(
+            display,
+            format!(
+                "the file is {} bytes; koho reads text files of at most {MAX_TEXT_BYTES} bytes (10 MiB)",
+                size
+            ),
+        )
+        .with_help("split it into several pages (a book's chapters, for example)")
+    };
+    if size > MAX_TEXT_BYTES {
+        return Err(too_large(size));
     }
-    let bytes = std::fs::read(path)
+    // Read at most one byte more than the limit: the file may grow after `metadata`.
+    let mut bytes = Vec::with_capacity(size as usize);
+    std::fs::File::open(path)
+        .and_then(|file| file.take(MAX_TEXT_BYTES + 1).read_to_end(&mut bytes))
         .map_err(|e| Diagnostic::in_file(display, format!("cannot read: {e}")))?;
+    if bytes.len() as u64 > MAX_TEXT_BYTES {
+        return Err(too_large(bytes.len() as u64));
+    }
     decode(display, bytes)
 }
 
@@ -103,6 +129,23 @@ mod tests {
     fn utf16_is_named() {
         let error = decoded(&[0xFF, 0xFE, b'a', 0]).unwrap_err();
         assert!(error.message.contains("UTF-16"), "{error}");
+    }
+
+    #[test]
+    fn files_over_the_limit_are_refused_with_their_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.md");
+        let file = std::fs::File::create(&path).unwrap();
+        file.set_len(MAX_TEXT_BYTES + 1).unwrap();
+        let error = read_text(&path, Path::new("content/big.md")).unwrap_err();
+        assert!(error.message.contains("10485761 bytes"), "{error}");
+        assert!(error.message.contains("at most 10485760"), "{error}");
+        file.set_len(MAX_TEXT_BYTES).unwrap();
+        // At the limit the file is read (and found to be NUL bytes, which is UTF-8).
+        assert_eq!(
+            read_text(&path, Path::new("content/big.md")).unwrap().len(),
+            10485760
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! Rules: EPUB 3.3 §6.1 (XHTML content documents are the XML syntax of HTML), XML 1.0 §2.2
 //! (allowed characters), HTML's list of void elements (written `<br/>`).
 
+use ego_tree::iter::Edge;
 use scraper::node::Element;
 use scraper::{Html, Node};
 
@@ -151,9 +152,7 @@ pub fn to_xhtml(html: &str, rewrite: &mut Rewrite) -> Result<String, Vec<Problem
         problems: Vec::new(),
         rewrite,
     };
-    for child in fragment.root_element().children() {
-        writer.node(child);
-    }
+    writer.tree(*fragment.root_element());
     if writer.problems.is_empty() {
         Ok(writer.out)
     } else {
@@ -177,16 +176,39 @@ struct Writer<'r, 'a> {
 type NodeRef<'a> = ego_tree::NodeRef<'a, Node>;
 
 impl Writer<'_, '_> {
-    fn node(&mut self, node: NodeRef) {
-        match node.value() {
-            Node::Text(text) => self.text(text),
-            Node::Element(element) => self.element(node, element),
-            // Comments, doctypes and processing instructions are not content.
-            _ => {}
+    /// Writes the content of `root`, walking the tree without recursion: a body may nest
+    /// 10,000 block quotes, deeper than a thread's stack allows recursion to go.
+    fn tree(&mut self, root: NodeRef) {
+        // An element whose content is not written (refused, or written as `<x/>`).
+        let mut skipping: Option<ego_tree::NodeId> = None;
+        for edge in root.traverse() {
+            match edge {
+                Edge::Open(node) | Edge::Close(node) if node == root => {}
+                Edge::Open(_) if skipping.is_some() => {}
+                Edge::Open(node) => match node.value() {
+                    Node::Text(text) => self.text(text),
+                    Node::Element(element) if !self.element(node, element) => {
+                        skipping = Some(node.id());
+                    }
+                    // Comments, doctypes and processing instructions are not content.
+                    _ => {}
+                },
+                Edge::Close(node) if skipping == Some(node.id()) => skipping = None,
+                Edge::Close(_) if skipping.is_some() => {}
+                Edge::Close(node) => {
+                    if let Node::Element(element) = node.value() {
+                        self.out.push_str("</");
+                        self.out.push_str(element.name());
+                        self.out.push('>');
+                    }
+                }
+            }
         }
     }
 
-    fn element(&mut self, node: NodeRef, element: &Element) {
+    /// Writes the start tag of `element`; false when its content and end tag are not to be
+    /// written (the element is refused, or written empty as `<x/>`).
+    fn element(&mut self, node: NodeRef, element: &Element) -> bool {
         let name = element.name();
         let namespace: &str = &element.name.ns;
         let parent_namespace = node
@@ -201,7 +223,7 @@ impl Writer<'_, '_> {
                     ),
                     needle: format!("<{name}"),
                 });
-                return;
+                return false;
             }
             HTML_NS | SVG_NS | MATHML_NS => {}
             other => {
@@ -211,7 +233,7 @@ impl Writer<'_, '_> {
                     ),
                     needle: format!("<{name}"),
                 });
-                return;
+                return false;
             }
         }
         self.out.push('<');
@@ -229,15 +251,10 @@ impl Writer<'_, '_> {
         let empty = node.children().next().is_none();
         if namespace == HTML_NS && VOID.contains(&name) || namespace != HTML_NS && empty {
             self.out.push_str("/>");
-            return;
+            return false;
         }
         self.out.push('>');
-        for child in node.children() {
-            self.node(child);
-        }
-        self.out.push_str("</");
-        self.out.push_str(name);
-        self.out.push('>');
+        true
     }
 
     fn attribute(
@@ -360,6 +377,26 @@ mod tests {
 
     fn xhtml(html: &str) -> String {
         to_xhtml(html, &mut |_, _, _| None).unwrap()
+    }
+
+    #[test]
+    fn ten_thousand_nested_elements_are_written_without_recursion() {
+        let depth = 10_000;
+        let html = format!(
+            "{}x{}",
+            "<blockquote>".repeat(depth),
+            "</blockquote>".repeat(depth)
+        );
+        // A small stack, as rayon's worker threads have: recursion would overflow it.
+        let out = std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(move || to_xhtml(&html, &mut |_, _, _| None))
+            .unwrap()
+            .join()
+            .unwrap()
+            .unwrap();
+        assert_eq!(out.matches("<blockquote>").count(), depth);
+        assert!(out.contains(">x</blockquote>"));
     }
 
     #[test]

@@ -195,6 +195,7 @@ fn footnotes_are_one_numbered_list_in_reference_order() {
         &mut IdMaker::for_page(),
         &RenderOptions {
             footnote_backref_label: "参照元に戻る",
+            ..RenderOptions::default()
         },
     );
     let document = Html::parse_fragment(&out.html);

@@ -603,4 +603,62 @@ fn no_hand_made_release_pdf_is_published() {
             assert!(links.is_empty(), "{file}: {links:?}");
         }
     }
+
+/// Every HTML page of the shipped site carries the default Content-Security-Policy in a
+/// `<meta>` at the start of its head (before any script or style), and the site's own markup
+/// satisfies it: no inline script (JSON-LD is data, not script), no `on…` handler attribute,
+/// no `javascript:` URL (issue 12).
+#[test]
+fn every_page_carries_the_csp_and_the_site_satisfies_it() {
+    let csp = "meta[http-equiv=\"Content-Security-Policy\"]";
+    let mut pages = 0;
+    for (path, text) in html_files(&shipped().files) {
+        pages += 1;
+        let html = Html::parse_document(&text);
+        let policies = select(&html, csp);
+        assert_eq!(policies.len(), 1, "{path}");
+        assert_eq!(
+            policies[0].value().attr("content"),
+            Some(koho::config::DEFAULT_CSP),
+            "{path}"
+        );
+        let head: Vec<ElementRef> = select(&html, "head > *");
+        let first_active = head
+            .iter()
+            .position(|e| matches!(e.value().name(), "script" | "style" | "link"))
+            .unwrap_or(head.len());
+        let policy_at = head
+            .iter()
+            .position(|e| *e == policies[0])
+            .expect("in head");
+        assert!(
+            policy_at < first_active,
+            "{path}: the policy comes too late"
+        );
+        for script in select(&html, "script") {
+            let data = script.value().attr("type") == Some("application/ld+json");
+            assert!(
+                data || script.value().attr("src").is_some(),
+                "{path}: inline script {}",
+                script.html()
+            );
+        }
+        for element in select(&html, "*") {
+            for (name, value) in element.value().attrs() {
+                assert!(
+                    !name.starts_with("on"),
+                    "{path}: handler {name} on {}",
+                    element.value().name()
+                );
+                assert!(
+                    !value
+                        .trim_start()
+                        .to_ascii_lowercase()
+                        .starts_with("javascript:"),
+                    "{path}: {name}={value}"
+                );
+            }
+        }
+    }
+    assert!(pages > 50, "{pages} pages");
 }

@@ -161,19 +161,33 @@ pub fn load(config: &SiteConfig, cache: &HashCache) -> (Vec<DownloadItem>, Vec<D
     let display = Path::new("content").join(DOWNLOADS_DIR).join(MANIFEST);
     // No manifest: no downloads. A manifest that cannot be read is an error, never an empty
     // section: a rebuild would otherwise delete every published download without a word.
-    let text = match std::fs::read(&path) {
+    let text = match std::fs::symlink_metadata(&path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (Vec::new(), Vec::new()),
         Err(e) => {
             let error = Diagnostic::in_file(&display, format!("cannot read the manifest: {e}"));
             return (Vec::new(), vec![error]);
         }
-        Ok(bytes) => match crate::text::decode(&display, bytes) {
+        // `read_text` refuses folders, pipes and files over the size limit.
+        Ok(_) => match crate::text::read_text(&path, &display) {
             Ok(text) => text,
             Err(error) => return (Vec::new(), vec![error]),
         },
     };
-    let at = |offset: usize| Some(Location::at_offset(&display, &text, offset, 1));
-    let raw: RawManifest = match toml::from_str(&text) {
+    check_manifest(config, cache, &text)
+}
+
+/// Checks the manifest's `text` (the contents of content/downloads/downloads.toml) and the
+/// files it lists; every problem names the manifest and line. Separate from [`load`] so that
+/// the fuzz target (fuzz/fuzz_targets/downloads_manifest.rs) can feed it any text.
+pub fn check_manifest(
+    config: &SiteConfig,
+    cache: &HashCache,
+    text: &str,
+) -> (Vec<DownloadItem>, Vec<Diagnostic>) {
+    let dir = config.content_dir().join(DOWNLOADS_DIR);
+    let display = Path::new("content").join(DOWNLOADS_DIR).join(MANIFEST);
+    let at = |offset: usize| Some(Location::at_offset(&display, text, offset, 1));
+    let raw: RawManifest = match toml::from_str(text) {
         Ok(raw) => raw,
         Err(e) => {
             let location = e
@@ -199,7 +213,7 @@ pub fn load(config: &SiteConfig, cache: &HashCache) -> (Vec<DownloadItem>, Vec<D
         let item_start = item.span().start;
         let item = item.into_inner();
         let id = item.id.get_ref().clone();
-        let id_line = crate::error::line_column(&text, item.id.span().start).0;
+        let id_line = crate::error::line_column(text, item.id.span().start).0;
         if let Some(first) = first_line_of_id.insert(id.clone(), id_line) {
             errors.push(
                 Diagnostic::error(
@@ -336,7 +350,7 @@ pub fn load(config: &SiteConfig, cache: &HashCache) -> (Vec<DownloadItem>, Vec<D
                 }
             }
             files.push(ListedFile {
-                line: crate::error::line_column(&text, raw_file.path.span().start).0,
+                line: crate::error::line_column(text, raw_file.path.span().start).0,
                 source,
                 relative: relative.clone(),
                 lang: lang.clone(),
@@ -362,7 +376,7 @@ pub fn load(config: &SiteConfig, cache: &HashCache) -> (Vec<DownloadItem>, Vec<D
                 pages_line: item
                     .pages
                     .as_ref()
-                    .map_or(0, |p| crate::error::line_column(&text, p.span().start).0),
+                    .map_or(0, |p| crate::error::line_column(text, p.span().start).0),
                 pages: item
                     .pages
                     .map(Spanned::into_inner)

@@ -63,14 +63,26 @@ pub struct Parsed {
 /// Splits and checks a file; `is_section` allows the section-only keys.
 pub fn parse(path: &Path, text: &str, is_section: bool) -> Result<Parsed, Vec<Diagnostic>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let Some((toml_text, body)) = split(text) else {
-        return Err(vec![Diagnostic::error(
-            Some(Location::at(path, 1, 1)),
-            "the file does not start with front matter between `+++` lines",
-        )
-        .with_help(
-            "begin the file with `+++`, a line `title = \"...\"` and a closing `+++`",
-        )]);
+    let (toml_text, body) = match split(text) {
+        Split::Found { toml, body } => (toml, body),
+        Split::Missing => {
+            return Err(vec![Diagnostic::error(
+                Some(Location::at(path, 1, 1)),
+                "the file does not start with front matter between `+++` lines",
+            )
+            .with_help(
+                "begin the file with `+++`, a line `title = \"...\"` and a closing `+++`",
+            )])
+        }
+        Split::Unclosed => {
+            return Err(vec![Diagnostic::error(
+                Some(Location::at(path, 1, 1)),
+                "the front matter that starts on line 1 is never closed",
+            )
+            .with_help(
+                "end the front matter with a line holding only `+++`, before the text",
+            )])
+        }
     };
     // The TOML starts on line 2, after the opening `+++`.
     let toml_first_line = 2;
@@ -167,11 +179,16 @@ pub fn parse(path: &Path, text: &str, is_section: bool) -> Result<Parsed, Vec<Di
         ));
     }
     if let Some(slug) = &raw.slug {
-        if slug.is_empty() || slug.contains(['/', '\\', '?', '#']) || slug == "." || slug == ".." {
+        // `:` too: `C:` is a Windows drive, and no Windows file name may hold one.
+        if slug.is_empty()
+            || slug.contains(['/', '\\', '?', '#', ':'])
+            || slug == "."
+            || slug == ".."
+        {
             errors.push(Diagnostic::error(
                 Some(key_location("slug")),
                 format!(
-                    "slug \"{slug}\" cannot be used in a URL: use one path segment without / ? #"
+                    "slug \"{slug}\" cannot be used in a URL: use one path segment without / \\ : ? #"
                 ),
             ));
         }
@@ -239,19 +256,37 @@ pub fn parse(path: &Path, text: &str, is_section: bool) -> Result<Parsed, Vec<Di
     })
 }
 
-/// Returns the TOML text and the body, or None when the file has no `+++` block.
-fn split(text: &str) -> Option<(&str, &str)> {
-    let rest = text
+/// What [`split`] found at the start of a file.
+#[derive(Debug, PartialEq)]
+enum Split<'a> {
+    /// The TOML text between the `+++` lines, and the body after the closing one.
+    Found { toml: &'a str, body: &'a str },
+    /// The file does not begin with a `+++` line.
+    Missing,
+    /// A `+++` line opens the front matter and none closes it.
+    Unclosed,
+}
+
+/// Splits a file into its front matter and body.
+fn split(text: &str) -> Split<'_> {
+    let Some(rest) = text
         .strip_prefix("+++\n")
-        .or_else(|| text.strip_prefix("+++\r\n"))?;
+        .or_else(|| text.strip_prefix("+++\r\n"))
+        .or_else(|| (text.trim_end() == "+++").then_some(""))
+    else {
+        return Split::Missing;
+    };
     let mut offset = 0;
     for line in rest.split_inclusive('\n') {
         if line.trim_end() == "+++" {
-            return Some((&rest[..offset], &rest[offset + line.len()..]));
+            return Split::Found {
+                toml: &rest[..offset],
+                body: &rest[offset + line.len()..],
+            };
         }
         offset += line.len();
     }
-    None
+    Split::Unclosed
 }
 
 fn date_from_toml(value: &toml::Value) -> Option<Date> {
@@ -386,6 +421,46 @@ mod tests {
 
     #[test]
     fn no_front_matter() {
-        assert!(parse_page("# just markdown\n").is_err());
+        let errors = parse_page("# just markdown\n").unwrap_err();
+        assert!(
+            errors[0].message.contains("does not start"),
+            "{}",
+            errors[0]
+        );
+        for empty in ["", "\n"] {
+            let errors = parse_page(empty).unwrap_err();
+            assert!(
+                errors[0].message.contains("does not start"),
+                "{}",
+                errors[0]
+            );
+        }
+    }
+
+    #[test]
+    fn unclosed_front_matter_says_so_with_its_first_line() {
+        for text in [
+            "+++",
+            "+++\n",
+            "+++\ntitle = \"t\"\n\nbody\n",
+            "+++\r\ntitle = 1",
+        ] {
+            let errors = parse_page(text).unwrap_err();
+            assert!(
+                errors[0].message.contains("never closed"),
+                "{text:?}: {}",
+                errors[0]
+            );
+            assert_eq!(errors[0].location.as_ref().unwrap().line, Some(1));
+        }
+    }
+
+    #[test]
+    fn a_file_of_front_matter_only_has_an_empty_body() {
+        for text in ["+++\ntitle = \"t\"\n+++", "+++\ntitle = \"t\"\n+++\n"] {
+            let parsed = parse_page(text).unwrap();
+            assert_eq!(parsed.body, "");
+            assert_eq!(parsed.front.title, "t");
+        }
     }
 }

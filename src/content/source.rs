@@ -189,6 +189,7 @@ mod tests {
             fluent_fallback: vec!["ja".into()],
             books: Vec::new(),
             discovery: Default::default(),
+            security: Default::default(),
         }
     }
 

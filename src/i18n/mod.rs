@@ -301,6 +301,7 @@ mod tests {
             fluent_fallback: vec!["en".into()],
             books: Vec::new(),
             discovery: Default::default(),
+            security: Default::default(),
         };
         (dir, config)
     }

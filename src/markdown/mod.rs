@@ -14,6 +14,7 @@ use std::path::Path;
 
 use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag, TagEnd};
 
+use crate::config::RawHtml;
 use crate::error::{Diagnostic, Location, Severity};
 use emphasis::Spanned;
 use footnotes::{Footnotes, UndefinedReferences};
@@ -78,12 +79,15 @@ pub struct RenderOptions<'a> {
     /// Screen-reader label of a footnote's back-link, in the page's language; the note's
     /// number follows it ("Back to reference 2").
     pub footnote_backref_label: &'a str,
+    /// What raw HTML in the Markdown becomes (`[security] raw_html` of site.toml).
+    pub raw_html: RawHtml,
 }
 
 impl Default for RenderOptions<'_> {
     fn default() -> Self {
         RenderOptions {
             footnote_backref_label: "Back to reference",
+            raw_html: RawHtml::Allow,
         }
     }
 }
@@ -123,6 +127,8 @@ pub fn render(
         notes,
         open_heading: None,
         undefined: UndefinedReferences::default(),
+        raw_html: options.raw_html,
+        in_code_element: false,
     };
     for (event, range) in body {
         pass.event(event, range);
@@ -149,12 +155,31 @@ struct Pass<'a, 'r> {
     /// Index in `out` of the open heading, and its text so far.
     open_heading: Option<(usize, HeadingText)>,
     undefined: UndefinedReferences,
+    raw_html: RawHtml,
+    /// Between an inline `<script>` or `<style>` and its end tag, with `RawHtml::Remove`.
+    in_code_element: bool,
 }
 
 impl<'a> Pass<'a, '_> {
     fn event(&mut self, event: Event<'a>, range: Range<usize>) {
         if let Some(problem) = self.undefined.see(self.source, &event, &range) {
             self.problems.push(problem);
+        }
+        let Some(event) = self.raw_html(event) else {
+            return;
+        };
+        if self.raw_html != RawHtml::Allow {
+            if let Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) = &event {
+                if let Some(scheme) = scripting_scheme(dest_url) {
+                    self.problems.push(
+                        Problem::error(
+                            range.start,
+                            format!("a `{scheme}:` link is not allowed where raw HTML is not"),
+                        )
+                        .with_help("link to an https: address or a page of the site"),
+                    );
+                }
+            }
         }
         let event = match event {
             Event::Start(Tag::Link {
@@ -186,6 +211,29 @@ impl<'a> Pass<'a, '_> {
             other => other,
         };
         self.heading_event(event);
+    }
+
+    /// Raw HTML of the Markdown (not koho's own, which is added later) by `raw_html`: kept,
+    /// turned into text (escaped when written) or dropped (None). Removing also drops the
+    /// text between inline `<script>` or `<style>` tags, which is code, not prose.
+    fn raw_html(&mut self, event: Event<'a>) -> Option<Event<'a>> {
+        match (self.raw_html, event) {
+            (RawHtml::Escape, Event::Html(html) | Event::InlineHtml(html)) => {
+                Some(Event::Text(html))
+            }
+            (RawHtml::Remove, Event::Html(_)) => None,
+            (RawHtml::Remove, Event::InlineHtml(html)) => {
+                let tag = html.trim_start_matches('<').to_ascii_lowercase();
+                if tag.starts_with("script") || tag.starts_with("style") {
+                    self.in_code_element = true;
+                } else if tag.starts_with("/script") || tag.starts_with("/style") {
+                    self.in_code_element = false;
+                }
+                None
+            }
+            (RawHtml::Remove, Event::Text(_)) if self.in_code_element => None,
+            (_, event) => Some(event),
+        }
     }
 
     /// Tracks headings: their text (ruby annotations left out, NFC) becomes the id and the
@@ -264,12 +312,33 @@ impl<'a> Pass<'a, '_> {
     }
 }
 
+/// The scheme of a destination that runs script or carries a document (`javascript:`,
+/// `vbscript:`, `data:` other than an image), in lower case; browsers ignore ASCII whitespace
+/// and control characters in a scheme (URL Standard, basic URL parser), so they are dropped.
+fn scripting_scheme(dest: &str) -> Option<String> {
+    let (scheme, rest) = dest.split_once(':')?;
+    let scheme: String = scheme
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace() && !c.is_ascii_control())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let image = rest.trim_start().to_ascii_lowercase().starts_with("image/")
+        && !rest.to_ascii_lowercase().contains("svg");
+    match scheme.as_str() {
+        "javascript" | "vbscript" => Some(scheme),
+        "data" if !image => Some(scheme),
+        _ => None,
+    }
+}
+
 /// Whether a link leaves the site or stays in the page: such links are written unchanged.
 pub fn is_external_or_fragment(dest: &str) -> bool {
     dest.starts_with('#')
         || dest.starts_with("//")
         || dest.split_once(':').is_some_and(|(scheme, _)| {
-            !scheme.is_empty()
+            // One letter is a Windows drive (`C:\\x`), not a scheme: it is resolved as a path
+            // and refused there. No registered URI scheme has one letter (RFC 7595 registry).
+            scheme.len() > 1
                 && scheme
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
@@ -336,6 +405,67 @@ mod tests {
         assert!(out.html.contains("src=\"ok.png\""));
     }
 
+    fn with_raw_html(md: &str, raw_html: RawHtml) -> (Rendered, Vec<Problem>) {
+        let options = RenderOptions {
+            raw_html,
+            ..RenderOptions::default()
+        };
+        render(md, &plain, &mut IdMaker::default(), &options)
+    }
+
+    const HOSTILE: &str = "<div onclick=\"x()\">block</div>\n\ntext <span>inline</span> <script>alert(1)</script>[^1]\n\n## 見出し\n\n[^1]: note\n";
+
+    #[test]
+    fn raw_html_passes_escapes_or_goes_by_the_option() {
+        let (allowed, _) = with_raw_html(HOSTILE, RawHtml::Allow);
+        assert!(
+            allowed.html.contains("<div onclick=\"x()\">"),
+            "{}",
+            allowed.html
+        );
+        assert!(allowed.html.contains("<script>alert(1)</script>"));
+        let (escaped, problems) = with_raw_html(HOSTILE, RawHtml::Escape);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert!(
+            escaped.html.contains("&lt;div onclick=\"x()\"&gt;"),
+            "{}",
+            escaped.html
+        );
+        assert!(escaped
+            .html
+            .contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+        let (removed, _) = with_raw_html(HOSTILE, RawHtml::Remove);
+        assert!(
+            !removed.html.contains("div") && !removed.html.contains("script"),
+            "{}",
+            removed.html
+        );
+        assert!(removed.html.contains("inline"));
+        // koho's own markup stays in every mode: heading anchors, footnotes.
+        for rendered in [&escaped, &removed] {
+            assert!(
+                rendered.html.contains("class=\"heading-anchor\""),
+                "{}",
+                rendered.html
+            );
+            assert!(
+                rendered.html.contains("class=\"footnotes\""),
+                "{}",
+                rendered.html
+            );
+        }
+    }
+
+    #[test]
+    fn scripting_links_are_errors_where_raw_html_is_not_allowed() {
+        let md = "[a](javascript:alert(1)) [b](JavaScript:x) [c](vbscript:x) [d](data:text/html,x)\n\n![e](data:image/png;base64,AA) ![f](data:image/svg+xml,x) [g](https://x.org/)\n";
+        let (_, problems) = with_raw_html(md, RawHtml::Escape);
+        assert_eq!(problems.len(), 5, "{problems:?}");
+        assert!(problems[0].message.contains("`javascript:`"));
+        let (_, problems) = with_raw_html(md, RawHtml::Allow);
+        assert!(problems.is_empty());
+    }
+
     #[test]
     fn external_links() {
         assert!(is_external_or_fragment("https://ngmo.or.jp"));
@@ -344,5 +474,7 @@ mod tests {
         assert!(!is_external_or_fragment("@/releases/x/index.md"));
         assert!(!is_external_or_fragment("../x/index.ja.md"));
         assert!(!is_external_or_fragment("photo.svg"));
+        assert!(!is_external_or_fragment("C:\\Windows\\win.ini"));
+        assert!(!is_external_or_fragment("c:/x.png"));
     }
 }

@@ -2,6 +2,7 @@
 //! (output path, bytes) pairs. Nothing is written here.
 
 pub mod book;
+mod csp;
 pub mod downloads;
 pub mod epub;
 pub mod excerpt;
@@ -352,8 +353,30 @@ fn serialise_book_views(
     book_views
 }
 
-/// The bytes of one entry of the plan.
+/// The bytes of one entry of the plan; HTML pages carry the site's Content-Security-Policy.
 fn render_file(
+    shared: &Shared,
+    theme: &Tera,
+    file: &PlannedFile,
+    index: Option<&DownloadIndex>,
+) -> Result<Vec<u8>, Diagnostic> {
+    let bytes = render_job(shared, theme, file, index)?;
+    let html = matches!(
+        file.job,
+        Job::Page { .. }
+            | Job::PrintEdition { .. }
+            | Job::RootChooser
+            | Job::NotFound { .. }
+            | Job::SearchPage { .. }
+    );
+    Ok(match &shared.site.config.security.content_security_policy {
+        Some(policy) if html => csp::insert(bytes, policy),
+        _ => bytes,
+    })
+}
+
+/// The bytes of one entry of the plan, as its job makes them.
+fn render_job(
     shared: &Shared,
     theme: &Tera,
     file: &PlannedFile,

@@ -38,6 +38,10 @@ const FILES: &[(&str, &str)] = &[
         include_str!("starter/static/style.css"),
     ),
     (
+        "themes/starter/static/language-select.js",
+        include_str!("starter/static/language-select.js"),
+    ),
+    (
         "locales/ja/main.ftl",
         include_str!("starter/locales/ja/main.ftl"),
     ),

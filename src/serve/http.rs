@@ -9,7 +9,7 @@ use percent_encoding::percent_decode_str;
 use tiny_http::{Header, Method, Request, Response, StatusCode};
 use unicode_normalization::UnicodeNormalization;
 
-use super::inject::{inject, EVENTS_PATH};
+use super::inject::{inject, EVENTS_PATH, RELOAD_JS, SCRIPT_PATH};
 use super::store::{Body, Snapshot};
 use super::Live;
 
@@ -24,6 +24,8 @@ pub enum Reply {
     NotFound,
     /// The server-sent events stream.
     Events,
+    /// The reload script the preview adds to pages.
+    ReloadScript,
     /// A path that cannot be a file of the site (`..`, bad percent-encoding).
     BadRequest,
 }
@@ -37,6 +39,9 @@ pub fn route(snapshot: &Snapshot, url: &str) -> Reply {
     let path = path.split('#').next().unwrap_or_default();
     if path == EVENTS_PATH {
         return Reply::Events;
+    }
+    if path == SCRIPT_PATH {
+        return Reply::ReloadScript;
     }
     let Ok(decoded) = percent_decode_str(path).decode_utf8() else {
         return Reply::BadRequest;
@@ -117,6 +122,11 @@ pub fn respond(request: Request, live: &Arc<Live>) {
             std::thread::spawn(move || super::events::stream(writer, events));
             return;
         }
+        Reply::ReloadScript => request.respond(bytes_response(
+            200,
+            "text/javascript; charset=utf-8",
+            RELOAD_JS.as_bytes().to_vec(),
+        )),
         Reply::BadRequest => request.respond(plain(400, "bad request path")),
         Reply::Redirect(location) => {
             let response = plain(301, "moved").with_header(header("Location", &location));

@@ -4,10 +4,14 @@
 /// The URL of the server-sent events stream the reload script listens to.
 pub const EVENTS_PATH: &str = "/__koho/events";
 
+/// The URL of the reload script (served by the preview, never part of the site).
+pub const SCRIPT_PATH: &str = "/__koho/reload.js";
+
 /// Listens for `reload` events; reloads when the event lists this page's file or lists none
-/// (everything may have changed, or the error overlay appeared or went away).
-const RELOAD_SCRIPT: &str = r#"<script data-koho-serve>
-(() => {
+/// (everything may have changed, or the error overlay appeared or went away). Also closes the
+/// error overlay on its button. An external script, not an inline one: pages carry a
+/// Content-Security-Policy that allows no inline script or `onclick` handler.
+pub const RELOAD_JS: &str = r#"(() => {
   let here = decodeURIComponent(location.pathname).replace(/^\//, "");
   if (here === "" || here.endsWith("/")) here += "index.html";
   const events = new EventSource("/__koho/events");
@@ -15,9 +19,14 @@ const RELOAD_SCRIPT: &str = r#"<script data-koho-serve>
     const data = JSON.parse(event.data);
     if (!data.paths || data.paths.includes(here)) location.reload();
   });
+  document.addEventListener("click", (event) => {
+    if (event.target.closest("[data-koho-close]")) document.getElementById("koho-errors")?.remove();
+  });
 })();
-</script>
 "#;
+
+/// The element that loads [`RELOAD_JS`].
+const RELOAD_SCRIPT: &str = "<script data-koho-serve src=\"/__koho/reload.js\"></script>\n";
 
 /// `html` with the reload script (and `overlay`, when given) inserted before the last
 /// `</body>`, or appended when the page has none.
@@ -47,7 +56,7 @@ mod tests {
     fn script_goes_before_the_last_body_end() {
         let page = b"<html><body><p>x</p></BODY></html>";
         let out = String::from_utf8(inject(page, None)).unwrap();
-        let script = out.find("<script data-koho-serve>").unwrap();
+        let script = out.find("<script data-koho-serve").unwrap();
         assert!(script > out.find("<p>x</p>").unwrap());
         assert!(script < out.find("</BODY>").unwrap());
         assert!(out.ends_with("</BODY></html>"));

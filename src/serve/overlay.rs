@@ -107,7 +107,7 @@ pub fn html(root: &Path, diagnostics: &[Diagnostic]) -> String {
 max-height:80vh;overflow:auto;z-index:2147483647;margin:0;padding:1em 1.5em;background:#fff4f4;\
 color:#222;border-bottom:4px solid #b00020;font:14px/1.5 ui-monospace,SFMono-Regular,Menlo,monospace;\
 box-shadow:0 4px 16px rgba(0,0,0,.25)\">\
-<button type=\"button\" onclick=\"this.parentNode.remove()\" style=\"float:right\">close</button>\
+<button type=\"button\" data-koho-close style=\"float:right\">close</button>\
 <p style=\"margin:0 0 .5em;font-weight:bold;color:#b00020\">koho serve: the site has {errors} error(s). \
 This is the last good build; fix the files and the page reloads.</p><ol style=\"margin:0;padding-left:1.5em\">{items}</ol></div>"
     )

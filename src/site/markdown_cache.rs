@@ -41,6 +41,9 @@ impl MarkdownCache {
     ) -> (Rendered, Vec<Problem>) {
         let mut hasher = DefaultHasher::new();
         body.hash(&mut hasher);
+        // The options change the HTML too (site.toml may change between builds of a preview).
+        options.footnote_backref_label.hash(&mut hasher);
+        options.raw_html.hash(&mut hasher);
         let body_hash = hasher.finish();
         let key = (source.to_path_buf(), lang.to_string());
         let cached = self

@@ -251,6 +251,7 @@ pub fn assemble_cached(
         let backref = locales.get(lang, "footnote-backref", None);
         let options = markdown::RenderOptions {
             footnote_backref_label: backref.as_deref().unwrap_or("Back to reference"),
+            raw_html: config.security.raw_html,
         };
         let (rendered, problems) = match cache {
             Some(cache) => cache.render(
@@ -603,10 +604,27 @@ fn check_extra_images(documents: &[&Document], routes: &Routes) -> Vec<Diagnosti
         };
         for (key, value) in &doc.front.extra {
             let Some(name) = value.as_str() else { continue };
-            let is_local_image = !name.contains(['/', '\\', ':'])
-                && name.rsplit_once('.').is_some_and(|(_, ext)| {
-                    IMAGE_EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str())
-                });
+            let is_image = name.rsplit_once('.').is_some_and(|(_, ext)| {
+                IMAGE_EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str())
+            });
+            let is_url = name.starts_with("https://") || name.starts_with("http://");
+            // A path (`../x.png`, `/etc/x.png`, `C:\\x.png`) would be written into the page
+            // as a link out of the page's folder: only a file name beside the page is taken.
+            if is_image && !is_url && name.contains(['/', '\\', ':']) {
+                errors.push(
+                    Diagnostic::in_file(
+                        &doc.source.display_path,
+                        format!(
+                            "[extra] {key} = \"{name}\": name a file beside this page, not a path"
+                        ),
+                    )
+                    .with_help(format!(
+                        "put the image in content/{dir}/ and write its file name"
+                    )),
+                );
+                continue;
+            }
+            let is_local_image = is_image && !is_url;
             let nfc_name = crate::url::nfc(name);
             let path = if dir.is_empty() {
                 nfc_name.into_owned()

@@ -70,11 +70,13 @@ pub struct AnchorTarget {
     pub id: String,
 }
 
-/// Whether a destination leaves the site: a scheme (`https:`, `mailto:`) or `//host`.
+/// Whether a destination leaves the site: a scheme (`https:`, `mailto:`) or `//host`. One
+/// letter before `:` is a Windows drive (`C:\x`), not a scheme: it is resolved as a path, and
+/// refused (as in `markdown::is_external_or_fragment`).
 fn is_external(dest: &str) -> bool {
     dest.starts_with("//")
         || dest.split_once(':').is_some_and(|(scheme, _)| {
-            !scheme.is_empty()
+            scheme.len() > 1
                 && scheme
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
