@@ -14,6 +14,8 @@ pub mod error;
 pub mod i18n;
 pub mod markdown;
 pub mod output;
+#[cfg(feature = "pdf")]
+pub mod pdf;
 pub mod render;
 pub mod site;
 

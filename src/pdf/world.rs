@@ -1,0 +1,154 @@
+//! The Typst World of one PDF: the generated main source, koho's templates, the images the
+//! caller handed over and the shared fonts. Nothing else exists in it: every other path,
+//! `/etc/passwd` included, is refused with "access denied", and there are no packages.
+
+use std::collections::HashMap;
+
+use typst::diag::{FileError, FileResult, SourceDiagnostic, Warned};
+use typst::foundations::{Bytes, Datetime, Smart};
+use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
+use typst::text::{Font, FontBook};
+use typst::utils::LazyHash;
+use typst::{Library, World, WorldExt};
+use typst_layout::PagedDocument;
+use typst_pdf::{PdfOptions, PdfStandard, PdfStandards};
+
+use super::fonts::Fonts;
+use super::PdfError;
+
+/// The shared Typst macros (letterhead, definition lists, figures) every template imports.
+pub(super) const COMMON_TYP: &str = include_str!("common.typ");
+pub(super) const RELEASE_TYP: &str = include_str!("release.typ");
+pub(super) const BOOK_TYP: &str = include_str!("book.typ");
+
+/// The files of one document, by absolute virtual path (`/main.typ`, `/images/0.png`).
+pub(super) struct Files {
+    pub main: String,
+    /// Typst modules the main source imports.
+    pub modules: Vec<(&'static str, &'static str)>,
+    /// Binary files (images).
+    pub binaries: Vec<(String, Vec<u8>)>,
+}
+
+pub(super) struct PdfWorld<'a> {
+    library: &'a LazyHash<Library>,
+    fonts: &'a Fonts,
+    main: FileId,
+    sources: HashMap<FileId, Source>,
+    binaries: HashMap<FileId, Bytes>,
+}
+
+/// The id of an absolute virtual path. Paths are few and fixed (`/main.typ`, `/images/N.ext`)
+/// because Typst interns ids for the life of the process (at most 2^16 of them).
+fn file_id(path: &str) -> FileId {
+    let vpath = VirtualPath::new(path).unwrap_or_else(|_| {
+        unreachable!("koho's own virtual paths are absolute and valid: {path}")
+    });
+    RootedPath::new(VirtualRoot::Project, vpath).intern()
+}
+
+impl<'a> PdfWorld<'a> {
+    pub fn new(library: &'a LazyHash<Library>, fonts: &'a Fonts, files: Files) -> Self {
+        let main = file_id("/main.typ");
+        let mut sources = HashMap::new();
+        sources.insert(main, Source::new(main, files.main));
+        for (path, text) in files.modules {
+            let id = file_id(path);
+            sources.insert(id, Source::new(id, text.to_string()));
+        }
+        let binaries = files
+            .binaries
+            .into_iter()
+            .map(|(path, bytes)| (file_id(&path), Bytes::new(bytes)))
+            .collect();
+        PdfWorld {
+            library,
+            fonts,
+            main,
+            sources,
+            binaries,
+        }
+    }
+}
+
+impl World for PdfWorld<'_> {
+    fn library(&self) -> &LazyHash<Library> {
+        self.library
+    }
+
+    fn book(&self) -> &LazyHash<FontBook> {
+        self.fonts.store.book()
+    }
+
+    fn main(&self) -> FileId {
+        self.main
+    }
+
+    fn source(&self, id: FileId) -> FileResult<Source> {
+        self.sources
+            .get(&id)
+            .cloned()
+            .ok_or(FileError::AccessDenied)
+    }
+
+    fn file(&self, id: FileId) -> FileResult<Bytes> {
+        if let Some(bytes) = self.binaries.get(&id) {
+            return Ok(bytes.clone());
+        }
+        match self.sources.get(&id) {
+            Some(source) => Ok(Bytes::from_string(source.clone())),
+            None => Err(FileError::AccessDenied),
+        }
+    }
+
+    fn font(&self, index: usize) -> Option<Font> {
+        self.fonts.store.font(index)
+    }
+
+    /// No clock: documents depend on their inputs only (`datetime.today()` is an error).
+    fn today(&self, _offset: Option<typst::foundations::Duration>) -> Option<Datetime> {
+        None
+    }
+}
+
+/// Lays out the world's document and exports it as a tagged PDF/UA-1 file. `ident` names the
+/// document stably (its PDF identifier is derived from it), so equal inputs give equal bytes.
+pub(super) fn typeset(world: &PdfWorld, ident: &str) -> Result<Vec<u8>, PdfError> {
+    let Warned { output, .. } = typst::compile::<PagedDocument>(world);
+    let document = output.map_err(|errors| typst_error(world, &errors))?;
+    let standards = PdfStandards::new(&[PdfStandard::Ua_1]).map_err(|e| PdfError::Typst {
+        messages: vec![e.message().to_string()],
+    })?;
+    let options = PdfOptions {
+        ident: Smart::Custom(ident.to_string()),
+        creator: Smart::Custom(Some("koho".to_string())),
+        standards,
+        tagged: true,
+        ..PdfOptions::default()
+    };
+    typst_pdf::pdf(&document, &options).map_err(|errors| typst_error(world, &errors))
+}
+
+/// Typst's messages, each with the line of the generated source it points at.
+fn typst_error(world: &PdfWorld, errors: &[SourceDiagnostic]) -> PdfError {
+    let messages = errors
+        .iter()
+        .map(|error| {
+            let mut message = error.message.to_string();
+            if let Some(range) = world.range(error.span) {
+                if let Some(source) = error.span.id().and_then(|id| world.sources.get(&id)) {
+                    let text = source.text();
+                    let start = range.start.min(text.len());
+                    let line = text[..start].matches('\n').count() + 1;
+                    let path = source.id().vpath().get_with_slash().to_string();
+                    message.push_str(&format!(" (at {path}:{line})"));
+                }
+            }
+            for hint in &error.hints {
+                message.push_str(&format!("; hint: {}", hint.v));
+            }
+            message
+        })
+        .collect();
+    PdfError::Typst { messages }
+}

@@ -1,0 +1,601 @@
+//! PDF editions typeset with Typst (`koho::pdf`), from the shipped release and handbook in ja,
+//! en and zh, and from hostile input. The PDFs are read back with poppler's tools (pdftotext,
+//! pdfinfo, pdffonts, pdftohtml): without them the tests that need them say SKIPPED, or fail
+//! under KOHO_REQUIRE_TOOLS=1.
+#![cfg(feature = "pdf")]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use koho::pdf::{
+    BookChapter, BookInput, BookPart, FontConfig, Fragment, PdfError, PdfLink, Photo,
+    ReleaseInput, SourceDate, Typesetter,
+};
+
+const LANGS: [&str; 3] = ["ja", "en", "zh"];
+const RELEASE_DIR: &str = "content/releases/2020-05-13-alibaba-foundation-masks-protective-suits";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// One typesetter for the whole test binary, as a build shares one.
+fn typesetter() -> &'static Typesetter {
+    static TYPESETTER: OnceLock<Typesetter> = OnceLock::new();
+    TYPESETTER.get_or_init(|| Typesetter::new(FontConfig::default()))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shipped content as inputs
+// ---------------------------------------------------------------------------------------------
+
+/// A Markdown file: its front matter (TOML between `+++` lines) and its body.
+struct Doc {
+    front: toml::Table,
+    body: String,
+}
+
+impl Doc {
+    fn read(path: &Path) -> Doc {
+        let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+        let rest = text.strip_prefix("+++\n").expect("front matter");
+        let (front, body) = rest.split_once("\n+++\n").expect("front matter end");
+        Doc {
+            front: front.parse().expect("front matter TOML"),
+            body: body.to_string(),
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<&str> {
+        self.front.get(key).and_then(|v| v.as_str())
+    }
+
+    fn extra(&self, key: &str) -> Option<&str> {
+        self.front.get("extra")?.get(key)?.as_str()
+    }
+
+    fn title(&self) -> &str {
+        self.get("title").expect("title")
+    }
+}
+
+/// The localized strings a release shows (as locales/*/main.ftl has them).
+struct ReleaseText {
+    date: &'static str,
+    addressee: &'static str,
+    kicker: &'static str,
+    end: &'static str,
+    org: &'static str,
+    dateline: Option<&'static str>,
+}
+
+fn release_text(lang: &str) -> ReleaseText {
+    match lang {
+        "ja" => ReleaseText {
+            date: "2020年5月13日",
+            addressee: "報道関係者各位",
+            kicker: "プレスリリース",
+            end: "以上",
+            org: "一般社団法人日本医療国際化機構",
+            dateline: None,
+        },
+        "en" => ReleaseText {
+            date: "13 May 2020",
+            addressee: "To the media",
+            kicker: "Press release",
+            end: "###",
+            org: "Nippon Global Medical Organization",
+            dateline: Some("TOKYO, 13 May 2020 —"),
+        },
+        _ => ReleaseText {
+            date: "2020年5月13日",
+            addressee: "各新闻媒体",
+            kicker: "新闻稿",
+            end: "（完）",
+            org: "日本医疗国际化机构",
+            dateline: None,
+        },
+    }
+}
+
+/// Site links as the site would resolve them: `@/…` to the page's address.
+fn site_links(lang: &'static str) -> impl Fn(&str) -> PdfLink + Sync {
+    move |dest: &str| {
+        if let Some(path) = dest.strip_prefix("@/") {
+            let path = path.trim_end_matches("_index.md").trim_end_matches(".md");
+            PdfLink::Url(format!("https://ngmo.or.jp/{lang}/{path}"))
+        } else if dest.contains("://") || dest.starts_with("mailto:") {
+            PdfLink::Url(dest.to_string())
+        } else {
+            PdfLink::Text
+        }
+    }
+}
+
+fn read_images(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut images = BTreeMap::new();
+    for entry in std::fs::read_dir(dir).expect("page folder").flatten() {
+        let name = entry.file_name().to_string_lossy().to_string();
+        if !name.ends_with(".md") {
+            images.insert(name, std::fs::read(entry.path()).expect("image"));
+        }
+    }
+    images
+}
+
+fn logo() -> Vec<u8> {
+    std::fs::read(root().join("themes/ngmo/static/favicon.svg")).expect("logo")
+}
+
+/// Typesets the shipped 2020-05-13 release in `lang`.
+fn shipped_release(lang: &'static str) -> Result<Vec<u8>, PdfError> {
+    let dir = root().join(RELEASE_DIR);
+    let doc = Doc::read(&dir.join(format!("index.{lang}.md")));
+    let profile = Doc::read(&root().join(format!("content/_fragments/profile.{lang}.md")));
+    let contact = Doc::read(&root().join(format!("content/_fragments/contact.{lang}.md")));
+    let images = read_images(&dir);
+    let logo = logo();
+    let text = release_text(lang);
+    let links = site_links(lang);
+    let input = ReleaseInput {
+        lang,
+        region: koho::pdf::default_region(lang),
+        title: doc.title(),
+        subtitle: doc.extra("subtitle"),
+        tagline: doc.extra("tagline"),
+        kicker: Some(text.kicker),
+        date_text: text.date,
+        dateline: text.dateline,
+        addressee: text.addressee,
+        end_mark: Some(text.end),
+        body_markdown: &doc.body,
+        photo: doc.extra("photo").map(|name| Photo {
+            name,
+            alt: doc.extra("photo_alt").unwrap_or(""),
+            caption: doc.extra("photo_caption"),
+        }),
+        images: &images,
+        profile: Some(Fragment {
+            title: profile.title(),
+            markdown: &profile.body,
+        }),
+        contact: Some(Fragment {
+            title: contact.title(),
+            markdown: &contact.body,
+        }),
+        org_name: text.org,
+        logo: Some(&logo),
+        source_date: SourceDate {
+            year: 2020,
+            month: 5,
+            day: 13,
+        },
+        links: &links,
+    };
+    typesetter().release(&input)
+}
+
+/// The shipped handbook in `lang`, read as the site orders it (folders by name = by weight).
+struct Handbook {
+    home: Doc,
+    parts: Vec<(Doc, bool)>,
+    chapters: Vec<(String, String, Option<usize>, Doc)>,
+}
+
+fn handbook(lang: &str) -> Handbook {
+    let dir = root().join("content/handbook");
+    let home = Doc::read(&dir.join(format!("_index.{lang}.md")));
+    let mut folders: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("handbook")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    folders.sort();
+    let (mut parts, mut chapters) = (Vec::new(), Vec::new());
+    let (mut chapter_count, mut appendix_count) = (0, 0);
+    for (p, folder) in folders.iter().enumerate() {
+        let part = Doc::read(&folder.join(format!("_index.{lang}.md")));
+        let appendix = part.front.get("extra").and_then(|e| e.get("appendix")).is_some();
+        let mut files: Vec<PathBuf> = std::fs::read_dir(folder)
+            .expect("part")
+            .flatten()
+            .map(|e| e.path())
+            .filter(|f| {
+                let name = f.file_name().unwrap_or_default().to_string_lossy().to_string();
+                name.ends_with(&format!(".{lang}.md")) && !name.starts_with('_')
+            })
+            .collect();
+        files.sort();
+        for file in files {
+            let number = if appendix {
+                appendix_count += 1;
+                char::from(b'A' + appendix_count - 1).to_string()
+            } else {
+                chapter_count += 1;
+                chapter_count.to_string()
+            };
+            let id = file.file_name().unwrap_or_default().to_string_lossy().to_string();
+            chapters.push((id, number, Some(p), Doc::read(&file)));
+        }
+        parts.push((part, appendix));
+    }
+    Handbook {
+        home,
+        parts,
+        chapters,
+    }
+}
+
+fn part_label(lang: &str, ordinal: usize, appendix: bool) -> String {
+    let words = ["One", "Two", "Three", "Four"];
+    let han = ["一", "二", "三", "四"];
+    match (lang, appendix) {
+        ("ja", true) => "付録".into(),
+        ("zh", true) => "附录".into(),
+        (_, true) => "Appendix".into(),
+        ("ja", false) => format!("第{ordinal}部"),
+        ("zh", false) => format!("第{}部分", han[ordinal - 1]),
+        _ => format!("Part {}", words[ordinal - 1]),
+    }
+}
+
+fn contents_title(lang: &str) -> &'static str {
+    match lang {
+        "ja" => "目次",
+        "zh" => "目录",
+        _ => "Contents",
+    }
+}
+
+fn notice_title(lang: &str) -> &'static str {
+    match lang {
+        "ja" => "ご注意",
+        "zh" => "请注意",
+        _ => "Please note",
+    }
+}
+
+/// Typesets `book` in `lang`, with `edit` applied to the input first.
+fn typeset_book(
+    lang: &'static str,
+    book: &Handbook,
+    edit: impl FnOnce(&mut BookInput),
+) -> Result<Vec<u8>, PdfError> {
+    let mut ordinal = 0;
+    let parts: Vec<BookPart> = book
+        .parts
+        .iter()
+        .map(|(doc, appendix)| {
+            ordinal += usize::from(!appendix);
+            BookPart {
+                label: Box::leak(part_label(lang, ordinal, *appendix).into_boxed_str()),
+                title: doc.title(),
+                markdown: &doc.body,
+            }
+        })
+        .collect();
+    let no_images = BTreeMap::new();
+    let chapters: Vec<BookChapter> = book
+        .chapters
+        .iter()
+        .map(|(id, number, part, doc)| BookChapter {
+            id,
+            number,
+            title: doc.title(),
+            part: *part,
+            depth: 1,
+            markdown: &doc.body,
+            images: &no_images,
+        })
+        .collect();
+    let links = |dest: &str| -> PdfLink {
+        match dest.strip_prefix("chapter:") {
+            Some(rest) => {
+                let (id, fragment) = rest.split_once('#').unwrap_or((rest, ""));
+                PdfLink::Chapter {
+                    id: id.to_string(),
+                    fragment: (!fragment.is_empty()).then(|| fragment.to_string()),
+                }
+            }
+            None => site_links(lang)(dest),
+        }
+    };
+    let mut input = BookInput {
+        lang,
+        region: koho::pdf::default_region(lang),
+        title: book.home.title(),
+        subtitle: book.home.extra("subtitle"),
+        publisher: book.home.extra("publisher"),
+        edition: book.home.extra("edition"),
+        date_text: None,
+        notice_title: Some(notice_title(lang)),
+        notice_markdown: book.home.extra("notice").unwrap_or(""),
+        intro_markdown: &book.home.body,
+        images: &no_images,
+        contents_title: contents_title(lang),
+        parts: &parts,
+        chapters: &chapters,
+        source_date: SourceDate {
+            year: 2020,
+            month: 3,
+            day: 18,
+        },
+        links: &links,
+    };
+    edit(&mut input);
+    typesetter().book(&input)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Poppler
+// ---------------------------------------------------------------------------------------------
+
+/// Whether poppler-utils is here. Missing: fails under KOHO_REQUIRE_TOOLS=1, else says loudly
+/// that the test skipped.
+fn poppler_available() -> bool {
+    let found = Command::new("pdftotext")
+        .arg("-v")
+        .output()
+        .is_ok_and(|o| o.status.success() || !o.stderr.is_empty());
+    if found {
+        return true;
+    }
+    if std::env::var("KOHO_REQUIRE_TOOLS").as_deref() == Ok("1") {
+        panic!("poppler-utils is required (KOHO_REQUIRE_TOOLS=1): apt-get install poppler-utils");
+    }
+    eprintln!("SKIPPED: poppler-utils not installed (apt-get install poppler-utils)");
+    false
+}
+
+/// Writes `pdf` to a temp file and runs `tool args… file (-)`, returning stdout.
+fn poppler(tool: &str, args: &[&str], pdf: &[u8], to_stdout: bool) -> String {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("doc.pdf");
+    std::fs::write(&file, pdf).expect("write PDF");
+    let mut command = Command::new(tool);
+    command.args(args).arg(&file);
+    if to_stdout {
+        command.arg("-");
+    }
+    let output = command.output().unwrap_or_else(|e| panic!("{tool}: {e}"));
+    assert!(
+        output.status.success(),
+        "{tool} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).to_string()
+}
+
+fn pdf_text(pdf: &[u8]) -> String {
+    poppler("pdftotext", &["-enc", "UTF-8"], pdf, true)
+}
+
+/// Text without any whitespace: pdftotext puts spaces where Typst spaces CJK from digits and
+/// breaks lines where the PDF does.
+fn squeezed(text: &str) -> String {
+    text.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+fn assert_has(text: &str, needle: &str, what: &str) {
+    assert!(
+        squeezed(text).contains(&squeezed(needle)),
+        "{what}: `{needle}` not in the PDF's text:\n{text}"
+    );
+}
+
+/// Saves `pdf` under target/pdf-preview/ for a person to look at.
+fn keep(name: &str, pdf: &[u8]) -> PathBuf {
+    let dir = root().join("target/pdf-preview");
+    std::fs::create_dir_all(&dir).expect("preview dir");
+    let path = dir.join(name);
+    std::fs::write(&path, pdf).expect("write preview");
+    path
+}
+
+// ---------------------------------------------------------------------------------------------
+// Release PDFs
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn shipped_release_text_in_each_language() {
+    for lang in LANGS {
+        let pdf = shipped_release(lang).unwrap_or_else(|e| panic!("{lang}: {e}"));
+        keep(&format!("release-{lang}.pdf"), &pdf);
+        assert!(pdf.starts_with(b"%PDF-"), "{lang}: not a PDF");
+        if !poppler_available() {
+            return;
+        }
+        let text = pdf_text(&pdf);
+        let doc = Doc::read(&root().join(RELEASE_DIR).join(format!("index.{lang}.md")));
+        let figure = match lang {
+            "ja" => "30万枚",
+            "en" => "300,000",
+            _ => "30万只",
+        };
+        let t = release_text(lang);
+        for (needle, what) in [
+            (doc.title(), "title"),
+            (t.date, "date"),
+            (figure, "figure"),
+            (t.org, "organisation"),
+            (t.addressee, "addressee"),
+        ] {
+            assert_has(&text, needle, &format!("{lang} {what}"));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Book PDFs
+// ---------------------------------------------------------------------------------------------
+
+/// The PDF outline (bookmarks) as pdftohtml lists it: (title, page) in order.
+fn bookmarks(pdf: &[u8]) -> Vec<(String, usize)> {
+    let xml = poppler("pdftohtml", &["-xml", "-i", "-q", "-stdout"], pdf, false);
+    let outline = xml.split_once("<outline>").map_or("", |(_, rest)| rest);
+    outline
+        .split("<item page=\"")
+        .skip(1)
+        .filter_map(|item| {
+            let (page, rest) = item.split_once("\">")?;
+            let (title, _) = rest.split_once("</item>")?;
+            Some((title.replace("&amp;", "&"), page.parse().ok()?))
+        })
+        .collect()
+}
+
+/// Pages of the PDF, as text.
+fn page_texts(pdf: &[u8]) -> Vec<String> {
+    pdf_text(pdf).split('\u{c}').map(str::to_string).collect()
+}
+
+#[test]
+fn shipped_handbook_in_each_language() {
+    for lang in LANGS {
+        let book = handbook(lang);
+        let pdf = typeset_book(lang, &book, |_| {}).unwrap_or_else(|e| panic!("{lang}: {e}"));
+        keep(&format!("handbook-{lang}.pdf"), &pdf);
+        if !poppler_available() {
+            return;
+        }
+        let pages = page_texts(&pdf);
+        assert_has(&pages[0], book.home.title(), &format!("{lang} cover"));
+        let contents = pages
+            .iter()
+            .position(|p| squeezed(p).contains(contents_title(lang)))
+            .unwrap_or_else(|| panic!("{lang}: no contents page"));
+        let marks = bookmarks(&pdf);
+        for (_, number, _, chapter) in &book.chapters {
+            // The contents list each chapter with its number; the bookmarks too, pointing at
+            // the page that starts with the chapter's title.
+            assert_has(&pages[contents..].join(""), chapter.title(), &format!("{lang} contents"));
+            let (_, page) = marks
+                .iter()
+                .find(|(title, _)| squeezed(title) == squeezed(&format!("{number}{}", chapter.title())))
+                .unwrap_or_else(|| panic!("{lang}: no bookmark for {}: {marks:?}", chapter.title()));
+            assert_has(&pages[page - 1], chapter.title(), &format!("{lang} chapter page"));
+        }
+        for (part, _) in &book.parts {
+            assert!(
+                marks.iter().any(|(title, _)| squeezed(title).ends_with(&squeezed(part.title()))),
+                "{lang}: no bookmark for part {}",
+                part.title()
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reproducibility, page size, fonts
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn two_builds_give_identical_bytes() {
+    let first = shipped_release("ja").expect("first");
+    // A second typesetter: nothing cached from the first run.
+    let second = Typesetter::new(FontConfig::default());
+    let again = shipped_release("ja").expect("again");
+    assert!(first == again, "the same typesetter gave different bytes");
+    let dir = root().join(RELEASE_DIR);
+    let doc = Doc::read(&dir.join("index.ja.md"));
+    let images = read_images(&dir);
+    let links = site_links("ja");
+    let input = minimal_release("ja", &doc.body, &images, &links);
+    let a = second.release(&input).expect("a");
+    let b = typesetter().release(&input).expect("b");
+    assert!(a == b, "two typesetters gave different bytes");
+}
+
+/// A release with only the required fields (and `body`).
+fn minimal_release<'a>(
+    lang: &'a str,
+    body: &'a str,
+    images: &'a BTreeMap<String, Vec<u8>>,
+    links: &'a (dyn Fn(&str) -> PdfLink + Sync),
+) -> ReleaseInput<'a> {
+    ReleaseInput {
+        lang,
+        region: koho::pdf::default_region(lang),
+        title: "Title",
+        subtitle: None,
+        tagline: None,
+        kicker: None,
+        date_text: "13 May 2020",
+        dateline: None,
+        addressee: "To the media",
+        end_mark: None,
+        body_markdown: body,
+        photo: None,
+        images,
+        profile: None,
+        contact: None,
+        org_name: "Org",
+        logo: None,
+        source_date: SourceDate {
+            year: 2020,
+            month: 5,
+            day: 13,
+        },
+        links,
+    }
+}
+
+#[test]
+fn a4_tagged_dated_and_with_regional_fonts() {
+    if !poppler_available() {
+        return;
+    }
+    for lang in LANGS {
+        let pdf = shipped_release(lang).expect("release");
+        let info = poppler("pdfinfo", &[], &pdf, false);
+        assert!(info.contains("(A4)"), "{lang}: not A4:\n{info}");
+        assert!(info.contains("Tagged:          yes"), "{lang}: untagged:\n{info}");
+        assert!(info.contains("CreationDate:    Wed May 13 00:00:00 2020"), "{info}");
+        let fonts = poppler("pdffonts", &[], &pdf, false);
+        let (wanted, unwanted) = match lang {
+            "zh" => ("NotoSerifCJKsc", "NotoSerifCJKjp"),
+            _ => ("NotoSerifCJKjp", "NotoSerifCJKsc"),
+        };
+        assert!(fonts.contains(wanted), "{lang}: {wanted} not embedded:\n{fonts}");
+        assert!(!fonts.contains(unwanted), "{lang}: {unwanted} embedded:\n{fonts}");
+        for line in fonts.lines().skip(2) {
+            // Every font embedded and subset ("emb sub" = "yes yes").
+            assert!(line.contains("yes yes"), "{lang}: not embedded and subset: {line}");
+        }
+    }
+}
+
+#[test]
+fn missing_font_is_a_clear_error() {
+    let none = Typesetter::new(FontConfig {
+        system: false,
+        ..FontConfig::default()
+    });
+    let images = BTreeMap::new();
+    let links = site_links("ja");
+    let error = none
+        .release(&minimal_release("ja", "本文", &images, &links))
+        .expect_err("no fonts at all");
+    let message = error.to_string();
+    for needle in ["`ja`", "Noto Serif CJK JP", "apt-get install fonts-noto-cjk"] {
+        assert!(message.contains(needle), "{needle} not in: {message}");
+    }
+    assert!(matches!(error, PdfError::MissingFont { .. }));
+
+    let mut config = FontConfig::default();
+    config
+        .body
+        .insert("zh".into(), vec!["No Such Serif".into(), "Nor This".into()]);
+    let message = Typesetter::new(config)
+        .families("zh")
+        .expect_err("zh fonts are missing")
+        .to_string();
+    assert!(message.contains("`zh`") && message.contains("No Such Serif, Nor This"), "{message}");
+    assert!(matches!(
+        typesetter().families("fr"),
+        Err(PdfError::UnknownLanguage(_))
+    ));
+}
