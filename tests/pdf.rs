@@ -10,8 +10,8 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use koho::pdf::{
-    BookChapter, BookInput, BookPart, FontConfig, Fragment, PdfError, PdfLink, Photo,
-    ReleaseInput, SourceDate, Typesetter,
+    BookChapter, BookInput, BookPart, FontConfig, Fragment, PdfError, PdfLink, Photo, ReleaseInput,
+    SourceDate, Typesetter,
 };
 
 const LANGS: [&str; 3] = ["ja", "en", "zh"];
@@ -198,13 +198,21 @@ fn handbook(lang: &str) -> Handbook {
     let (mut chapter_count, mut appendix_count) = (0, 0);
     for (p, folder) in folders.iter().enumerate() {
         let part = Doc::read(&folder.join(format!("_index.{lang}.md")));
-        let appendix = part.front.get("extra").and_then(|e| e.get("appendix")).is_some();
+        let appendix = part
+            .front
+            .get("extra")
+            .and_then(|e| e.get("appendix"))
+            .is_some();
         let mut files: Vec<PathBuf> = std::fs::read_dir(folder)
             .expect("part")
             .flatten()
             .map(|e| e.path())
             .filter(|f| {
-                let name = f.file_name().unwrap_or_default().to_string_lossy().to_string();
+                let name = f
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .to_string();
                 name.ends_with(&format!(".{lang}.md")) && !name.starts_with('_')
             })
             .collect();
@@ -217,7 +225,11 @@ fn handbook(lang: &str) -> Handbook {
                 chapter_count += 1;
                 chapter_count.to_string()
             };
-            let id = file.file_name().unwrap_or_default().to_string_lossy().to_string();
+            let id = file
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .to_string();
             chapters.push((id, number, Some(p), Doc::read(&file)));
         }
         parts.push((part, appendix));
@@ -471,16 +483,30 @@ fn shipped_handbook_in_each_language() {
         for (_, number, _, chapter) in &book.chapters {
             // The contents list each chapter with its number; the bookmarks too, pointing at
             // the page that starts with the chapter's title.
-            assert_has(&pages[contents..].join(""), chapter.title(), &format!("{lang} contents"));
+            assert_has(
+                &pages[contents..].join(""),
+                chapter.title(),
+                &format!("{lang} contents"),
+            );
             let (_, page) = marks
                 .iter()
-                .find(|(title, _)| squeezed(title) == squeezed(&format!("{number}{}", chapter.title())))
-                .unwrap_or_else(|| panic!("{lang}: no bookmark for {}: {marks:?}", chapter.title()));
-            assert_has(&pages[page - 1], chapter.title(), &format!("{lang} chapter page"));
+                .find(|(title, _)| {
+                    squeezed(title) == squeezed(&format!("{number}{}", chapter.title()))
+                })
+                .unwrap_or_else(|| {
+                    panic!("{lang}: no bookmark for {}: {marks:?}", chapter.title())
+                });
+            assert_has(
+                &pages[page - 1],
+                chapter.title(),
+                &format!("{lang} chapter page"),
+            );
         }
         for (part, _) in &book.parts {
             assert!(
-                marks.iter().any(|(title, _)| squeezed(title).ends_with(&squeezed(part.title()))),
+                marks
+                    .iter()
+                    .any(|(title, _)| squeezed(title).ends_with(&squeezed(part.title()))),
                 "{lang}: no bookmark for part {}",
                 part.title()
             );
@@ -552,18 +578,33 @@ fn a4_tagged_dated_and_with_regional_fonts() {
         let pdf = shipped_release(lang).expect("release");
         let info = poppler("pdfinfo", &[], &pdf, false);
         assert!(info.contains("(A4)"), "{lang}: not A4:\n{info}");
-        assert!(info.contains("Tagged:          yes"), "{lang}: untagged:\n{info}");
-        assert!(info.contains("CreationDate:    Wed May 13 00:00:00 2020"), "{info}");
+        assert!(
+            info.contains("Tagged:          yes"),
+            "{lang}: untagged:\n{info}"
+        );
+        assert!(
+            info.contains("CreationDate:    Wed May 13 00:00:00 2020"),
+            "{info}"
+        );
         let fonts = poppler("pdffonts", &[], &pdf, false);
         let (wanted, unwanted) = match lang {
             "zh" => ("NotoSerifCJKsc", "NotoSerifCJKjp"),
             _ => ("NotoSerifCJKjp", "NotoSerifCJKsc"),
         };
-        assert!(fonts.contains(wanted), "{lang}: {wanted} not embedded:\n{fonts}");
-        assert!(!fonts.contains(unwanted), "{lang}: {unwanted} embedded:\n{fonts}");
+        assert!(
+            fonts.contains(wanted),
+            "{lang}: {wanted} not embedded:\n{fonts}"
+        );
+        assert!(
+            !fonts.contains(unwanted),
+            "{lang}: {unwanted} embedded:\n{fonts}"
+        );
         for line in fonts.lines().skip(2) {
             // Every font embedded and subset ("emb sub" = "yes yes").
-            assert!(line.contains("yes yes"), "{lang}: not embedded and subset: {line}");
+            assert!(
+                line.contains("yes yes"),
+                "{lang}: not embedded and subset: {line}"
+            );
         }
     }
 }
@@ -580,7 +621,11 @@ fn missing_font_is_a_clear_error() {
         .release(&minimal_release("ja", "本文", &images, &links))
         .expect_err("no fonts at all");
     let message = error.to_string();
-    for needle in ["`ja`", "Noto Serif CJK JP", "apt-get install fonts-noto-cjk"] {
+    for needle in [
+        "`ja`",
+        "Noto Serif CJK JP",
+        "apt-get install fonts-noto-cjk",
+    ] {
         assert!(message.contains(needle), "{needle} not in: {message}");
     }
     assert!(matches!(error, PdfError::MissingFont { .. }));
@@ -593,9 +638,510 @@ fn missing_font_is_a_clear_error() {
         .families("zh")
         .expect_err("zh fonts are missing")
         .to_string();
-    assert!(message.contains("`zh`") && message.contains("No Such Serif, Nor This"), "{message}");
+    assert!(
+        message.contains("`zh`") && message.contains("No Such Serif, Nor This"),
+        "{message}"
+    );
     assert!(matches!(
         typesetter().families("fr"),
         Err(PdfError::UnknownLanguage(_))
     ));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hostile text: every character Typst gives a meaning to comes out as text
+// ---------------------------------------------------------------------------------------------
+
+/// Typst markup and code in one line, including a call that would read a file.
+const HOSTILE: &str = r#"#read("/etc/passwd") $x^2$ *b* _i_ @ref <lbl> `c` \ = / ~ - + [x] {y} "q" #set page(fill: red) // c /* c */ \u{41} ]"#;
+
+/// Every ASCII character Typst markup or code treats specially.
+const SPECIALS: &[char] = &[
+    '#', '$', '*', '_', '@', '<', '>', '`', '\\', '=', '/', '~', '-', '+', '[', ']', '{', '}', '"',
+    '\'', ':', ';', '.', '^', '&', '%', '!', '|', '(', ')',
+];
+
+/// Markdown whose text (after Markdown's own escapes) is `text`: every ASCII punctuation
+/// character backslash-escaped, so Markdown passes it on as text.
+fn markdown_literal(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_punctuation() {
+                format!("\\{c}")
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// A body with each special character at the start, middle and end of a line, and the hostile
+/// line escaped (shown as text) and unescaped (as Markdown reads it).
+fn hostile_body() -> String {
+    let mut body = String::new();
+    for c in SPECIALS {
+        let e = markdown_literal(&c.to_string());
+        body.push_str(&format!("{e}行頭 中{e}{e}間 行末{e}\n\n"));
+    }
+    body.push_str(&format!("{}\n\n", markdown_literal(HOSTILE)));
+    body.push_str(&format!("{HOSTILE}\n\n"));
+    body.push_str("## 見出し #read(\"/etc/passwd\") = x\n\n");
+    body.push_str(
+        "[リンク #read(\"/etc/passwd\")](<https://example.org/a\"b)c#read(\"/etc/passwd\")>) \
+         [javascript](javascript:alert\\(1\\)) [ファイル](file:///etc/passwd)\n\n",
+    );
+    body.push_str("注[^h]\n\n[^h]: 脚注 #read(\"/etc/passwd\") @x <y>\n\n");
+    body.push_str("| #a | $b |\n|---|---|\n| *c* | =d |\n\n");
+    body.push_str("- #list\n- = item\n\n1. #enum\n\n> #quote $q$\n\n```\n#code\n```\n\n");
+    body.push_str("`#raw(\"x\")` and <span>#html</span>\n\n");
+    body.push_str(&format!(
+        "{}\n: {}\n",
+        markdown_literal(HOSTILE),
+        markdown_literal(HOSTILE)
+    ));
+    body
+}
+
+fn assert_no_leak(text: &str) {
+    assert!(!text.contains("root:x:0:0"), "a file was read into the PDF");
+}
+
+#[test]
+fn hostile_text_in_every_release_field_is_text() {
+    let body = hostile_body();
+    let images = BTreeMap::from([("x.png".to_string(), png(4, 3))]);
+    let links = site_links("ja");
+    let fragment = Fragment {
+        title: HOSTILE,
+        markdown: &body,
+    };
+    let input = ReleaseInput {
+        lang: "ja",
+        region: Some("JP"),
+        title: HOSTILE,
+        subtitle: Some(HOSTILE),
+        tagline: Some(HOSTILE),
+        kicker: Some(HOSTILE),
+        date_text: HOSTILE,
+        dateline: Some(HOSTILE),
+        addressee: HOSTILE,
+        end_mark: Some(HOSTILE),
+        body_markdown: &body,
+        photo: Some(Photo {
+            name: "x.png",
+            alt: HOSTILE,
+            caption: Some(HOSTILE),
+        }),
+        images: &images,
+        profile: Some(fragment),
+        contact: Some(fragment),
+        org_name: HOSTILE,
+        logo: Some(&images["x.png"]),
+        source_date: SourceDate {
+            year: 2020,
+            month: 5,
+            day: 13,
+        },
+        links: &links,
+    };
+    let pdf = typesetter()
+        .release(&input)
+        .unwrap_or_else(|e| panic!("{e}"));
+    keep("hostile-release.pdf", &pdf);
+    if !poppler_available() {
+        return;
+    }
+    let text = pdf_text(&pdf);
+    assert_no_leak(&text);
+    // Title, subtitle, tagline, kicker, date, dateline, addressee, end mark, photo caption,
+    // organisation (letterhead, issuer, header), both fragment titles, the escaped body line
+    // and the definition list: each shows the whole line.
+    let count = squeezed(&text).matches(&squeezed(HOSTILE)).count();
+    assert!(count >= 15, "the hostile line shows {count} times:\n{text}");
+    for c in SPECIALS {
+        assert_has(
+            &text,
+            &format!("{c}行頭中{c}{c}間行末{c}"),
+            &format!("`{c}`"),
+        );
+    }
+    for shown in [
+        "見出し#read(\"/etc/passwd\")=x",
+        "脚注#read(\"/etc/passwd\")@x<y>",
+        "#a",
+        "=d",
+        "#list",
+        "=item",
+        "#enum",
+        "#quote$q$",
+        "#code",
+        "#raw(\"x\")",
+        "<span>#html</span>",
+    ] {
+        assert_has(&text, shown, "body");
+    }
+    let info = poppler("pdfinfo", &[], &pdf, false);
+    assert!(
+        info.contains(HOSTILE),
+        "the metadata title is not the hostile line:\n{info}"
+    );
+}
+
+#[test]
+fn hostile_text_in_every_book_field_is_text() {
+    let body = hostile_body();
+    let images = BTreeMap::from([("x.png".to_string(), png(4, 3))]);
+    let parts = [BookPart {
+        label: HOSTILE,
+        title: HOSTILE,
+        markdown: &body,
+    }];
+    let chapters = [BookChapter {
+        id: HOSTILE,
+        number: HOSTILE,
+        title: HOSTILE,
+        part: Some(0),
+        depth: 1,
+        markdown: &body,
+        images: &images,
+    }];
+    let links = site_links("en");
+    let input = BookInput {
+        lang: "en",
+        region: None,
+        title: HOSTILE,
+        subtitle: Some(HOSTILE),
+        publisher: Some(HOSTILE),
+        edition: Some(HOSTILE),
+        date_text: Some(HOSTILE),
+        notice_title: Some(HOSTILE),
+        notice_markdown: &body,
+        intro_markdown: &body,
+        images: &images,
+        contents_title: HOSTILE,
+        parts: &parts,
+        chapters: &chapters,
+        source_date: SourceDate {
+            year: 2020,
+            month: 3,
+            day: 18,
+        },
+        links: &links,
+    };
+    let pdf = typesetter().book(&input).unwrap_or_else(|e| panic!("{e}"));
+    keep("hostile-book.pdf", &pdf);
+    if !poppler_available() {
+        return;
+    }
+    let text = pdf_text(&pdf);
+    assert_no_leak(&text);
+    let count = squeezed(&text).matches(&squeezed(HOSTILE)).count();
+    assert!(count >= 10, "the hostile line shows {count} times");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Images and footnotes
+// ---------------------------------------------------------------------------------------------
+
+/// A valid RGB PNG of `width` × `height` pixels (uncompressed deflate blocks).
+fn png(width: u32, height: u32) -> Vec<u8> {
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = !0u32;
+        for &b in bytes {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+    fn chunk(out: &mut Vec<u8>, kind: &[u8], data: &[u8]) {
+        out.extend((data.len() as u32).to_be_bytes());
+        let start = out.len();
+        out.extend(kind);
+        out.extend(data);
+        let crc = crc32(&out[start..]);
+        out.extend(crc.to_be_bytes());
+    }
+    let mut raw = Vec::new();
+    for y in 0..height {
+        raw.push(0); // filter: none
+        for x in 0..width {
+            raw.extend([(x * 60) as u8, (y * 80) as u8, 0x6e]);
+        }
+    }
+    let (mut a, mut b) = (1u32, 0u32);
+    for &byte in &raw {
+        a = (a + u32::from(byte)) % 65521;
+        b = (b + a) % 65521;
+    }
+    let mut zlib = vec![0x78, 0x01, 0x01];
+    zlib.extend((raw.len() as u16).to_le_bytes());
+    zlib.extend((!(raw.len() as u16)).to_le_bytes());
+    zlib.extend(&raw);
+    zlib.extend(((b << 16) | a).to_be_bytes());
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut header = Vec::new();
+    header.extend(width.to_be_bytes());
+    header.extend(height.to_be_bytes());
+    header.extend([8, 2, 0, 0, 0]);
+    chunk(&mut out, b"IHDR", &header);
+    chunk(&mut out, b"IDAT", &zlib);
+    chunk(&mut out, b"IEND", &[]);
+    out
+}
+
+#[test]
+fn release_with_image_and_footnote() {
+    let body = "First paragraph with a note.[^1]\n\n\
+                ![A chart of the masks delivered](chart.png \"Masks delivered, May 2020\")\n\n\
+                Second mention of the same note.[^1]\n\n\
+                [^1]: Figures from the Japan Medical Association.\n";
+    let images = BTreeMap::from([("chart.png".to_string(), png(40, 20))]);
+    let links = site_links("en");
+    let pdf = typesetter()
+        .release(&minimal_release("en", body, &images, &links))
+        .unwrap_or_else(|e| panic!("{e}"));
+    keep("release-image-footnote.pdf", &pdf);
+    if !poppler_available() {
+        return;
+    }
+    let list = poppler("pdfimages", &["-list"], &pdf, false);
+    assert!(
+        list.lines().skip(2).any(|l| l.contains(" 40    20 ")),
+        "the 40×20 image is not in the PDF:\n{list}"
+    );
+    let pages = page_texts(&pdf);
+    let page = &pages[0];
+    assert_has(page, "Masks delivered, May 2020", "caption");
+    // The note sits at the foot of the page that refers to it: after the body's last line.
+    let note = page
+        .find("Figures from the Japan Medical")
+        .expect("footnote text");
+    let last_body = page.find("Second mention").expect("body text");
+    assert!(
+        note > last_body,
+        "the footnote is not at the foot of the page:\n{page}"
+    );
+    assert_eq!(
+        page.matches("Figures from").count(),
+        1,
+        "the note is printed twice"
+    );
+}
+
+#[test]
+fn images_must_be_given_and_described() {
+    let links = site_links("en");
+    let images = BTreeMap::from([("a.png".to_string(), png(2, 2))]);
+    let cases = [
+        (
+            "![x](missing.png)",
+            "missing.png",
+            "not among the page's files",
+        ),
+        (
+            "![x](https://example.org/a.png)",
+            "https://example.org/a.png",
+            "not addresses",
+        ),
+        ("![](a.png)", "a.png", "no description"),
+    ];
+    for (body, name, message) in cases {
+        let error = typesetter()
+            .release(&minimal_release("en", body, &images, &links))
+            .expect_err(body);
+        let text = error.to_string();
+        assert!(
+            text.contains(name) && text.contains(message),
+            "{body}: {text}"
+        );
+    }
+    let bad = BTreeMap::from([("a.png".to_string(), b"not an image".to_vec())]);
+    let error = typesetter()
+        .release(&minimal_release("en", "![x](a.png)", &bad, &links))
+        .expect_err("not an image");
+    assert!(error.to_string().contains("not a PNG"), "{error}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Book structure: links between chapters, footnotes, running headers, figures
+// ---------------------------------------------------------------------------------------------
+
+/// Links of the PDF as pdftohtml lists them: (href, link text).
+fn links_of(pdf: &[u8]) -> Vec<(String, String)> {
+    let xml = poppler("pdftohtml", &["-xml", "-i", "-q", "-stdout"], pdf, false);
+    xml.split("<a href=\"")
+        .skip(1)
+        .filter_map(|rest| {
+            let (href, rest) = rest.split_once("\">")?;
+            let (text, _) = rest.split_once("</a>")?;
+            Some((href.to_string(), text.to_string()))
+        })
+        .collect()
+}
+
+#[test]
+fn book_links_footnotes_headers_and_figures() {
+    let long: String = (1..=40)
+        .map(|n| {
+            format!(
+                "Paragraph {n} of the second chapter, long enough to fill the page with text.\n\n"
+            )
+        })
+        .collect();
+    let first = "Read [the second chapter](chapter:b) and [its method](chapter:b#method).\n\n\
+                 A claim.[^src]\n\n\
+                 ![Ward layout with three zones](ward.png \"The three zones of a ward\")\n\n\
+                 [^src]: Source of the claim.\n";
+    let second = format!("## Method\n\n{long}## Results\n\nBack to [the first](chapter:a).\n");
+    let images = BTreeMap::from([("ward.png".to_string(), png(30, 20))]);
+    let parts = [BookPart {
+        label: "Part One",
+        title: "Prevention",
+        markdown: "",
+    }];
+    let chapters = [
+        BookChapter {
+            id: "a",
+            number: "1",
+            title: "Isolation",
+            part: Some(0),
+            depth: 1,
+            markdown: first,
+            images: &images,
+        },
+        BookChapter {
+            id: "b",
+            number: "2",
+            title: "Protection",
+            part: Some(0),
+            depth: 1,
+            markdown: &second,
+            images: &images,
+        },
+    ];
+    let links = |dest: &str| match dest.strip_prefix("chapter:") {
+        Some(rest) => {
+            let (id, fragment) = rest.split_once('#').unwrap_or((rest, ""));
+            PdfLink::Chapter {
+                id: id.to_string(),
+                fragment: (!fragment.is_empty()).then(|| fragment.to_string()),
+            }
+        }
+        None => PdfLink::Text,
+    };
+    let no_images = BTreeMap::new();
+    let input = BookInput {
+        lang: "en",
+        region: None,
+        title: "Handbook",
+        subtitle: None,
+        publisher: None,
+        edition: None,
+        date_text: None,
+        notice_title: None,
+        notice_markdown: "Not advice.",
+        intro_markdown: "",
+        images: &no_images,
+        contents_title: "Contents",
+        parts: &parts,
+        chapters: &chapters,
+        source_date: SourceDate {
+            year: 2020,
+            month: 3,
+            day: 18,
+        },
+        links: &links,
+    };
+    let pdf = typesetter().book(&input).unwrap_or_else(|e| panic!("{e}"));
+    keep("book-structure.pdf", &pdf);
+    assert!(
+        pdf == typesetter().book(&input).expect("again"),
+        "two builds differ"
+    );
+    if !poppler_available() {
+        return;
+    }
+    let pages = page_texts(&pdf);
+    let page_of = |needle: &str| {
+        1 + pages
+            .iter()
+            .position(|p| p.contains(needle))
+            .unwrap_or_else(|| panic!("{needle}"))
+    };
+    let (chapter_b, method, results, chapter_a) = (
+        page_of("Paragraph 1 of"),
+        page_of("Method"),
+        page_of("Back to"),
+        page_of("A claim"),
+    );
+    assert!(results > chapter_b, "the second chapter spans pages");
+    // Links inside the document point at the pages of their targets (pdftohtml: `#page`).
+    let found = links_of(&pdf);
+    for (text, page) in [
+        ("the second chapter", chapter_b),
+        ("its method", method),
+        ("the first", chapter_a),
+    ] {
+        let (href, _) = found
+            .iter()
+            .find(|(_, t)| t.contains(text))
+            .unwrap_or_else(|| panic!("no link `{text}`: {found:?}"));
+        assert!(
+            href.ends_with(&format!("#{page}")),
+            "`{text}` goes to {href}, not page {page}"
+        );
+    }
+    // The footnote is at the foot of its page, after the figure's caption.
+    let a = &pages[chapter_a - 1];
+    assert!(
+        a.find("Source of the claim") > a.find("The three zones of a ward"),
+        "{a}"
+    );
+    // Running header: the chapter's continuation pages name the book and the chapter.
+    let continued = &pages[results - 1];
+    let head: String = continued.lines().take(3).collect();
+    assert!(
+        head.contains("Handbook") && head.contains("Protection"),
+        "header: {head}"
+    );
+    // The contents list both chapters with their page numbers.
+    let contents = &pages[page_of("Contents") - 1];
+    assert!(
+        contents.contains("Isolation") && contents.contains("Protection"),
+        "{contents}"
+    );
+    let marks = bookmarks(&pdf);
+    let titles: Vec<String> = marks.iter().map(|(t, _)| squeezed(t)).collect();
+    assert_eq!(
+        titles,
+        ["PartOnePrevention", "1Isolation", "2Protection"],
+        "{marks:?}"
+    );
+}
+
+#[test]
+fn invisible_characters_are_dropped_and_undrawable_ones_reported() {
+    let images = BTreeMap::new();
+    let links = site_links("ja");
+    let body = "制御\u{1}文字\u{7f}と\u{ffff}非文字\u{fdd0}";
+    let pdf = typesetter()
+        .release(&minimal_release("ja", body, &images, &links))
+        .unwrap_or_else(|e| panic!("{e}"));
+    if poppler_available() {
+        assert_has(&pdf_text(&pdf), "制御文字と非文字", "text without controls");
+    }
+    let error = typesetter()
+        .release(&minimal_release("ja", "私用\u{E000}領域", &images, &links))
+        .expect_err("a private-use character no font draws");
+    let message = error.to_string();
+    assert!(
+        message.contains("could not be displayed") && message.contains("Noto Serif CJK JP"),
+        "{message}"
+    );
 }

@@ -73,7 +73,12 @@ pub(super) fn typeset(typesetter: &Typesetter, input: &BookInput) -> Result<Vec<
         .chapters
         .iter()
         .enumerate()
-        .map(|(i, c)| (c.id.to_string(), convert::anchors(c.markdown, &format!("koho-c{i}"))))
+        .map(|(i, c)| {
+            (
+                c.id.to_string(),
+                convert::anchors(c.markdown, &format!("koho-c{i}")),
+            )
+        })
         .collect();
     let mut images = ImageTable::new(input.images);
     let front = |markdown: &str, prefix, images: &mut ImageTable| -> Result<String, PdfError> {
@@ -87,7 +92,10 @@ pub(super) fn typeset(typesetter: &Typesetter, input: &BookInput) -> Result<Vec<
             base_level: 2,
             outlined: false,
         };
-        Ok(format!("[{}]", convert::convert(markdown, &settings, images)?))
+        Ok(format!(
+            "[{}]",
+            convert::convert(markdown, &settings, images)?
+        ))
     };
     let notice = front(input.notice_markdown, "koho-notice", &mut images)?;
     let intro = front(input.intro_markdown, "koho-intro", &mut images)?;
@@ -120,7 +128,10 @@ pub(super) fn typeset(typesetter: &Typesetter, input: &BookInput) -> Result<Vec<
     main.push_str(&body);
     let files = Files {
         main,
-        modules: vec![("/koho/common.typ", COMMON_TYP), ("/koho/book.typ", BOOK_TYP)],
+        modules: vec![
+            ("/koho/common.typ", COMMON_TYP),
+            ("/koho/book.typ", BOOK_TYP),
+        ],
         binaries: images.into_files(),
     };
     typesetter.typeset(files, &format!("koho-book/{}/{}", input.lang, input.title))

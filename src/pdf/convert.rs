@@ -80,10 +80,10 @@ fn web_heading_ids(events: &[Event]) -> Vec<String> {
     let mut heading_text: Option<String> = None;
     for event in events {
         match event {
-            Event::FootnoteReference(name) | Event::Start(Tag::FootnoteDefinition(name)) => {
-                if footnotes.insert(name.to_string()) {
-                    ids.make(&format!("fn-{name}"));
-                }
+            Event::FootnoteReference(name) | Event::Start(Tag::FootnoteDefinition(name))
+                if footnotes.insert(name.to_string()) =>
+            {
+                ids.make(&format!("fn-{name}"));
             }
             Event::Start(Tag::Heading { .. }) => heading_text = Some(String::new()),
             Event::Text(text) | Event::Code(text) => {
@@ -186,9 +186,11 @@ struct Writer<'a, 'i, 'm> {
 }
 
 /// Whether a soft line break between `a` and `b` is dropped: Japanese and Chinese put no
-/// space where a source line was broken between two of their characters.
+/// space where a source line was broken between two of their characters (CSS Text 3,
+/// segment break transformation), nor between one of them and a digit or a sign (`2020年` /
+/// `5月`). Between a CJK character and a Latin word the break stays a space.
 fn joins_without_space(a: char, b: char) -> bool {
-    is_cjk(a) && is_cjk(b)
+    (is_cjk(a) && (is_cjk(b) || !b.is_alphabetic())) || (is_cjk(b) && !a.is_alphabetic())
 }
 
 /// Han, kana, CJK punctuation and full-width forms (Unicode blocks of Japanese and Chinese
@@ -204,7 +206,7 @@ pub(super) fn is_cjk(c: char) -> bool {
         | 0xF900..=0xFAFF     // compatibility ideographs
         | 0xFE30..=0xFE4F     // compatibility forms
         | 0xFF00..=0xFFEF     // half- and full-width forms
-        | 0x20000..=0x3FFFF)  // supplementary ideographs
+        | 0x20000..=0x3FFFF) // supplementary ideographs
 }
 
 /// Typst alignment of a table column.
@@ -406,9 +408,7 @@ impl<'m> Writer<'_, '_, 'm> {
             }
             TagEnd::BlockQuote(_) => self.code("]\n\n"),
             TagEnd::List(_) => self.code(")\n\n"),
-            TagEnd::Item | TagEnd::TableCell | TagEnd::DefinitionListDefinition => {
-                self.code("], ")
-            }
+            TagEnd::Item | TagEnd::TableCell | TagEnd::DefinitionListDefinition => self.code("], "),
             TagEnd::DefinitionListTitle => self.code("], "),
             TagEnd::DefinitionList => {
                 let close = if self.rows_open.pop() == Some(true) {
@@ -533,5 +533,83 @@ impl<'m> Writer<'_, '_, 'm> {
         self.out.push_str(note.trim_end());
         self.out.push_str(&format!("]<{label}>"));
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    fn typst(markdown: &str) -> String {
+        let chapters = HashMap::new();
+        let links = |dest: &str| PdfLink::Url(dest.to_string());
+        let settings = Settings {
+            links: &links,
+            chapters: &chapters,
+            prefix: "koho-t",
+            base_level: 1,
+            outlined: true,
+        };
+        let given = BTreeMap::new();
+        convert(markdown, &settings, &mut ImageTable::new(&given)).expect("converts")
+    }
+
+    #[test]
+    fn author_text_only_in_string_literals() {
+        let out = typst("\\#read(\"/etc/passwd\") \\$x\\$ \\*b\\* \\<l\\> \\\\ \\`c\\`\n");
+        assert_eq!(
+            out,
+            "#\"#read(\\\"/etc/passwd\\\") $x$ *b* <l> \\\\ `c`\";\n\n"
+        );
+    }
+
+    #[test]
+    fn soft_breaks_join_cjk_without_space() {
+        assert_eq!(
+            typst("これは\n日本語\nand\nEnglish"),
+            "#\"これは日本語 and English\";\n\n"
+        );
+        assert_eq!(typst("中文，\n句子"), "#\"中文，句子\";\n\n");
+        assert_eq!(typst("2020年\n5月"), "#\"2020年5月\";\n\n");
+    }
+
+    #[test]
+    fn structure_is_koho_code() {
+        let out = typst("## A\n\n- x\n- y\n\nt\n: d\n: e\n\n[l](#a) [w](https://x.org)");
+        assert!(
+            out.starts_with("#heading(level: 1, outlined: true)[#\"A\";]<koho-t-h0>"),
+            "{out}"
+        );
+        assert!(out.contains("#list([#\"x\";], [#\"y\";], )"), "{out}");
+        assert!(
+            out.contains("#deflist(([#\"t\";], [#\"d\";], [#\"e\";], ))"),
+            "{out}"
+        );
+        assert!(
+            out.contains("#link(label(\"koho-t-h0\"))[#\"l\";]"),
+            "{out}"
+        );
+        assert!(out.contains("#link(\"https://x.org\")[#\"w\";]"), "{out}");
+    }
+
+    #[test]
+    fn heading_levels_never_skip() {
+        let out = typst("#### Deep\n\n## Up\n\n###### Deeper\n");
+        let levels: Vec<&str> = out.matches("level: ").map(|_| "").collect();
+        assert_eq!(levels.len(), 3);
+        assert!(out.contains("level: 1, outlined: true)[#\"Up\";]"), "{out}");
+        assert!(
+            out.contains("level: 2, outlined: true)[#\"Deeper\";]"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn anchors_match_web_heading_ids() {
+        let anchors = anchors("## 概要\n\nx[^n]\n\n## 概要\n\n[^n]: note\n", "koho-c1");
+        assert_eq!(anchors.headings["概要"], "koho-c1-h0");
+        assert_eq!(anchors.headings["概要-1"], "koho-c1-h1");
     }
 }

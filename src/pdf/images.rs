@@ -106,7 +106,8 @@ mod tests {
 
     #[test]
     fn names_never_become_paths() {
-        let given = BTreeMap::from([("../../etc/x.png".to_string(), b"\x89PNG\r\n\x1a\n".to_vec())]);
+        let given =
+            BTreeMap::from([("../../etc/x.png".to_string(), b"\x89PNG\r\n\x1a\n".to_vec())]);
         let mut table = ImageTable::new(&given);
         let (path, format) = table.path_of("../../etc/x.png").expect("given image");
         assert_eq!((path.as_str(), format), ("/images/0.png", "png"));

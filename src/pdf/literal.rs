@@ -1,13 +1,14 @@
 //! Author text as Typst string literals: the one way text reaches the generated Typst source.
 //!
 //! Inside a Typst string literal only `\` and `"` are special (Typst reference, "Syntax" →
-//! "Strings": escapes `\\ \" \n \r \t \u{…}`). Escaping those two and every control character
-//! means no author text can end the literal, so `#`, `$`, `*`, `_`, `@`, `<`, `` ` ``, `=`,
+//! "Strings": escapes `\\ \" \n \r \t \u{…}`). Escaping those two (and writing line breaks as
+//! escapes) means no author text can end the literal, so `#`, `$`, `*`, `_`, `@`, `<`, `` ` ``, `=`,
 //! `/`, `~` and `-` stay characters: a string is shown as text and never parsed as markup.
 
-use std::fmt::Write;
-
-/// `text` as a Typst string literal, quotes included: `a"b` → `"a\"b"`.
+/// `text` as a Typst string literal, quotes included: `a"b` → `"a\"b"`. Control characters
+/// other than tab and line breaks, and Unicode noncharacters, are left out: they show nothing
+/// (a browser draws nothing for them either) but no font has a glyph for them, and PDF/UA-1
+/// forbids text that cannot be displayed.
 pub fn string(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
@@ -18,15 +19,18 @@ pub fn string(text: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if c.is_control() => {
-                // Writing to a String cannot fail.
-                let _ = write!(out, "\\u{{{:x}}}", c as u32);
-            }
+            c if c.is_control() || is_noncharacter(c) => {}
             c => out.push(c),
         }
     }
     out.push('"');
     out
+}
+
+/// U+FDD0–U+FDEF and the last two code points of every plane (Unicode §23.7).
+fn is_noncharacter(c: char) -> bool {
+    let code = c as u32;
+    (0xFDD0..=0xFDEF).contains(&code) || code & 0xFFFE == 0xFFFE
 }
 
 /// `text` placed in Typst markup as shown text: `#"…";`. The semicolon ends the embedded
@@ -59,7 +63,7 @@ mod tests {
     #[test]
     fn escapes_quotes_backslashes_and_controls() {
         assert_eq!(string(r#"a"b\c"#), r#""a\"b\\c""#);
-        assert_eq!(string("x\ny\u{7}"), r#""x\ny\u{7}""#);
+        assert_eq!(string("x\ny\u{7}\u{ffff}\u{fdd0}z"), r#""x\nyz""#);
         assert_eq!(string(r"\u{41}"), r#""\\u{41}""#);
         assert_eq!(markup_text("#x"), r##"#"#x";"##);
         assert_eq!(array(&["a".into()]), r#"("a",)"#);

@@ -79,7 +79,10 @@ pub(super) fn typeset(typesetter: &Typesetter, input: &ReleaseInput) -> Result<V
         Ok(match fragment {
             Some(f) => (
                 literal::string(f.title),
-                format!("[{}]", convert::convert(f.markdown, &settings(prefix, 2), &mut images)?),
+                format!(
+                    "[{}]",
+                    convert::convert(f.markdown, &settings(prefix, 2), &mut images)?
+                ),
             ),
             None => ("none".to_string(), "none".to_string()),
         })

@@ -135,6 +135,12 @@ fn typst_error(world: &PdfWorld, errors: &[SourceDiagnostic]) -> PdfError {
         .iter()
         .map(|error| {
             let mut message = error.message.to_string();
+            if message.contains("could not be displayed") {
+                message.push_str(
+                    ": no font in the language's list draws this character; add one that does \
+                     to the PDF font settings, or replace the character",
+                );
+            }
             if let Some(range) = world.range(error.span) {
                 if let Some(source) = error.span.id().and_then(|id| world.sources.get(&id)) {
                     let text = source.text();
@@ -151,4 +157,69 @@ fn typst_error(world: &PdfWorld, errors: &[SourceDiagnostic]) -> PdfError {
         })
         .collect();
     PdfError::Typst { messages }
+}
+
+#[cfg(test)]
+mod tests {
+    use typst::LibraryExt;
+
+    use super::*;
+    use crate::pdf::FontConfig;
+
+    /// Typesets `main` as it is, in a World without fonts.
+    fn run(main: &str) -> Result<Vec<u8>, PdfError> {
+        let library = LazyHash::new(Library::builder().build());
+        let fonts = Fonts::scan(FontConfig {
+            system: false,
+            ..FontConfig::default()
+        });
+        let files = Files {
+            main: main.to_string(),
+            modules: vec![("/koho/common.typ", COMMON_TYP)],
+            binaries: vec![("/images/0.png".to_string(), b"\x89PNG".to_vec())],
+        };
+        typeset(&PdfWorld::new(&library, &fonts, files), "test")
+    }
+
+    #[test]
+    fn only_given_files_exist() {
+        for main in [
+            r#"#read("/etc/passwd")"#,
+            r#"#read("../../../../etc/passwd")"#,
+            r#"#read("/koho/../../etc/passwd")"#,
+            r#"#image("/etc/passwd")"#,
+            r#"#json("/etc/hostname")"#,
+            r#"#include "/etc/passwd""#,
+            r#"#import "/src/lib.rs": x"#,
+            r#"#read("/Cargo.toml")"#,
+        ] {
+            let error = run(main).expect_err(main).to_string();
+            assert!(
+                error.contains("access denied") || error.contains("escape the project root"),
+                "{main}: {error}"
+            );
+        }
+    }
+
+    #[test]
+    fn no_packages_and_no_clock() {
+        let error = run(r#"#import "@preview/cetz:0.3.0": canvas"#).expect_err("package");
+        assert!(error.to_string().contains("access denied"), "{error}");
+        assert!(run("#datetime.today()").is_err());
+    }
+
+    #[test]
+    fn the_given_files_are_served() {
+        // A template module imports; the (broken) image is found and fails only to decode.
+        let ok = r#"#set document(title: "t")
+#set text(lang: "en")
+#import "/koho/common.typ": deflist"#;
+        if let Err(error) = run(ok) {
+            panic!("{error}");
+        }
+        let error = run(r#"#image("/images/0.png")"#)
+            .expect_err("bad PNG")
+            .to_string();
+        assert!(!error.contains("access denied"), "{error}");
+    }
 }
