@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::convert::{self, Anchors, PdfLink, Settings};
 use super::images::ImageTable;
-use super::world::{Files, BOOK_TYP, COMMON_TYP};
+use super::world::{main_source, Files, BOOK_TYP, COMMON_TYP};
 use super::{lang_region, literal, PdfError, SourceDate, Typesetter};
 
 /// A part of a book (a group of chapters).
@@ -117,17 +117,8 @@ pub(super) fn typeset(typesetter: &Typesetter, input: &BookInput) -> Result<Vec<
         ("contents-title", literal::string(input.contents_title)),
         ("chapter-level", chapter_level.to_string()),
     ];
-    let mut main = String::from(
-        "#import \"/koho/book.typ\": book, part, chapter\n\
-         #import \"/koho/common.typ\": deflist\n#show: book.with(\n",
-    );
-    for (name, value) in arguments {
-        main.push_str(&format!("  {name}: {value},\n"));
-    }
-    main.push_str(")\n\n");
-    main.push_str(&body);
     let files = Files {
-        main,
+        main: main_source("book", &arguments, &body),
         modules: vec![
             ("/koho/common.typ", COMMON_TYP),
             ("/koho/book.typ", BOOK_TYP),
@@ -149,31 +140,7 @@ fn chapters<'a>(
     for (i, chapter) in input.chapters.iter().enumerate() {
         if chapter.part != current_part {
             if let Some(p) = chapter.part {
-                let part = input.parts.get(p).ok_or_else(|| {
-                    PdfError::Input(format!(
-                        "chapter `{}` names part {p}, but the book has {} parts",
-                        chapter.id,
-                        input.parts.len()
-                    ))
-                })?;
-                let intro = if part.markdown.trim().is_empty() {
-                    "none".to_string()
-                } else {
-                    images.set_scope(0, input.images);
-                    let settings = Settings {
-                        links: input.links,
-                        chapters: anchors,
-                        prefix: &format!("koho-part{p}"),
-                        base_level: 2,
-                        outlined: false,
-                    };
-                    format!("[{}]", convert::convert(part.markdown, &settings, images)?)
-                };
-                out.push_str(&format!(
-                    "#part({}, {}, label(\"koho-part{p}\"), intro: {intro})\n\n",
-                    literal::string(part.label),
-                    literal::string(part.title)
-                ));
+                out.push_str(&part_page(input, p, chapter, anchors, images)?);
             }
             current_part = chapter.part;
         }
@@ -195,4 +162,44 @@ fn chapters<'a>(
         out.push('\n');
     }
     Ok(out)
+}
+
+/// The title page of part `p` (which `chapter` opens), as Typst markup.
+fn part_page<'a>(
+    input: &'a BookInput,
+    p: usize,
+    chapter: &BookChapter,
+    anchors: &HashMap<String, Anchors>,
+    images: &mut ImageTable<'a>,
+) -> Result<String, PdfError> {
+    let part = input.parts.get(p).ok_or_else(|| {
+        PdfError::Input(format!(
+            "chapter `{}` names part {p}, but the book has {} parts",
+            chapter.id,
+            input.parts.len()
+        ))
+    })?;
+    let intro = if part.markdown.trim().is_empty() {
+        "none".to_string()
+    } else {
+        images.set_scope(0, input.images);
+        let settings = Settings {
+            links: input.links,
+            chapters: anchors,
+            prefix: &format!("koho-part{p}"),
+            base_level: 2,
+            outlined: false,
+        };
+        format!("[{}]", convert::convert(part.markdown, &settings, images)?)
+    };
+    // An appendix is often labelled by its title alone (付録 / 付録): say it once.
+    let number = if part.label.trim() == part.title.trim() {
+        "none".to_string()
+    } else {
+        literal::string(part.label)
+    };
+    Ok(format!(
+        "#part({number}, {}, label(\"koho-part{p}\"), intro: {intro})\n\n",
+        literal::string(part.title)
+    ))
 }

@@ -110,6 +110,19 @@ impl Typesetter {
     }
 }
 
+/// koho's Typst templates as (virtual path, text): part of a PDF's inputs, for a cache key
+/// (with the input, the images, [`Typesetter::font_files`] and [`TYPST_VERSION`]).
+pub fn template_sources() -> [(&'static str, &'static str); 3] {
+    [
+        ("/koho/common.typ", world::COMMON_TYP),
+        ("/koho/release.typ", world::RELEASE_TYP),
+        ("/koho/book.typ", world::BOOK_TYP),
+    ]
+}
+
+/// The Typst version PDFs are typeset with (a newer one may lay out differently).
+pub const TYPST_VERSION: &str = "0.15";
+
 /// Frees Typst's memoisation caches (they grow with every document typeset). Call it after a
 /// batch of PDFs; typesetting still works afterwards, only without cached layout.
 pub fn evict_caches() {

@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::convert::{self, PdfLink, Settings};
 use super::images::{self, ImageTable};
-use super::world::{Files, COMMON_TYP, RELEASE_TYP};
-use super::{lang_region, literal, PdfError, SourceDate, Typesetter};
+use super::world::{main_source, Files, COMMON_TYP, RELEASE_TYP};
+use super::{lang_region, literal, Families, PdfError, SourceDate, Typesetter};
 
 /// A titled Markdown block of the site (the organisation profile, the media contact).
 #[derive(Debug, Clone, Copy)]
@@ -94,51 +94,18 @@ pub(super) fn typeset(typesetter: &Typesetter, input: &ReleaseInput) -> Result<V
         None => "none".to_string(),
     };
     let mut binaries = images.into_files();
-    let logo = match input.logo {
-        Some(bytes) => {
-            let format = images::format_of("", bytes).ok_or_else(|| PdfError::Image {
-                name: "logo".to_string(),
-                message: "not a PNG, JPEG, GIF, WebP or SVG image".to_string(),
-            })?;
-            let path = format!("/koho/logo.{format}");
-            binaries.push((path.clone(), bytes.to_vec()));
-            literal::string(&path)
-        }
-        None => "none".to_string(),
-    };
-    let arguments = [
-        ("lang", lang),
-        ("region", region),
-        ("body-fonts", literal::array(&families.body)),
-        ("heading-fonts", literal::array(&families.heading)),
-        ("doc-title", literal::string(input.title)),
-        ("subtitle", literal::optional(input.subtitle)),
-        ("tagline", literal::optional(input.tagline)),
-        ("kicker", literal::optional(input.kicker)),
-        ("date-text", literal::string(input.date_text)),
-        ("issued", input.source_date.typst_tuple()?),
-        ("addressee", literal::string(input.addressee)),
-        ("org", literal::string(input.org_name)),
+    let logo = logo_file(input.logo, &mut binaries)?;
+    let mut arguments = text_arguments(input, &families, lang, region)?;
+    arguments.extend([
         ("logo", logo),
-        ("dateline", literal::optional(input.dateline)),
-        ("end-mark", literal::optional(input.end_mark)),
         ("photo", photo),
         ("profile-title", profile_title),
         ("profile", profile),
         ("contact-title", contact_title),
         ("contact", contact),
-    ];
-    let mut main = String::from(
-        "#import \"/koho/release.typ\": release\n#import \"/koho/common.typ\": deflist\n\
-         #show: release.with(\n",
-    );
-    for (name, value) in arguments {
-        main.push_str(&format!("  {name}: {value},\n"));
-    }
-    main.push_str(")\n\n");
-    main.push_str(&body);
+    ]);
     let files = Files {
-        main,
+        main: main_source("release", &arguments, &body),
         modules: vec![
             ("/koho/common.typ", COMMON_TYP),
             ("/koho/release.typ", RELEASE_TYP),
@@ -152,6 +119,48 @@ pub(super) fn typeset(typesetter: &Typesetter, input: &ReleaseInput) -> Result<V
         input.title
     );
     typesetter.typeset(files, &ident)
+}
+
+/// The template's arguments that are the input's strings, as Typst literals.
+fn text_arguments(
+    input: &ReleaseInput,
+    families: &Families,
+    lang: String,
+    region: String,
+) -> Result<Vec<(&'static str, String)>, PdfError> {
+    Ok(vec![
+        ("lang", lang),
+        ("region", region),
+        ("body-fonts", literal::array(&families.body)),
+        ("heading-fonts", literal::array(&families.heading)),
+        ("doc-title", literal::string(input.title)),
+        ("subtitle", literal::optional(input.subtitle)),
+        ("tagline", literal::optional(input.tagline)),
+        ("kicker", literal::optional(input.kicker)),
+        ("date-text", literal::string(input.date_text)),
+        ("issued", input.source_date.typst_tuple()?),
+        ("addressee", literal::string(input.addressee)),
+        ("org", literal::string(input.org_name)),
+        ("dateline", literal::optional(input.dateline)),
+        ("end-mark", literal::optional(input.end_mark)),
+    ])
+}
+
+/// The letterhead logo as a World file (`/koho/logo.svg`); its Typst path or `none`.
+fn logo_file(
+    logo: Option<&[u8]>,
+    binaries: &mut Vec<(String, Vec<u8>)>,
+) -> Result<String, PdfError> {
+    let Some(bytes) = logo else {
+        return Ok("none".to_string());
+    };
+    let format = images::format_of("", bytes).ok_or_else(|| PdfError::Image {
+        name: "logo".to_string(),
+        message: "not a PNG, JPEG, GIF, WebP or SVG image".to_string(),
+    })?;
+    let path = format!("/koho/logo.{format}");
+    binaries.push((path.clone(), bytes.to_vec()));
+    Ok(literal::string(&path))
 }
 
 /// The lead photo as a Typst figure (content), its description required.

@@ -30,6 +30,22 @@ pub(super) struct Files {
     pub binaries: Vec<(String, Vec<u8>)>,
 }
 
+/// The main source of a document: imports template `kind` (`/koho/{kind}.typ`, whose function
+/// of that name lays out the document), applies it with `arguments` (Typst values koho made),
+/// then the body markup.
+pub(super) fn main_source(kind: &str, arguments: &[(&str, String)], body: &str) -> String {
+    let mut main = format!(
+        "#import \"/koho/{kind}.typ\": *\n#import \"/koho/common.typ\": deflist\n\
+         #show: {kind}.with(\n"
+    );
+    for (name, value) in arguments {
+        main.push_str(&format!("  {name}: {value},\n"));
+    }
+    main.push_str(")\n\n");
+    main.push_str(body);
+    main
+}
+
 pub(super) struct PdfWorld<'a> {
     library: &'a LazyHash<Library>,
     fonts: &'a Fonts,
