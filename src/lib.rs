@@ -16,6 +16,8 @@ pub mod fsutil;
 pub mod i18n;
 pub mod markdown;
 pub mod output;
+#[cfg(feature = "pdf")]
+pub mod pdf;
 pub mod render;
 pub mod scaffold;
 #[cfg(feature = "serve")]
