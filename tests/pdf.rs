@@ -325,6 +325,7 @@ fn typeset_book(
             depth: 1,
             markdown: &doc.body,
             images: &no_images,
+            links: None,
         })
         .collect();
     let links = |dest: &str| -> PdfLink {
@@ -846,6 +847,7 @@ fn hostile_text_in_every_book_field_is_text() {
         depth: 1,
         markdown: &body,
         images: &images,
+        links: None,
     }];
     let links = site_links("en");
     let input = BookInput {
@@ -1065,6 +1067,7 @@ fn book_links_footnotes_headers_and_figures() {
             depth: 1,
             markdown: first,
             images: &images,
+            links: None,
         },
         BookChapter {
             id: "b",
@@ -1074,6 +1077,7 @@ fn book_links_footnotes_headers_and_figures() {
             depth: 1,
             markdown: &second,
             images: &images,
+            links: None,
         },
     ];
     let links = |dest: &str| match dest.strip_prefix("chapter:") {

@@ -18,7 +18,7 @@ pub struct BookPart<'a> {
 }
 
 /// A chapter, in reading order.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct BookChapter<'a> {
     /// Stable and unique in the book (the page key): what [`PdfLink::Chapter`] names.
     pub id: &'a str,
@@ -32,6 +32,9 @@ pub struct BookChapter<'a> {
     pub markdown: &'a str,
     /// The chapter's own files by the names its Markdown uses.
     pub images: &'a BTreeMap<String, Vec<u8>>,
+    /// Where this chapter's links go, when they resolve differently from the book's
+    /// [`BookInput::links`] (relative links start from the chapter's own folder).
+    pub links: Option<&'a (dyn Fn(&str) -> PdfLink + Sync)>,
 }
 
 /// Everything a book PDF shows, already localized by the caller.
@@ -152,7 +155,7 @@ fn chapters<'a>(
         ));
         images.set_scope(i + 1, chapter.images);
         let settings = Settings {
-            links: input.links,
+            links: chapter.links.unwrap_or(input.links),
             chapters: anchors,
             prefix: &format!("koho-c{i}"),
             base_level: level + 1,
