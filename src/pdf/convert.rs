@@ -319,9 +319,13 @@ impl<'m> Writer<'_, '_, 'm> {
             Event::Code(text) => self.code(&format!("#raw({})", literal::string(text))),
             Event::InlineMath(text) | Event::DisplayMath(text) => self.text(text),
             Event::Html(html) | Event::InlineHtml(html) => {
-                // Raw HTML is shown as the text it is (comments are dropped, as a browser would).
+                // Raw HTML: its tags are markup, as in a browser (`<span lang="en">` around a
+                // name), so they and comments are dropped and only the text between them stays.
                 if !html.trim_start().starts_with("<!--") {
-                    self.text(html);
+                    let text = strip_tags(html);
+                    if !text.is_empty() {
+                        self.text(&text);
+                    }
                 }
             }
             Event::FootnoteReference(name) => self.footnote(name)?,
@@ -534,6 +538,31 @@ impl<'m> Writer<'_, '_, 'm> {
         self.out.push_str(&format!("]<{label}>"));
         Ok(())
     }
+}
+
+/// `html` without its tags (`<span lang="en">`, `</span>`, `<br/>`): the text between them.
+/// Anything that does not look like a tag (`a < b`, `<y` without `>`) stays text.
+fn strip_tags(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find('<') {
+        let after = &rest[start + 1..];
+        let is_tag = after
+            .trim_start_matches('/')
+            .starts_with(|c: char| c.is_ascii_alphabetic());
+        match (is_tag, after.find('>')) {
+            (true, Some(end)) if !after[..end].contains('<') => {
+                out.push_str(&rest[..start]);
+                rest = &after[end + 1..];
+            }
+            _ => {
+                out.push_str(&rest[..=start]);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]

@@ -125,13 +125,25 @@ pub fn book(
         site.config.base_url.clone(),
         lang.to_string(),
     ];
-    for key in ["book-notice-label", "book-contents", "book-part", "book-appendix"] {
+    for key in [
+        "book-notice-label",
+        "book-contents",
+        "book-part",
+        "book-appendix",
+    ] {
         texts.push(format!("{:?}", site.locales.get(lang, key, None)));
     }
     let mut files: Vec<PathBuf> = image_files(site, &home.link_dir).into_values().collect();
     for (node, page, label) in &nodes {
-        texts.push(format!("{}\t{}\t{label}\t{:?}", node.key, node.number, node.kind));
-        texts.extend([page.front.title.clone(), page.markdown.clone(), page.html.clone()]);
+        texts.push(format!(
+            "{}\t{}\t{label}\t{:?}",
+            node.key, node.number, node.kind
+        ));
+        texts.extend([
+            page.front.title.clone(),
+            page.markdown.clone(),
+            page.html.clone(),
+        ]);
         files.extend(image_files(site, &page.link_dir).into_values());
     }
     let text_refs: Vec<&str> = texts.iter().map(String::as_str).collect();
@@ -239,7 +251,11 @@ fn book_date(home: &Page) -> Option<crate::content::Date> {
         home.front
             .extra
             .get(key)
-            .and_then(|v| v.as_str().map(str::to_string).or_else(|| Some(v.to_string())))
+            .and_then(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .or_else(|| Some(v.to_string()))
+            })
             .and_then(|s| crate::content::Date::parse(&s))
     };
     extra("updated")

@@ -168,14 +168,12 @@ fn font_files(dirs: &[PathBuf]) -> Vec<PathBuf> {
         .filter_map(|dir| std::fs::read_dir(dir).ok())
         .flat_map(|entries| entries.flatten().map(|e| e.path()))
         .filter(|path| {
-            path.extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| {
-                    matches!(
-                        e.to_ascii_lowercase().as_str(),
-                        "otf" | "ttf" | "ttc" | "otc"
-                    )
-                })
+            path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+                matches!(
+                    e.to_ascii_lowercase().as_str(),
+                    "otf" | "ttf" | "ttc" | "otc"
+                )
+            })
         })
         .collect();
     files.sort();
