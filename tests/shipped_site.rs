@@ -277,11 +277,18 @@ fn the_shipped_pdfs_are_made_and_listed() {
             .collect();
         let listed = files
             .iter()
-            .find(|f| f["url"].as_str().is_some_and(|u| u.ends_with(path.as_str())))
+            .find(|f| {
+                f["url"]
+                    .as_str()
+                    .is_some_and(|u| u.ends_with(path.as_str()))
+            })
             .unwrap_or_else(|| panic!("{path} is not in downloads.json"));
         assert_eq!(listed["size"], bytes.len() as u64, "{path}");
         assert_eq!(listed["sha256"], sha, "{path}");
-        assert!(sums.contains(&format!("{sha}  ../{path}")), "{path}: {sums}");
+        assert!(
+            sums.contains(&format!("{sha}  ../{path}")),
+            "{path}: {sums}"
+        );
     }
     for lang in ["ja", "en", "zh"] {
         let home = page(&format!("{lang}/handbook/index.html"));
