@@ -16,6 +16,8 @@ pub mod fsutil;
 pub mod i18n;
 pub mod markdown;
 pub mod output;
+#[cfg(feature = "pdf")]
+pub mod pdf;
 pub mod render;
 pub mod scaffold;
 #[cfg(feature = "serve")]
@@ -150,7 +152,8 @@ pub fn prepare_cached(
     };
     let (static_files, static_diagnostics) = render::theme_static_files(&theme_dir, &config.root);
     diagnostics.extend(static_diagnostics);
-    let theme_outputs = theme_outputs(theme.as_ref().ok(), static_files, &config.theme);
+    let mut theme_outputs = theme_outputs(theme.as_ref().ok(), static_files, &config.theme);
+    theme_outputs.pdf = pdf_enabled(&theme_dir, &theme_outputs.display_dir, &mut diagnostics);
     // Assembling and planning need neither the theme nor every file to be valid and find broken
     // links and clashing paths: so that one build reports every error, they run before stopping.
     let config_root = config.root.clone();
@@ -204,8 +207,32 @@ fn theme_outputs(
         root_chooser: templates.contains(render::ROOT_CHOOSER_TEMPLATE),
         display_dir: Path::new("themes").join(name),
         search: render::search::ENABLED && templates.contains(site::plan::SEARCH_TEMPLATE),
+        pdf: false,
         templates,
     }
+}
+
+/// Whether PDF editions are planned: the `pdf` feature is on and the theme has a `pdf.toml`
+/// (which must be valid: an error naming it otherwise).
+#[cfg(feature = "pdf")]
+fn pdf_enabled(theme_dir: &Path, display_dir: &Path, diagnostics: &mut Diagnostics) -> bool {
+    match render::pdf::theme_fonts(theme_dir) {
+        Ok(fonts) => fonts.is_some(),
+        Err(message) => {
+            diagnostics.extend([Diagnostic::in_file(
+                &display_dir.join(render::pdf::THEME_SETTINGS),
+                format!("the PDF settings {message}"),
+            )
+            .with_help("pdf.toml takes `[body]` and `[heading]` tables of font family lists per language, e.g. ja = [\"Noto Serif CJK JP\"]")]);
+            false
+        }
+    }
+}
+
+/// Without the `pdf` feature no PDF is planned.
+#[cfg(not(feature = "pdf"))]
+fn pdf_enabled(_: &Path, _: &Path, _: &mut Diagnostics) -> bool {
+    false
 }
 
 /// Renders every entry of the plan into `sink` (see `render::Sink`); all errors at once.
@@ -314,7 +341,10 @@ pub fn build_with_progress(
         .filter(|f| {
             matches!(
                 f.kind,
-                site::plan::OutputKind::DownloadFile | site::plan::OutputKind::Epub
+                site::plan::OutputKind::DownloadFile
+                    | site::plan::OutputKind::Epub
+                    | site::plan::OutputKind::ReleasePdf
+                    | site::plan::OutputKind::BookPdf
             )
         })
         .count();

@@ -95,6 +95,7 @@ book-summary-notice = This page is part of a summary of the handbook written for
 book-read-online = Read online
 book-print-edition = Print edition of the summary (all chapters)
 book-epub = Download the summary (EPUB)
+book-pdf = Download the summary (PDF)
 book-editions = Editions
 book-chapter-unavailable = This chapter is not yet available in English
 download-category-book = Handbook summary

@@ -84,6 +84,7 @@ book-summary-notice = このページは、本サイトのために作成した�
 book-read-online = ウェブで読む
 book-print-edition = 要約の印刷用ページ（全章）
 book-epub = 要約のEPUB版をダウンロード
+book-pdf = 要約のPDF版をダウンロード
 book-editions = 各版
 book-chapter-unavailable = この章は日本語版がまだありません
 download-category-book = ハンドブックの要約

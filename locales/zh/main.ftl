@@ -92,6 +92,7 @@ book-summary-notice = 本页是本网站为手册撰写的概要的一部分，�
 book-read-online = 在线阅读
 book-print-edition = 概要打印版（全部章节）
 book-epub = 下载概要EPUB版
+book-pdf = 下载概要PDF版
 book-editions = 版本
 book-chapter-unavailable = 本章尚无中文版
 download-category-book = 手册概要

@@ -73,7 +73,8 @@ pub fn book_item(
         }
         let epub = crate::site::book::epub_path(book, &home.path, &language.code);
         let print = format!("{}print/index.html", home.path);
-        for (path, format_name) in [(epub, "epub"), (print, "html")] {
+        let pdf = crate::site::plan::book_pdf_path(book, &home.path, &language.code);
+        for (path, format_name) in [(pdf, "pdf"), (epub, "epub"), (print, "html")] {
             let (Some((size, sha256)), Some(format)) =
                 (generated.get(path.as_str()), format(format_name))
             else {
@@ -91,6 +92,56 @@ pub fn book_item(
                 line: 0,
             });
         }
+    }
+    (!item.files.is_empty()).then_some(item)
+}
+
+/// The download item of a release's PDF editions (category `press`, attached to the release
+/// page so that the page lists it), from the PDFs rendered. `generated` as for [`book_item`].
+pub fn release_item(
+    site: &Site,
+    key: &str,
+    generated: &HashMap<&str, (u64, String)>,
+) -> Option<DownloadItem> {
+    let name = key.rsplit('/').next().unwrap_or(key);
+    let mut item = DownloadItem {
+        id: format!("release-{name}"),
+        category: "press".into(),
+        updated: Date::parse("1970-01-01")?,
+        title: BTreeMap::new(),
+        description: BTreeMap::new(),
+        pages: vec![key.to_string()],
+        files: Vec::new(),
+        pages_line: 0,
+    };
+    let pdf = format("pdf")?;
+    for language in &site.config.languages {
+        let Some(page) = site.page(key, &language.code) else {
+            continue;
+        };
+        let path = crate::site::plan::release_pdf_path(page);
+        let Some((size, sha256)) = generated.get(path.as_str()) else {
+            continue;
+        };
+        item.title
+            .insert(language.code.clone(), page.front.title.clone());
+        if let Some(description) = &page.front.description {
+            item.description
+                .insert(language.code.clone(), description.clone());
+        }
+        if let Some(date) = page.front.date {
+            item.updated = item.updated.max(date);
+        }
+        item.files.push(DownloadFile {
+            lang: language.code.clone(),
+            format: pdf,
+            name: format!("{name}-{}.pdf", language.code),
+            output: path,
+            source: None,
+            size: *size,
+            sha256: sha256.clone(),
+            line: 0,
+        });
     }
     (!item.files.is_empty()).then_some(item)
 }

@@ -11,6 +11,10 @@ pub mod functions;
 pub mod links;
 pub mod meta;
 pub mod phrases;
+#[cfg(feature = "pdf")]
+pub mod pdf;
+#[cfg(feature = "pdf")]
+mod pdf_cache;
 pub mod print;
 pub mod search;
 pub mod search_cache;
@@ -198,6 +202,18 @@ struct Shared<'a> {
     share: meta::ShareData,
     /// Every URL of the sitemap, in order (empty when the plan has no sitemap).
     sitemap_urls: Vec<sitemap::SitemapUrl>,
+    /// The PDF editions' typesetter and cache (None when the plan has no PDFs).
+    #[cfg(feature = "pdf")]
+    pdf: Option<pdf::PdfContext>,
+}
+
+/// Whether an entry's bytes are needed before the downloads list: the files whose sizes and
+/// checksums it shows (books' EPUBs and print editions, the PDFs).
+fn is_download(job: &Job) -> bool {
+    matches!(
+        job,
+        Job::Epub { .. } | Job::PrintEdition { .. } | Job::ReleasePdf { .. } | Job::BookPdf { .. }
+    )
 }
 
 /// Renders every entry of `plan` that is not a plain copy and hands its bytes to `sink`, in
@@ -210,6 +226,11 @@ pub fn render_plan(
     sink: &Sink,
 ) -> Result<(), Vec<Diagnostic>> {
     render_selected(site, theme, plan, &|_| true, sink)
+}
+
+#[cfg(feature = "pdf")]
+fn is_pdf(job: &Job) -> bool {
+    matches!(job, Job::ReleasePdf { .. } | Job::BookPdf { .. })
 }
 
 /// Like `render_plan`, but renders only the entries `selected` accepts (the preview's rebuild
@@ -231,12 +252,20 @@ pub fn render_selected(
         .files
         .iter()
         .filter(|f| !matches!(f.job, Job::Copy { .. }) && selected(f))
-        .partition(|f| matches!(f.job, Job::Epub { .. } | Job::PrintEdition { .. }));
+        .partition(|f| is_download(&f.job));
 
     let books: Vec<(&PlannedFile, Result<Vec<u8>, Diagnostic>)> = book_files
         .par_iter()
         .map(|file| (*file, render_file(&shared, theme, file, None)))
         .collect();
+    // When every PDF of the plan was made, the cached ones no longer used are dropped.
+    #[cfg(feature = "pdf")]
+    if let Some(context) = &shared.pdf {
+        let planned = plan.files.iter().filter(|f| is_pdf(&f.job)).count();
+        if book_files.iter().filter(|f| is_pdf(&f.job)).count() == planned {
+            context.prune();
+        }
+    }
     let mut generated_files = HashMap::new();
     for (file, result) in books {
         match result {
@@ -252,11 +281,12 @@ pub fn render_selected(
             Err(e) => errors.push(e),
         }
     }
-    let generated: Vec<_> = site
+    let mut generated: Vec<_> = site
         .books
         .iter()
         .filter_map(|b| downloads::book_item(site, b, &generated_files))
         .collect();
+    generated.extend(release_items(site, plan, &generated_files));
     let index = Arc::new(DownloadIndex::new(site, generated));
     shared.teras = per_language(site, theme, &index);
     let results: Vec<Diagnostic> = other_files
@@ -273,6 +303,30 @@ pub fn render_selected(
     } else {
         Err(errors)
     }
+}
+
+/// The download items of the releases' PDFs, newest first.
+fn release_items(
+    site: &Site,
+    plan: &OutputPlan,
+    generated: &HashMap<&str, (u64, String)>,
+) -> Vec<crate::content::downloads::DownloadItem> {
+    let mut keys: Vec<&str> = plan
+        .files
+        .iter()
+        .filter_map(|f| match f.job {
+            Job::ReleasePdf { page } => Some(site.pages[page].key.as_str()),
+            _ => None,
+        })
+        .collect();
+    keys.sort();
+    keys.dedup();
+    let mut items: Vec<_> = keys
+        .into_iter()
+        .filter_map(|key| downloads::release_item(site, key, generated))
+        .collect();
+    items.sort_by(|a, b| b.updated.cmp(&a.updated).then_with(|| a.id.cmp(&b.id)));
+    items
 }
 
 /// What every render call shares: the books' tables of contents, the sharing data and the
@@ -304,6 +358,12 @@ fn shared_data<'a>(
             true => sitemap::urls(site, plan),
             false => Vec::new(),
         },
+        #[cfg(feature = "pdf")]
+        pdf: plan
+            .files
+            .iter()
+            .any(|f| is_pdf(&f.job))
+            .then(|| pdf::PdfContext::new(&site.config.root, &site.config.theme_dir())),
     }
 }
 
@@ -425,7 +485,37 @@ fn render_job(
         Job::NotFound { lang: None } => special::root_not_found(shared),
         Job::SearchPage { lang } => special::search_page(shared, lang),
         Job::Generated { bytes } => Ok(bytes.to_vec()),
+        Job::ReleasePdf { .. } | Job::BookPdf { .. } => render_pdf(shared, file),
     }
+}
+
+/// A release's or a book's PDF edition.
+#[cfg(feature = "pdf")]
+fn render_pdf(shared: &Shared, file: &PlannedFile) -> Result<Vec<u8>, Diagnostic> {
+    let site = shared.site;
+    let Some(context) = &shared.pdf else {
+        return Err(Diagnostic::error(
+            Some(file.origin.clone()),
+            "internal: a PDF is planned but no typesetter was made",
+        ));
+    };
+    match &file.job {
+        Job::ReleasePdf { page } => pdf::release(site, context, &site.pages[*page]),
+        Job::BookPdf { book, lang } => pdf::book(site, context, &site.books[*book], lang),
+        _ => Err(Diagnostic::error(
+            Some(file.origin.clone()),
+            "internal: not a PDF",
+        )),
+    }
+}
+
+/// Without the `pdf` feature no PDF is planned (`ThemeOutputs::pdf` is false).
+#[cfg(not(feature = "pdf"))]
+fn render_pdf(_: &Shared, file: &PlannedFile) -> Result<Vec<u8>, Diagnostic> {
+    Err(Diagnostic::error(
+        Some(file.origin.clone()),
+        "internal: a PDF is planned but koho was built without the `pdf` feature",
+    ))
 }
 
 fn xml_error(file: &PlannedFile, error: &std::io::Error) -> Diagnostic {

@@ -142,6 +142,13 @@ impl Fingerprints {
         let mut hasher = DefaultHasher::new();
         (self.core, &file.path, number, self.own[id]).hash(&mut hasher);
         self.calls.get(&page.lang).hash(&mut hasher);
+        // The downloads pages list the generated editions (the releases' PDFs) with their
+        // sizes and checksums, which change with the releases' text.
+        if page.key == crate::content::downloads::DOWNLOADS_DIR {
+            let mut documents: Vec<_> = self.documents.iter().collect();
+            documents.sort();
+            documents.hash(&mut hasher);
+        }
         let mut parent = page.parent.as_deref().filter(|k| !k.is_empty());
         while let Some(ancestor) = parent.and_then(|key| site.page_id(key, &page.lang)) {
             self.shared[ancestor].hash(&mut hasher);

@@ -38,6 +38,10 @@ pub struct Page {
     pub source: PathBuf,
     pub front: FrontMatter,
     pub html: String,
+    /// The Markdown body `html` was rendered from (the PDF editions typeset it again).
+    pub markdown: String,
+    /// The content-relative folder the body's relative links start from.
+    pub link_dir: String,
     pub headings: Vec<Heading>,
     /// Site-relative path of the page's folder (`ja/releases/x/`).
     pub path: String,
@@ -65,6 +69,10 @@ pub struct SectionPages {
 pub struct Fragment {
     pub title: String,
     pub html: String,
+    /// The Markdown body `html` was rendered from.
+    pub markdown: String,
+    /// The content-relative folder the body's relative links start from.
+    pub link_dir: String,
 }
 
 /// A file copied into the output.
@@ -92,6 +100,8 @@ pub struct Site {
     pub books: Vec<Book>,
     /// The items of the downloads manifest (generated files join them at render time).
     pub downloads: Vec<DownloadItem>,
+    /// Every document's and asset's route, to resolve links again outside HTML (the PDFs).
+    pub routes: Routes,
 }
 
 impl Site {
@@ -113,6 +123,33 @@ impl Site {
         std::iter::once(lang)
             .chain(self.config.fluent_fallback.iter().map(String::as_str))
             .find_map(|l| self.fragments.get(&(key.to_string(), l.to_string())))
+    }
+
+    /// Resolves a Markdown link destination written in a file whose links start from `dir`
+    /// (a page's or fragment's `link_dir`), published in `lang`, as the HTML did; `key` is the
+    /// page holding the link (None for a fragment). Error: why the link is broken.
+    pub fn resolve_link(
+        &self,
+        dest: &str,
+        dir: &str,
+        key: Option<&str>,
+        lang: &str,
+    ) -> Result<routes::Resolved, String> {
+        let languages: HashSet<String> = self
+            .config
+            .languages
+            .iter()
+            .map(|l| l.code.clone())
+            .collect();
+        let from = LinkSource {
+            dir,
+            key,
+            lang,
+            base_path: &self.config.base_path,
+            languages: &languages,
+            default_language: &self.config.default_language,
+        };
+        self.routes.resolve(dest, &from)
     }
 
     pub fn section(&self, key: &str, lang: &str) -> Option<&SectionPages> {
@@ -313,6 +350,8 @@ pub fn assemble_cached(
             source: doc.source.display_path.clone(),
             front: doc.front.clone(),
             html: body.html,
+            markdown: doc.body.clone(),
+            link_dir: link_dir(doc),
             headings: body.headings,
             path: p.path.clone(),
             parent,
@@ -328,6 +367,8 @@ pub fn assemble_cached(
             Fragment {
                 title: doc.front.title.clone(),
                 html: body.html,
+                markdown: doc.body.clone(),
+                link_dir: link_dir(doc),
             },
         );
     }
@@ -387,6 +428,7 @@ pub fn assemble_cached(
         assets: asset_copies,
         books,
         downloads,
+        routes,
     };
     (site, errors)
 }

@@ -34,6 +34,8 @@ pub enum OutputKind {
     NotFound,
     SearchPage,
     SearchIndex,
+    ReleasePdf,
+    BookPdf,
 }
 
 impl OutputKind {
@@ -57,6 +59,8 @@ impl OutputKind {
             OutputKind::NotFound => "the 404 page, from",
             OutputKind::SearchPage => "the search page, from",
             OutputKind::SearchIndex => "the search index, from",
+            OutputKind::ReleasePdf => "the PDF of the release",
+            OutputKind::BookPdf => "the PDF of the book",
         }
     }
 }
@@ -104,6 +108,15 @@ pub enum Job {
     },
     /// The search page of `lang` (`<lang>/search/`).
     SearchPage {
+        lang: String,
+    },
+    /// The PDF edition of the release `page` (a page of the feed section), typeset with Typst.
+    ReleasePdf {
+        page: PageId,
+    },
+    /// The PDF edition of `site.books[book]` in `lang`.
+    BookPdf {
+        book: usize,
         lang: String,
     },
     /// A file made before planning (the search index, whose names hold hashes of its bytes).
@@ -178,6 +191,8 @@ pub struct ThemeOutputs {
     pub templates: HashSet<String>,
     /// Whether the search index is built (the `search` cargo feature).
     pub search: bool,
+    /// Whether PDF editions are typeset (the `pdf` cargo feature).
+    pub pdf: bool,
 }
 
 /// The longest file or folder name most file systems accept, in bytes (ext4, APFS, NTFS: 255).
@@ -196,6 +211,9 @@ pub fn plan(
     let mut diagnostics = Vec::new();
     plan_pages(site, &mut files);
     plan_books(site, &mut files);
+    if theme.pdf {
+        plan_pdfs(site, &mut files);
+    }
     plan_downloads(site, &mut files);
     if theme.root_chooser {
         files.push(PlannedFile {
@@ -314,6 +332,62 @@ fn plan_books(site: &Site, files: &mut Vec<PlannedFile>) {
     }
 }
 
+/// Where the PDF of release `page` goes: beside it, named by its folder and language
+/// (`ja/releases/2020-05-13-x/2020-05-13-x-ja.pdf`).
+pub fn release_pdf_path(page: &super::Page) -> String {
+    let name = page.key.rsplit('/').next().unwrap_or(&page.key);
+    format!("{}{name}-{}.pdf", page.path, page.lang)
+}
+
+/// Where a book's PDF in `lang` goes: beside its home page (`ja/handbook/handbook-ja.pdf`).
+pub fn book_pdf_path(book: &super::book::Book, home_path: &str, lang: &str) -> String {
+    let name = book.key.rsplit('/').next().unwrap_or(&book.key);
+    format!("{home_path}{name}-{lang}.pdf")
+}
+
+/// The pages that get a PDF edition: the pages (not sections) of the feed section, the
+/// press releases (site.toml `[discovery] feed_section`), in the languages they are written
+/// in (a fallback page shows another language's text: it has no edition of its own).
+pub fn release_pages(site: &Site) -> impl Iterator<Item = (PageId, &super::Page)> {
+    let section = site.config.discovery.feed_section.as_deref();
+    site.pages.iter().enumerate().filter(move |(_, page)| {
+        page.kind == DocKind::Page
+            && !page.is_fallback()
+            && section.is_some_and(|s| page.parent.as_deref() == Some(s))
+    })
+}
+
+/// A PDF per release per language and per book per language (see `render::pdf`).
+fn plan_pdfs(site: &Site, files: &mut Vec<PlannedFile>) {
+    for (id, page) in release_pages(site) {
+        files.push(PlannedFile {
+            path: release_pdf_path(page),
+            kind: OutputKind::ReleasePdf,
+            origin: Location::file(&page.source),
+            job: Job::ReleasePdf { page: id },
+        });
+    }
+    for (index, book) in site.books.iter().enumerate() {
+        for language in &site.config.languages {
+            let Some(home) = site
+                .page(&book.key, &language.code)
+                .filter(|p| !p.is_fallback())
+            else {
+                continue;
+            };
+            files.push(PlannedFile {
+                path: book_pdf_path(book, &home.path, &language.code),
+                kind: OutputKind::BookPdf,
+                origin: Location::file(&home.source),
+                job: Job::BookPdf {
+                    book: index,
+                    lang: language.code.clone(),
+                },
+            });
+        }
+    }
+}
+
 fn plan_downloads(site: &Site, files: &mut Vec<PlannedFile>) {
     let manifest = PathBuf::from("content").join(DOWNLOADS_DIR).join(MANIFEST);
     for item in &site.downloads {
@@ -329,7 +403,12 @@ fn plan_downloads(site: &Site, files: &mut Vec<PlannedFile>) {
             });
         }
     }
-    let has_epub = files.iter().any(|f| f.kind == OutputKind::Epub);
+    let has_epub = files.iter().any(|f| {
+        matches!(
+            f.kind,
+            OutputKind::Epub | OutputKind::ReleasePdf | OutputKind::BookPdf
+        )
+    });
     if site.downloads.is_empty() && !has_epub {
         return;
     }
@@ -460,6 +539,8 @@ mod tests {
         OutputKind::NotFound,
         OutputKind::SearchPage,
         OutputKind::SearchIndex,
+        OutputKind::ReleasePdf,
+        OutputKind::BookPdf,
     ];
 
     fn entry(path: &str, kind: OutputKind, origin: &str) -> PlannedFile {

@@ -104,8 +104,20 @@ impl SiteFixture {
             &manifest_dir().join("themes/ngmo"),
             &fixture.path("themes/ngmo"),
         );
+        // Without the theme's PDF settings and fonts: typesetting every fixture's handbook
+        // would make each test seconds slower. `with_pdf` puts them back.
+        fs::remove_file(fixture.path("themes/ngmo/pdf.toml")).expect("pdf.toml");
+        fs::remove_dir_all(fixture.path("themes/ngmo/fonts")).expect("fonts");
         copy_dir(&manifest_dir().join("locales"), &fixture.path("locales"));
         fixture
+    }
+
+    /// The fixture with the theme's PDF editions on (its `pdf.toml` and `fonts/`).
+    pub fn with_pdf(self) -> Self {
+        let theme = manifest_dir().join("themes/ngmo");
+        fs::copy(theme.join("pdf.toml"), self.path("themes/ngmo/pdf.toml")).expect("pdf.toml");
+        copy_dir(&theme.join("fonts"), &self.path("themes/ngmo/fonts"));
+        self
     }
 
     /// The site folder (holding site.toml).

@@ -1,0 +1,242 @@
+//! The PDF editions as part of a build: planned per release and language, listed in the
+//! downloads (downloads.json, SHA256SUMS, the release page), cached under `.koho/pdf/` so a
+//! rebuild with nothing changed typesets nothing, and a clear error when no font is found.
+//! Text is read back with pdftotext where poppler-utils is installed (else SKIPPED, or a
+//! failure under KOHO_REQUIRE_TOOLS=1).
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+use support::{SiteFixture, RELEASE};
+
+/// The fixture's site.toml with the releases as the feed section (whose pages get PDFs).
+fn site_with_releases() -> SiteFixture {
+    let site = SiteFixture::new();
+    let toml = site.read("site.toml");
+    site.write(
+        "site.toml",
+        &toml.replace(
+            "[languages.ja]",
+            "[discovery]\nfeed_section = \"releases\"\n\n[languages.ja]",
+        ),
+    );
+    site
+}
+
+fn pdf_path(lang: &str) -> String {
+    let name = RELEASE.rsplit('/').next().unwrap();
+    format!("{lang}/{RELEASE}/{name}-{lang}.pdf")
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The cached PDFs of the site: file name → modification time.
+fn cache_entries(site: &SiteFixture) -> BTreeMap<String, std::time::SystemTime> {
+    std::fs::read_dir(site.path(".koho/pdf"))
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| {
+                    let modified = e.metadata().and_then(|m| m.modified()).unwrap();
+                    (e.file_name().to_string_lossy().to_string(), modified)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(feature = "pdf")]
+#[test]
+fn every_release_gets_a_pdf_per_language_listed_in_the_downloads() {
+    let site = site_with_releases().with_pdf();
+    site.build_ok();
+    let json: serde_json::Value =
+        serde_json::from_str(&site.read_output("downloads.json")).expect("downloads.json");
+    let items = json["items"].as_array().expect("items");
+    let item = items
+        .iter()
+        .find(|i| i["id"] == "release-2020-05-13-first")
+        .unwrap_or_else(|| panic!("no release item in {json:#}"));
+    assert_eq!(item["category"], "press");
+    let sums = site.read_output("downloads/SHA256SUMS");
+    for lang in ["ja", "en", "zh"] {
+        let path = pdf_path(lang);
+        let bytes = std::fs::read(site.output().join(&path)).expect("PDF written");
+        assert!(bytes.starts_with(b"%PDF-"), "{path} is not a PDF");
+        let file = item["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["lang"] == lang)
+            .unwrap_or_else(|| panic!("no {lang} file in {item:#}"));
+        assert_eq!(file["size"], bytes.len() as u64);
+        assert_eq!(file["sha256"], sha256_hex(&bytes));
+        assert_eq!(file["media_type"], "application/pdf");
+        assert!(file["url"].as_str().unwrap().ends_with(&path), "{file:#}");
+        assert!(
+            sums.contains(&format!("{}  ../{path}", sha256_hex(&bytes))),
+            "{sums}"
+        );
+        // The release page links its PDF.
+        let page = site.page(&format!("{lang}/{RELEASE}/index.html"));
+        let hrefs = page.attrs("a[href$='.pdf']", "href");
+        assert!(
+            hrefs.iter().any(|h| h.ends_with(&path)),
+            "{lang}: no link to {path} in {hrefs:?}"
+        );
+    }
+}
+
+#[cfg(feature = "pdf")]
+#[test]
+fn a_rebuild_with_nothing_changed_typesets_nothing() {
+    let site = site_with_releases().with_pdf();
+    site.build_ok();
+    let first = cache_entries(&site);
+    assert_eq!(first.len(), 3, "{first:?}");
+    let output_before = std::fs::read(site.output().join(pdf_path("ja"))).unwrap();
+    site.build_ok();
+    assert_eq!(cache_entries(&site), first, "a cached PDF was made again");
+    // An edit of one language re-typesets that PDF only; its old cache entry is dropped.
+    site.replace(
+        &format!("content/{RELEASE}/index.ja.md"),
+        "body-ja",
+        "本文を変えました",
+    );
+    site.build_ok();
+    let after = cache_entries(&site);
+    assert_eq!(after.len(), 3, "{after:?}");
+    assert_eq!(
+        after.keys().filter(|k| !first.contains_key(*k)).count(),
+        1,
+        "{first:?} → {after:?}"
+    );
+    let output_after = std::fs::read(site.output().join(pdf_path("ja"))).unwrap();
+    assert_ne!(output_before, output_after);
+    // Deleting the cache gives the same bytes again (reproducible).
+    std::fs::remove_dir_all(site.path(".koho/pdf")).unwrap();
+    site.build_ok();
+    assert_eq!(
+        std::fs::read(site.output().join(pdf_path("ja"))).unwrap(),
+        output_after
+    );
+}
+
+#[cfg(feature = "pdf")]
+#[test]
+fn a_font_that_is_nowhere_is_a_clear_error() {
+    let site = site_with_releases().with_pdf();
+    site.write(
+        "themes/ngmo/pdf.toml",
+        "[body]\nzh = [\"No Such Serif\", \"Nor This One\"]\n",
+    );
+    let errors = support::expect_site_errors(site.build());
+    let text = support::render(&errors);
+    for needle in [
+        "`zh`",
+        "No Such Serif",
+        "Nor This One",
+        "apt-get install fonts-noto-cjk",
+        "index.zh.md",
+    ] {
+        assert!(text.contains(needle), "`{needle}` missing from:\n{text}");
+    }
+    assert!(!text.contains("index.ja.md"), "{text}");
+}
+
+#[cfg(feature = "pdf")]
+#[test]
+fn a_bad_pdf_toml_names_the_file() {
+    let site = site_with_releases().with_pdf();
+    site.write("themes/ngmo/pdf.toml", "[bodies]\nja = 1\n");
+    let errors = support::expect_site_errors(site.build());
+    let text = support::render(&errors);
+    assert!(text.contains("themes/ngmo/pdf.toml"), "{text}");
+}
+
+#[test]
+fn without_pdf_toml_no_pdf_is_planned() {
+    let site = site_with_releases();
+    site.build_ok();
+    assert!(!site.exists(&pdf_path("ja")));
+    // Nothing to download at all: no downloads.json.
+    assert!(!site.exists("downloads.json"));
+}
+
+#[cfg(not(feature = "pdf"))]
+#[test]
+fn without_the_feature_no_pdf_is_planned() {
+    let site = site_with_releases().with_pdf();
+    site.build_ok();
+    assert!(!site.exists(&pdf_path("ja")));
+}
+
+/// Whether pdftotext is here. Missing: fails under KOHO_REQUIRE_TOOLS=1, else says loudly that
+/// the test skipped.
+fn pdftotext_available() -> bool {
+    if Command::new("pdftotext").arg("-v").output().is_ok() {
+        return true;
+    }
+    if std::env::var("KOHO_REQUIRE_TOOLS").as_deref() == Ok("1") {
+        panic!("pdftotext is required (KOHO_REQUIRE_TOOLS=1): apt-get install poppler-utils");
+    }
+    eprintln!("SKIPPED: pdftotext not installed (apt-get install poppler-utils)");
+    false
+}
+
+fn pdf_text(file: &Path) -> String {
+    let output = Command::new("pdftotext")
+        .arg(file)
+        .arg("-")
+        .output()
+        .expect("pdftotext runs");
+    String::from_utf8_lossy(&output.stdout)
+        .split_whitespace()
+        .collect()
+}
+
+#[cfg(feature = "pdf")]
+#[test]
+fn the_release_pdf_shows_the_page_with_its_image_footnote_and_localized_texts() {
+    if !pdftotext_available() {
+        return;
+    }
+    let site = site_with_releases().with_pdf();
+    site.write(
+        &format!("content/{RELEASE}/index.ja.md"),
+        "+++\ntitle = \"物資を寄贈 #read(\\\"/etc/passwd\\\")\"\ndate = 2020-05-13\n+++\n\n\
+         マスク30万枚[^1]を届けました。\n\n![倉庫の写真](photo.png)\n\n\
+         [^1]: 日本医師会へ。\n",
+    );
+    site.write_bytes(
+        &format!("content/{RELEASE}/photo.png"),
+        &std::fs::read(support::manifest_dir().join("themes/ngmo/static/images/ngmo-logo.png"))
+            .unwrap(),
+    );
+    site.build_ok();
+    let text = pdf_text(&site.output().join(pdf_path("ja")));
+    for needle in [
+        "物資を寄贈#read(\"/etc/passwd\")",
+        "2020年5月13日",
+        "報道関係者各位",
+        "30万枚",
+        "日本医師会へ。",
+        "一般社団法人日本医療国際化機構",
+        "以上",
+    ] {
+        assert!(text.contains(needle), "`{needle}` missing from:\n{text}");
+    }
+    let en = pdf_text(&site.output().join(pdf_path("en")));
+    for needle in ["13May2020", "first-en", "body-en"] {
+        assert!(en.contains(needle), "`{needle}` missing from:\n{en}");
+    }
+}
