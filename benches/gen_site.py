@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Generates a synthetic koho site (and the same content as Hugo and Zola sites) for benchmarks.
 
-usage: gen_site.py OUT_DIR RELEASES [--downloads-mb N]
-Writes OUT_DIR/koho (site.toml, content/, theme and locales copied from this repo),
+usage: gen_site.py OUT_DIR RELEASES [--downloads-mb N] [--pdf]
+Writes OUT_DIR/koho (site.toml, content/, theme and locales copied from this repo; without
+--pdf the theme's pdf.toml and fonts are left out, so no PDF is typeset: the issue measures
+PDFs separately),
 OUT_DIR/hugo and OUT_DIR/zola (config, content/, minimal equivalent templates: base layout with
 html lang, hreflang alternates and a language switcher; a list paginated by 20; a single page;
 feeds and sitemap on). Each release exists in ja, en and zh; a 20-chapter handbook per language.
@@ -37,10 +39,17 @@ def front(title, date, weight=None):
 def main():
     out, count = sys.argv[1], int(sys.argv[2])
     downloads_mb = int(sys.argv[4]) if len(sys.argv) > 4 and sys.argv[3] == "--downloads-mb" else 0
+    with_pdf = "--pdf" in sys.argv[3:]
     koho = os.path.join(out, "koho")
     hugo = os.path.join(out, "hugo")
     shutil.rmtree(out, ignore_errors=True)
     shutil.copytree(os.path.join(REPO, "themes"), os.path.join(koho, "themes"))
+    if not with_pdf:
+        for theme in os.listdir(os.path.join(koho, "themes")):
+            folder = os.path.join(koho, "themes", theme)
+            shutil.rmtree(os.path.join(folder, "fonts"), ignore_errors=True)
+            if os.path.exists(os.path.join(folder, "pdf.toml")):
+                os.remove(os.path.join(folder, "pdf.toml"))
     shutil.copytree(os.path.join(REPO, "locales"), os.path.join(koho, "locales"))
     shutil.copy(os.path.join(REPO, "site.toml"), os.path.join(koho, "site.toml"))
     with open(os.path.join(koho, "site.toml"), encoding="utf-8") as f:
