@@ -129,6 +129,13 @@ pub fn evict_caches() {
     typst::comemo::evict(0);
 }
 
+/// Drops the memoised results not used by the last `max_age` documents, as Typst's own watch
+/// mode does after each compilation (`comemo::evict(10)`), so that typesetting thousands of
+/// PDFs in one build keeps memory bounded.
+pub fn evict_stale_caches(max_age: usize) {
+    typst::comemo::evict(max_age);
+}
+
 /// The Typst region for a language when the caller has none: JP for ja, CN for zh, none else.
 pub fn default_region(lang: &str) -> Option<&'static str> {
     match lang {

@@ -10,11 +10,11 @@ pub mod feed;
 pub mod functions;
 pub mod links;
 pub mod meta;
-pub mod phrases;
 #[cfg(feature = "pdf")]
 pub mod pdf;
 #[cfg(feature = "pdf")]
 mod pdf_cache;
+pub mod phrases;
 pub mod print;
 pub mod search;
 pub mod search_cache;
@@ -207,6 +207,9 @@ struct Shared<'a> {
     pdf: Option<pdf::PdfContext>,
 }
 
+/// A made file's size in bytes and SHA-256 (hex), as the downloads list shows them.
+type FileSummary = (u64, String);
+
 /// Whether an entry's bytes are needed before the downloads list: the files whose sizes and
 /// checksums it shows (books' EPUBs and print editions, the PDFs).
 fn is_download(job: &Job) -> bool {
@@ -254,9 +257,17 @@ pub fn render_selected(
         .filter(|f| !matches!(f.job, Job::Copy { .. }) && selected(f))
         .partition(|f| is_download(&f.job));
 
-    let books: Vec<(&PlannedFile, Result<Vec<u8>, Diagnostic>)> = book_files
+    // Each file goes to the sink as soon as it is made; only its size and checksum are kept
+    // for the downloads list (thousands of release PDFs are never held at once).
+    let books: Vec<(&PlannedFile, Result<FileSummary, Diagnostic>)> = book_files
         .par_iter()
-        .map(|file| (*file, render_file(&shared, theme, file, None)))
+        .map(|file| {
+            let made = render_file(&shared, theme, file, None).and_then(|bytes| {
+                let summary = (bytes.len() as u64, sha256_bytes(&bytes));
+                sink(file, bytes).map(|()| summary)
+            });
+            (*file, made)
+        })
         .collect();
     // When every PDF of the plan was made, the cached ones no longer used are dropped.
     #[cfg(feature = "pdf")]
@@ -269,14 +280,8 @@ pub fn render_selected(
     let mut generated_files = HashMap::new();
     for (file, result) in books {
         match result {
-            Ok(bytes) => {
-                generated_files.insert(
-                    file.path.as_str(),
-                    (bytes.len() as u64, sha256_bytes(&bytes)),
-                );
-                if let Err(e) = sink(file, bytes) {
-                    errors.push(e);
-                }
+            Ok(summary) => {
+                generated_files.insert(file.path.as_str(), summary);
             }
             Err(e) => errors.push(e),
         }
@@ -499,15 +504,43 @@ fn render_pdf(shared: &Shared, file: &PlannedFile) -> Result<Vec<u8>, Diagnostic
             "internal: a PDF is planned but no typesetter was made",
         ));
     };
-    match &file.job {
+    let typeset = || match &file.job {
         Job::ReleasePdf { page } => pdf::release(site, context, &site.pages[*page]),
         Job::BookPdf { book, lang } => pdf::book(site, context, &site.books[*book], lang),
         _ => Err(Diagnostic::error(
             Some(file.origin.clone()),
             "internal: not a PDF",
         )),
-    }
+    };
+    // Typst's layout recurses deeply (a 20-chapter book overflowed the 2 MiB stack of a render
+    // thread), so each PDF is typeset on a thread with a large stack; the memory is only
+    // reserved, and touched as far as the layout goes.
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("koho-pdf".into())
+            .stack_size(PDF_STACK_BYTES)
+            .spawn_scoped(scope, typeset)
+            .map_err(|e| {
+                Diagnostic::error(
+                    Some(file.origin.clone()),
+                    format!("cannot start the PDF typesetter: {e}"),
+                )
+            })?
+            .join()
+            .unwrap_or_else(|_| {
+                Err(Diagnostic::error(
+                    Some(file.origin.clone()),
+                    "the PDF typesetter stopped unexpectedly",
+                ))
+            })
+    })
+    .inspect(|_| crate::pdf::evict_stale_caches(10))
 }
+
+/// The stack of a PDF typesetting thread: 256 MiB of address space (Typst's own command line
+/// grows its stack on demand; this gives the same room).
+#[cfg(feature = "pdf")]
+const PDF_STACK_BYTES: usize = 256 << 20;
 
 /// Without the `pdf` feature no PDF is planned (`ThemeOutputs::pdf` is false).
 #[cfg(not(feature = "pdf"))]
