@@ -11,14 +11,13 @@ mod browser;
 mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use browser::{axe_source, chromium_available, http_get, Browser, Server};
 use serde_json::{json, Value};
-use support::{manifest_dir, unwrap_report, SiteFixture};
-use tempfile::TempDir;
+use support::{build_shipped_site, ShippedBuild, SiteFixture};
 
 const SEED: &str = "releases/2020-05-13-alibaba-foundation-masks-protective-suits";
 const CHAPTER: &str = "handbook/03-nursing/03-ecmo-nursing";
@@ -30,24 +29,10 @@ const LANGS: [(&str, &str, &str); 3] = [
     ("zh", "zh-Hans", "中文"),
 ];
 
-struct Built {
-    _dir: TempDir,
-    output: PathBuf,
-}
-
 /// The shipped site, built once for every test of this file.
-fn shipped() -> &'static Built {
-    static BUILT: OnceLock<Built> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("temp dir");
-        let output = dir.path().join("public");
-        unwrap_report(koho::build(&koho::BuildOptions {
-            root: manifest_dir(),
-            output: Some(output.clone()),
-            ..Default::default()
-        }));
-        Built { _dir: dir, output }
-    })
+fn shipped() -> &'static ShippedBuild {
+    static BUILT: OnceLock<ShippedBuild> = OnceLock::new();
+    BUILT.get_or_init(build_shipped_site)
 }
 
 /// Chromium, or None (after the skip message) when it is not installed.

@@ -12,31 +12,16 @@ use std::sync::OnceLock;
 
 use browser::{chromium_available, Browser, Server};
 use serde_json::Value;
-use support::{manifest_dir, unwrap_report, SiteFixture};
-use tempfile::TempDir;
+use support::{build_shipped_site, unwrap_report, ShippedBuild, SiteFixture};
 
 const HOSTILE: &str = "</script><img src=x onerror=alert(1)> & <b>'q'";
 
 const SEED: &str = "releases/2020-05-13-alibaba-foundation-masks-protective-suits";
 
-struct Built {
-    _dir: TempDir,
-    output: PathBuf,
-}
-
 /// The shipped site, built once for every test of this file.
-fn shipped() -> &'static Built {
-    static BUILT: OnceLock<Built> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("temp dir");
-        let output = dir.path().join("public");
-        unwrap_report(koho::build(&koho::BuildOptions {
-            root: manifest_dir(),
-            output: Some(output.clone()),
-            ..Default::default()
-        }));
-        Built { _dir: dir, output }
-    })
+fn shipped() -> &'static ShippedBuild {
+    static BUILT: OnceLock<ShippedBuild> = OnceLock::new();
+    BUILT.get_or_init(build_shipped_site)
 }
 
 /// `q` for a URL query: every byte but the unreserved ones percent-encoded (RFC 3986 §2.3).

@@ -506,3 +506,22 @@ pub fn percent_decode(text: &str) -> String {
     }
     String::from_utf8(out).expect("percent-decoded URL is UTF-8")
 }
+
+/// The shipped site (content/ with its theme and locales) built into a temp folder under the
+/// target dir; the folder lives as long as the value.
+pub struct ShippedBuild {
+    _dir: TempDir,
+    pub output: PathBuf,
+}
+
+/// Builds the shipped site once into a new temp folder (callers keep it in a `OnceLock`).
+pub fn build_shipped_site() -> ShippedBuild {
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("temp dir");
+    let output = dir.path().join("public");
+    unwrap_report(koho::build(&BuildOptions {
+        root: manifest_dir(),
+        output: Some(output.clone()),
+        ..Default::default()
+    }));
+    ShippedBuild { _dir: dir, output }
+}
