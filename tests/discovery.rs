@@ -1110,20 +1110,33 @@ fn every_page_has_a_search_box_and_each_language_a_search_page_and_index() {
         let page = site.page(&format!("{lang}/search/index.html"));
         assert_eq!(
             page.attr(".search-page", "data-bundle"),
-            format!("/pagefind/{lang}/")
+            format!("/search-index/{lang}/")
         );
         assert_eq!(page.attr("meta[name=robots]", "content"), "noindex");
         assert_eq!(page.attr("script[type=module]", "src"), "/js/search.js");
-        let entry: Value = serde_json::from_str(
-            &site.read_output(&format!("pagefind/{lang}/pagefind-entry.json")),
-        )
-        .expect("entry JSON");
-        assert!(entry["languages"][lang].is_object(), "{entry}");
-        assert!(site.exists(&format!("pagefind/{lang}/pagefind.js")));
-        assert!(
-            !site.exists(&format!("pagefind/{lang}/pagefind-ui.js")),
-            "Pagefind's own UI is not published"
-        );
+        let index: Value =
+            serde_json::from_str(&site.read_output(&format!("search-index/{lang}/index.json")))
+                .expect("index JSON");
+        assert_eq!(index["version"], 1, "{index}");
+        let pages = index["pages"].as_u64().expect("page count");
+        assert!(pages > 0, "{index}");
+        let chunk = index["chunk"].as_u64().expect("chunk size");
+        let mut listed = 0;
+        for j in 0..pages.div_ceil(chunk) {
+            let meta: Value =
+                serde_json::from_str(&site.read_output(&format!("search-index/{lang}/m/{j}.json")))
+                    .expect("page metadata JSON");
+            for row in meta.as_array().expect("rows") {
+                let url = row[0].as_str().expect("url");
+                assert!(url.starts_with(&format!("/{lang}/")), "{row}");
+                assert!(!row[1].as_str().expect("title").is_empty(), "{row}");
+                listed += 1;
+            }
+        }
+        assert_eq!(listed, pages, "every indexed page has its metadata");
+        for k in 0..index["shards"].as_u64().expect("shards") {
+            assert!(site.exists(&format!("search-index/{lang}/t/{k}.bin")));
+        }
     }
     let messages = site.page("en/search/index.html");
     assert_eq!(
@@ -1164,7 +1177,7 @@ fn a_page_at_the_search_path_clashes_with_the_search_page() {
 fn without_the_search_feature_there_is_no_search_box_or_index() {
     let site = site();
     unwrap_report(site.build());
-    assert!(!site.exists("pagefind/ja/pagefind.js"));
+    assert!(!site.exists("search-index/ja/index.json"));
     assert!(!site.exists("ja/search/index.html"));
     assert!(site
         .page("ja/index.html")

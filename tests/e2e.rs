@@ -271,7 +271,7 @@ fn html_pages(output: &Path) -> BTreeSet<String> {
         {
             let path = entry.path();
             let relative = path.strip_prefix(output).expect("inside").to_string_lossy();
-            if path.is_dir() && !relative.ends_with("pagefind") {
+            if path.is_dir() && !relative.ends_with("search-index") {
                 folders.push(path);
             } else if relative.ends_with(".html") {
                 let url = format!("/{relative}");

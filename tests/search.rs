@@ -1,4 +1,4 @@
-//! Search in a real browser: the shipped site's Pagefind index, served from a loopback server
+//! Search in a real browser: the shipped site's search index, served from a loopback server
 //! and queried in headless Chromium through the search page (`/<lang>/search/?q=…`), in
 //! Japanese, Chinese and English; and the same under a subpath base URL. Screenshots of the
 //! results at 390 and 1280 px wide go to target/tmp/search-screens/.
@@ -300,7 +300,7 @@ fn search_works_under_a_subpath_base_url() {
 
 /// Measures what one query downloads from a built site (BENCHMARKS.md): run with
 /// `KOHO_BENCH_SITE=<output folder> cargo test --release --test search -- --ignored --nocapture`.
-/// Prints, per query, the bytes of every Pagefind file the page fetched.
+/// Prints, per query, the bytes of every file the page fetched: index files and result pages.
 #[test]
 #[ignore]
 fn bytes_downloaded_for_one_query() {
@@ -323,24 +323,19 @@ fn bytes_downloaded_for_one_query() {
         server.take_served();
         let found = search(&mut browser, &server, &format!("/{lang}/search/"), query);
         let served = server.take_served();
-        let pagefind: Vec<(&String, &u64)> = served
+        let total: u64 = served.values().sum();
+        let index: u64 = served
             .iter()
-            .filter(|(p, _)| p.contains("/pagefind/"))
-            .collect();
-        let total: u64 = pagefind.iter().map(|(_, b)| **b).sum();
-        let code: u64 = pagefind
-            .iter()
-            .filter(|(p, _)| p.ends_with(".js") || p.contains("wasm."))
-            .map(|(_, b)| **b)
+            .filter(|(p, _)| p.contains("/search-index/"))
+            .map(|(_, b)| *b)
             .sum();
         eprintln!(
-            "{lang} {query}: {} results shown of {}; Pagefind files {} ({total} bytes: {code} code and wasm, {} index, metadata and fragments)",
+            "{lang} {query}: {} results shown, {}; {} files, {total} bytes ({index} of the index, the rest the page, its script and style, and result pages for snippets)",
             found["results"].as_array().map_or(0, Vec::len),
             found["status"],
-            pagefind.len(),
-            total - code
+            served.len(),
         );
-        for (path, bytes) in pagefind {
+        for (path, bytes) in &served {
             eprintln!("    {bytes:>9}  {path}");
         }
     }

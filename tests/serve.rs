@@ -459,7 +459,7 @@ fn serve_builds_the_same_site_as_koho_build() {
             let pages: Vec<&String> = outcome
                 .rendered
                 .iter()
-                .filter(|p| p.ends_with(".html") && !p.starts_with("pagefind"))
+                .filter(|p| p.ends_with(".html") && !p.starts_with("search-index"))
                 .collect();
             assert!(pages.len() <= 2, "pages rendered: {pages:?}");
             assert!(

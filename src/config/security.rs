@@ -9,11 +9,10 @@ use crate::error::{Diagnostic, Location};
 
 /// The policy pages carry unless `[security] content_security_policy` says otherwise: scripts
 /// and styles only from the site itself (no inline script, no `on…` handler, no `javascript:`
-/// URL), WebAssembly for the search index (`'wasm-unsafe-eval'`; Pagefind compiles its wasm),
-/// images also from https and `data:`, no plugins, forms and `<base>` only to the site. Inline
+/// URL), images also from https and `data:`, no plugins, forms and `<base>` only to the site. Inline
 /// style attributes stay allowed: authors' raw HTML (tables, figures) uses them, and styles
 /// cannot run code. `frame-ancestors` is left out: browsers ignore it in a `<meta>` (CSP 3 §6.1).
-pub const DEFAULT_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+pub const DEFAULT_CSP: &str = "default-src 'self'; script-src 'self'; \
 style-src 'self' 'unsafe-inline'; img-src 'self' https: data:; font-src 'self' data:; \
 object-src 'none'; base-uri 'self'; form-action 'self'";
 

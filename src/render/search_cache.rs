@@ -1,7 +1,7 @@
 //! The search bundles of earlier builds, kept under `<root>/.koho/search/<lang>.bundle` so that
 //! a build whose pages of a language give the indexer the same documents reuses that
-//! language's bundle instead of indexing again (Pagefind's index is not incremental: one
-//! changed page re-indexes its language only). Losing or corrupting a file costs time only.
+//! language's bundle instead of indexing again (one changed page re-indexes its language
+//! only). Losing or corrupting a file costs time only.
 //!
 //! File format: the line `koho-search-bundle 1 <key as 16 hex digits>`, then for each file of
 //! the bundle a line `<byte length> <site-relative path>` followed by that many bytes.
@@ -14,10 +14,17 @@ use std::path::{Path, PathBuf};
 const MAGIC: &str = "koho-search-bundle 1";
 
 /// The key of a language's bundle: everything the indexer is given (each page's address and
-/// document), the language, and the version of koho (which fixes Pagefind's).
-pub fn key(lang: &str, documents: &[(String, String)]) -> u64 {
+/// document), the language, and the version and executable of koho (which fix the indexer).
+pub fn key(lang: &str, documents: &impl Hash) -> u64 {
     let mut hasher = DefaultHasher::new();
-    (env!("CARGO_PKG_VERSION"), lang, documents).hash(&mut hasher);
+    let program = std::env::current_exe().and_then(|exe| crate::cache::Stamp::read(&exe));
+    (
+        env!("CARGO_PKG_VERSION"),
+        program.map(|s| s.key()).ok(),
+        lang,
+    )
+        .hash(&mut hasher);
+    documents.hash(&mut hasher);
     hasher.finish()
 }
 
@@ -75,13 +82,17 @@ mod tests {
     #[test]
     fn a_bundle_is_found_again_only_with_its_key() {
         let dir = tempfile::tempdir().unwrap();
-        let files: Vec<(&str, &[u8])> = vec![("pagefind/ja/a.pf", b"\x00\x01\n2"), ("b", b"")];
+        let files: Vec<(&str, &[u8])> =
+            vec![("search-index/ja/t/0.bin", b"\x00\x01\n2"), ("b", b"")];
         save(dir.path(), "ja", 7, &files);
         let loaded = load(dir.path(), "ja", 7).unwrap();
         assert_eq!(loaded.len(), 2);
         assert_eq!(
             loaded[0],
-            ("pagefind/ja/a.pf".to_string(), b"\x00\x01\n2".to_vec())
+            (
+                "search-index/ja/t/0.bin".to_string(),
+                b"\x00\x01\n2".to_vec()
+            )
         );
         assert_eq!(loaded[1], ("b".to_string(), Vec::new()));
         assert!(load(dir.path(), "ja", 8).is_none());

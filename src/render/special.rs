@@ -117,7 +117,7 @@ pub fn root_not_found(shared: &Shared) -> Result<Vec<u8>, Diagnostic> {
 /// What the search page's script needs.
 #[derive(Serialize)]
 struct SearchView {
-    /// Where the language's Pagefind bundle is (`/ngmo/pagefind/ja/`).
+    /// Where the language's search index is (`/ngmo/search-index/ja/`).
     bundle_url: String,
 }
 
