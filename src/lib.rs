@@ -25,6 +25,7 @@ pub mod serve;
 pub mod site;
 pub mod status;
 pub mod text;
+pub mod uptodate;
 pub mod url;
 pub mod xhtml;
 
@@ -97,7 +98,8 @@ pub fn output_dir(options: &BuildOptions) -> PathBuf {
 /// Loads, assembles and plans the site without writing anything: every error of every stage
 /// at once, or the prepared site.
 pub fn prepare(options: &BuildOptions) -> Result<Prepared, BuildError> {
-    prepare_cached(options, &Caches::default(), false)
+    // A one-off build keeps no cache: it would hold a second copy of every document and page.
+    prepare_cached(options, None, false)
 }
 
 /// What a long-running process (the preview) keeps between its builds: documents whose file
@@ -109,11 +111,12 @@ pub struct Caches {
     pub markdown: site::markdown_cache::MarkdownCache,
 }
 
-/// `prepare` with `caches`; `listing_unchanged`: only existing files were written since the
-/// last build, so the last listing of content/ still holds (`content::load_cached`).
+/// `prepare` with `caches` (None: a one-off build); `listing_unchanged`: only existing files
+/// were written since the last build, so the last listing of content/ still holds
+/// (`content::load_cached`).
 pub fn prepare_cached(
     options: &BuildOptions,
-    caches: &Caches,
+    caches: Option<&Caches>,
     listing_unchanged: bool,
 ) -> Result<Prepared, BuildError> {
     let config =
@@ -130,7 +133,7 @@ pub fn prepare_cached(
     let (content, content_diagnostics) = content::load_cached(
         &config,
         options.include_drafts,
-        Some(&caches.documents),
+        caches.map(|c| &c.documents),
         listing_unchanged,
     );
     diagnostics.extend(content_diagnostics);
@@ -162,9 +165,11 @@ pub fn prepare_cached(
         locales,
         content,
         download_items,
-        Some(&caches.markdown),
+        caches.map(|c| &c.markdown),
     );
     diagnostics.extend(site_diagnostics);
+    let mut site = site;
+    release_unused_text(&mut site, theme_outputs.pdf);
     lap("load theme, assemble (Markdown)");
     // The search index is made before the plan, from the pages' bodies, so that the plan holds
     // its files (named by hashes of their bytes) and checks them with every other entry.
@@ -190,6 +195,18 @@ pub fn prepare_cached(
         timings,
         hash_cache,
     })
+}
+
+/// Frees what no later stage reads, since every page stays in memory until the build ends:
+/// the Markdown of pages (only PDF editions typeset from it) when there are no PDFs, and the
+/// spare capacity of each page's HTML.
+fn release_unused_text(site: &mut site::Site, pdf: bool) {
+    for page in &mut site.pages {
+        if !pdf {
+            page.markdown = std::sync::Arc::from("");
+        }
+        page.html.shrink_to_fit();
+    }
 }
 
 /// What the plan needs to know of the theme: its static files and which optional templates
@@ -254,8 +271,21 @@ pub fn build_with_progress(
 ) -> Result<BuildReport, BuildError> {
     let output = output_dir(options);
     refuse_output_inside_inputs(&options.root, &output)?;
+    let clock = Instant::now();
+    let state = output::state_dir(&options.root, &output);
+    let salt = uptodate::salt(options);
+    if let Some(last) = uptodate::unchanged(&state, &options.root, &salt) {
+        if output::is_intact(&options.root, &output) {
+            return Ok(skipped_build(output, last, clock.elapsed()));
+        }
+    }
+    // Stamped before anything is read: a file changed during the build is seen as changed.
+    let mut inputs = uptodate::snapshot(&options.root);
+    uptodate::forget(&state);
+    let up_to_date_check = clock.elapsed();
     let prepared = prepare(options)?;
-    let mut timings = prepared.timings.clone();
+    let mut timings = vec![("inputs' stamps", up_to_date_check)];
+    timings.extend(prepared.timings.iter().cloned());
     let clock = Instant::now();
     let mut writer = output::Writer::open(&options.root, &output)?;
     writer.fail_after_moves = options.fail_commit_after;
@@ -325,7 +355,7 @@ pub fn build_with_progress(
     prepared.hash_cache.save();
     timings.push(("commit", clock.elapsed()));
     let site = &prepared.site;
-    let pages_per_language = site
+    let pages_per_language: Vec<(String, usize)> = site
         .config
         .languages
         .iter()
@@ -348,6 +378,24 @@ pub fn build_with_progress(
             )
         })
         .count();
+    let copied = prepared
+        .plan
+        .files
+        .iter()
+        .filter_map(|file| match &file.job {
+            Job::Copy { source } => Some(source.as_path()),
+            _ => None,
+        });
+    inputs.add_files(&options.root, copied);
+    let last = uptodate::LastBuild {
+        salt,
+        pages: prepared.site.pages.len(),
+        pages_per_language: pages_per_language.clone(),
+        downloads,
+        files: prepared.plan.files.len(),
+        warnings: prepared.warnings.clone(),
+    };
+    uptodate::save(&state, &inputs, &last);
     Ok(BuildReport {
         output,
         pages: prepared.site.pages.len(),
@@ -361,6 +409,24 @@ pub fn build_with_progress(
         warnings: prepared.warnings,
         timings,
     })
+}
+
+/// The report of a build skipped because nothing changed (`uptodate`): the last build's
+/// figures and warnings, every file unchanged.
+fn skipped_build(output: PathBuf, last: uptodate::LastBuild, took: Duration) -> BuildReport {
+    BuildReport {
+        output,
+        pages: last.pages,
+        pages_per_language: last.pages_per_language,
+        downloads: last.downloads,
+        files: last.files,
+        written: 0,
+        unchanged: last.files,
+        removed: 0,
+        rendered: 0,
+        warnings: last.warnings,
+        timings: vec![("inputs and output unchanged: nothing to do", took)],
+    }
 }
 
 /// The fingerprint of every planned file whose inputs can be fingerprinted (path → hash; see

@@ -24,7 +24,7 @@ use crate::error::Diagnostic;
 pub struct Document {
     pub source: MarkdownSource,
     pub front: FrontMatter,
-    pub body: String,
+    pub body: std::sync::Arc<str>,
     /// The line of the file where the body starts, to report Markdown errors at the right line.
     pub body_line: usize,
 }
@@ -245,7 +245,7 @@ fn read_document(source: MarkdownSource) -> Result<Document, Vec<Diagnostic>> {
     Ok(Document {
         source,
         front: parsed.front,
-        body: parsed.body,
+        body: parsed.body.into(),
         body_line: parsed.body_line,
     })
 }

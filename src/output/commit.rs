@@ -2,12 +2,14 @@
 //! removed, with a journal so that any failure (here, or a crash found by the next build) is
 //! undone. Every step is a rename inside one file system, which needs no free space.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+use super::written::WrittenFiles;
 use super::{remove_tree, STAGING};
+use crate::cache::Stamp;
 use crate::error::BuildError;
 
 const JOURNAL: &str = "journal";
@@ -34,28 +36,88 @@ enum Step {
     Remove { path: String },
 }
 
-/// Every file of `output` (outside the staging folder) that is not in `keep`.
-pub fn stale_files(output: &Path, keep: &HashSet<&str>) -> io::Result<Vec<String>> {
+/// Every file of `output` (outside the staging folder) that is not in `keep`, sorted. A
+/// folder whose stamp is the one `previous` recorded after the last build has had no entry
+/// added, removed or renamed since (any of those changes its mtime and ctime), so its files
+/// are the recorded ones and it is not listed again; other folders are read.
+pub fn stale_files(
+    output: &Path,
+    keep: &HashSet<&str>,
+    previous: &WrittenFiles,
+) -> io::Result<Vec<String>> {
+    let mut recorded_files: HashMap<&str, Vec<&str>> = HashMap::new();
+    for path in previous.files.keys() {
+        recorded_files.entry(parent(path)).or_default().push(path);
+    }
+    let mut recorded_dirs: HashMap<&str, Vec<&str>> = HashMap::new();
+    for dir in previous.dirs.keys().filter(|d| !d.is_empty()) {
+        recorded_dirs
+            .entry(parent(dir.trim_end_matches('/')))
+            .or_default()
+            .push(dir);
+    }
     let mut stale = Vec::new();
-    let walker = walkdir::WalkDir::new(output)
-        .min_depth(1)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| e.depth() != 1 || e.file_name() != STAGING);
-    for entry in walker {
-        let entry = entry.map_err(io::Error::other)?;
-        if entry.file_type().is_dir() {
+    let mut folders = vec![String::new()];
+    while let Some(dir) = folders.pop() {
+        let full = output.join(&dir);
+        let unchanged = previous
+            .dirs
+            .get(&dir)
+            .is_some_and(|recorded| Stamp::read(&full).ok() == Some(*recorded));
+        if unchanged {
+            let files = recorded_files.get(dir.as_str()).into_iter().flatten();
+            stale.extend(files.filter(|f| !keep.contains(*f)).map(|f| f.to_string()));
+            let dirs = recorded_dirs.get(dir.as_str()).into_iter().flatten();
+            folders.extend(dirs.map(|d| d.to_string()));
             continue;
         }
-        let Ok(relative) = entry.path().strip_prefix(output) else {
-            continue;
+        let entries = match fs::read_dir(&full) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == io::ErrorKind::NotFound && !dir.is_empty() => continue,
+            Err(e) => return Err(e),
         };
-        let relative = relative.to_string_lossy().replace('\\', "/");
-        if !keep.contains(relative.as_str()) {
-            stale.push(relative);
+        for entry in entries {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if dir.is_empty() && name == STAGING {
+                continue;
+            }
+            if entry.file_type()?.is_dir() {
+                folders.push(format!("{dir}{name}/"));
+            } else if !keep.contains(format!("{dir}{name}").as_str()) {
+                stale.push(format!("{dir}{name}"));
+            }
         }
     }
+    stale.sort();
     Ok(stale)
+}
+
+/// The folder part of a site-relative path, with its slash (`ja/x/index.html` → `ja/x/`,
+/// `index.html` → ``).
+fn parent(path: &str) -> &str {
+    path.rfind('/').map_or("", |slash| &path[..=slash])
+}
+
+/// The stamps of the output and of every folder that holds a file of `paths`, as
+/// `WrittenFiles::dirs` records them. A folder that cannot be read is left out (it is then
+/// listed by the next build).
+pub fn folder_stamps<'a>(
+    output: &Path,
+    paths: impl Iterator<Item = &'a str>,
+) -> HashMap<String, Stamp> {
+    use rayon::prelude::*;
+    let mut folders: HashSet<&str> = HashSet::from([""]);
+    for path in paths {
+        let mut folder = parent(path);
+        while folders.insert(folder) {
+            folder = parent(folder.trim_end_matches('/'));
+        }
+    }
+    folders
+        .into_par_iter()
+        .filter_map(|f| Some((f.to_string(), Stamp::read(&output.join(f)).ok()?)))
+        .collect()
 }
 
 /// Moves `changed` (staged) into `output` and the `stale` files out, journalled; on failure

@@ -69,6 +69,31 @@ pub fn is_inside(inner: &Path, outer: &Path) -> bool {
     absolute(inner).starts_with(absolute(outer))
 }
 
+/// Whether `output` is exactly as the last build recorded it: no interrupted commit, every
+/// recorded file with its recorded stamp and every recorded folder too (so nothing was added,
+/// removed or replaced). False when another build holds the output's lock.
+pub fn is_intact(root: &Path, output: &Path) -> bool {
+    use rayon::prelude::*;
+    let state = state_dir(root, output);
+    let Ok(lock) = File::create(state.join("lock")) else {
+        return false;
+    };
+    if lock.try_lock().is_err() || output.join(STAGING).exists() {
+        return false;
+    }
+    let record = WrittenFiles::load(&state.join("written.tsv"));
+    let files_intact = record.files.par_iter().all(|(path, written)| {
+        Stamp::read(&output.join(path)).is_ok_and(|s| s.same_output_file(&written.stamp))
+    });
+    !record.files.is_empty()
+        && files_intact
+        && !record.dirs.is_empty()
+        && record
+            .dirs
+            .par_iter()
+            .all(|(dir, stamp)| Stamp::read(&output.join(dir)).ok() == Some(*stamp))
+}
+
 /// Writes one build's files into the output; see the module documentation.
 pub struct Writer {
     output: PathBuf,
@@ -254,12 +279,13 @@ impl Writer {
             0
         } else {
             let keep: HashSet<&str> = plan.files.iter().map(|f| f.path.as_str()).collect();
-            let stale = commit::stale_files(&self.output, &keep)
+            let stale = commit::stale_files(&self.output, &keep, &self.previous)
                 .map_err(|e| BuildError::io(&self.output, e))?;
             let count = stale.len();
             commit::commit(&self.output, &changed, &stale, self.fail_after_moves)?;
             count
         };
+        let dirs = commit::folder_stamps(&self.output, plan.files.iter().map(|f| f.path.as_str()));
         let written = WrittenFiles {
             files: self
                 .written
@@ -267,6 +293,7 @@ impl Writer {
                 .unwrap_or_default()
                 .into_iter()
                 .collect(),
+            dirs,
         };
         if written != self.previous {
             written.save(&self.record_path);

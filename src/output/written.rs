@@ -37,11 +37,17 @@ fn bytes_part(digest: &str) -> &str {
         .map_or(digest, |(bytes, _)| bytes)
 }
 
-/// Path (site-relative) → what was written there.
+/// Path (site-relative) → what was written there; and the stamp of every folder of the
+/// output after the build (`""` for the output itself, else `ja/releases/`), so that the next
+/// build lists only the folders whose entries changed since (`commit::stale_files`).
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct WrittenFiles {
     pub files: HashMap<String, Written>,
+    pub dirs: HashMap<String, Stamp>,
 }
+
+/// The digest recorded for a folder.
+const FOLDER: &str = "d";
 
 /// The digest of rendered bytes: a fast, non-cryptographic hash (a change of algorithm between
 /// versions only causes rewrites).
@@ -59,25 +65,37 @@ pub fn copy_digest(source: &Stamp) -> String {
 impl WrittenFiles {
     pub fn load(path: &Path) -> WrittenFiles {
         let mut files = HashMap::new();
+        let mut dirs = HashMap::new();
         crate::cache::read(path, |record| {
+            if record.digest == FOLDER {
+                dirs.insert(record.path.to_string(), record.stamp);
+                return;
+            }
             let written = Written {
                 stamp: record.stamp,
                 digest: record.digest.to_string(),
             };
             files.insert(record.path.to_string(), written);
         });
-        WrittenFiles { files }
+        WrittenFiles { files, dirs }
     }
 
     /// Saving is best effort: without it the next build only reads more.
     pub fn save(&self, path: &Path) {
         crate::cache::write(
             path,
-            self.files.iter().map(|(file, w)| crate::cache::Record {
-                digest: &w.digest,
-                stamp: w.stamp,
-                path: file,
-            }),
+            self.files
+                .iter()
+                .map(|(file, w)| crate::cache::Record {
+                    digest: &w.digest,
+                    stamp: w.stamp,
+                    path: file,
+                })
+                .chain(self.dirs.iter().map(|(dir, stamp)| crate::cache::Record {
+                    digest: FOLDER,
+                    stamp: *stamp,
+                    path: dir,
+                })),
         );
     }
 
@@ -130,6 +148,8 @@ mod tests {
                 digest: rendered_digest(b"abc"),
             },
         );
+        written.dirs.insert(String::new(), stamp);
+        written.dirs.insert("ja/".into(), stamp);
         written.save(&path);
         assert_eq!(WrittenFiles::load(&path), written);
         assert!(written.is_current("ja/index.html", &rendered_digest(b"abc"), Some(stamp)));

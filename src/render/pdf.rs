@@ -120,7 +120,7 @@ pub fn book(
     let nodes = book_nodes(site, book, lang);
     let mut texts: Vec<String> = vec![
         format!("{:?}", home.front),
-        home.markdown.clone(),
+        home.markdown.to_string(),
         home.html.clone(),
         site.config.base_url.clone(),
         lang.to_string(),
@@ -141,7 +141,7 @@ pub fn book(
         ));
         texts.extend([
             page.front.title.clone(),
-            page.markdown.clone(),
+            page.markdown.to_string(),
             page.html.clone(),
         ]);
         files.extend(image_files(site, &page.link_dir).into_values());

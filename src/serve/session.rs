@@ -72,8 +72,8 @@ impl Session {
             Some((false, paths)) => self.caches.documents.listing_survives(&content_dir, paths),
             _ => false,
         };
-        let prepared =
-            prepare(&self.options, &self.caches, listing_unchanged).map_err(super::diagnostics)?;
+        let prepared = prepare(&self.options, Some(&self.caches), listing_unchanged)
+            .map_err(super::diagnostics)?;
         let mut timings = prepared.timings.clone();
         let mut clock = Instant::now();
         let mut lap = |stage: &'static str| {

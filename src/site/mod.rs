@@ -39,7 +39,7 @@ pub struct Page {
     pub front: FrontMatter,
     pub html: String,
     /// The Markdown body `html` was rendered from (the PDF editions typeset it again).
-    pub markdown: String,
+    pub markdown: std::sync::Arc<str>,
     /// The content-relative folder the body's relative links start from.
     pub link_dir: String,
     pub headings: Vec<Heading>,
@@ -70,7 +70,7 @@ pub struct Fragment {
     pub title: String,
     pub html: String,
     /// The Markdown body `html` was rendered from.
-    pub markdown: String,
+    pub markdown: std::sync::Arc<str>,
     /// The content-relative folder the body's relative links start from.
     pub link_dir: String,
 }

@@ -36,7 +36,7 @@ const TITLE_WEIGHT: u32 = 8;
 /// bounds the memory of the term lists in flight.
 const BATCH: usize = 256;
 
-/// One page to index, in the language of the bundle.
+/// What a result shows of a page, in the language of the bundle.
 #[derive(Hash)]
 pub struct Document {
     /// Its URL path with the site's base path (`/ngmo/ja/releases/x/`).
@@ -46,13 +46,16 @@ pub struct Document {
     pub section: String,
     /// The localized date, or empty.
     pub date: String,
-    /// Its plain text (subtitle and body), blocks separated by line breaks.
-    pub text: String,
 }
 
-/// The files of the bundle: (path under the bundle folder, bytes).
-pub fn build(documents: &[Document]) -> Vec<(String, Vec<u8>)> {
-    let postings = postings(documents);
+/// The files of the bundle: (path under the bundle folder, bytes). `text_of(i)` gives the
+/// plain text of `documents[i]` (subtitle and body, blocks on their own lines); it is asked
+/// for a batch of pages at a time, so the texts of a whole site are never held together.
+pub fn build(
+    documents: &[Document],
+    text_of: &(dyn Fn(usize) -> String + Sync),
+) -> Vec<(String, Vec<u8>)> {
+    let postings = postings(documents, text_of);
     let total: usize = postings.values().map(|p| p.bytes.len() + 8).sum();
     let shard_count = (total / SHARD_TARGET_BYTES)
         .next_power_of_two()
@@ -101,10 +104,17 @@ struct Postings {
 }
 
 /// Every term's postings, page ids ascending.
-fn postings(documents: &[Document]) -> HashMap<String, Postings> {
+fn postings(
+    documents: &[Document],
+    text_of: &(dyn Fn(usize) -> String + Sync),
+) -> HashMap<String, Postings> {
     let mut all: HashMap<String, Postings> = HashMap::new();
     for (batch_index, batch) in documents.chunks(BATCH).enumerate() {
-        let weighed: Vec<Vec<(String, u32)>> = batch.par_iter().map(weights).collect();
+        let weighed: Vec<Vec<(String, u32)>> = batch
+            .par_iter()
+            .enumerate()
+            .map(|(offset, d)| weights(&d.title, &text_of(batch_index * BATCH + offset)))
+            .collect();
         for (offset, page_terms) in weighed.into_iter().enumerate() {
             let id = (batch_index * BATCH + offset) as u32;
             for (term, weight) in page_terms {
@@ -120,7 +130,7 @@ fn postings(documents: &[Document]) -> HashMap<String, Postings> {
 }
 
 /// The terms of one page with their weights.
-fn weights(document: &Document) -> Vec<(String, u32)> {
+fn weights(title: &str, text: &str) -> Vec<(String, u32)> {
     let mut counts: HashMap<String, u32> = HashMap::new();
     let mut add = |term: &str, by: u32| match counts.get_mut(term) {
         Some(n) => *n = n.saturating_add(by),
@@ -128,8 +138,8 @@ fn weights(document: &Document) -> Vec<(String, u32)> {
             counts.insert(term.to_string(), by);
         }
     };
-    terms(&document.title, |t| add(t, TITLE_WEIGHT));
-    terms(&document.text, |t| add(t, 1));
+    terms(title, |t| add(t, TITLE_WEIGHT));
+    terms(text, |t| add(t, 1));
     counts.into_iter().collect()
 }
 
@@ -190,13 +200,12 @@ fn varint(out: &mut Vec<u8>, mut value: u32) {
 mod tests {
     use super::*;
 
-    fn doc(url: &str, title: &str, text: &str) -> Document {
+    fn doc(url: &str, title: &str) -> Document {
         Document {
             url: url.into(),
             title: title.into(),
             section: String::new(),
             date: String::new(),
-            text: text.into(),
         }
     }
 
@@ -217,11 +226,9 @@ mod tests {
 
     #[test]
     fn a_term_lists_its_pages_with_title_weight() {
-        let docs = [
-            doc("/a/", "マスク", "寄贈"),
-            doc("/b/", "x", "マスク マスク"),
-        ];
-        let files = build(&docs);
+        let docs = [doc("/a/", "マスク"), doc("/b/", "x")];
+        let texts = ["寄贈", "マスク マスク"];
+        let files = build(&docs, &|i| texts[i].to_string());
         let index: serde_json::Value = serde_json::from_slice(&files[0].1).unwrap();
         assert_eq!(index["pages"], 2);
         assert_eq!(index["shards"], 1);

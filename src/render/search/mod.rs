@@ -32,51 +32,67 @@ pub fn bundle_path(lang: &str) -> String {
 /// Whether the search index is built in this build of koho.
 pub const ENABLED: bool = cfg!(feature = "search");
 
-/// The bundles of every language, made in parallel, or taken from `cache_dir`
-/// (`search_cache`) when the language's documents are unchanged.
+/// The bundles of every language, one language after the other (its pages in parallel, so
+/// only one language's postings are in memory), each taken from `cache_dir`
+/// (`search_cache`) when the language's pages are unchanged.
 pub fn index(site: &Site, cache_dir: &Path) -> Result<Vec<GeneratedFile>, Vec<Diagnostic>> {
     if !ENABLED {
         return Ok(Vec::new());
     }
     let origin = Location::file(PathBuf::from("content"));
-    let bundles: Vec<Vec<GeneratedFile>> = site
-        .config
-        .languages
-        .par_iter()
-        .map(|language| {
-            let lang = language.code.as_str();
-            let documents: Vec<Document> = site
-                .pages
-                .par_iter()
-                .filter(|p| p.lang == lang && searchable(site, p))
-                .map(|p| document(site, p))
+    let mut files = Vec::new();
+    for language in &site.config.languages {
+        let lang = language.code.as_str();
+        let pages: Vec<&Page> = site
+            .pages
+            .iter()
+            .filter(|p| p.lang == lang && searchable(site, p))
+            .collect();
+        let documents: Vec<Document> = pages.par_iter().map(|p| document(site, p)).collect();
+        let bodies: Vec<(&str, Option<&str>, Option<&str>)> = pages
+            .iter()
+            .map(|p| (p.html.as_str(), extra(p, "subtitle"), extra(p, "tagline")))
+            .collect();
+        let key = search_cache::key(lang, &(&documents, &bodies));
+        let bundle = search_cache::load(cache_dir, lang, key).unwrap_or_else(|| {
+            let bundle = bundle::build(&documents, &|i| text(pages[i]));
+            let listed: Vec<(&str, &[u8])> = bundle
+                .iter()
+                .map(|(p, b)| (p.as_str(), b.as_slice()))
                 .collect();
-            let key = search_cache::key(lang, &documents);
-            let files = search_cache::load(cache_dir, lang, key).unwrap_or_else(|| {
-                let files = bundle::build(&documents);
-                let listed: Vec<(&str, &[u8])> = files
-                    .iter()
-                    .map(|(p, b)| (p.as_str(), b.as_slice()))
-                    .collect();
-                search_cache::save(cache_dir, lang, key, &listed);
-                files
-            });
-            files
-                .into_iter()
-                .map(|(path, bytes)| GeneratedFile {
-                    path: format!("{}{path}", bundle_path(lang)),
-                    kind: OutputKind::SearchIndex,
-                    origin: origin.clone(),
-                    bytes: Arc::from(bytes),
-                })
-                .collect()
-        })
-        .collect();
-    Ok(bundles.into_iter().flatten().collect())
+            search_cache::save(cache_dir, lang, key, &listed);
+            bundle
+        });
+        files.extend(bundle.into_iter().map(|(path, bytes)| GeneratedFile {
+            path: format!("{}{path}", bundle_path(lang)),
+            kind: OutputKind::SearchIndex,
+            origin: origin.clone(),
+            bytes: Arc::from(bytes),
+        }));
+    }
+    Ok(files)
 }
 
-/// What the index holds of a page: its address, title, the section or book it belongs to, its
-/// localized date, and the text of its subtitle (or tagline) and body.
+fn extra<'a>(page: &'a Page, key: &str) -> Option<&'a str> {
+    page.front.extra.get(key).and_then(|v| v.as_str())
+}
+
+/// The text the index reads of a page: its subtitle (or tagline) and body.
+fn text(page: &Page) -> String {
+    let mut text = String::new();
+    for line in [extra(page, "subtitle"), extra(page, "tagline")]
+        .into_iter()
+        .flatten()
+    {
+        text.push_str(line);
+        text.push('\n');
+    }
+    text.push_str(&text::plain_text(&page.html));
+    text
+}
+
+/// What a result shows of a page: its address, title, the section or book it belongs to and
+/// its localized date.
 fn document(site: &Site, page: &Page) -> Document {
     let section = match site.book_of(&page.key) {
         Some(book) => site.page(&book.key, &page.lang),
@@ -92,19 +108,10 @@ fn document(site: &Site, page: &Page) -> Document {
         .date
         .map(|d| crate::i18n::dates::localize(&site.locales, &page.lang, d).long)
         .unwrap_or_default();
-    let mut text = String::new();
-    for key in ["subtitle", "tagline"] {
-        if let Some(line) = page.front.extra.get(key).and_then(|v| v.as_str()) {
-            text.push_str(line);
-            text.push('\n');
-        }
-    }
-    text.push_str(&text::plain_text(&page.html));
     Document {
         url: site.config.url(&page.path),
         title: page.front.title.clone(),
         section,
         date,
-        text,
     }
 }
