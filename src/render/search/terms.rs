@@ -9,7 +9,7 @@
 //! word inside a sentence is found without a dictionary, and a one-character query finds its
 //! character by prefix. This is the approach of CJK bigram indexing in Lucene's `CJKAnalyzer`.
 
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
 /// The longest word indexed, in bytes: longer runs (hashes, base64) are noise.
 const MAX_WORD_BYTES: usize = 64;
@@ -32,7 +32,11 @@ fn is_word(c: char) -> bool {
 
 /// Calls `emit` with each term of `text`, in order, repeats included.
 pub fn terms(text: &str, mut emit: impl FnMut(&str)) {
-    let folded: String = text.nfkc().flat_map(char::to_lowercase).collect();
+    // Most text is already in NFKC: the quick check saves normalising it again.
+    let folded: String = match is_nfkc_quick(text.chars()) {
+        IsNormalized::Yes => text.chars().flat_map(char::to_lowercase).collect(),
+        _ => text.nfkc().flat_map(char::to_lowercase).collect(),
+    };
     let mut run = String::new();
     let mut run_is_cjk = false;
     for c in folded.chars() {
