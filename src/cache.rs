@@ -37,10 +37,12 @@ impl Stamp {
         std::fs::metadata(path).map(|meta| Stamp::of(&meta))
     }
 
-    /// Whether two stamps describe the same, unmodified output file. The status-change time is
-    /// left out: moving a staged file into place changes it without changing the file.
+    /// Whether two stamps describe the same, unmodified output file: every field, the
+    /// status-change time included (an edit that restores size and mtime, `touch -r`, still
+    /// changes it). The writer records a moved file's stamp after the move, which changes the
+    /// ctime (`output::restamp_moved`).
     pub fn same_output_file(&self, other: &Stamp) -> bool {
-        (self.size, self.modified_ns, self.inode) == (other.size, other.modified_ns, other.inode)
+        self == other
     }
 
     /// The stamp as one word, for records that store it as their digest.

@@ -44,7 +44,9 @@ pub struct Inputs {
 pub fn snapshot(root: &Path) -> Inputs {
     let mut found = vec![(PathBuf::from("site.toml"), false)];
     for tree in ["content", "locales", "themes"] {
-        for entry in walkdir::WalkDir::new(root.join(tree)).into_iter().flatten() {
+        // Links are followed: the theme loader reads through them, so their targets are inputs.
+        let walk = walkdir::WalkDir::new(root.join(tree)).follow_links(true);
+        for entry in walk.into_iter().flatten() {
             if let Ok(relative) = entry.path().strip_prefix(root) {
                 found.push((relative.to_path_buf(), entry.file_type().is_dir()));
             }

@@ -215,3 +215,43 @@ fn an_output_touched_by_someone_else_is_repaired_not_skipped() {
     assert_eq!(report.removed, 1, "{report:?}");
     assert!(!fixture.exists("en/releases/stray.txt"));
 }
+
+#[test]
+fn an_output_file_edited_in_place_with_its_size_and_time_restored_is_rewritten() {
+    let fixture = fixture();
+    fixture.build_ok();
+    let before = fixture.snapshot();
+    let page = fixture.output().join("en/index.html");
+    let modified = std::fs::metadata(&page).unwrap().modified().unwrap();
+    let text = std::fs::read_to_string(&page).unwrap();
+    let defaced = text.replacen("Home", "XXXX", 1);
+    assert_eq!(defaced.len(), text.len());
+    // The same inode, size and mtime: only the ctime tells.
+    let mut file = std::fs::OpenOptions::new().write(true).open(&page).unwrap();
+    std::io::Write::write_all(&mut file, defaced.as_bytes()).unwrap();
+    file.set_modified(modified).unwrap();
+    drop(file);
+    let report = fixture.build_ok();
+    assert!(!skipped(&report), "{report:?}");
+    assert_same_files(&before, &fixture.snapshot());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_theme_reached_through_a_link_is_an_input_too() {
+    let fixture = fixture();
+    std::fs::rename(fixture.path("themes/ngmo"), fixture.path("shared-theme")).unwrap();
+    std::os::unix::fs::symlink("../shared-theme", fixture.path("themes/ngmo")).unwrap();
+    fixture.build_ok();
+    assert!(skipped(&fixture.build_ok()));
+    fixture.replace(
+        "shared-theme/templates/base.html",
+        "<body class=",
+        "<body data-edited=\"yes\" class=",
+    );
+    let report = fixture.build_ok();
+    assert!(!skipped(&report), "{report:?}");
+    assert!(fixture
+        .read_output("en/index.html")
+        .contains("data-edited=\"yes\""));
+}

@@ -209,7 +209,13 @@ fn an_unknown_word_says_nothing_was_found_in_the_readers_language() {
         ("en", "Nothing matches"),
         ("zh", "没有找到"),
     ] {
-        let found = search(&mut browser, &server, &format!("/{lang}/search/"), "zzqxjv");
+        // `$&` would be a replacement pattern if the query were put into the message naively.
+        let found = search(
+            &mut browser,
+            &server,
+            &format!("/{lang}/search/"),
+            "zzqxjv$&",
+        );
         assert_eq!(
             found["results"].as_array().map(Vec::len),
             Some(0),
@@ -221,6 +227,13 @@ fn an_unknown_word_says_nothing_was_found_in_the_readers_language() {
                 .unwrap_or_default()
                 .contains(expected),
             "{found:#}"
+        );
+        assert!(
+            found["status"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("zzqxjv$&"),
+            "the query is shown as typed: {found:#}"
         );
     }
 }

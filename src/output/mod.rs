@@ -285,14 +285,13 @@ impl Writer {
             commit::commit(&self.output, &changed, &stale, self.fail_after_moves)?;
             count
         };
+        let mut written = self.written.into_inner().unwrap_or_default();
+        if !self.fresh {
+            restamp_moved(&self.output, &changed, &mut written);
+        }
         let dirs = commit::folder_stamps(&self.output, plan.files.iter().map(|f| f.path.as_str()));
         let written = WrittenFiles {
-            files: self
-                .written
-                .into_inner()
-                .unwrap_or_default()
-                .into_iter()
-                .collect(),
+            files: written.into_iter().collect(),
             dirs,
         };
         if written != self.previous {
@@ -319,6 +318,20 @@ impl Writer {
                 &self.output,
                 lock(&self.made_dirs).iter().cloned().collect(),
             );
+        }
+    }
+}
+
+/// Stamps the files moved in by the commit again: a rename gives a file a new ctime, and the
+/// record must hold the stamp the file has in the output, ctime included, so that an edit that
+/// restores size and mtime is still noticed.
+fn restamp_moved(output: &Path, changed: &[String], written: &mut [(String, Written)]) {
+    let changed: HashSet<&str> = changed.iter().map(String::as_str).collect();
+    for (path, record) in written.iter_mut() {
+        if changed.contains(path.as_str()) {
+            if let Ok(stamp) = Stamp::read(&output.join(path.as_str())) {
+                record.stamp = stamp;
+            }
         }
     }
 }

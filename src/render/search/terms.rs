@@ -30,12 +30,19 @@ fn is_word(c: char) -> bool {
     c.is_alphanumeric()
 }
 
+/// A character in lower case, final sigma as sigma: `char::to_lowercase` maps `Σ` to `σ`
+/// everywhere while JavaScript's `toLowerCase` gives `ς` at a word's end, and readers type
+/// either, so both sides fold `ς` to `σ`.
+fn fold(c: char) -> impl Iterator<Item = char> {
+    c.to_lowercase().map(|l| if l == 'ς' { 'σ' } else { l })
+}
+
 /// Calls `emit` with each term of `text`, in order, repeats included.
 pub fn terms(text: &str, mut emit: impl FnMut(&str)) {
     // Most text is already in NFKC: the quick check saves normalising it again.
     let folded: String = match is_nfkc_quick(text.chars()) {
-        IsNormalized::Yes => text.chars().flat_map(char::to_lowercase).collect(),
-        _ => text.nfkc().flat_map(char::to_lowercase).collect(),
+        IsNormalized::Yes => text.chars().flat_map(fold).collect(),
+        _ => text.nfkc().flat_map(fold).collect(),
     };
     let mut run = String::new();
     let mut run_is_cjk = false;
@@ -105,6 +112,11 @@ mod tests {
             all("ジャック・マー"),
             ["ジャ", "ャッ", "ック", "ク", "マー", "ー"]
         );
+    }
+
+    #[test]
+    fn greek_final_sigma_is_folded_as_the_browser_would_see_it() {
+        assert_eq!(all("ΟΔΟΣ οδος"), ["οδοσ", "οδοσ"]);
     }
 
     #[test]

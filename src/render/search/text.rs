@@ -47,7 +47,14 @@ pub fn plain_text(html: &str) -> String {
     let mut rest = html;
     while let Some(lt) = rest.find('<') {
         push_text(&mut out, &rest[..lt]);
-        let end = rest[lt..].find('>').map_or(rest.len(), |e| lt + e + 1);
+        if rest[lt..].starts_with("<!--") {
+            // A comment ends at `-->`, whatever `>` it holds (HTML § 13.2.5.43).
+            rest = rest[lt..]
+                .find("-->")
+                .map_or("", |end| &rest[lt + end + 3..]);
+            continue;
+        }
+        let end = tag_end(&rest[lt..]).map_or(rest.len(), |e| lt + e + 1);
         let (closing, name) = tag_name(&rest[lt..end]);
         rest = &rest[end..];
         if !closing && SKIPPED.contains(&name.as_str()) {
@@ -58,6 +65,22 @@ pub fn plain_text(html: &str) -> String {
     }
     push_text(&mut out, rest);
     out
+}
+
+/// The offset of the `>` that ends the tag `tag` starts with, skipping quoted attribute
+/// values (`title="a>b"`).
+fn tag_end(tag: &str) -> Option<usize> {
+    let mut quote = None;
+    for (i, c) in tag.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '>') => return Some(i),
+            (None, _) => {}
+        }
+    }
+    None
 }
 
 /// What follows the closing tag `</name>` in `html` (nothing when it is not closed).
@@ -114,6 +137,15 @@ mod tests {
             plain_text("<p><ruby>漢字<rp>(</rp><rt>かんじ</rt><rp>)</rp></ruby>です<script>x<y</script></p>"),
             "\n漢字です\n"
         );
+    }
+
+    #[test]
+    fn comments_and_attribute_values_are_not_text() {
+        assert_eq!(
+            plain_text("<p>a<!-- <p>draft</p> x > y --> b<span title=\"c>hidden\">d</span></p>"),
+            "\na bd\n"
+        );
+        assert_eq!(plain_text("<p>a<!-- never closed"), "\na");
     }
 
     #[test]

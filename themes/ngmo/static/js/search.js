@@ -47,12 +47,15 @@ async function engine() {
 
 const fileUrl = (b, path) => `${b.base}${path}?v=${b.index.build}`;
 
+// NFKC and lower case, final sigma as sigma (as terms.rs folds).
+const fold = (text) => text.normalize("NFKC").toLowerCase().replaceAll("ς", "σ");
+
 // Query runs: each a word of a spaced script or a run of Japanese/Chinese text, folded.
 function runs(text) {
   const out = [];
   let run = "";
   let cjk = false;
-  for (const c of text.normalize("NFKC").toLowerCase()) {
+  for (const c of fold(text)) {
     const isCjk = CJK.test(c);
     if (!isCjk && !WORD.test(c)) { if (run) out.push({ run, cjk }); run = ""; continue; }
     if (run && isCjk !== cjk) { out.push({ run, cjk }); run = ""; }
@@ -159,7 +162,7 @@ const SKIP = new Set(["SCRIPT", "STYLE", "RT", "RP", "TEMPLATE"]);
 function blockText(node, out) {
   for (const child of node.childNodes) {
     if (child.nodeType === Node.TEXT_NODE) out.push(child.data);
-    else if (child.nodeType === Node.ELEMENT_NODE && !SKIP.has(child.nodeName)) {
+    else if (child.nodeType === Node.ELEMENT_NODE && !SKIP.has(child.nodeName) && child.getAttribute("aria-hidden") !== "true") {
       if (BLOCK.has(child.nodeName)) out.push("\n");
       blockText(child, out);
       if (BLOCK.has(child.nodeName)) out.push("\n");
@@ -190,11 +193,13 @@ const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 // The pattern that marks the query in a snippet: each run as typed, or, for Japanese and
 // Chinese runs not found whole, their bigrams.
 function markPattern(query, text) {
-  const folded = text.normalize("NFKC").toLowerCase();
+  const folded = fold(text);
   const parts = [];
   for (const { run, cjk } of runs(query)) {
     const chars = [...run];
-    if (!cjk || chars.length < 2 || folded.includes(run)) parts.push(escapeRegExp(run));
+    // A word of a spaced script is marked where a word starts, not inside another word.
+    if (!cjk) parts.push("(?<![\\p{L}\\p{N}])" + escapeRegExp(run));
+    else if (chars.length < 2 || folded.includes(run)) parts.push(escapeRegExp(run));
     else for (let i = 0; i + 1 < chars.length; i++) parts.push(escapeRegExp(chars[i] + chars[i + 1]));
   }
   return parts.length ? new RegExp(parts.sort((x, y) => y.length - x.length).join("|"), "giu") : null;
@@ -291,7 +296,8 @@ async function run(query) {
     current.shown = 0;
     const n = results.length;
     const template = n === 0 ? text("none") : plural.select(n) === "one" ? text("resultsOne") : text("resultsOther");
-    status.textContent = template.replaceAll("{n}", String(n)).replaceAll("{q}", q);
+    // Functions as replacements: a `$&` in the query is text, not a pattern.
+    status.textContent = template.replaceAll("{n}", () => String(n)).replaceAll("{q}", () => q);
     await showMore(id);
     if (id === current.id) root.dataset.state = "done";
   } catch (error) {
