@@ -231,9 +231,45 @@ pub fn render_plan(
     render_selected(site, theme, plan, &|_| true, sink)
 }
 
-#[cfg(feature = "pdf")]
 fn is_pdf(job: &Job) -> bool {
     matches!(job, Job::ReleasePdf { .. } | Job::BookPdf { .. })
+}
+
+/// Runs `make` on every PDF entry on threads of their own (one per core, 64 MiB stacks for
+/// Typst's deep layout recursion), each taking the next entry when done. Not on the render
+/// pool: a pool worker that waits inside Typst's own parallel layout may steal and start
+/// another PDF, and so on, holding every suspended PDF in memory (the peak grew with the number
+/// of releases, to 10 GB at 10,000). Typst's parallel work still runs on the pool, which is
+/// idle meanwhile; these threads are not its workers, so they only wait, never steal.
+fn on_pdf_threads<'a, T: Send>(
+    files: &[&'a PlannedFile],
+    make: &(dyn Fn(&PlannedFile) -> T + Sync),
+) -> Vec<(&'a PlannedFile, T)> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let made = std::sync::Mutex::new(Vec::with_capacity(files.len()));
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    std::thread::scope(|scope| {
+        for _ in 0..threads.min(files.len()) {
+            let work = || loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(&file) = files.get(i) else { break };
+                let result = make(file);
+                made.lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .push((file, result));
+            };
+            let spawned = std::thread::Builder::new()
+                .name("koho-pdf".into())
+                .stack_size(PDF_STACK_BYTES)
+                .spawn_scoped(scope, work);
+            if spawned.is_err() {
+                // No thread to be had: typeset here, one after the other.
+                work();
+            }
+        }
+    });
+    made.into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Like `render_plan`, but renders only the entries `selected` accepts (the preview's rebuild
@@ -259,21 +295,22 @@ pub fn render_selected(
 
     // Each file goes to the sink as soon as it is made; only its size and checksum are kept
     // for the downloads list (thousands of release PDFs are never held at once).
-    let books: Vec<(&PlannedFile, Result<FileSummary, Diagnostic>)> = book_files
-        .par_iter()
-        .map(|file| {
-            let made = render_file(&shared, theme, file, None).and_then(|bytes| {
-                let summary = (bytes.len() as u64, sha256_bytes(&bytes));
-                sink(file, bytes).map(|()| summary)
-            });
-            (*file, made)
+    let make = |file: &PlannedFile| {
+        render_file(&shared, theme, file, None).and_then(|bytes| {
+            let summary = (bytes.len() as u64, sha256_bytes(&bytes));
+            sink(file, bytes).map(|()| summary)
         })
-        .collect();
+    };
+    let (pdf_files, book_files): (Vec<&PlannedFile>, Vec<&PlannedFile>) =
+        book_files.into_iter().partition(|f| is_pdf(&f.job));
+    let mut books: Vec<(&PlannedFile, Result<FileSummary, Diagnostic>)> =
+        book_files.par_iter().map(|f| (*f, make(f))).collect();
+    books.extend(on_pdf_threads(&pdf_files, &make));
     // When every PDF of the plan was made, the cached ones no longer used are dropped.
     #[cfg(feature = "pdf")]
     if let Some(context) = &shared.pdf {
         let planned = plan.files.iter().filter(|f| is_pdf(&f.job)).count();
-        if book_files.iter().filter(|f| is_pdf(&f.job)).count() == planned {
+        if pdf_files.len() == planned {
             context.prune();
         }
     }
@@ -513,15 +550,16 @@ fn render_pdf(shared: &Shared, file: &PlannedFile) -> Result<Vec<u8>, Diagnostic
         )),
     };
     // Typst's layout recurses deeply (a 20-chapter book overflowed the 2 MiB stack of a render
-    // thread): each PDF is typeset on a fresh 64 MiB stack segment, on the same thread. (A
-    // thread of its own deadlocks: Typst runs parts of its layout on the rayon pool this
-    // thread belongs to, whose workers would all be waiting.)
-    stacker::grow(PDF_STACK_BYTES, typeset).inspect(|_| crate::pdf::evict_stale_caches(10))
+    // thread). A build typesets on the PDF threads' 64 MiB stacks (`on_pdf_threads`); called
+    // elsewhere (the preview's rebuild on the pool), a PDF gets a 64 MiB stack segment on the
+    // same thread. (Not a thread spawned per PDF from a pool worker: Typst runs parts of its
+    // layout on the pool, whose workers would all be waiting, and it deadlocks.)
+    stacker::maybe_grow(PDF_STACK_BYTES / 2, PDF_STACK_BYTES, typeset)
+        .inspect(|_| crate::pdf::evict_stale_caches(10))
 }
 
-/// The stack segment one PDF is typeset on (address space, touched only as deep as the
-/// layout goes).
-#[cfg(feature = "pdf")]
+/// The stack one PDF is typeset on (address space, touched only as deep as the layout goes):
+/// the PDF threads' own, or a segment grown for it elsewhere (the preview).
 const PDF_STACK_BYTES: usize = 64 << 20;
 
 /// Without the `pdf` feature no PDF is planned (`ThemeOutputs::pdf` is false).
