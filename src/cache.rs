@@ -105,24 +105,32 @@ pub fn read(file: &Path, mut each: impl FnMut(Record)) {
     }
 }
 
-/// Writes the records sorted, so the file is stable, through a temporary file and a rename so
-/// that a reader never sees half a record. Failing to write is not an error of the build.
+/// Writes the records sorted by path (then digest), so the file is stable, through a
+/// temporary file and a rename so that a reader never sees half a record; line by line, never
+/// the whole text in memory (a record of 60,000 files is about 6 MB). Failing to write is not
+/// an error of the build.
 pub fn write<'a>(file: &Path, records: impl Iterator<Item = Record<'a>>) {
-    let mut lines: Vec<String> = records
-        .map(|r| {
-            let s = r.stamp;
-            format!(
-                "{}\t{}\t{}\t{}\t{}\t{}",
-                r.digest, s.size, s.modified_ns, s.inode, s.changed_ns, r.path
-            )
-        })
-        .collect();
-    lines.sort();
+    use std::io::Write;
+    let mut records: Vec<Record<'a>> = records.collect();
+    records.sort_unstable_by(|a, b| (a.path, a.digest).cmp(&(b.path, b.digest)));
     if let Some(parent) = file.parent() {
         let _ = std::fs::create_dir_all(parent);
     }
     let temporary = file.with_extension(format!("tmp{}", std::process::id()));
-    if std::fs::write(&temporary, lines.join("\n") + "\n").is_ok() {
+    let written = (|| -> std::io::Result<()> {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&temporary)?);
+        for r in &records {
+            let s = r.stamp;
+            writeln!(
+                out,
+                "{}\t{}\t{}\t{}\t{}\t{}",
+                r.digest, s.size, s.modified_ns, s.inode, s.changed_ns, r.path
+            )?;
+        }
+        out.into_inner().map_err(|e| e.into_error())?;
+        Ok(())
+    })();
+    if written.is_ok() {
         let _ = std::fs::rename(&temporary, file);
     }
 }

@@ -350,12 +350,43 @@ pub fn build_with_progress(
         writer.abandon();
         return Err(e);
     }
+    let last = last_build(&prepared, salt);
+    inputs.add_files(&options.root, copy_sources(&prepared.plan));
+    // The site and theme are not needed to commit: freed first, so that the record's bookkeeping
+    // does not add to the build's peak memory.
+    let Prepared {
+        site,
+        theme,
+        plan,
+        hash_cache,
+        ..
+    } = prepared;
+    drop((site, theme));
     let clock = Instant::now();
-    let stats = writer.commit(&prepared.plan)?;
-    prepared.hash_cache.save();
+    let stats = writer.commit(&plan)?;
+    hash_cache.save();
     timings.push(("commit", clock.elapsed()));
+    uptodate::save(&state, &inputs, &last);
+    Ok(BuildReport {
+        output,
+        pages: last.pages,
+        pages_per_language: last.pages_per_language,
+        downloads: last.downloads,
+        files: last.files,
+        written: stats.written,
+        unchanged: stats.unchanged,
+        removed: stats.removed,
+        rendered: rendered_count.into_inner(),
+        warnings: last.warnings,
+        timings,
+    })
+}
+
+/// What a build reports of the site: pages (in all and per language), downloads, planned
+/// files and warnings; with `salt`, the record `uptodate` keeps.
+fn last_build(prepared: &Prepared, salt: String) -> uptodate::LastBuild {
     let site = &prepared.site;
-    let pages_per_language: Vec<(String, usize)> = site
+    let pages_per_language = site
         .config
         .languages
         .iter()
@@ -378,37 +409,25 @@ pub fn build_with_progress(
             )
         })
         .count();
-    let copied = prepared
-        .plan
-        .files
-        .iter()
-        .filter_map(|file| match &file.job {
-            Job::Copy { source } => Some(source.as_path()),
-            _ => None,
-        });
-    inputs.add_files(&options.root, copied);
-    let last = uptodate::LastBuild {
+    uptodate::LastBuild {
         salt,
-        pages: prepared.site.pages.len(),
-        pages_per_language: pages_per_language.clone(),
-        downloads,
-        files: prepared.plan.files.len(),
-        warnings: prepared.warnings.clone(),
-    };
-    uptodate::save(&state, &inputs, &last);
-    Ok(BuildReport {
-        output,
-        pages: prepared.site.pages.len(),
+        pages: site.pages.len(),
         pages_per_language,
         downloads,
         files: prepared.plan.files.len(),
-        written: stats.written,
-        unchanged: stats.unchanged,
-        removed: stats.removed,
-        rendered: rendered_count.into_inner(),
-        warnings: prepared.warnings,
-        timings,
-    })
+        warnings: prepared.warnings.clone(),
+    }
+}
+
+/// The source files the plan copies (download files and page assets).
+fn copy_sources(plan: &OutputPlan) -> Vec<PathBuf> {
+    plan.files
+        .iter()
+        .filter_map(|file| match &file.job {
+            Job::Copy { source } => Some(source.clone()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The report of a build skipped because nothing changed (`uptodate`): the last build's

@@ -65,8 +65,8 @@ pub fn snapshot(root: &Path) -> Inputs {
 
 impl Inputs {
     /// Adds files read from outside the trees `snapshot` lists (download sources elsewhere).
-    pub fn add_files<'a>(&mut self, root: &Path, files: impl Iterator<Item = &'a Path>) {
-        for file in files {
+    pub fn add_files(&mut self, root: &Path, files: Vec<PathBuf>) {
+        for file in &files {
             let relative = file.strip_prefix(root).unwrap_or(file);
             let relative = relative.to_string_lossy().replace('\\', "/");
             if ["content/", "locales/", "themes/"]

@@ -201,7 +201,9 @@ struct Shared<'a> {
     book_views: HashMap<(String, String), tera::Value>,
     share: meta::ShareData,
     /// Every URL of the sitemap, in order (empty when the plan has no sitemap).
-    sitemap_urls: Vec<sitemap::SitemapUrl>,
+    /// The pages the sitemap lists (`sitemap::entries`); each part builds its `<url>`s as it
+    /// writes them, so 30,000 of them are never held at once.
+    sitemap_entries: Vec<(crate::site::PageId, usize)>,
     /// The PDF editions' typesetter and cache (None when the plan has no PDFs).
     #[cfg(feature = "pdf")]
     pdf: Option<pdf::PdfContext>,
@@ -396,8 +398,8 @@ fn shared_data<'a>(
         site_view: views::site_view(site),
         book_views,
         share,
-        sitemap_urls: match has_sitemap {
-            true => sitemap::urls(site, plan),
+        sitemap_entries: match has_sitemap {
+            true => sitemap::entries(site, plan),
             false => Vec::new(),
         },
         #[cfg(feature = "pdf")]
@@ -513,13 +515,13 @@ fn render_job(
             errors.swap_remove(0)
         }),
         Job::Sitemap { part } => {
-            sitemap::urlset(sitemap::part(&shared.sitemap_urls, *part, SITEMAP_LIMIT))
-                .map_err(|e| xml_error(file, &e))
+            let entries = sitemap::part(&shared.sitemap_entries, *part, SITEMAP_LIMIT);
+            sitemap::urlset_of(site, entries).map_err(|e| xml_error(file, &e))
         }
         Job::SitemapIndex { parts } => sitemap::index(
             &site.config.base_url,
             *parts,
-            &sitemap::part_lastmods(&shared.sitemap_urls, SITEMAP_LIMIT),
+            &sitemap::entry_lastmods(site, &shared.sitemap_entries, SITEMAP_LIMIT),
         )
         .map_err(|e| xml_error(file, &e)),
         Job::Robots => Ok(sitemap::robots(&site.config.base_url)),

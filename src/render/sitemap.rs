@@ -35,13 +35,42 @@ pub fn encoded(url: &str) -> String {
 /// The URLs of the sitemap, in plan order: every page and pagination page that
 /// [`in_sitemap`] accepts.
 pub fn urls(site: &Site, plan: &OutputPlan) -> Vec<SitemapUrl> {
+    entries(site, plan)
+        .into_iter()
+        .map(|(page, number)| url_of(site, page, number))
+        .collect()
+}
+
+/// The pages the sitemap lists, in order, as (page, pagination number): what `urls` gives
+/// without building every `<url>` up front (a sitemap part makes its own as it writes them).
+pub fn entries(site: &Site, plan: &OutputPlan) -> Vec<(PageId, usize)> {
     plan.files
         .iter()
         .filter_map(|file| match file.job {
-            Job::Page { page, number } if in_sitemap(&site.pages[page]) => {
-                Some(url_of(site, page, number))
-            }
+            Job::Page { page, number } if in_sitemap(&site.pages[page]) => Some((page, number)),
             _ => None,
+        })
+        .collect()
+}
+
+/// The `<urlset>` of sitemap `entries`, each `<url>` made as it is written.
+pub fn urlset_of(site: &Site, entries: &[(PageId, usize)]) -> std::io::Result<Vec<u8>> {
+    let urls = entries
+        .iter()
+        .map(|&(page, number)| url_of(site, page, number));
+    // About 500 bytes a page with three languages and x-default.
+    write_urlset(urls, entries.len() * 600)
+}
+
+/// The newest `lastmod` of each part of `entries`.
+pub fn entry_lastmods(site: &Site, entries: &[(PageId, usize)], limit: usize) -> Vec<Option<Date>> {
+    entries
+        .chunks(limit.max(1))
+        .map(|chunk| {
+            chunk
+                .iter()
+                .filter_map(|&(p, _)| lastmod(site, &site.pages[p]))
+                .max()
         })
         .collect()
 }
@@ -88,8 +117,6 @@ fn text(w: &mut Xml, name: &str, value: &str) -> std::io::Result<()> {
 
 /// A `<urlset>` of `urls`.
 pub fn urlset(urls: &[SitemapUrl]) -> std::io::Result<Vec<u8>> {
-    // Sized up front: a sitemap of 30,000 pages is about 15 MB, and growing a buffer that big
-    // by doubling holds half as much again while it copies.
     let estimate: usize = urls
         .iter()
         .map(|u| {
@@ -100,7 +127,17 @@ pub fn urlset(urls: &[SitemapUrl]) -> std::io::Result<Vec<u8>> {
                     .sum::<usize>()
         })
         .sum();
-    let mut w = Writer::new_with_indent(Vec::with_capacity(estimate + 256), b' ', 1);
+    write_urlset(urls.iter().cloned(), estimate)
+}
+
+/// Writes `urls` as a `<urlset>` into a buffer of `capacity` bytes: sized up front, since a
+/// sitemap of 30,000 pages is about 15 MB, and growing a buffer that big by doubling holds
+/// half as much again while it copies.
+fn write_urlset(
+    urls: impl Iterator<Item = SitemapUrl>,
+    capacity: usize,
+) -> std::io::Result<Vec<u8>> {
+    let mut w = Writer::new_with_indent(Vec::with_capacity(capacity + 256), b' ', 1);
     w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
     w.create_element("urlset")
         .with_attribute(("xmlns", SITEMAP_NS))
@@ -153,7 +190,7 @@ pub fn index(base_url: &str, parts: usize, lastmods: &[Option<Date>]) -> std::io
 }
 
 /// Part `part` of `urls` at `limit` URLs per part.
-pub fn part(urls: &[SitemapUrl], part: usize, limit: usize) -> &[SitemapUrl] {
+pub fn part<T>(urls: &[T], part: usize, limit: usize) -> &[T] {
     urls.chunks(limit.max(1)).nth(part).unwrap_or(&[])
 }
 
