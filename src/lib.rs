@@ -85,6 +85,9 @@ pub struct Prepared {
     pub timings: Vec<(&'static str, Duration)>,
     /// Keeps the hashes of downloads between builds (under `<root>/.koho/`).
     pub hash_cache: content::downloads::hash::HashCache,
+    /// The plan holds the previous build's search index (`Caches::reuse_search`): the caller
+    /// is to index again (`render::search::index`) and publish the result.
+    pub search_pending: bool,
 }
 
 /// The output folder a build writes: `--output` or `<root>/public`.
@@ -109,6 +112,11 @@ pub fn prepare(options: &BuildOptions) -> Result<Prepared, BuildError> {
 pub struct Caches {
     pub documents: content::DocumentCache,
     pub markdown: site::markdown_cache::MarkdownCache,
+    /// The search index of the last build; with `reuse_search` set, the next build plans it
+    /// as it is instead of indexing again (the preview serves the changed pages first and
+    /// re-indexes after the reload: `Prepared::search_pending`).
+    pub search: std::sync::Mutex<Option<Vec<site::plan::GeneratedFile>>>,
+    pub reuse_search: std::sync::atomic::AtomicBool,
 }
 
 /// `prepare` with `caches` (None: a one-off build); `listing_unchanged`: only existing files
@@ -173,13 +181,19 @@ pub fn prepare_cached(
     lap("load theme, assemble (Markdown)");
     // The search index is made before the plan, from the pages' bodies, so that the plan holds
     // its files (named by hashes of their bytes) and checks them with every other entry.
-    let search_files = match theme_outputs.search && !diagnostics.has_errors() {
-        true => render::search::index(&site, &config_root.join(".koho").join("search"))
-            .unwrap_or_else(|errors| {
-                diagnostics.extend(errors);
-                Vec::new()
-            }),
-        false => Vec::new(),
+    let wanted = theme_outputs.search && !diagnostics.has_errors();
+    let (search_files, search_pending) = match (wanted, reusable_search(caches)) {
+        (true, Some(files)) => (files, true),
+        (true, None) => {
+            let files = render::search::index(&site, &config_root.join(".koho").join("search"))
+                .unwrap_or_else(|errors| {
+                    diagnostics.extend(errors);
+                    Vec::new()
+                });
+            remember_search(caches, &files);
+            (files, false)
+        }
+        (false, _) => (Vec::new(), false),
     };
     lap("search index");
     let (plan, plan_diagnostics) = site::plan::plan(&site, &theme_outputs, search_files);
@@ -194,7 +208,27 @@ pub fn prepare_cached(
         warnings: diagnostics.into_warnings(),
         timings,
         hash_cache,
+        search_pending,
     })
+}
+
+/// The last build's search index when the caller asked to reuse it (once).
+fn reusable_search(caches: Option<&Caches>) -> Option<Vec<site::plan::GeneratedFile>> {
+    let caches = caches?;
+    if !caches
+        .reuse_search
+        .swap(false, std::sync::atomic::Ordering::SeqCst)
+    {
+        return None;
+    }
+    caches.search.lock().ok()?.clone()
+}
+
+/// Keeps `files` as the session's last search index.
+pub fn remember_search(caches: Option<&Caches>, files: &[site::plan::GeneratedFile]) {
+    if let Some(mut last) = caches.and_then(|c| c.search.lock().ok()) {
+        *last = Some(files.to_vec());
+    }
 }
 
 /// Frees what no later stage reads, since every page stays in memory until the build ends:

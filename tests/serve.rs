@@ -121,7 +121,9 @@ fn reloads(data: &serde_json::Value, file: &str) -> bool {
 struct Reply {
     status: u16,
     headers: Vec<(String, String)>,
+    /// The body of a text response (checked to be UTF-8); empty for other types.
     body: String,
+    bytes: Vec<u8>,
 }
 
 impl Reply {
@@ -178,10 +180,17 @@ fn get(address: &str, path: &str) -> Reply {
         .expect("Content-Length");
     let mut body = vec![0; length];
     reader.read_exact(&mut body).expect("body");
+    let text = headers.iter().any(|(n, v)| {
+        n.eq_ignore_ascii_case("content-type") && !v.starts_with("application/octet-stream")
+    });
     Reply {
         status,
+        body: match text {
+            true => String::from_utf8(body.clone()).expect("UTF-8 body"),
+            false => String::new(),
+        },
         headers,
-        body: String::from_utf8(body).expect("UTF-8 body"),
+        bytes: body,
     }
 }
 
@@ -449,10 +458,18 @@ fn serve_builds_the_same_site_as_koho_build() {
         // As the watcher would report it (the paths it saw): the session decides whether its
         // listing of content/ still holds.
         session.note_changes(false, &changed[step]);
-        let outcome = match session.build(previous.as_ref()) {
+        let mut outcome = match session.build(previous.as_ref()) {
             Ok(outcome) => outcome,
             Err(d) => panic!("step {step}: {}", support::render(&d)),
         };
+        if outcome.search_pending {
+            // What the server does right after the reload.
+            let files = session
+                .index_search(&outcome.site)
+                .unwrap_or_else(|d| panic!("step {step}: {}", support::render(&d)));
+            outcome.built.snapshot =
+                koho::serve::store::with_search_index(&outcome.built.snapshot, files);
+        }
         if step == 1 {
             // A body edit renders that page, its language's feed and the search index files
             // its words are in (and the root chooser, rendered every time): no other page.
@@ -494,5 +511,40 @@ fn serve_builds_the_same_site_as_koho_build() {
             assert!(same, "step {step}: {path} differs from koho build");
         }
         previous = Some(outcome.built.snapshot);
+    }
+}
+
+/// A rebuild serves the changed pages first; the search index follows right after the reload.
+#[cfg(feature = "search")]
+#[test]
+fn the_search_index_follows_an_edit_after_the_reload() {
+    let fixture = SiteFixture::new();
+    let server = Server::start(&fixture);
+    let events = server.events();
+    let indexed = |word: &str| -> bool {
+        let index: serde_json::Value =
+            serde_json::from_str(&server.get("/search-index/en/index.json").body)
+                .expect("index.json");
+        let shards = index["shards"].as_u64().expect("shard count");
+        (0..shards).any(|k| {
+            let shard = server.get(&format!("/search-index/en/t/{k}.bin")).bytes;
+            shard.windows(word.len()).any(|w| w == word.as_bytes())
+        })
+    };
+    assert!(indexed("body"), "the first build is indexed");
+    assert!(!indexed("zebrafinch"));
+    let english = format!("content/{RELEASE}/index.en.md");
+    let edited = fixture
+        .read(&english)
+        .replace("body-en", "body-en zebrafinch");
+    atomic_save(&fixture, &english, &edited);
+    next_reload(&events);
+    let deadline = Instant::now() + WAIT;
+    while !indexed("zebrafinch") {
+        assert!(
+            Instant::now() < deadline,
+            "the search index never caught up"
+        );
+        std::thread::sleep(Duration::from_millis(50));
     }
 }

@@ -255,6 +255,29 @@ fn rebuild_loop(
     }
 }
 
+/// After the reload: the search index of the new site, swapped into what is served (no reload:
+/// the search page fetches it when used). An error keeps the previous index and is reported.
+fn refresh_search(
+    session: &Session,
+    live: &Live,
+    site: &crate::site::Site,
+    report: &(dyn Fn(Report) + Sync),
+) {
+    let files = match session.index_search(site) {
+        Ok(files) => files,
+        Err(diagnostics) => {
+            failed(session, &diagnostics, report);
+            return;
+        }
+    };
+    let current = live.current();
+    live.replace(State {
+        snapshot: Arc::new(store::with_search_index(&current.snapshot, files)),
+        overlay: current.overlay.clone(),
+        generation: current.generation,
+    });
+}
+
 /// One rebuild: the new site, or the old one with the errors; then the reload event.
 pub fn rebuild(session: &mut Session, live: &Live, report: &(dyn Fn(Report) + Sync)) {
     let current = live.current();
@@ -273,6 +296,9 @@ pub fn rebuild(session: &mut Session, live: &Live, report: &(dyn Fn(Report) + Sy
                 live.events.reload(generation, None);
             } else if !changed.is_empty() {
                 live.events.reload(generation, Some(&changed));
+            }
+            if outcome.search_pending {
+                refresh_search(session, live, &outcome.site, report);
             }
         }
         Err(diagnostics) => {

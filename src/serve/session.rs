@@ -36,6 +36,10 @@ pub struct Outcome {
     pub rendered: Vec<String>,
     /// How long each stage took, in order.
     pub timings: Vec<(&'static str, Duration)>,
+    /// The search index served is the previous build's: call `Session::index_search` after
+    /// the reload, with `site`.
+    pub search_pending: bool,
+    pub site: std::sync::Arc<crate::site::Site>,
 }
 
 impl Session {
@@ -72,6 +76,12 @@ impl Session {
             Some((false, paths)) => self.caches.documents.listing_survives(&content_dir, paths),
             _ => false,
         };
+        // A rebuild serves the changed pages first and re-indexes after the reload, unless
+        // site.toml changed (languages and addresses of the index may have).
+        let structural = !matches!(&self.noted, Some((false, _)));
+        self.caches
+            .reuse_search
+            .store(!structural, std::sync::atomic::Ordering::SeqCst);
         let prepared = prepare(&self.options, Some(&self.caches), listing_unchanged)
             .map_err(super::diagnostics)?;
         let mut timings = prepared.timings.clone();
@@ -106,7 +116,24 @@ impl Session {
             elapsed: started.elapsed(),
             rendered: rendered_paths,
             timings,
+            search_pending: prepared.search_pending,
+            site: prepared.site,
         })
+    }
+
+    /// The search index of `site` made anew (after a rebuild that reused the previous one):
+    /// its files as the snapshot serves them, kept for the next rebuild too.
+    pub fn index_search(
+        &self,
+        site: &crate::site::Site,
+    ) -> Result<Vec<(String, store::Body)>, Vec<Diagnostic>> {
+        let cache = self.options.root.join(".koho").join("search");
+        let files = crate::render::search::index(site, &cache)?;
+        crate::remember_search(Some(&self.caches), &files);
+        Ok(files
+            .into_iter()
+            .map(|f| (f.path, store::Body::Bytes(f.bytes)))
+            .collect())
     }
 
     /// The paths of the plan's entries to render: those whose fingerprint differs from the one their

@@ -10,6 +10,21 @@ use crate::error::Diagnostic;
 use crate::site::plan::Job;
 use crate::Prepared;
 
+/// Where the search index's files are (`render::search::bundle_path`'s folder).
+pub const SEARCH_INDEX: &str = "search-index/";
+
+/// `snapshot` with its search index replaced by `files` (what `Session::index_search` made).
+pub fn with_search_index(snapshot: &Snapshot, files: Vec<(String, Body)>) -> Snapshot {
+    let mut files_now = snapshot.files.clone();
+    files_now.retain(|path, _| !path.starts_with(SEARCH_INDEX));
+    files_now.extend(files);
+    Snapshot {
+        files: files_now,
+        languages: snapshot.languages.clone(),
+        pages: snapshot.pages,
+    }
+}
+
 /// How one output file is served.
 #[derive(Debug, Clone)]
 pub enum Body {
