@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use crate::error::Diagnostic;
 use crate::{BuildError, BuildOptions};
-use session::Session;
+use session::{Indexer, Session};
 use store::Snapshot;
 use watch::Change;
 
@@ -95,6 +95,17 @@ impl Live {
         match self.state.write() {
             Ok(mut slot) => *slot = Arc::new(state),
             Err(poisoned) => *poisoned.into_inner() = Arc::new(state),
+        }
+    }
+
+    /// Replaces the state with `next(current)` if it is still that of build `generation`.
+    fn replace_if(&self, generation: u64, next: impl FnOnce(&State) -> State) {
+        let mut slot = match self.state.write() {
+            Ok(slot) => slot,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if slot.generation == generation {
+            *slot = Arc::new(next(&slot));
         }
     }
 }
@@ -224,62 +235,87 @@ fn failed(
 /// Rebuilds after each batch of changes until told to stop.
 fn rebuild_loop(
     session: &mut Session,
-    live: &Live,
+    live: &Arc<Live>,
     changes: &Receiver<Change>,
     watcher: &mut (watch::Watcher, Vec<PathBuf>, PathBuf),
     report: &(dyn Fn(Report) + Sync),
 ) {
-    while let Ok(change) = changes.recv() {
-        // Everything that arrived meanwhile is part of the same rebuild.
-        let mut batch = vec![change];
-        batch.extend(changes.try_iter());
-        if batch.iter().any(|c| matches!(c, Change::Stop)) {
-            return;
-        }
-        for change in &batch {
-            if let Change::Rescan(why) = change {
-                report(Report::Watch(why.clone()));
+    std::thread::scope(|indexing| {
+        while let Ok(change) = changes.recv() {
+            if !next_rebuild(session, live, changes, watcher, report, change, indexing) {
+                return;
             }
         }
-        let (debouncer, watched, root) = watcher;
-        if let Err(problem) = watch::watch_new_inputs(debouncer, root, watched) {
-            report(Report::Watch(problem));
-        }
-        for change in &batch {
-            match change {
-                Change::Paths { paths, structural } => session.note_changes(*structural, paths),
-                Change::Rescan(_) | Change::Stop => session.note_changes(true, &[]),
-            }
-        }
-        rebuild(session, live, report);
-    }
-}
-
-/// After the reload: the search index of the new site, swapped into what is served (no reload:
-/// the search page fetches it when used). An error keeps the previous index and is reported.
-fn refresh_search(
-    session: &Session,
-    live: &Live,
-    site: &crate::site::Site,
-    report: &(dyn Fn(Report) + Sync),
-) {
-    let files = match session.index_search(site) {
-        Ok(files) => files,
-        Err(diagnostics) => {
-            failed(session, &diagnostics, report);
-            return;
-        }
-    };
-    let current = live.current();
-    live.replace(State {
-        snapshot: Arc::new(store::with_search_index(&current.snapshot, files)),
-        overlay: current.overlay.clone(),
-        generation: current.generation,
     });
 }
 
+/// One batch of changes (the first, `change`, and what arrived meanwhile) and its rebuild;
+/// false when told to stop.
+fn next_rebuild<'scope>(
+    session: &mut Session,
+    live: &Arc<Live>,
+    changes: &Receiver<Change>,
+    watcher: &mut (watch::Watcher, Vec<PathBuf>, PathBuf),
+    report: &'scope (dyn Fn(Report) + Sync),
+    change: Change,
+    indexing: &'scope std::thread::Scope<'scope, '_>,
+) -> bool {
+    // Everything that arrived meanwhile is part of the same rebuild.
+    let mut batch = vec![change];
+    batch.extend(changes.try_iter());
+    if batch.iter().any(|c| matches!(c, Change::Stop)) {
+        return false;
+    }
+    for change in &batch {
+        if let Change::Rescan(why) = change {
+            report(Report::Watch(why.clone()));
+        }
+    }
+    let (debouncer, watched, root) = watcher;
+    if let Err(problem) = watch::watch_new_inputs(debouncer, root, watched) {
+        report(Report::Watch(problem));
+    }
+    for change in &batch {
+        match change {
+            Change::Paths { paths, structural } => session.note_changes(*structural, paths),
+            Change::Rescan(_) | Change::Stop => session.note_changes(true, &[]),
+        }
+    }
+    rebuild(session, live, report, indexing);
+    true
+}
+
+/// After the reload, on a thread of its own so that the next change is not kept waiting: the
+/// search index of the new site, swapped into what is served if no newer build replaced it
+/// meanwhile (no reload: the search page fetches the index when used). An error keeps the
+/// previous index and is reported.
+fn refresh_search(
+    indexer: Indexer,
+    live: Arc<Live>,
+    site: Arc<crate::site::Site>,
+    generation: u64,
+    report: &(dyn Fn(Report) + Sync),
+) {
+    match indexer.index(&site) {
+        Ok(files) => live.replace_if(generation, |current| State {
+            snapshot: Arc::new(store::with_search_index(&current.snapshot, files)),
+            overlay: current.overlay.clone(),
+            generation,
+        }),
+        Err(diagnostics) => report(Report::Failed {
+            text: overlay::terminal_text(&site.config.root, &diagnostics),
+            errors: diagnostics.iter().filter(|d| d.is_error()).count(),
+        }),
+    }
+}
+
 /// One rebuild: the new site, or the old one with the errors; then the reload event.
-pub fn rebuild(session: &mut Session, live: &Live, report: &(dyn Fn(Report) + Sync)) {
+pub fn rebuild<'scope>(
+    session: &mut Session,
+    live: &Arc<Live>,
+    report: &'scope (dyn Fn(Report) + Sync),
+    indexing: &'scope std::thread::Scope<'scope, '_>,
+) {
     let current = live.current();
     let generation = current.generation + 1;
     match session.build(Some(&current.snapshot)) {
@@ -298,7 +334,8 @@ pub fn rebuild(session: &mut Session, live: &Live, report: &(dyn Fn(Report) + Sy
                 live.events.reload(generation, Some(&changed));
             }
             if outcome.search_pending {
-                refresh_search(session, live, &outcome.site, report);
+                let (indexer, live, site) = (session.indexer(), Arc::clone(live), outcome.site);
+                indexing.spawn(move || refresh_search(indexer, live, site, generation, report));
             }
         }
         Err(diagnostics) => {

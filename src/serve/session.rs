@@ -20,10 +20,33 @@ pub struct Session {
     shown_warnings: Vec<Diagnostic>,
     /// The fingerprint each page of the last good build was rendered with.
     rendered: fingerprint::Rendered,
-    caches: Caches,
+    /// Shared with the thread that re-indexes after a reload (`Indexer`).
+    caches: std::sync::Arc<Caches>,
     /// What the watcher saw since the last successful build: (site.toml changed or the watcher
     /// lost track, the changed paths). None: nothing said, content/ is listed again.
     noted: Option<(bool, Vec<PathBuf>)>,
+}
+
+/// Makes a session's search index and keeps it for its next rebuild (`Session::indexer`).
+pub struct Indexer {
+    root: PathBuf,
+    caches: std::sync::Arc<Caches>,
+}
+
+impl Indexer {
+    /// The search index of `site`: its files as a snapshot serves them.
+    pub fn index(
+        &self,
+        site: &crate::site::Site,
+    ) -> Result<Vec<(String, store::Body)>, Vec<Diagnostic>> {
+        let cache = self.root.join(".koho").join("search");
+        let files = crate::render::search::index(site, &cache)?;
+        crate::remember_search(Some(&self.caches), &files);
+        Ok(files
+            .into_iter()
+            .map(|f| (f.path, store::Body::Bytes(f.bytes)))
+            .collect())
+    }
 }
 
 /// A successful build of the session.
@@ -48,7 +71,7 @@ impl Session {
             options,
             shown_warnings: Vec::new(),
             rendered: HashMap::new(),
-            caches: Caches::default(),
+            caches: std::sync::Arc::new(Caches::default()),
             noted: None,
         }
     }
@@ -127,13 +150,15 @@ impl Session {
         &self,
         site: &crate::site::Site,
     ) -> Result<Vec<(String, store::Body)>, Vec<Diagnostic>> {
-        let cache = self.options.root.join(".koho").join("search");
-        let files = crate::render::search::index(site, &cache)?;
-        crate::remember_search(Some(&self.caches), &files);
-        Ok(files
-            .into_iter()
-            .map(|f| (f.path, store::Body::Bytes(f.bytes)))
-            .collect())
+        self.indexer().index(site)
+    }
+
+    /// What re-indexes on another thread than the rebuilds'.
+    pub fn indexer(&self) -> Indexer {
+        Indexer {
+            root: self.options.root.clone(),
+            caches: std::sync::Arc::clone(&self.caches),
+        }
     }
 
     /// The paths of the plan's entries to render: those whose fingerprint differs from the one their
