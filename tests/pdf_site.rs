@@ -240,3 +240,45 @@ fn the_release_pdf_shows_the_page_with_its_image_footnote_and_localized_texts() 
         assert!(en.contains(needle), "`{needle}` missing from:\n{en}");
     }
 }
+
+/// Hostile Markdown in a release with PDFs on: 200 levels of quotes and of lists build (the PDF
+/// sets the deepest levels at its limit); a table too big to typeset in bounded memory is an
+/// error naming the file, and the previous output stays.
+#[cfg(feature = "pdf")]
+#[test]
+fn deep_nesting_builds_and_a_huge_table_is_a_clear_error() {
+    let site = site_with_releases().with_pdf();
+    let quotes = format!("{} deep quote\n", ">".repeat(200));
+    let list: String = (0..200)
+        .map(|n| format!("{}- item {n}\n", "  ".repeat(n)))
+        .collect();
+    site.write(
+        &format!("content/{RELEASE}/index.en.md"),
+        &format!("+++\ntitle = \"Deep\"\ndate = 2020-05-13\n+++\n\n{quotes}\n{list}"),
+    );
+    site.build_ok();
+    assert!(site.exists(&pdf_path("en")));
+    if pdftotext_available() {
+        let text = pdf_text(&site.output().join(pdf_path("en")));
+        assert!(
+            text.contains("deepquote") && text.contains("item199"),
+            "{text}"
+        );
+    }
+    let before = site.snapshot();
+    let mut table = String::from("| a | b |\n|---|---|\n");
+    for n in 0..10_001 {
+        table.push_str(&format!("| {n} | x |\n"));
+    }
+    site.write(
+        &format!("content/{RELEASE}/index.en.md"),
+        &format!("+++\ntitle = \"Table\"\ndate = 2020-05-13\n+++\n\n{table}"),
+    );
+    let errors = support::expect_site_errors(site.build());
+    let text = support::render(&errors);
+    assert!(
+        text.contains("index.en.md") && text.contains("split the table"),
+        "{text}"
+    );
+    support::assert_same_files(&before, &site.snapshot());
+}

@@ -109,7 +109,8 @@ pub(super) fn convert(
     settings: &Settings,
     images: &mut ImageTable,
 ) -> Result<String, PdfError> {
-    let events: Vec<Event> = Parser::new_ext(markdown, markdown_options()).collect();
+    let events = flatten_deep_nesting(Parser::new_ext(markdown, markdown_options()).collect());
+    check_table_size(&events)?;
     let heading_labels = web_heading_ids(&events)
         .into_iter()
         .enumerate()
@@ -141,6 +142,65 @@ pub(super) fn convert(
     writer.events(&body)?;
     writer.flush();
     Ok(writer.out)
+}
+
+/// The deepest nesting of block quotes and lists the PDF keeps: deeper ones are set at this
+/// depth, their items as paragraphs. Typst's parser stops at a fixed depth (a 200-level quote
+/// failed the build), and no reader follows 16 levels of indentation on A4.
+pub(super) const MAX_NESTING: usize = 16;
+
+/// The most table cells one PDF edition may hold. Typst's layout memory grows with each cell
+/// (a 50,000-row table took 4.5 GB and 24 s); a page with more is an error naming the limit.
+pub(super) const MAX_TABLE_CELLS: usize = 20_000;
+
+/// `events` with block quotes, lists and definition lists nested deeper than `MAX_NESTING`
+/// unwrapped: their contents stay, items become paragraphs.
+fn flatten_deep_nesting(events: Vec<Event>) -> Vec<Event> {
+    let mut dropped: Vec<bool> = Vec::new();
+    let mut out = Vec::with_capacity(events.len());
+    for event in events {
+        let innermost_dropped = dropped.last() == Some(&true);
+        match &event {
+            Event::Start(Tag::BlockQuote(_) | Tag::List(_) | Tag::DefinitionList) => {
+                let drop = dropped.len() >= MAX_NESTING;
+                dropped.push(drop);
+                if !drop {
+                    out.push(event);
+                }
+            }
+            Event::End(TagEnd::BlockQuote(_) | TagEnd::List(_) | TagEnd::DefinitionList) => {
+                if dropped.pop() != Some(true) {
+                    out.push(event);
+                }
+            }
+            Event::Start(Tag::Item | Tag::DefinitionListTitle | Tag::DefinitionListDefinition)
+                if innermost_dropped =>
+            {
+                out.push(Event::Start(Tag::Paragraph))
+            }
+            Event::End(
+                TagEnd::Item | TagEnd::DefinitionListTitle | TagEnd::DefinitionListDefinition,
+            ) if innermost_dropped => out.push(Event::End(TagEnd::Paragraph)),
+            _ => out.push(event),
+        }
+    }
+    out
+}
+
+/// Error when the tables of one document hold more than `MAX_TABLE_CELLS` cells.
+fn check_table_size(events: &[Event]) -> Result<(), PdfError> {
+    let cells = events
+        .iter()
+        .filter(|e| matches!(e, Event::Start(Tag::TableCell)))
+        .count();
+    if cells <= MAX_TABLE_CELLS {
+        return Ok(());
+    }
+    Err(PdfError::Input(format!(
+        "its tables hold {cells} cells, more than the {MAX_TABLE_CELLS} a PDF edition can \
+         typeset in bounded memory: split the table across pages, or publish it as a download \
+         (a CSV file in the manifest)"
+    )))
 }
 
 /// The body's events without footnote definitions, and each definition's events by name.
@@ -621,6 +681,41 @@ mod tests {
             "{out}"
         );
         assert!(out.contains("#link(\"https://x.org\")[#\"w\";]"), "{out}");
+    }
+
+    #[test]
+    fn nesting_deeper_than_the_limit_is_flattened() {
+        let deep = format!("{} deep\n", ">".repeat(200));
+        let out = typst(&deep);
+        assert_eq!(out.matches("#quote(").count(), MAX_NESTING, "{out}");
+        assert!(out.contains("deep"));
+        let list: String = (0..200)
+            .map(|n| format!("{}- item {n}\n", "  ".repeat(n)))
+            .collect();
+        let out = typst(&list);
+        assert_eq!(out.matches("#list(").count(), MAX_NESTING);
+        assert!(out.contains("item 199"));
+        assert_eq!(out.matches('[').count(), out.matches(']').count());
+    }
+
+    #[test]
+    fn a_table_too_big_to_typeset_is_an_error() {
+        let mut table = String::from("| a | b |\n|---|---|\n");
+        for n in 0..(MAX_TABLE_CELLS / 2 + 1) {
+            table.push_str(&format!("| {n} | x |\n"));
+        }
+        let chapters = HashMap::new();
+        let links = |dest: &str| PdfLink::Url(dest.to_string());
+        let settings = Settings {
+            links: &links,
+            chapters: &chapters,
+            prefix: "koho-t",
+            base_level: 1,
+            outlined: false,
+        };
+        let given = BTreeMap::new();
+        let error = convert(&table, &settings, &mut ImageTable::new(&given)).unwrap_err();
+        assert!(error.to_string().contains("split the table"), "{error}");
     }
 
     #[test]

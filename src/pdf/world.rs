@@ -171,6 +171,12 @@ fn typst_error(world: &PdfWorld, errors: &[SourceDiagnostic]) -> PdfError {
             }
             message
         })
+        .collect::<Vec<String>>();
+    // Typst reports one error per element it gave up on: the same message many times over.
+    let mut seen = std::collections::HashSet::new();
+    let messages = messages
+        .into_iter()
+        .filter(|m| seen.insert(m.clone()))
         .collect();
     PdfError::Typst { messages }
 }
