@@ -150,8 +150,9 @@ pub(super) fn convert(
 pub(super) const MAX_NESTING: usize = 16;
 
 /// The most table cells one PDF edition may hold. Typst's layout memory grows with each cell
-/// (a 50,000-row table took 4.5 GB and 24 s); a page with more is an error naming the limit.
-pub(super) const MAX_TABLE_CELLS: usize = 20_000;
+/// (a 50,000-row, 4-column table took 4.5 GB and 24 s: about 20 KB a cell); a body with more
+/// is an error naming the limit.
+pub(super) const MAX_TABLE_CELLS: usize = 5_000;
 
 /// `events` with block quotes, lists and definition lists nested deeper than `MAX_NESTING`
 /// unwrapped: their contents stay, items become paragraphs.
