@@ -633,6 +633,10 @@ mod tests {
     use super::*;
 
     fn typst(markdown: &str) -> String {
+        try_typst(markdown).expect("converts")
+    }
+
+    fn try_typst(markdown: &str) -> Result<String, PdfError> {
         let chapters = HashMap::new();
         let links = |dest: &str| PdfLink::Url(dest.to_string());
         let settings = Settings {
@@ -643,7 +647,7 @@ mod tests {
             outlined: true,
         };
         let given = BTreeMap::new();
-        convert(markdown, &settings, &mut ImageTable::new(&given)).expect("converts")
+        convert(markdown, &settings, &mut ImageTable::new(&given))
     }
 
     #[test]
@@ -705,17 +709,7 @@ mod tests {
         for n in 0..(MAX_TABLE_CELLS / 2 + 1) {
             table.push_str(&format!("| {n} | x |\n"));
         }
-        let chapters = HashMap::new();
-        let links = |dest: &str| PdfLink::Url(dest.to_string());
-        let settings = Settings {
-            links: &links,
-            chapters: &chapters,
-            prefix: "koho-t",
-            base_level: 1,
-            outlined: false,
-        };
-        let given = BTreeMap::new();
-        let error = convert(&table, &settings, &mut ImageTable::new(&given)).unwrap_err();
+        let error = try_typst(&table).unwrap_err();
         assert!(error.to_string().contains("split the table"), "{error}");
     }
 
