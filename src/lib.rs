@@ -320,10 +320,59 @@ pub fn build_with_progress(
     let prepared = prepare(options)?;
     let mut timings = vec![("inputs' stamps", up_to_date_check)];
     timings.extend(prepared.timings.iter().cloned());
-    let clock = Instant::now();
     let mut writer = output::Writer::open(&options.root, &output)?;
     writer.fail_after_moves = options.fail_commit_after;
-    let fingerprints = fingerprint_plan(&prepared, options);
+    let rendered_count = match stage(&prepared, options, &writer, progress, &mut timings) {
+        Ok(count) => count,
+        Err(e) => {
+            writer.abandon();
+            return Err(e);
+        }
+    };
+    let last = last_build(&prepared, salt);
+    inputs.add_files(&options.root, copy_sources(&prepared.plan));
+    // The site and theme are not needed to commit: freed first, so that the record's bookkeeping
+    // does not add to the build's peak memory.
+    let Prepared {
+        site,
+        theme,
+        plan,
+        hash_cache,
+        ..
+    } = prepared;
+    drop((site, theme));
+    let clock = Instant::now();
+    let stats = writer.commit(&plan)?;
+    hash_cache.save();
+    timings.push(("commit", clock.elapsed()));
+    uptodate::save(&state, &inputs, &last);
+    Ok(BuildReport {
+        output,
+        pages: last.pages,
+        pages_per_language: last.pages_per_language,
+        downloads: last.downloads,
+        files: last.files,
+        written: stats.written,
+        unchanged: stats.unchanged,
+        removed: stats.removed,
+        rendered: rendered_count,
+        warnings: last.warnings,
+        timings,
+    })
+}
+
+/// Renders into `writer` every planned file whose inputs changed since the previous build
+/// (the others are kept, `Writer::keep_rendered`) and copies the copied files: how many were
+/// rendered. On error the caller abandons the writer.
+fn stage(
+    prepared: &Prepared,
+    options: &BuildOptions,
+    writer: &output::Writer,
+    progress: &(dyn Fn(usize, usize) + Sync),
+    timings: &mut Vec<(&'static str, Duration)>,
+) -> Result<usize, BuildError> {
+    let clock = Instant::now();
+    let fingerprints = fingerprint_plan(prepared, options);
     let total = prepared.plan.files.len();
     let done = std::sync::atomic::AtomicUsize::new(0);
     let tick = || {
@@ -380,40 +429,7 @@ pub fn build_with_progress(
         }
     });
     timings.push(("render and stage", clock.elapsed()));
-    if let Err(e) = written {
-        writer.abandon();
-        return Err(e);
-    }
-    let last = last_build(&prepared, salt);
-    inputs.add_files(&options.root, copy_sources(&prepared.plan));
-    // The site and theme are not needed to commit: freed first, so that the record's bookkeeping
-    // does not add to the build's peak memory.
-    let Prepared {
-        site,
-        theme,
-        plan,
-        hash_cache,
-        ..
-    } = prepared;
-    drop((site, theme));
-    let clock = Instant::now();
-    let stats = writer.commit(&plan)?;
-    hash_cache.save();
-    timings.push(("commit", clock.elapsed()));
-    uptodate::save(&state, &inputs, &last);
-    Ok(BuildReport {
-        output,
-        pages: last.pages,
-        pages_per_language: last.pages_per_language,
-        downloads: last.downloads,
-        files: last.files,
-        written: stats.written,
-        unchanged: stats.unchanged,
-        removed: stats.removed,
-        rendered: rendered_count.into_inner(),
-        warnings: last.warnings,
-        timings,
-    })
+    written.map(|()| rendered_count.into_inner())
 }
 
 /// What a build reports of the site: pages (in all and per language), downloads, planned
