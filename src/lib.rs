@@ -10,6 +10,7 @@ pub mod check;
 pub mod cli;
 pub mod config;
 pub mod content;
+pub mod digest;
 
 pub mod error;
 pub mod fsutil;
@@ -506,7 +507,7 @@ fn fingerprint_plan<'a>(
     options: &BuildOptions,
 ) -> std::collections::HashMap<&'a str, u64> {
     use std::hash::{Hash, Hasher};
-    let mut salt = std::collections::hash_map::DefaultHasher::new();
+    let mut salt = digest::hasher();
     env!("CARGO_PKG_VERSION").hash(&mut salt);
     let program = std::env::current_exe().and_then(|exe| cache::Stamp::read(&exe));
     program.map(|stamp| stamp.key()).ok().hash(&mut salt);
@@ -520,7 +521,7 @@ fn fingerprint_plan<'a>(
         .par_iter()
         .filter_map(|file| {
             let print = prints.file(&prepared.site, file)?;
-            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            let mut hasher = digest::hasher();
             (salt, print).hash(&mut hasher);
             Some((file.path.as_str(), hasher.finish()))
         })

@@ -43,14 +43,9 @@ pub struct Inputs {
 /// the next build do its work.
 pub fn snapshot(root: &Path) -> Inputs {
     let mut found = vec![(PathBuf::from("site.toml"), false)];
+    let mut followed = std::collections::HashSet::new();
     for tree in ["content", "locales", "themes"] {
-        // Links are followed: the theme loader reads through them, so their targets are inputs.
-        let walk = walkdir::WalkDir::new(root.join(tree)).follow_links(true);
-        for entry in walk.into_iter().flatten() {
-            if let Ok(relative) = entry.path().strip_prefix(root) {
-                found.push((relative.to_path_buf(), entry.file_type().is_dir()));
-            }
-        }
+        list_tree(&root.join(tree), root, &mut found, &mut followed);
     }
     let entries = found
         .into_par_iter()
@@ -61,6 +56,45 @@ pub fn snapshot(root: &Path) -> Inputs {
         })
         .collect();
     Inputs { entries }
+}
+
+/// Adds every entry under `dir` to `found` (relative to `root`, is a folder). Links are
+/// followed (the theme loader reads through them, so their targets are inputs), but only links
+/// are resolved here: other entries' kinds come from the folder listing, so each entry is
+/// stat-ed once, for its stamp (walkdir's `follow_links` would stat every entry a second time).
+/// `followed` holds the real paths of the folders walked, so a link back to one of them (a
+/// loop) is not walked again.
+fn list_tree(
+    dir: &Path,
+    root: &Path,
+    found: &mut Vec<(PathBuf, bool)>,
+    followed: &mut std::collections::HashSet<PathBuf>,
+) {
+    if !dir.canonicalize().is_ok_and(|real| followed.insert(real)) {
+        return;
+    }
+    for entry in walkdir::WalkDir::new(dir) {
+        // An unreadable entry is left out: the build that reads it says what is wrong.
+        let Ok(entry) = entry else {
+            continue;
+        };
+        let Ok(relative) = entry.path().strip_prefix(root) else {
+            continue;
+        };
+        let is_dir = if entry.path_is_symlink() && entry.depth() > 0 {
+            let Ok(target) = std::fs::metadata(entry.path()) else {
+                continue;
+            };
+            if target.is_dir() {
+                list_tree(entry.path(), root, found, followed);
+                continue;
+            }
+            false
+        } else {
+            entry.file_type().is_dir()
+        };
+        found.push((relative.to_path_buf(), is_dir));
+    }
 }
 
 impl Inputs {

@@ -255,3 +255,24 @@ fn a_theme_reached_through_a_link_is_an_input_too() {
         .read_output("en/index.html")
         .contains("data-edited=\"yes\""));
 }
+
+#[cfg(unix)]
+#[test]
+fn a_link_loop_beside_the_theme_neither_hangs_nor_breaks_the_skip() {
+    let fixture = fixture();
+    // A folder the theme loader never reads, holding a link back to the theme itself.
+    std::fs::create_dir_all(fixture.path("themes/ngmo/notes")).unwrap();
+    std::os::unix::fs::symlink("..", fixture.path("themes/ngmo/notes/loop")).unwrap();
+    fixture.build_ok();
+    assert!(skipped(&fixture.build_ok()));
+    fixture.replace(
+        "themes/ngmo/templates/base.html",
+        "<body class=",
+        "<body data-edited=\"yes\" class=",
+    );
+    let report = fixture.build_ok();
+    assert!(!skipped(&report), "{report:?}");
+    assert!(fixture
+        .read_output("en/index.html")
+        .contains("data-edited=\"yes\""));
+}

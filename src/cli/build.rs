@@ -44,13 +44,11 @@ pub fn run(args: &BuildArgs) -> i32 {
         ..BuildOptions::default()
     };
     let bar = progress_bar();
+    // Asked once: the callback runs for every file, on every render thread.
+    let may_draw = !args.quiet && console::stderr_is_terminal();
     let progress = |done: usize, total: usize| {
         // Only builds longer than a second get a bar, and only on a terminal.
-        if !args.quiet
-            && bar.is_hidden()
-            && started.elapsed().as_secs() >= 1
-            && console::stderr_is_terminal()
-        {
+        if may_draw && bar.is_hidden() && started.elapsed().as_secs() >= 1 {
             bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
         }
         bar.set_length(total as u64);

@@ -18,7 +18,7 @@ pub enum DocKind {
 }
 
 /// A Markdown source file, classified.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct MarkdownSource {
     pub path: PathBuf,
     /// The path relative to the site root, as shown in messages (`content/releases/x/index.ja.md`).

@@ -2,7 +2,7 @@
 //! removed, with a journal so that any failure (here, or a crash found by the next build) is
 //! undone. Every step is a rename inside one file system, which needs no free space.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -36,35 +36,35 @@ enum Step {
     Remove { path: String },
 }
 
-/// Every file of `output` (outside the staging folder) that is not in `keep`, sorted. A
-/// folder whose stamp is the one `previous` recorded after the last build has had no entry
-/// added, removed or renamed since (any of those changes its mtime and ctime), so its files
-/// are the recorded ones and it is not listed again; other folders are read.
+/// What `stale_files` found: the files to remove, sorted, and the folders whose stamps it
+/// found as recorded (folder → stamp), which `folder_stamps` need not read again.
+pub struct StaleScan {
+    pub stale: Vec<String>,
+    pub unchanged_dirs: FxHashMap<String, Stamp>,
+}
+
+/// Every file of `output` (outside the staging folder) that is not in `keep`. A folder whose
+/// stamp is the one `previous` recorded after the last build has had no entry added, removed
+/// or renamed since (any of those changes its mtime and ctime), so its files are the recorded
+/// ones and it is not listed again; other folders are read.
 pub fn stale_files(
     output: &Path,
-    keep: &HashSet<&str>,
+    keep: &FxHashSet<&str>,
     previous: &WrittenFiles,
-) -> io::Result<Vec<String>> {
-    let mut recorded_files: HashMap<&str, Vec<&str>> = HashMap::new();
-    for path in previous.files.keys() {
-        recorded_files.entry(parent(path)).or_default().push(path);
-    }
-    let mut recorded_dirs: HashMap<&str, Vec<&str>> = HashMap::new();
-    for dir in previous.dirs.keys().filter(|d| !d.is_empty()) {
-        recorded_dirs
-            .entry(parent(dir.trim_end_matches('/')))
-            .or_default()
-            .push(dir);
-    }
+) -> io::Result<StaleScan> {
+    let (recorded_files, recorded_dirs) = recorded_children(previous);
+    let now = recorded_dir_stamps(output, previous);
     let mut stale = Vec::new();
+    let mut unchanged_dirs = FxHashMap::default();
     let mut folders = vec![String::new()];
     while let Some(dir) = folders.pop() {
         let full = output.join(&dir);
         let unchanged = previous
             .dirs
             .get(&dir)
-            .is_some_and(|recorded| Stamp::read(&full).ok() == Some(*recorded));
-        if unchanged {
+            .filter(|recorded| now.get(dir.as_str()) == Some(*recorded));
+        if let Some(stamp) = unchanged {
+            unchanged_dirs.insert(dir.clone(), *stamp);
             let files = recorded_files.get(dir.as_str()).into_iter().flatten();
             stale.extend(files.filter(|f| !keep.contains(*f)).map(|f| f.to_string()));
             let dirs = recorded_dirs.get(dir.as_str()).into_iter().flatten();
@@ -90,7 +90,38 @@ pub fn stale_files(
         }
     }
     stale.sort();
-    Ok(stale)
+    Ok(StaleScan {
+        stale,
+        unchanged_dirs,
+    })
+}
+
+/// The recorded files and subfolders of each recorded folder (folder → entries).
+type Children<'a> = FxHashMap<&'a str, Vec<&'a str>>;
+
+fn recorded_children(previous: &WrittenFiles) -> (Children<'_>, Children<'_>) {
+    let mut files: Children = FxHashMap::default();
+    for path in previous.files.keys() {
+        files.entry(parent(path)).or_default().push(path);
+    }
+    let mut dirs: Children = FxHashMap::default();
+    for dir in previous.dirs.keys().filter(|d| !d.is_empty()) {
+        dirs.entry(parent(dir.trim_end_matches('/')))
+            .or_default()
+            .push(dir);
+    }
+    (files, dirs)
+}
+
+/// Every recorded folder's stamp as it is now, read in parallel (at 30,000 pages there is a
+/// folder for each page); a folder that is gone is left out.
+fn recorded_dir_stamps<'a>(output: &Path, previous: &'a WrittenFiles) -> FxHashMap<&'a str, Stamp> {
+    use rayon::prelude::*;
+    let recorded: Vec<&str> = previous.dirs.keys().map(String::as_str).collect();
+    recorded
+        .into_par_iter()
+        .filter_map(|dir| Some((dir, Stamp::read(&output.join(dir)).ok()?)))
+        .collect()
 }
 
 /// The folder part of a site-relative path, with its slash (`ja/x/index.html` → `ja/x/`,
@@ -100,14 +131,17 @@ fn parent(path: &str) -> &str {
 }
 
 /// The stamps of the output and of every folder that holds a file of `paths`, as
-/// `WrittenFiles::dirs` records them. A folder that cannot be read is left out (it is then
-/// listed by the next build).
+/// `WrittenFiles::dirs` records them. `known`: stamps read earlier in this build of folders
+/// that nothing has changed since (`StaleScan::unchanged_dirs` without the folders the commit
+/// moved files into or out of); the others are read. A folder that cannot be read is left out
+/// (it is then listed by the next build).
 pub fn folder_stamps<'a>(
     output: &Path,
     paths: impl Iterator<Item = &'a str>,
-) -> HashMap<String, Stamp> {
+    known: &FxHashMap<String, Stamp>,
+) -> FxHashMap<String, Stamp> {
     use rayon::prelude::*;
-    let mut folders: HashSet<&str> = HashSet::from([""]);
+    let mut folders: FxHashSet<&str> = FxHashSet::from_iter([""]);
     for path in paths {
         let mut folder = parent(path);
         while folders.insert(folder) {
@@ -116,8 +150,30 @@ pub fn folder_stamps<'a>(
     }
     folders
         .into_par_iter()
-        .filter_map(|f| Some((f.to_string(), Stamp::read(&output.join(f)).ok()?)))
+        .filter_map(|f| {
+            let stamp = match known.get(f) {
+                Some(stamp) => *stamp,
+                None => Stamp::read(&output.join(f)).ok()?,
+            };
+            Some((f.to_string(), stamp))
+        })
         .collect()
+}
+
+/// Removes from `dirs` every folder on the way to a path of `moved` (its parent and their
+/// ancestors, the output itself included): a file moved in or out, or a folder made or
+/// removed for it, changes those folders' stamps.
+pub fn forget_touched(dirs: &mut FxHashMap<String, Stamp>, moved: &[String]) {
+    for path in moved {
+        let mut folder = parent(path);
+        loop {
+            dirs.remove(folder);
+            if folder.is_empty() {
+                break;
+            }
+            folder = parent(folder.trim_end_matches('/'));
+        }
+    }
 }
 
 /// Moves `changed` (staged) into `output` and the `stale` files out, journalled; on failure
@@ -277,7 +333,7 @@ fn move_file(from: &Path, to: &Path) -> io::Result<()> {
 
 /// Removes the given folders and their parents up to `output` when they are empty.
 pub fn remove_empty_dirs(output: &Path, dirs: Vec<PathBuf>) {
-    let mut all: HashSet<PathBuf> = HashSet::new();
+    let mut all: FxHashSet<PathBuf> = FxHashSet::default();
     for dir in dirs {
         let mut current = Some(dir.as_path());
         while let Some(d) = current.filter(|d| d.starts_with(output) && *d != output) {
@@ -295,6 +351,38 @@ pub fn remove_empty_dirs(output: &Path, dirs: Vec<PathBuf>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_move_forgets_the_stamps_of_every_folder_on_its_way() {
+        let stamp = Stamp::default();
+        let mut dirs: FxHashMap<String, Stamp> = ["", "ja/", "ja/a/", "ja/b/", "en/"]
+            .iter()
+            .map(|d| (d.to_string(), stamp))
+            .collect();
+        forget_touched(&mut dirs, &["ja/a/index.html".to_string()]);
+        let mut left: Vec<&str> = dirs.keys().map(String::as_str).collect();
+        left.sort();
+        assert_eq!(left, ["en/", "ja/b/"]);
+    }
+
+    #[test]
+    fn known_folder_stamps_are_used_and_the_others_read() {
+        let output = tempfile::tempdir().unwrap();
+        fs::create_dir_all(output.path().join("ja/a")).unwrap();
+        fs::create_dir_all(output.path().join("ja/b")).unwrap();
+        let pretend = Stamp::default();
+        let known = FxHashMap::from_iter([("ja/a/".to_string(), pretend)]);
+        let paths = ["ja/a/index.html", "ja/b/index.html"];
+        let stamps = folder_stamps(output.path(), paths.into_iter(), &known);
+        assert_eq!(stamps["ja/a/"], pretend, "taken from `known`, not read");
+        let real = Stamp::read(&output.path().join("ja/b/")).unwrap();
+        assert_eq!(stamps["ja/b/"], real);
+        assert_eq!(
+            stamps.len(),
+            4,
+            "the output, ja/, ja/a/ and ja/b/: {stamps:?}"
+        );
+    }
 
     #[test]
     fn journal_lines_round_trip() {

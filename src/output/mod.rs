@@ -9,7 +9,7 @@
 mod commit;
 mod written;
 
-use std::collections::HashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::fs::{self, File};
 use std::io;
 use std::path::{Path, PathBuf};
@@ -105,7 +105,7 @@ pub struct Writer {
     written: Mutex<Vec<(String, Written)>>,
     changed: Mutex<Vec<String>>,
     unchanged: AtomicUsize,
-    made_dirs: Mutex<HashSet<PathBuf>>,
+    made_dirs: Mutex<FxHashSet<PathBuf>>,
     _lock: File,
     /// For tests: fail the commit after this many moves, to prove it is undone.
     pub fail_after_moves: Option<usize>,
@@ -157,7 +157,7 @@ impl Writer {
             written: Mutex::new(Vec::new()),
             changed: Mutex::new(Vec::new()),
             unchanged: AtomicUsize::new(0),
-            made_dirs: Mutex::new(HashSet::new()),
+            made_dirs: Mutex::new(FxHashSet::default()),
             _lock: lock,
             fail_after_moves: None,
         })
@@ -275,21 +275,27 @@ impl Writer {
     pub fn commit(self, plan: &OutputPlan) -> Result<WriteStats, BuildError> {
         let mut changed = self.changed.into_inner().unwrap_or_default();
         changed.sort();
+        let mut known_dirs = FxHashMap::default();
         let removed = if self.fresh {
             0
         } else {
-            let keep: HashSet<&str> = plan.files.iter().map(|f| f.path.as_str()).collect();
-            let stale = commit::stale_files(&self.output, &keep, &self.previous)
+            let keep: FxHashSet<&str> = plan.files.iter().map(|f| f.path.as_str()).collect();
+            let scan = commit::stale_files(&self.output, &keep, &self.previous)
                 .map_err(|e| BuildError::io(&self.output, e))?;
-            let count = stale.len();
-            commit::commit(&self.output, &changed, &stale, self.fail_after_moves)?;
-            count
+            commit::commit(&self.output, &changed, &scan.stale, self.fail_after_moves)?;
+            known_dirs = scan.unchanged_dirs;
+            commit::forget_touched(&mut known_dirs, &changed);
+            commit::forget_touched(&mut known_dirs, &scan.stale);
+            // The staging folder came and went in the output itself.
+            known_dirs.remove("");
+            scan.stale.len()
         };
         let mut written = self.written.into_inner().unwrap_or_default();
         if !self.fresh {
             restamp_moved(&self.output, &changed, &mut written);
         }
-        let dirs = commit::folder_stamps(&self.output, plan.files.iter().map(|f| f.path.as_str()));
+        let planned = plan.files.iter().map(|f| f.path.as_str());
+        let dirs = commit::folder_stamps(&self.output, planned, &known_dirs);
         let written = WrittenFiles {
             files: written.into_iter().collect(),
             dirs,
@@ -326,7 +332,7 @@ impl Writer {
 /// record must hold the stamp the file has in the output, ctime included, so that an edit that
 /// restores size and mtime is still noticed.
 fn restamp_moved(output: &Path, changed: &[String], written: &mut [(String, Written)]) {
-    let changed: HashSet<&str> = changed.iter().map(String::as_str).collect();
+    let changed: FxHashSet<&str> = changed.iter().map(String::as_str).collect();
     for (path, record) in written.iter_mut() {
         if changed.contains(path.as_str()) {
             if let Ok(stamp) = Stamp::read(&output.join(path.as_str())) {

@@ -2,8 +2,7 @@
 //! holds (a hash of rendered bytes, or the stamp of the source a copy was made from), kept under
 //! the site root so that an unchanged file is recognised without reading it back.
 
-use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hasher};
+use rustc_hash::FxHashMap;
 use std::path::Path;
 
 use crate::cache::Stamp;
@@ -42,19 +41,17 @@ fn bytes_part(digest: &str) -> &str {
 /// build lists only the folders whose entries changed since (`commit::stale_files`).
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct WrittenFiles {
-    pub files: HashMap<String, Written>,
-    pub dirs: HashMap<String, Stamp>,
+    pub files: FxHashMap<String, Written>,
+    pub dirs: FxHashMap<String, Stamp>,
 }
 
 /// The digest recorded for a folder.
 const FOLDER: &str = "d";
 
-/// The digest of rendered bytes: a fast, non-cryptographic hash (a change of algorithm between
+/// The digest of rendered bytes: XXH3-64 (`crate::digest`; a change of algorithm between
 /// versions only causes rewrites).
 pub fn rendered_digest(bytes: &[u8]) -> String {
-    let mut hasher = DefaultHasher::new();
-    hasher.write(bytes);
-    format!("h:{:016x}", hasher.finish())
+    format!("h:{:016x}", xxhash_rust::xxh3::xxh3_64(bytes))
 }
 
 /// The digest of a copy: the identity of the source it was copied from.
@@ -64,8 +61,8 @@ pub fn copy_digest(source: &Stamp) -> String {
 
 impl WrittenFiles {
     pub fn load(path: &Path) -> WrittenFiles {
-        let mut files = HashMap::new();
-        let mut dirs = HashMap::new();
+        let mut files = FxHashMap::default();
+        let mut dirs = FxHashMap::default();
         crate::cache::read(path, |record| {
             if record.digest == FOLDER {
                 dirs.insert(record.path.to_string(), record.stamp);

@@ -25,7 +25,7 @@ pub fn register(tera: &mut Tera, site: &Arc<Site>, downloads: &Arc<DownloadIndex
     };
     tera.register_function("t", Translate(bound(site), Memo::default()));
     tera.register_function("fragment", FragmentFn(bound(site)));
-    tera.register_function("section_pages", SectionPages(bound(site)));
+    tera.register_function("section_pages", SectionPages(bound(site), Memo::default()));
     tera.register_function("url_for", UrlFor(bound(site), Memo::default()));
     tera.register_function("asset_url", AssetUrl(bound(site), Memo::default()));
     tera.register_function("format_date", FormatDate(bound(site)));
@@ -74,10 +74,15 @@ fn string_arg<'a>(
 /// `t(key="read-more", count=3, name="…")`: the Fluent message in the page's language.
 struct Translate(Bound, Memo);
 
-/// Results of calls that depend on one string argument only; a page calls `t(key=…)` for the
+/// Results of calls keyed by their arguments as one string; a page calls `t(key=…)` for the
 /// same navigation labels dozens of times, and a site has thousands of pages.
 #[derive(Default)]
 struct Memo(std::sync::RwLock<HashMap<String, Value>>);
+
+/// At most this many results are kept per function and language: what repeats across pages
+/// (menus, asides, labels) is met early, and every page's own title need not stay in memory
+/// (30,000 of them at 10,000 releases).
+const MEMO_LIMIT: usize = 4096;
 
 impl Memo {
     fn get_or(
@@ -90,7 +95,9 @@ impl Memo {
         }
         let value = compute()?;
         if let Ok(mut memo) = self.0.write() {
-            memo.insert(key.to_string(), value.clone());
+            if memo.len() < MEMO_LIMIT {
+                memo.insert(key.to_string(), value.clone());
+            }
         }
         Ok(value)
     }
@@ -176,8 +183,9 @@ impl Function for FragmentFn {
 
 /// `section_pages(key="releases", limit=3)`: summaries of a section's pages in order; an empty
 /// list in a language the section has no page in. A key that is no section in any language is
-/// an error.
-struct SectionPages(Bound);
+/// an error. The result is the same for every page of a language (a "latest releases" aside
+/// on each of 10,000 releases), so it is made once per key and limit.
+struct SectionPages(Bound, Memo);
 
 impl Function for SectionPages {
     fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
@@ -186,6 +194,13 @@ impl Function for SectionPages {
             .get("limit")
             .and_then(Value::as_u64)
             .map_or(usize::MAX, |n| n as usize);
+        self.1
+            .get_or(&format!("{key}\u{0}{limit}"), || self.summaries(key, limit))
+    }
+}
+
+impl SectionPages {
+    fn summaries(&self, key: &str, limit: usize) -> tera::Result<Value> {
         let site = &self.0.site;
         let is_section = |pages: &std::collections::BTreeMap<String, usize>| {
             pages

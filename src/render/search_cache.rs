@@ -6,7 +6,7 @@
 //! File format: the line `koho-search-bundle 1 <key as 16 hex digits>`, then for each file of
 //! the bundle a line `<byte length> <site-relative path>` followed by that many bytes.
 
-use std::collections::hash_map::DefaultHasher;
+use crate::digest::StableHasher;
 use std::hash::{Hash, Hasher};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
@@ -16,7 +16,7 @@ const MAGIC: &str = "koho-search-bundle 1";
 /// The key of a language's bundle: everything the indexer is given (each page's address and
 /// document), the language, and the version and executable of koho (which fix the indexer).
 pub fn key(lang: &str, documents: &impl Hash) -> u64 {
-    let mut hasher = DefaultHasher::new();
+    let mut hasher = StableHasher::new();
     let program = std::env::current_exe().and_then(|exe| crate::cache::Stamp::read(&exe));
     (
         env!("CARGO_PKG_VERSION"),

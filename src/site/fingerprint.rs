@@ -16,7 +16,7 @@
 //! So a release's body edit renders that page only; a title edit renders it, the listing page
 //! that shows it, and the pages whose `section_pages` results include it.
 
-use std::collections::hash_map::DefaultHasher;
+use crate::digest::StableHasher;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::hash::{Hash, Hasher};
@@ -30,7 +30,7 @@ use crate::site::plan::{Job, PlannedFile};
 use crate::site::{Page, PageId, Site};
 
 /// Feeds `Debug` output into a hasher without building the string.
-struct HashWriter<'a>(&'a mut DefaultHasher);
+struct HashWriter<'a>(&'a mut StableHasher);
 
 impl std::fmt::Write for HashWriter<'_> {
     fn write_str(&mut self, s: &str) -> std::fmt::Result {
@@ -39,7 +39,7 @@ impl std::fmt::Write for HashWriter<'_> {
     }
 }
 
-fn debug_hash(hasher: &mut DefaultHasher, value: &dyn std::fmt::Debug) {
+fn debug_hash(hasher: &mut StableHasher, value: &dyn std::fmt::Debug) {
     // Writing into a hasher cannot fail.
     let _ = write!(HashWriter(hasher), "{value:?}");
 }
@@ -67,7 +67,7 @@ impl Fingerprints {
     /// Hashes `site` and the files of the theme, locales and site.toml under `root`.
     pub fn of(site: &Site, root: &Path) -> Fingerprints {
         let per_page: Vec<[u64; 3]> = site.pages.par_iter().map(page_hashes).collect();
-        let mut hasher = DefaultHasher::new();
+        let mut hasher = StableHasher::new();
         let calls = inputs_hash(&mut hasher, root, &site.config.theme);
         debug_hash(&mut hasher, &site.config);
         for (id, [route, shared, own]) in per_page.iter().enumerate() {
@@ -90,11 +90,11 @@ impl Fingerprints {
             .iter()
             .map(|l| (l.code.clone(), calls_hash(site, &shared, &calls, &l.code)))
             .collect();
-        let mut documents: HashMap<String, DefaultHasher> = HashMap::new();
+        let mut documents: HashMap<String, StableHasher> = HashMap::new();
         for (page, hashes) in site.pages.iter().zip(&per_page) {
             hashes[2].hash(documents.entry(page.lang.clone()).or_default());
         }
-        let mut listing = DefaultHasher::new();
+        let mut listing = StableHasher::new();
         shared.hash(&mut listing);
         Fingerprints {
             core: hasher.finish(),
@@ -114,7 +114,7 @@ impl Fingerprints {
     /// they depend on many pages' text). A feed depends on its language's documents, the
     /// sitemap on every page's route and dates, a search index file on its own bytes.
     pub fn file(&self, site: &Site, file: &PlannedFile) -> Option<u64> {
-        let mut hasher = DefaultHasher::new();
+        let mut hasher = StableHasher::new();
         (self.core, &file.path).hash(&mut hasher);
         match &file.job {
             Job::Page { page, number } => return self.page(site, file, *page, *number),
@@ -139,7 +139,7 @@ impl Fingerprints {
     /// The fingerprint of page `number` of page `id`'s output.
     fn page(&self, site: &Site, file: &PlannedFile, id: PageId, number: usize) -> Option<u64> {
         let page = site.pages.get(id)?;
-        let mut hasher = DefaultHasher::new();
+        let mut hasher = StableHasher::new();
         (self.core, &file.path, number, self.own[id]).hash(&mut hasher);
         self.calls.get(&page.lang).hash(&mut hasher);
         // The downloads pages list the generated editions (the releases' PDFs) with their
@@ -189,7 +189,7 @@ fn listed<'a>(page: &Page, members: &'a [PageId], number: usize) -> &'a [PageId]
 
 /// [route, shared, own] of one page (see the module's documentation).
 fn page_hashes(page: &Page) -> [u64; 3] {
-    let mut route = DefaultHasher::new();
+    let mut route = StableHasher::new();
     (
         &page.key,
         &page.lang,
@@ -206,13 +206,13 @@ fn page_hashes(page: &Page) -> [u64; 3] {
     debug_hash(&mut shared, &(&front.date, &front.sort_by, &front.extra));
     let mut own = shared.clone();
     page.html.hash(&mut own);
-    debug_hash(&mut own, &(&page.headings, &page.source, &page.bundle_dir));
+    (&page.headings, &page.source, &page.bundle_dir).hash(&mut own);
     [route.finish(), shared.finish(), own.finish()]
 }
 
 /// The results of the `section_pages` calls in `lang`.
 fn calls_hash(site: &Site, shared: &[u64], calls: &Calls, lang: &str) -> u64 {
-    let mut hasher = DefaultHasher::new();
+    let mut hasher = StableHasher::new();
     let mut each = |key: &str, limit: Option<usize>| {
         if let Some(section) = site.section(key, lang) {
             let ids = &section.pages[..limit.unwrap_or(usize::MAX).min(section.pages.len())];
@@ -233,7 +233,7 @@ fn calls_hash(site: &Site, shared: &[u64], calls: &Calls, lang: &str) -> u64 {
 
 /// Hashes the templates of the theme, the locales and site.toml, and reads the templates'
 /// `section_pages` calls.
-fn inputs_hash(hasher: &mut DefaultHasher, root: &Path, theme: &str) -> Calls {
+fn inputs_hash(hasher: &mut StableHasher, root: &Path, theme: &str) -> Calls {
     let templates = root.join("themes").join(theme).join("templates");
     let mut calls = Some(Vec::new());
     for dir in [templates.as_path(), &root.join("locales")] {

@@ -1,8 +1,8 @@
 //! Rendered Markdown kept between builds of one process (the preview): a document whose text
 //! is unchanged and whose every link still resolves to the same address is not rendered again.
 
+use crate::digest::StableHasher;
 use std::cell::RefCell;
-use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
@@ -39,7 +39,7 @@ impl MarkdownCache {
         ids: &mut IdMaker,
         options: &RenderOptions,
     ) -> (Rendered, Vec<Problem>) {
-        let mut hasher = DefaultHasher::new();
+        let mut hasher = StableHasher::new();
         body.hash(&mut hasher);
         // The options change the HTML too (site.toml may change between builds of a preview).
         options.footnote_backref_label.hash(&mut hasher);

@@ -68,7 +68,7 @@ pub fn build(
             .collect();
         files.push((format!("m/{j}.json"), json(&rows)));
     }
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    let mut hasher = crate::digest::hasher();
     files.hash(&mut hasher);
     let index = Index {
         version: 1,
