@@ -720,3 +720,40 @@ fn every_page_carries_the_csp_and_the_site_satisfies_it() {
     }
     assert!(pages > 50, "{pages} pages");
 }
+
+/// Issue 11 ("smaller pages"): decorative icons are files the browser fetches once, not SVG
+/// repeated in every page; only the search button's icon, its only visible label, stays inline
+/// (it follows the text colour, also in forced-colours mode).
+#[test]
+fn decorative_icons_are_files_not_inline_svg() {
+    let release = page(&format!("en/{SEED}/index.html"));
+    let inline: Vec<String> = release
+        .select("svg")
+        .iter()
+        .map(|svg| {
+            svg.parent()
+                .and_then(ElementRef::wrap)
+                .map(|p| p.value().name().to_string())
+                .unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(
+        inline,
+        ["button"],
+        "only the search button's icon is inline"
+    );
+    for (class, file) in [
+        ("language-switcher-icon", "images/globe.svg"),
+        ("feed-icon", "images/feed.svg"),
+    ] {
+        let src = release.attr(&format!("img.{class}"), "src");
+        assert_eq!(src, format!("/{file}"));
+        let svg = String::from_utf8(shipped().files[file].clone()).expect("UTF-8");
+        let doc = roxmltree::Document::parse(&svg).expect("the icon is well-formed SVG");
+        assert_eq!(doc.root_element().tag_name().name(), "svg");
+    }
+    assert!(
+        release.select("meta[name='twitter:title']").is_empty(),
+        "X reads og:title; the page does not repeat it"
+    );
+}
