@@ -37,6 +37,13 @@ impl Stamp {
         std::fs::metadata(path).map(|meta| Stamp::of(&meta))
     }
 
+    /// The stamp of the entry at `path` itself: a symbolic link's own, not its target's
+    /// (`lstat`). The output side uses it: koho writes no links there, so a link in place of a
+    /// file or folder it wrote never has the recorded stamp.
+    pub fn read_entry(path: &Path) -> std::io::Result<Stamp> {
+        std::fs::symlink_metadata(path).map(|meta| Stamp::of(&meta))
+    }
+
     /// Whether two stamps describe the same, unmodified output file: every field, the
     /// status-change time included (an edit that restores size and mtime, `touch -r`, still
     /// changes it). The writer records a moved file's stamp after the move, which changes the

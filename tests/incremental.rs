@@ -276,3 +276,96 @@ fn a_link_loop_beside_the_theme_neither_hangs_nor_breaks_the_skip() {
         .read_output("en/index.html")
         .contains("data-edited=\"yes\""));
 }
+
+/// Fails on any symbolic link under `dir` (koho writes none into an output).
+#[cfg(unix)]
+fn assert_no_links(dir: &std::path::Path) {
+    for entry in walkdir::WalkDir::new(dir) {
+        let entry = entry.expect("walk the output");
+        assert!(
+            !entry.path_is_symlink(),
+            "{} is a link",
+            entry.path().display()
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn an_output_folder_swapped_for_a_link_to_its_moved_self_is_a_folder_again() {
+    for folder in ["css", "en/releases/2021-01-01-r1"] {
+        let fixture = fixture();
+        fixture.build_ok();
+        let out = fixture.output();
+        let moved = format!("{folder}-real");
+        std::fs::rename(out.join(folder), out.join(&moved)).unwrap();
+        std::os::unix::fs::symlink(
+            std::path::Path::new(&moved).file_name().unwrap(),
+            out.join(folder),
+        )
+        .unwrap();
+        fixture.build_ok();
+        assert_no_links(&out);
+        assert_same_files(&fresh_output(&fixture), &fixture.snapshot());
+        assert!(skipped(&fixture.build_ok()), "{folder}: then up to date");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_link_to_an_outside_folder_in_the_output_is_removed_and_its_target_left_alone() {
+    let fixture = fixture();
+    fixture.build_ok();
+    let out = fixture.output();
+    // The outside folder holds files at the paths the build writes and keeps.
+    let victim = tempfile::tempdir().unwrap();
+    std::fs::write(victim.path().join("index.html"), "VICTIM DATA").unwrap();
+    std::fs::write(victim.path().join("precious.txt"), "keep").unwrap();
+    let before = snapshot(victim.path());
+    let folder = out.join("en/releases/2021-01-01-r1");
+    std::fs::remove_dir_all(&folder).unwrap();
+    std::os::unix::fs::symlink(victim.path(), &folder).unwrap();
+    // Once with nothing else changed, once with the page itself edited.
+    for round in 0..2 {
+        if round == 1 {
+            std::fs::remove_dir_all(&folder).unwrap();
+            std::os::unix::fs::symlink(victim.path(), &folder).unwrap();
+            fixture.replace(
+                "content/releases/2021-01-01-r1/index.en.md",
+                "body 1",
+                "body one",
+            );
+        }
+        fixture.build_ok();
+        assert_same_files(&before, &snapshot(victim.path()));
+        assert_no_links(&out);
+        assert_same_files(&fresh_output(&fixture), &fixture.snapshot());
+    }
+    assert!(!out.join(".koho-staging").exists());
+}
+
+#[test]
+fn a_file_named_like_the_staging_folder_does_not_stop_the_build() {
+    let fixture = fixture();
+    fixture.build_ok();
+    std::fs::write(fixture.output().join(".koho-staging"), "in the way").unwrap();
+    fixture.build_ok();
+    assert!(!fixture.output().join(".koho-staging").exists());
+    assert_same_files(&fresh_output(&fixture), &fixture.snapshot());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_theme_kept_outside_the_site_may_link_within_itself() {
+    let fixture = fixture();
+    let outside = tempfile::tempdir().unwrap();
+    let theme = outside.path().join("ngmo");
+    std::fs::rename(fixture.path("themes/ngmo"), &theme).unwrap();
+    std::os::unix::fs::symlink(&theme, fixture.path("themes/ngmo")).unwrap();
+    std::os::unix::fs::symlink("favicon.svg", theme.join("static/alias.svg")).unwrap();
+    fixture.build_ok();
+    assert_eq!(
+        fixture.read_output("alias.svg"),
+        std::fs::read_to_string(theme.join("static/favicon.svg")).unwrap()
+    );
+}

@@ -71,6 +71,14 @@ pub fn stale_files(
             folders.extend(dirs.map(|d| d.to_string()));
             continue;
         }
+        // A link in a folder's place (koho writes none) is removed as a file, never listed:
+        // its target may be anywhere.
+        if !dir.is_empty()
+            && fs::symlink_metadata(folder_path(output, &dir)).is_ok_and(|m| !m.is_dir())
+        {
+            stale.push(dir.trim_end_matches('/').to_string());
+            continue;
+        }
         let entries = match fs::read_dir(&full) {
             Ok(entries) => entries,
             Err(e) if e.kind() == io::ErrorKind::NotFound && !dir.is_empty() => continue,
@@ -120,13 +128,19 @@ fn recorded_dir_stamps<'a>(output: &Path, previous: &'a WrittenFiles) -> FxHashM
     let recorded: Vec<&str> = previous.dirs.keys().map(String::as_str).collect();
     recorded
         .into_par_iter()
-        .filter_map(|dir| Some((dir, Stamp::read(&output.join(dir)).ok()?)))
+        .filter_map(|dir| Some((dir, Stamp::read_entry(&folder_path(output, dir)).ok()?)))
         .collect()
+}
+
+/// The path of a recorded folder (`ja/releases/`) without its trailing slash, which would make
+/// `lstat` follow a link in the folder's place.
+pub fn folder_path(output: &Path, folder: &str) -> PathBuf {
+    output.join(folder.trim_end_matches('/'))
 }
 
 /// The folder part of a site-relative path, with its slash (`ja/x/index.html` → `ja/x/`,
 /// `index.html` → ``).
-fn parent(path: &str) -> &str {
+pub fn parent(path: &str) -> &str {
     path.rfind('/').map_or("", |slash| &path[..=slash])
 }
 
@@ -135,29 +149,57 @@ fn parent(path: &str) -> &str {
 /// that nothing has changed since (`StaleScan::unchanged_dirs` without the folders the commit
 /// moved files into or out of); the others are read. A folder that cannot be read is left out
 /// (it is then listed by the next build).
+///
+/// With `verify` (a rebuild), a folder read here is also listed after its stamp is taken, and
+/// left out unless it holds only planned files and folders: a stray file written into it
+/// while the build ran, after the stale files were found, would otherwise be recorded as
+/// expected and never removed. One added after the listing changes the stamp instead.
 pub fn folder_stamps<'a>(
     output: &Path,
     paths: impl Iterator<Item = &'a str>,
     known: &FxHashMap<String, Stamp>,
+    verify: bool,
 ) -> FxHashMap<String, Stamp> {
     use rayon::prelude::*;
-    let mut folders: FxHashSet<&str> = FxHashSet::from_iter([""]);
+    let mut children: FxHashMap<&str, FxHashSet<&str>> = FxHashMap::default();
+    children.insert("", FxHashSet::default());
     for path in paths {
-        let mut folder = parent(path);
-        while folders.insert(folder) {
-            folder = parent(folder.trim_end_matches('/'));
+        let mut entry = path;
+        loop {
+            let entry_path = entry.trim_end_matches('/');
+            let folder = parent(entry_path);
+            let name = &entry_path[folder.len()..];
+            let first_visit = !children.contains_key(folder);
+            children.entry(folder).or_default().insert(name);
+            if folder.is_empty() || !first_visit {
+                break;
+            }
+            entry = folder;
         }
     }
-    folders
-        .into_par_iter()
-        .filter_map(|f| {
-            let stamp = match known.get(f) {
-                Some(stamp) => *stamp,
-                None => Stamp::read(&output.join(f)).ok()?,
-            };
+    children
+        .par_iter()
+        .filter_map(|(&f, expected)| {
+            if let Some(stamp) = known.get(f) {
+                return Some((f.to_string(), *stamp));
+            }
+            let stamp = Stamp::read_entry(&folder_path(output, f)).ok()?;
+            if verify && !holds_only(&folder_path(output, f), expected) {
+                return None;
+            }
             Some((f.to_string(), stamp))
         })
         .collect()
+}
+
+/// Whether every entry of `folder` is named in `expected`.
+fn holds_only(folder: &Path, expected: &FxHashSet<&str>) -> bool {
+    let Ok(entries) = fs::read_dir(folder) else {
+        return false;
+    };
+    entries.into_iter().all(|entry| {
+        entry.is_ok_and(|e| expected.contains(e.file_name().to_string_lossy().as_ref()))
+    })
 }
 
 /// Removes from `dirs` every folder on the way to a path of `moved` (its parent and their
@@ -192,9 +234,14 @@ pub fn commit(
         .iter()
         .map(|path| Step::Remove { path: path.clone() })
         .collect();
+    // What is there now, the entry itself (a link is backed up as a link, never followed); a
+    // path under a stale entry (a link or file in a folder's place) will not exist once the
+    // stale entries are moved out, which happens first.
+    let removed: FxHashSet<&str> = stale.iter().map(String::as_str).collect();
     steps.extend(changed.iter().map(|path| Step::Replace {
         path: path.clone(),
-        existed: output.join(path).is_file(),
+        existed: !under_any(path, &removed)
+            && fs::symlink_metadata(output.join(path)).is_ok_and(|m| !m.is_dir()),
     }));
     write_journal(&staging, &steps).map_err(|e| BuildError::io(&staging, e))?;
     let mut done = 0;
@@ -233,7 +280,28 @@ pub fn commit(
     }
 }
 
+/// Whether a folder on the way to `path` is one of `entries`.
+fn under_any(path: &str, entries: &FxHashSet<&str>) -> bool {
+    let mut folder = parent(path);
+    while !folder.is_empty() {
+        let name = folder.trim_end_matches('/');
+        if entries.contains(name) {
+            return true;
+        }
+        folder = parent(name);
+    }
+    false
+}
+
+/// One step; an error names the site path it failed on.
 fn apply(output: &Path, step: &Step) -> io::Result<()> {
+    let path = match step {
+        Step::Remove { path } | Step::Replace { path, .. } => path,
+    };
+    apply_step(output, step).map_err(|e| io::Error::new(e.kind(), format!("/{path}: {e}")))
+}
+
+fn apply_step(output: &Path, step: &Step) -> io::Result<()> {
     match step {
         Step::Remove { path } => move_file(&output.join(path), &backup_dir(output).join(path)),
         Step::Replace { path, existed } => {
@@ -257,7 +325,8 @@ fn undo(output: &Path, steps: &[Step]) -> Vec<String> {
         };
         let target = output.join(path);
         let backup = backup_dir(output).join(path);
-        let result = if backup.exists() {
+        // The backup's own entry: a link moved there is restored even when it dangles.
+        let result = if fs::symlink_metadata(&backup).is_ok() {
             move_file(&backup, &target)
         } else if !restore_backup && matches!(step, Step::Replace { .. }) {
             // A file the previous output did not have: take it out again.
@@ -325,7 +394,7 @@ fn move_file(from: &Path, to: &Path) -> io::Result<()> {
     if let Some(parent) = to.parent() {
         fs::create_dir_all(parent)?;
     }
-    if to.is_dir() {
+    if fs::symlink_metadata(to).is_ok_and(|m| m.is_dir()) {
         fs::remove_dir(to)?;
     }
     fs::rename(from, to)
@@ -366,6 +435,22 @@ mod tests {
     }
 
     #[test]
+    fn a_folder_holding_a_stray_file_is_not_stamped_so_the_next_build_lists_it() {
+        let output = tempfile::tempdir().unwrap();
+        fs::create_dir_all(output.path().join("ja/a")).unwrap();
+        fs::write(output.path().join("ja/a/index.html"), "page").unwrap();
+        // Written by someone else while the build ran, after its stale files were found.
+        fs::write(output.path().join("ja/a/stray.txt"), "stray").unwrap();
+        let paths = ["ja/a/index.html"];
+        let known = FxHashMap::default();
+        let checked = folder_stamps(output.path(), paths.into_iter(), &known, true);
+        assert!(!checked.contains_key("ja/a/"), "{checked:?}");
+        assert!(checked.contains_key("ja/") && checked.contains_key(""));
+        let unchecked = folder_stamps(output.path(), paths.into_iter(), &known, false);
+        assert!(unchecked.contains_key("ja/a/"));
+    }
+
+    #[test]
     fn known_folder_stamps_are_used_and_the_others_read() {
         let output = tempfile::tempdir().unwrap();
         fs::create_dir_all(output.path().join("ja/a")).unwrap();
@@ -373,9 +458,9 @@ mod tests {
         let pretend = Stamp::default();
         let known = FxHashMap::from_iter([("ja/a/".to_string(), pretend)]);
         let paths = ["ja/a/index.html", "ja/b/index.html"];
-        let stamps = folder_stamps(output.path(), paths.into_iter(), &known);
+        let stamps = folder_stamps(output.path(), paths.into_iter(), &known, false);
         assert_eq!(stamps["ja/a/"], pretend, "taken from `known`, not read");
-        let real = Stamp::read(&output.path().join("ja/b/")).unwrap();
+        let real = Stamp::read_entry(&output.path().join("ja/b")).unwrap();
         assert_eq!(stamps["ja/b/"], real);
         assert_eq!(
             stamps.len(),

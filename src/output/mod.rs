@@ -83,15 +83,14 @@ pub fn is_intact(root: &Path, output: &Path) -> bool {
     }
     let record = WrittenFiles::load(&state.join("written.tsv"));
     let files_intact = record.files.par_iter().all(|(path, written)| {
-        Stamp::read(&output.join(path)).is_ok_and(|s| s.same_output_file(&written.stamp))
+        Stamp::read_entry(&output.join(path)).is_ok_and(|s| s.same_output_file(&written.stamp))
     });
     !record.files.is_empty()
         && files_intact
         && !record.dirs.is_empty()
-        && record
-            .dirs
-            .par_iter()
-            .all(|(dir, stamp)| Stamp::read(&output.join(dir)).ok() == Some(*stamp))
+        && record.dirs.par_iter().all(|(dir, stamp)| {
+            Stamp::read_entry(&commit::folder_path(output, dir)).ok() == Some(*stamp)
+        })
 }
 
 /// Writes one build's files into the output; see the module documentation.
@@ -106,6 +105,9 @@ pub struct Writer {
     changed: Mutex<Vec<String>>,
     unchanged: AtomicUsize,
     made_dirs: Mutex<FxHashSet<PathBuf>>,
+    /// Recorded folders found replaced by a link or a file when the build began: nothing
+    /// under them is the previous build's any more (`on_disk`).
+    replaced_dirs: FxHashSet<String>,
     _lock: File,
     /// For tests: fail the commit after this many moves, to prove it is undone.
     pub fail_after_moves: Option<usize>,
@@ -123,6 +125,7 @@ impl Writer {
             return Err(BuildError::Locked(output.to_path_buf()));
         }
         let record_path = state.join("written.tsv");
+        clear_foreign_staging(output, &record_path)?;
         commit::recover(output).map_err(|e| BuildError::io(&output.join(STAGING), e))?;
         let empty = match fs::read_dir(output) {
             Ok(mut entries) => entries.next().is_none(),
@@ -144,23 +147,45 @@ impl Writer {
         };
         fs::create_dir_all(commit::new_files_dir(&staging_root, fresh))
             .map_err(|e| BuildError::io(&staging_root, e))?;
+        let previous = if fresh {
+            WrittenFiles::default()
+        } else {
+            WrittenFiles::load(&record_path)
+        };
+        let replaced_dirs = replaced_dirs(output, &previous);
         Ok(Writer {
             output: output.to_path_buf(),
             fresh,
             created_output,
-            previous: if fresh {
-                WrittenFiles::default()
-            } else {
-                WrittenFiles::load(&record_path)
-            },
+            previous,
             record_path,
             written: Mutex::new(Vec::new()),
             changed: Mutex::new(Vec::new()),
             unchanged: AtomicUsize::new(0),
             made_dirs: Mutex::new(FxHashSet::default()),
+            replaced_dirs,
             _lock: lock,
             fail_after_moves: None,
         })
+    }
+
+    /// The stamp of the output's regular file at `path` (site-relative), or None when there is
+    /// none: missing, a link or folder in its place, or under a folder that was replaced.
+    fn on_disk(&self, path: &str) -> Option<Stamp> {
+        if !self.replaced_dirs.is_empty() {
+            let mut folder = commit::parent(path);
+            while !folder.is_empty() {
+                if self.replaced_dirs.contains(folder) {
+                    return None;
+                }
+                folder = commit::parent(folder.trim_end_matches('/'));
+            }
+        }
+        let full = self.output.join(path);
+        fs::symlink_metadata(&full)
+            .ok()
+            .filter(|meta| meta.is_file())
+            .map(|meta| Stamp::of(&meta))
     }
 
     /// Where a changed file is written before the commit.
@@ -187,9 +212,10 @@ impl Writer {
     ) -> Result<(), Diagnostic> {
         let digest = with_fingerprint(rendered_digest(bytes), fingerprint);
         if !self.fresh {
-            let on_disk = Stamp::read(&self.output.join(&file.path)).ok();
+            let on_disk = self.on_disk(&file.path);
             if self.previous.is_current(&file.path, &digest, on_disk)
                 || (!self.previous.files.contains_key(&file.path)
+                    && on_disk.is_some()
                     && same_bytes(&self.output.join(&file.path), bytes))
             {
                 return self.keep(file, digest, on_disk);
@@ -208,7 +234,7 @@ impl Writer {
         if self.fresh {
             return false;
         }
-        let on_disk = Stamp::read(&self.output.join(&file.path)).ok();
+        let on_disk = self.on_disk(&file.path);
         match self
             .previous
             .rendered_from(&file.path, fingerprint, on_disk)
@@ -223,7 +249,7 @@ impl Writer {
         let source_stamp = Stamp::read(source).map_err(|e| read_error(file, source, &e))?;
         let digest = copy_digest(&source_stamp);
         if !self.fresh {
-            let on_disk = Stamp::read(&self.output.join(&file.path)).ok();
+            let on_disk = self.on_disk(&file.path);
             if self.previous.is_current(&file.path, &digest, on_disk) {
                 return self.keep(file, digest, on_disk);
             }
@@ -252,7 +278,7 @@ impl Writer {
         target: &Path,
         digest: String,
     ) -> Result<(), Diagnostic> {
-        let stamp = Stamp::read(target).map_err(|e| write_error(file, &e))?;
+        let stamp = Stamp::read_entry(target).map_err(|e| write_error(file, &e))?;
         lock(&self.written).push((file.path.clone(), Written { stamp, digest }));
         lock(&self.changed).push(file.path.clone());
         Ok(())
@@ -282,6 +308,7 @@ impl Writer {
             let keep: FxHashSet<&str> = plan.files.iter().map(|f| f.path.as_str()).collect();
             let scan = commit::stale_files(&self.output, &keep, &self.previous)
                 .map_err(|e| BuildError::io(&self.output, e))?;
+            refuse_lost_kept_files(&self.output, &scan.stale, &self.previous, &keep, &changed)?;
             commit::commit(&self.output, &changed, &scan.stale, self.fail_after_moves)?;
             known_dirs = scan.unchanged_dirs;
             commit::forget_touched(&mut known_dirs, &changed);
@@ -295,7 +322,7 @@ impl Writer {
             restamp_moved(&self.output, &changed, &mut written);
         }
         let planned = plan.files.iter().map(|f| f.path.as_str());
-        let dirs = commit::folder_stamps(&self.output, planned, &known_dirs);
+        let dirs = commit::folder_stamps(&self.output, planned, &known_dirs, !self.fresh);
         let written = WrittenFiles {
             files: written.into_iter().collect(),
             dirs,
@@ -328,6 +355,64 @@ impl Writer {
     }
 }
 
+/// Removes a file or link named like the staging folder from an output koho wrote (it holds
+/// no journal, and every build would otherwise fail to create the folder). A link is removed
+/// itself, never followed.
+fn clear_foreign_staging(output: &Path, record_path: &Path) -> Result<(), BuildError> {
+    let staging = output.join(STAGING);
+    let in_the_way = fs::symlink_metadata(&staging).is_ok_and(|m| !m.is_dir());
+    if in_the_way && record_path.is_file() {
+        fs::remove_file(&staging).map_err(|e| BuildError::io(&staging, e))?;
+    }
+    Ok(())
+}
+
+/// Fails when a stale entry (a link or file found in a folder's place) has a kept file under
+/// it: the folder was replaced while this build ran, after its files were found intact, and
+/// removing the entry would lose them. The output is left as it is; the next build repairs it.
+fn refuse_lost_kept_files(
+    output: &Path,
+    stale: &[String],
+    previous: &WrittenFiles,
+    keep: &FxHashSet<&str>,
+    changed: &[String],
+) -> Result<(), BuildError> {
+    let changed: FxHashSet<&str> = changed.iter().map(String::as_str).collect();
+    for entry in stale {
+        // Only an entry where the last build left a folder can hide that folder's files.
+        let folder = format!("{entry}/");
+        if !previous.dirs.contains_key(&folder) {
+            continue;
+        }
+        let lost = keep
+            .iter()
+            .any(|path| path.starts_with(&folder) && !changed.contains(path));
+        if lost {
+            return Err(BuildError::io(
+                &output.join(entry),
+                io::Error::other(
+                    "this output folder was replaced by a link or a file while koho was building; build again",
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The recorded folders of `previous` that are no longer folders in `output` (a link or a
+/// file in their place), read in parallel.
+fn replaced_dirs(output: &Path, previous: &WrittenFiles) -> FxHashSet<String> {
+    use rayon::prelude::*;
+    let recorded: Vec<&String> = previous.dirs.keys().filter(|d| !d.is_empty()).collect();
+    recorded
+        .into_par_iter()
+        .filter(|dir| {
+            fs::symlink_metadata(commit::folder_path(output, dir)).is_ok_and(|m| !m.is_dir())
+        })
+        .cloned()
+        .collect()
+}
+
 /// Stamps the files moved in by the commit again: a rename gives a file a new ctime, and the
 /// record must hold the stamp the file has in the output, ctime included, so that an edit that
 /// restores size and mtime is still noticed.
@@ -335,7 +420,7 @@ fn restamp_moved(output: &Path, changed: &[String], written: &mut [(String, Writ
     let changed: FxHashSet<&str> = changed.iter().map(String::as_str).collect();
     for (path, record) in written.iter_mut() {
         if changed.contains(path.as_str()) {
-            if let Ok(stamp) = Stamp::read(&output.join(path.as_str())) {
+            if let Ok(stamp) = Stamp::read_entry(&output.join(path.as_str())) {
                 record.stamp = stamp;
             }
         }

@@ -23,7 +23,7 @@ mod special;
 pub mod views;
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -61,7 +61,7 @@ pub fn load_theme(
     tera.register_filter("url_encode", url_encode);
     let (files, mut errors) = crate::fsutil::walk_files(&crate::fsutil::Walk {
         dir: &templates_dir,
-        confine: &root.join("themes"),
+        confine: &theme_confine(theme_dir, root),
         root,
         skip_hidden: true,
         max_depth: usize::MAX,
@@ -98,6 +98,17 @@ pub fn load_theme(
     }
 }
 
+/// Where links in a theme may lead: anywhere under themes/, or, for a theme that is itself
+/// a link to a folder outside the site (a theme shared by several sites), anywhere in that
+/// theme's real folder.
+fn theme_confine(theme_dir: &Path, root: &Path) -> PathBuf {
+    if theme_dir.is_symlink() {
+        theme_dir.to_path_buf()
+    } else {
+        root.join("themes")
+    }
+}
+
 /// Lists the theme's static files (`themes/<name>/static/**`, hidden ones such as
 /// `.well-known/` included) to copy to the site root, with paths relative to `static/`; links
 /// out of themes/ are errors and pipes are skipped with a warning (`fsutil::walk_files`).
@@ -105,7 +116,7 @@ pub fn theme_static_files(theme_dir: &Path, root: &Path) -> (Vec<StaticFile>, Ve
     let static_dir = theme_dir.join("static");
     let (files, diagnostics) = crate::fsutil::walk_files(&crate::fsutil::Walk {
         dir: &static_dir,
-        confine: &root.join("themes"),
+        confine: &theme_confine(theme_dir, root),
         root,
         skip_hidden: false,
         max_depth: usize::MAX,

@@ -14,7 +14,8 @@
 //! A page's weight for a term is its count in the body plus 8 per count in the title, at most
 //! 255. Snippets are not in the bundle: the script takes them from the result page itself.
 
-use std::collections::HashMap;
+// Terms come from the site's own pages: a fast hash without flooding protection is safe here.
+use rustc_hash::FxHashMap as TermMap;
 use std::hash::{Hash, Hasher};
 
 use rayon::prelude::*;
@@ -107,8 +108,8 @@ struct Postings {
 fn postings(
     documents: &[Document],
     text_of: &(dyn Fn(usize) -> String + Sync),
-) -> HashMap<String, Postings> {
-    let mut all: HashMap<String, Postings> = HashMap::new();
+) -> TermMap<String, Postings> {
+    let mut all: TermMap<String, Postings> = TermMap::default();
     for (batch_index, batch) in documents.chunks(BATCH).enumerate() {
         let weighed: Vec<Vec<(String, u32)>> = batch
             .par_iter()
@@ -131,7 +132,7 @@ fn postings(
 
 /// The terms of one page with their weights.
 fn weights(title: &str, text: &str) -> Vec<(String, u32)> {
-    let mut counts: HashMap<String, u32> = HashMap::new();
+    let mut counts: TermMap<String, u32> = TermMap::default();
     let mut add = |term: &str, by: u32| match counts.get_mut(term) {
         Some(n) => *n = n.saturating_add(by),
         None => {
@@ -144,7 +145,7 @@ fn weights(title: &str, text: &str) -> Vec<(String, u32)> {
 }
 
 /// The shard files, terms sorted by bytes in each.
-fn shards(postings: HashMap<String, Postings>, count: usize) -> Vec<(String, Vec<u8>)> {
+fn shards(postings: TermMap<String, Postings>, count: usize) -> Vec<(String, Vec<u8>)> {
     let mut grouped: Vec<Vec<(String, Postings)>> = (0..count).map(|_| Vec::new()).collect();
     for (term, list) in postings {
         let k = shard_of(&term, count);
