@@ -151,21 +151,7 @@ pub fn prepare_cached(
     let (download_items, download_diagnostics) = content::downloads::load(&config, &hash_cache);
     diagnostics.extend(download_diagnostics);
     lap("load content, locales and downloads");
-    let theme_dir = config.theme_dir();
-    let theme = match render::load_theme(&theme_dir, &config.root) {
-        Ok((tera, warnings)) => {
-            diagnostics.extend(warnings);
-            Ok(tera)
-        }
-        Err(errors) => {
-            diagnostics.extend(errors.iter().cloned());
-            Err(errors)
-        }
-    };
-    let (static_files, static_diagnostics) = render::theme_static_files(&theme_dir, &config.root);
-    diagnostics.extend(static_diagnostics);
-    let mut theme_outputs = theme_outputs(theme.as_ref().ok(), static_files, &config.theme);
-    theme_outputs.pdf = pdf_enabled(&theme_dir, &theme_outputs.display_dir, &mut diagnostics);
+    let (theme, theme_outputs) = load_theme(&config, &mut diagnostics);
     // Assembling and planning need neither the theme nor every file to be valid and find broken
     // links and clashing paths: so that one build reports every error, they run before stopping.
     let config_root = config.root.clone();
@@ -183,19 +169,8 @@ pub fn prepare_cached(
     // The search index is made before the plan, from the pages' bodies, so that the plan holds
     // its files (named by hashes of their bytes) and checks them with every other entry.
     let wanted = theme_outputs.search && !diagnostics.has_errors();
-    let (search_files, search_pending) = match (wanted, reusable_search(caches)) {
-        (true, Some(files)) => (files, true),
-        (true, None) => {
-            let files = render::search::index(&site, &config_root.join(".koho").join("search"))
-                .unwrap_or_else(|errors| {
-                    diagnostics.extend(errors);
-                    Vec::new()
-                });
-            remember_search(caches, &files);
-            (files, false)
-        }
-        (false, _) => (Vec::new(), false),
-    };
+    let (search_files, search_pending) =
+        search_files(&site, wanted, caches, &config_root, &mut diagnostics);
     lap("search index");
     let (plan, plan_diagnostics) = site::plan::plan(&site, &theme_outputs, search_files);
     diagnostics.extend(plan_diagnostics);
@@ -211,6 +186,55 @@ pub fn prepare_cached(
         hash_cache,
         search_pending,
     })
+}
+
+/// The theme's templates (an error when they do not load, reported with the build's other
+/// errors) and what the theme makes: static files, search, PDF editions.
+fn load_theme(
+    config: &config::SiteConfig,
+    diagnostics: &mut Diagnostics,
+) -> (Result<tera::Tera, Vec<error::Diagnostic>>, ThemeOutputs) {
+    let theme_dir = config.theme_dir();
+    let theme = match render::load_theme(&theme_dir, &config.root) {
+        Ok((tera, warnings)) => {
+            diagnostics.extend(warnings);
+            Ok(tera)
+        }
+        Err(errors) => {
+            diagnostics.extend(errors.iter().cloned());
+            Err(errors)
+        }
+    };
+    let (static_files, static_diagnostics) = render::theme_static_files(&theme_dir, &config.root);
+    diagnostics.extend(static_diagnostics);
+    let mut outputs = theme_outputs(theme.as_ref().ok(), static_files, &config.theme);
+    outputs.pdf = pdf_enabled(&theme_dir, &outputs.display_dir, diagnostics);
+    (theme, outputs)
+}
+
+/// The search index files (when `wanted`): the previous build's when the preview asked to
+/// reuse them (then true: the index is still to be made), else made now (from the cache under
+/// `<root>/.koho/search/` for unchanged languages).
+fn search_files(
+    site: &site::Site,
+    wanted: bool,
+    caches: Option<&Caches>,
+    root: &Path,
+    diagnostics: &mut Diagnostics,
+) -> (Vec<site::plan::GeneratedFile>, bool) {
+    if !wanted {
+        return (Vec::new(), false);
+    }
+    if let Some(files) = reusable_search(caches) {
+        return (files, true);
+    }
+    let files =
+        render::search::index(site, &root.join(".koho").join("search")).unwrap_or_else(|errors| {
+            diagnostics.extend(errors);
+            Vec::new()
+        });
+    remember_search(caches, &files);
+    (files, false)
 }
 
 /// The last build's search index when the caller asked to reuse it (once).

@@ -369,3 +369,52 @@ fn a_theme_kept_outside_the_site_may_link_within_itself() {
         std::fs::read_to_string(theme.join("static/favicon.svg")).unwrap()
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn a_folder_koho_did_not_write_is_refused_before_its_staging_folder_is_touched() {
+    let fixture = fixture();
+    let victim = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(victim.path().join("old")).unwrap();
+    std::fs::write(victim.path().join("old/secret.txt"), "secret").unwrap();
+    std::fs::write(victim.path().join("journal"), "remove\tsecret.txt\n").unwrap();
+    let before = snapshot(victim.path());
+    let foreign = fixture.path("foreign-out");
+    std::fs::create_dir_all(&foreign).unwrap();
+    std::os::unix::fs::symlink(victim.path(), foreign.join(".koho-staging")).unwrap();
+    let error = fixture
+        .build_with(|o| o.output = Some(foreign.clone()))
+        .unwrap_err();
+    assert!(
+        matches!(error, koho::BuildError::ForeignOutput(_)),
+        "{error}"
+    );
+    assert_same_files(&before, &snapshot(victim.path()));
+    assert!(!foreign.join("secret.txt").exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_link_where_a_new_page_goes_is_replaced_by_the_page() {
+    let fixture = fixture();
+    fixture.build_ok();
+    let page = "content/releases/2021-04-01-r4/index.en.md";
+    fixture.write(
+        page,
+        "+++\ntitle = \"r4\"\ndate = 2021-04-01\n+++\n\nbody 4\n",
+    );
+    // The outside folder holds exactly the bytes the new page renders to.
+    let rendered = fresh_output(&fixture)["en/releases/2021-04-01-r4/index.html"].clone();
+    let victim = tempfile::tempdir().unwrap();
+    std::fs::write(victim.path().join("index.html"), &rendered).unwrap();
+    let folder = fixture.output().join("en/releases/2021-04-01-r4");
+    std::os::unix::fs::symlink(victim.path(), &folder).unwrap();
+    fixture.build_ok();
+    assert!(!folder.is_symlink());
+    assert_no_links(&fixture.output());
+    assert_same_files(&fresh_output(&fixture), &fixture.snapshot());
+    assert_eq!(
+        std::fs::read(victim.path().join("index.html")).unwrap(),
+        rendered
+    );
+}

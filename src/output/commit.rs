@@ -151,9 +151,9 @@ pub fn parent(path: &str) -> &str {
 /// (it is then listed by the next build).
 ///
 /// With `verify` (a rebuild), a folder read here is also listed after its stamp is taken, and
-/// left out unless it holds only planned files and folders: a stray file written into it
-/// while the build ran, after the stale files were found, would otherwise be recorded as
-/// expected and never removed. One added after the listing changes the stamp instead.
+/// recorded as changed (a zero stamp) unless it holds only planned files and folders: a stray
+/// file written into it while the build ran, after the stale files were found, would otherwise
+/// be recorded as expected and never removed. One added after the listing changes the stamp.
 pub fn folder_stamps<'a>(
     output: &Path,
     paths: impl Iterator<Item = &'a str>,
@@ -185,7 +185,10 @@ pub fn folder_stamps<'a>(
             }
             let stamp = Stamp::read_entry(&folder_path(output, f)).ok()?;
             if verify && !holds_only(&folder_path(output, f), expected) {
-                return None;
+                // Recorded, with a stamp no folder has: the next build lists it and finds
+                // the stray, and the up-to-date check never passes it (a folder left out
+                // of the record would be neither checked nor listed again).
+                return Some((f.to_string(), Stamp::default()));
             }
             Some((f.to_string(), stamp))
         })
@@ -281,7 +284,7 @@ pub fn commit(
 }
 
 /// Whether a folder on the way to `path` is one of `entries`.
-fn under_any(path: &str, entries: &FxHashSet<&str>) -> bool {
+pub fn under_any(path: &str, entries: &FxHashSet<&str>) -> bool {
     let mut folder = parent(path);
     while !folder.is_empty() {
         let name = folder.trim_end_matches('/');
@@ -302,40 +305,41 @@ fn apply(output: &Path, step: &Step) -> io::Result<()> {
 }
 
 fn apply_step(output: &Path, step: &Step) -> io::Result<()> {
+    let backup = backup_dir(output);
     match step {
-        Step::Remove { path } => move_file(&output.join(path), &backup_dir(output).join(path)),
+        Step::Remove { path } => move_within(output, &backup, path),
         Step::Replace { path, existed } => {
-            let target = output.join(path);
             if *existed {
-                move_file(&target, &backup_dir(output).join(path))?;
+                move_within(output, &backup, path)?;
             }
-            let staged = new_files_dir(&output.join(STAGING), false).join(path);
-            move_file(&staged, &target)
+            let staged = new_files_dir(&output.join(STAGING), false);
+            move_within(&staged, output, path)
         }
     }
 }
 
 /// Undoes `steps` (the last may be half done), newest first; returns what could not be undone.
+/// Nothing is moved through a link: a link found backed up (one that stood in the output, which
+/// koho never writes) is deleted rather than put back, so no path can lead outside the output.
 fn undo(output: &Path, steps: &[Step]) -> Vec<String> {
+    let backup = backup_dir(output);
     let mut failures = Vec::new();
     for step in steps.iter().rev() {
         let (path, restore_backup) = match step {
             Step::Remove { path } => (path, true),
             Step::Replace { path, existed } => (path, *existed),
         };
-        let target = output.join(path);
-        let backup = backup_dir(output).join(path);
-        // The backup's own entry: a link moved there is restored even when it dangles.
-        let result = if fs::symlink_metadata(&backup).is_ok() {
-            move_file(&backup, &target)
-        } else if !restore_backup && matches!(step, Step::Replace { .. }) {
+        let result = match entry_within(&backup, path) {
+            Some(meta) if meta.file_type().is_symlink() => fs::remove_file(backup.join(path)),
+            Some(_) => move_within(&backup, output, path),
             // A file the previous output did not have: take it out again.
-            match fs::remove_file(&target) {
-                Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
-                _ => Ok(()),
+            None if !restore_backup && matches!(step, Step::Replace { .. }) => {
+                match entry_within(output, path) {
+                    Some(meta) if !meta.is_dir() => fs::remove_file(output.join(path)),
+                    _ => Ok(()),
+                }
             }
-        } else {
-            Ok(())
+            None => Ok(()),
         };
         if let Err(e) = result {
             failures.push(format!("{path}: {e}"));
@@ -345,10 +349,25 @@ fn undo(output: &Path, steps: &[Step]) -> Vec<String> {
 }
 
 /// Undoes a commit that a crash interrupted (its journal is still there), then clears staging.
+/// A link or file in place of the staging folder or its `old` and `new` folders is removed
+/// itself, never followed: such a staging folder holds nothing of koho's.
 pub fn recover(output: &Path) -> io::Result<()> {
     let staging = output.join(STAGING);
+    if !is_real_dir(&staging) {
+        return match fs::symlink_metadata(&staging) {
+            Ok(_) => fs::remove_file(&staging),
+            Err(_) => Ok(()),
+        };
+    }
+    for inner in ["old", "new"] {
+        let folder = staging.join(inner);
+        if fs::symlink_metadata(&folder).is_ok_and(|m| !m.is_dir()) {
+            fs::remove_file(&folder)?;
+        }
+    }
     let journal = staging.join(JOURNAL);
-    if let Ok(text) = fs::read_to_string(&journal) {
+    let is_file = fs::symlink_metadata(&journal).is_ok_and(|m| m.is_file());
+    if let Some(text) = is_file.then(|| fs::read_to_string(&journal).ok()).flatten() {
         let steps: Vec<Step> = text.lines().filter_map(parse_step).collect();
         let failures = undo(output, &steps);
         if !failures.is_empty() {
@@ -359,6 +378,74 @@ pub fn recover(output: &Path) -> io::Result<()> {
         }
     }
     remove_tree(&staging)
+}
+
+fn is_real_dir(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|m| m.is_dir())
+}
+
+/// The entry at `base/relative` (a `/`-separated site path), reached without following any
+/// link on the way; the entry itself may be a link. None when it does not exist or a folder
+/// on the way is a link or not a folder.
+pub fn entry_within(base: &Path, relative: &str) -> Option<fs::Metadata> {
+    let mut path = base.to_path_buf();
+    let mut parts = relative.split('/').filter(|p| !p.is_empty()).peekable();
+    while let Some(part) = parts.next() {
+        path.push(part);
+        let meta = fs::symlink_metadata(&path).ok()?;
+        if parts.peek().is_none() {
+            return Some(meta);
+        }
+        if !meta.is_dir() {
+            return None;
+        }
+    }
+    None
+}
+
+/// Makes `base` and every folder on the way to `base/relative` a real folder: a link or file
+/// in the way is removed (the link itself) and a folder made in its place.
+fn real_parents(base: &Path, relative: &str) -> io::Result<()> {
+    match fs::symlink_metadata(base) {
+        Ok(meta) if meta.is_dir() => {}
+        Ok(_) => {
+            fs::remove_file(base)?;
+            fs::create_dir_all(base)?;
+        }
+        Err(_) => fs::create_dir_all(base)?,
+    }
+    let mut path = base.to_path_buf();
+    let parts: Vec<&str> = relative.split('/').filter(|p| !p.is_empty()).collect();
+    for part in parts.iter().take(parts.len().saturating_sub(1)) {
+        path.push(part);
+        match fs::symlink_metadata(&path) {
+            Ok(meta) if meta.is_dir() => continue,
+            Ok(_) => fs::remove_file(&path)?,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+        fs::create_dir(&path)?;
+    }
+    Ok(())
+}
+
+/// Moves the entry at `relative` from the tree `from_base` to the same place in `to_base`
+/// (the output and the staging folders), never through a link: the entry must be reachable
+/// through real folders, the target's folders are made real first, and an empty folder in the
+/// target's place is removed. A link is moved as a link.
+fn move_within(from_base: &Path, to_base: &Path, relative: &str) -> io::Result<()> {
+    if entry_within(from_base, relative).is_none() {
+        return Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            "not found, or only through a link",
+        ));
+    }
+    real_parents(to_base, relative)?;
+    let to = to_base.join(relative);
+    if is_real_dir(&to) {
+        fs::remove_dir(&to)?;
+    }
+    fs::rename(from_base.join(relative), to)
 }
 
 fn write_journal(staging: &Path, steps: &[Step]) -> io::Result<()> {
@@ -387,17 +474,6 @@ fn parse_step(line: &str) -> Option<Step> {
         }),
         _ => None,
     }
-}
-
-/// Renames, creating the target's folders; a folder in the way that holds nothing is removed.
-fn move_file(from: &Path, to: &Path) -> io::Result<()> {
-    if let Some(parent) = to.parent() {
-        fs::create_dir_all(parent)?;
-    }
-    if fs::symlink_metadata(to).is_ok_and(|m| m.is_dir()) {
-        fs::remove_dir(to)?;
-    }
-    fs::rename(from, to)
 }
 
 /// Removes the given folders and their parents up to `output` when they are empty.
@@ -435,7 +511,7 @@ mod tests {
     }
 
     #[test]
-    fn a_folder_holding_a_stray_file_is_not_stamped_so_the_next_build_lists_it() {
+    fn a_folder_holding_a_stray_file_is_recorded_as_changed_so_the_next_build_lists_it() {
         let output = tempfile::tempdir().unwrap();
         fs::create_dir_all(output.path().join("ja/a")).unwrap();
         fs::write(output.path().join("ja/a/index.html"), "page").unwrap();
@@ -444,10 +520,11 @@ mod tests {
         let paths = ["ja/a/index.html"];
         let known = FxHashMap::default();
         let checked = folder_stamps(output.path(), paths.into_iter(), &known, true);
-        assert!(!checked.contains_key("ja/a/"), "{checked:?}");
-        assert!(checked.contains_key("ja/") && checked.contains_key(""));
+        assert_eq!(checked["ja/a/"], Stamp::default(), "recorded as changed");
+        let real = Stamp::read_entry(&output.path().join("ja")).unwrap();
+        assert_eq!(checked["ja/"], real, "holds only the planned folder");
         let unchecked = folder_stamps(output.path(), paths.into_iter(), &known, false);
-        assert!(unchecked.contains_key("ja/a/"));
+        assert_ne!(unchecked["ja/a/"], Stamp::default());
     }
 
     #[test]
@@ -516,6 +593,114 @@ mod tests {
         assert_eq!(fs::read_to_string(out.join("x/old.html")).unwrap(), "new");
         assert!(!out.join("stale.html").exists());
         assert!(!out.join(STAGING).exists());
+    }
+
+    /// A folder outside the output holding files at the paths a build writes; its contents.
+    #[cfg(unix)]
+    fn victim() -> (tempfile::TempDir, Vec<(String, String)>) {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("handbook")).unwrap();
+        fs::write(dir.path().join("handbook/index.html"), "victim page").unwrap();
+        fs::create_dir_all(dir.path().join("css")).unwrap();
+        fs::write(dir.path().join("css/site.css"), "victim css").unwrap();
+        let contents = contents_of(dir.path());
+        (dir, contents)
+    }
+
+    #[cfg(unix)]
+    fn contents_of(dir: &Path) -> Vec<(String, String)> {
+        let mut files: Vec<(String, String)> = walkdir::WalkDir::new(dir)
+            .into_iter()
+            .flatten()
+            .filter(|e| e.file_type().is_file())
+            .map(|e| {
+                let text = fs::read_to_string(e.path()).unwrap();
+                (e.path().display().to_string(), text)
+            })
+            .collect();
+        files.sort();
+        files
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn recovery_never_writes_through_a_link_in_a_folders_place() {
+        let (victim, before) = victim();
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path();
+        let old = backup_dir(out);
+        fs::create_dir_all(old.join("ja/handbook")).unwrap();
+        fs::write(old.join("ja/handbook/index.html"), "the old page").unwrap();
+        fs::create_dir_all(out.join("ja")).unwrap();
+        std::os::unix::fs::symlink(victim.path().join("handbook"), out.join("ja/handbook"))
+            .unwrap();
+        let steps = [Step::Replace {
+            path: "ja/handbook/index.html".into(),
+            existed: true,
+        }];
+        write_journal(&out.join(STAGING), &steps).unwrap();
+        recover(out).unwrap();
+        assert_eq!(contents_of(victim.path()), before);
+        assert!(is_real_dir(&out.join("ja/handbook")));
+        let restored = fs::read_to_string(out.join("ja/handbook/index.html")).unwrap();
+        assert_eq!(restored, "the old page");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn recovery_never_takes_files_through_a_linked_backup_folder() {
+        let (victim, before) = victim();
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path();
+        let steps = [Step::Remove {
+            path: "css/site.css".into(),
+        }];
+        write_journal(&out.join(STAGING), &steps).unwrap();
+        std::os::unix::fs::symlink(victim.path(), backup_dir(out)).unwrap();
+        recover(out).unwrap();
+        assert_eq!(contents_of(victim.path()), before);
+        assert!(!out.join(STAGING).exists() && !out.join("css/site.css").exists());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn recovery_drops_a_backed_up_link_and_reads_nothing_through_it() {
+        let (victim, before) = victim();
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path();
+        // A build moved the link standing in for ja/ out, then made ja/handbook/index.html.
+        let old = backup_dir(out);
+        fs::create_dir_all(&old).unwrap();
+        std::os::unix::fs::symlink(victim.path(), old.join("ja")).unwrap();
+        fs::create_dir_all(out.join("ja/handbook")).unwrap();
+        fs::write(out.join("ja/handbook/index.html"), "new").unwrap();
+        let steps = [
+            Step::Remove { path: "ja".into() },
+            Step::Replace {
+                path: "ja/handbook/index.html".into(),
+                existed: false,
+            },
+        ];
+        write_journal(&out.join(STAGING), &steps).unwrap();
+        recover(out).unwrap();
+        assert_eq!(contents_of(victim.path()), before);
+        assert!(!out.join(STAGING).exists());
+        assert!(!out.join("ja/handbook/index.html").exists());
+        assert!(is_real_dir(&out.join("ja")), "no link is put back");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_linked_staging_folder_is_removed_not_followed() {
+        let (victim, before) = victim();
+        fs::write(victim.path().join(JOURNAL), "remove\tcss/site.css\n").unwrap();
+        let before_with_journal = contents_of(victim.path());
+        let dir = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(victim.path(), dir.path().join(STAGING)).unwrap();
+        recover(dir.path()).unwrap();
+        assert_eq!(contents_of(victim.path()), before_with_journal);
+        assert!(fs::symlink_metadata(dir.path().join(STAGING)).is_err());
+        assert!(before.len() + 1 == before_with_journal.len());
     }
 
     #[test]

@@ -125,19 +125,13 @@ impl Writer {
             return Err(BuildError::Locked(output.to_path_buf()));
         }
         let record_path = state.join("written.tsv");
-        clear_foreign_staging(output, &record_path)?;
-        commit::recover(output).map_err(|e| BuildError::io(&output.join(STAGING), e))?;
-        let empty = match fs::read_dir(output) {
-            Ok(mut entries) => entries.next().is_none(),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => true,
-            Err(e) if e.kind() == io::ErrorKind::NotADirectory => {
-                return Err(BuildError::ForeignOutput(output.to_path_buf()))
-            }
-            Err(e) => return Err(BuildError::io(output, e)),
-        };
-        if !empty && !record_path.is_file() && !output.join(LEGACY_MARKER).is_file() {
+        // Nothing in a folder koho did not write is touched, its staging folder included.
+        let owned = record_path.is_file() || output.join(LEGACY_MARKER).is_file();
+        if !owned && !is_empty_dir(output)? {
             return Err(BuildError::ForeignOutput(output.to_path_buf()));
         }
+        commit::recover(output).map_err(|e| BuildError::io(&output.join(STAGING), e))?;
+        let empty = is_empty_dir(output)?;
         let created_output = !output.exists();
         let fresh = empty;
         let staging_root = if fresh {
@@ -215,7 +209,7 @@ impl Writer {
             let on_disk = self.on_disk(&file.path);
             if self.previous.is_current(&file.path, &digest, on_disk)
                 || (!self.previous.files.contains_key(&file.path)
-                    && on_disk.is_some()
+                    && commit::entry_within(&self.output, &file.path).is_some_and(|m| m.is_file())
                     && same_bytes(&self.output.join(&file.path), bytes))
             {
                 return self.keep(file, digest, on_disk);
@@ -308,7 +302,7 @@ impl Writer {
             let keep: FxHashSet<&str> = plan.files.iter().map(|f| f.path.as_str()).collect();
             let scan = commit::stale_files(&self.output, &keep, &self.previous)
                 .map_err(|e| BuildError::io(&self.output, e))?;
-            refuse_lost_kept_files(&self.output, &scan.stale, &self.previous, &keep, &changed)?;
+            refuse_lost_kept_files(&self.output, &scan.stale, &keep, &changed)?;
             commit::commit(&self.output, &changed, &scan.stale, self.fail_after_moves)?;
             known_dirs = scan.unchanged_dirs;
             commit::forget_touched(&mut known_dirs, &changed);
@@ -355,48 +349,46 @@ impl Writer {
     }
 }
 
-/// Removes a file or link named like the staging folder from an output koho wrote (it holds
-/// no journal, and every build would otherwise fail to create the folder). A link is removed
-/// itself, never followed.
-fn clear_foreign_staging(output: &Path, record_path: &Path) -> Result<(), BuildError> {
-    let staging = output.join(STAGING);
-    let in_the_way = fs::symlink_metadata(&staging).is_ok_and(|m| !m.is_dir());
-    if in_the_way && record_path.is_file() {
-        fs::remove_file(&staging).map_err(|e| BuildError::io(&staging, e))?;
+/// Whether `output` is an empty folder or does not exist; a file there is a folder koho did
+/// not write.
+fn is_empty_dir(output: &Path) -> Result<bool, BuildError> {
+    match fs::read_dir(output) {
+        Ok(mut entries) => Ok(entries.next().is_none()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::NotADirectory => {
+            Err(BuildError::ForeignOutput(output.to_path_buf()))
+        }
+        Err(e) => Err(BuildError::io(output, e)),
     }
-    Ok(())
 }
 
 /// Fails when a stale entry (a link or file found in a folder's place) has a kept file under
-/// it: the folder was replaced while this build ran, after its files were found intact, and
-/// removing the entry would lose them. The output is left as it is; the next build repairs it.
+/// it: the folder was replaced after its files were found intact (while this build ran, or a
+/// link where a new folder goes), and removing the entry would lose them. The output is left
+/// as it is; the next build repairs it.
 fn refuse_lost_kept_files(
     output: &Path,
     stale: &[String],
-    previous: &WrittenFiles,
     keep: &FxHashSet<&str>,
     changed: &[String],
 ) -> Result<(), BuildError> {
-    let changed: FxHashSet<&str> = changed.iter().map(String::as_str).collect();
-    for entry in stale {
-        // Only an entry where the last build left a folder can hide that folder's files.
-        let folder = format!("{entry}/");
-        if !previous.dirs.contains_key(&folder) {
-            continue;
-        }
-        let lost = keep
-            .iter()
-            .any(|path| path.starts_with(&folder) && !changed.contains(path));
-        if lost {
-            return Err(BuildError::io(
-                &output.join(entry),
-                io::Error::other(
-                    "this output folder was replaced by a link or a file while koho was building; build again",
-                ),
-            ));
-        }
+    if stale.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    let stale: FxHashSet<&str> = stale.iter().map(String::as_str).collect();
+    let changed: FxHashSet<&str> = changed.iter().map(String::as_str).collect();
+    let lost = keep
+        .iter()
+        .find(|path| !changed.contains(*path) && commit::under_any(path, &stale));
+    match lost {
+        Some(path) => Err(BuildError::io(
+            &output.join(path),
+            io::Error::other(
+                "a folder on the way to this file was replaced by a link or a file while koho was building; build again",
+            ),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// The recorded folders of `previous` that are no longer folders in `output` (a link or a
