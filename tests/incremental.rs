@@ -418,3 +418,21 @@ fn a_link_where_a_new_page_goes_is_replaced_by_the_page() {
         rendered
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn strays_no_journal_line_can_name_and_empty_stray_folders_are_removed() {
+    use std::os::unix::ffi::OsStrExt;
+    let fixture = fixture();
+    fixture.build_ok();
+    let out = fixture.output();
+    let odd = std::ffi::OsStr::from_bytes(b"ja\xff");
+    std::fs::write(out.join("en").join(odd), "not UTF-8").unwrap();
+    std::fs::create_dir_all(out.join("en/a\nreplace\t0\t..")).unwrap();
+    std::fs::write(out.join("en/a\nreplace\t0\t../x.txt"), "a newline").unwrap();
+    std::fs::create_dir_all(out.join("empty-stray/sub")).unwrap();
+    fixture.build_ok();
+    assert_same_files(&fresh_output(&fixture), &fixture.snapshot());
+    assert!(!out.join("empty-stray").exists());
+    assert!(skipped(&fixture.build_ok()));
+}

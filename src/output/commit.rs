@@ -41,6 +41,9 @@ enum Step {
 pub struct StaleScan {
     pub stale: Vec<String>,
     pub unchanged_dirs: FxHashMap<String, Stamp>,
+    /// Folders found that the plan has no file under (`ja/old/`): removed after the commit
+    /// once empty, as their stale files are moved out.
+    pub stray_dirs: Vec<String>,
 }
 
 /// Every file of `output` (outside the staging folder) that is not in `keep`. A folder whose
@@ -54,7 +57,9 @@ pub fn stale_files(
 ) -> io::Result<StaleScan> {
     let (recorded_files, recorded_dirs) = recorded_children(previous);
     let now = recorded_dir_stamps(output, previous);
+    let planned_dirs = folders_of(keep.iter().copied());
     let mut stale = Vec::new();
+    let mut stray_dirs = Vec::new();
     let mut unchanged_dirs = FxHashMap::default();
     let mut folders = vec![String::new()];
     while let Some(dir) = folders.pop() {
@@ -86,12 +91,20 @@ pub fn stale_files(
         };
         for entry in entries {
             let entry = entry?;
-            let name = entry.file_name().to_string_lossy().into_owned();
+            let file_name = entry.file_name();
+            let Some(name) = journal_name(&file_name) else {
+                remove_unnameable(&entry)?;
+                continue;
+            };
             if dir.is_empty() && name == STAGING {
                 continue;
             }
             if entry.file_type()?.is_dir() {
-                folders.push(format!("{dir}{name}/"));
+                let folder = format!("{dir}{name}/");
+                if !planned_dirs.contains(folder.as_str()) {
+                    stray_dirs.push(folder.clone());
+                }
+                folders.push(folder);
             } else if !keep.contains(format!("{dir}{name}").as_str()) {
                 stale.push(format!("{dir}{name}"));
             }
@@ -101,7 +114,37 @@ pub fn stale_files(
     Ok(StaleScan {
         stale,
         unchanged_dirs,
+        stray_dirs,
     })
+}
+
+/// A file name as a journal line can hold it: UTF-8 without control characters (a newline
+/// would start a line of its own). koho writes no other names.
+fn journal_name(name: &std::ffi::OsStr) -> Option<&str> {
+    name.to_str().filter(|n| !n.chars().any(char::is_control))
+}
+
+/// Removes an entry of the output whose name no journal line can hold: koho never wrote it,
+/// so it is a stray, and it cannot be backed up by name. A link or file is removed itself, a
+/// folder with what it holds (links in it are removed, not followed).
+fn remove_unnameable(entry: &fs::DirEntry) -> io::Result<()> {
+    if entry.file_type()?.is_dir() {
+        fs::remove_dir_all(entry.path())
+    } else {
+        fs::remove_file(entry.path())
+    }
+}
+
+/// Every folder on the way to the given site paths (`ja/a/index.html` → `ja/a/`, `ja/`, ``).
+fn folders_of<'a>(paths: impl Iterator<Item = &'a str>) -> FxHashSet<&'a str> {
+    let mut folders: FxHashSet<&str> = FxHashSet::from_iter([""]);
+    for path in paths {
+        let mut folder = parent(path);
+        while folders.insert(folder) {
+            folder = parent(folder.trim_end_matches('/'));
+        }
+    }
+    folders
 }
 
 /// The recorded files and subfolders of each recorded folder (folder → entries).
@@ -331,6 +374,8 @@ fn undo(output: &Path, steps: &[Step]) -> Vec<String> {
         };
         let result = match entry_within(&backup, path) {
             Some(meta) if meta.file_type().is_symlink() => fs::remove_file(backup.join(path)),
+            // koho backs up files and links, never a folder: one there is not koho's.
+            Some(meta) if meta.is_dir() => Ok(()),
             Some(_) => move_within(&backup, output, path),
             // A file the previous output did not have: take it out again.
             None if !restore_backup && matches!(step, Step::Replace { .. }) => {
@@ -372,8 +417,9 @@ pub fn recover(output: &Path) -> io::Result<()> {
         let failures = undo(output, &steps);
         if !failures.is_empty() {
             return Err(io::Error::other(format!(
-                "an interrupted build could not be undone for: {}",
-                failures.join(", ")
+                "an interrupted build could not be undone for: {}; move {} out of the output to build again",
+                failures.join(", "),
+                staging.display()
             )));
         }
     }
@@ -388,6 +434,9 @@ fn is_real_dir(path: &Path) -> bool {
 /// link on the way; the entry itself may be a link. None when it does not exist or a folder
 /// on the way is a link or not a folder.
 pub fn entry_within(base: &Path, relative: &str) -> Option<fs::Metadata> {
+    if !is_site_path(relative) {
+        return None;
+    }
     let mut path = base.to_path_buf();
     let mut parts = relative.split('/').filter(|p| !p.is_empty()).peekable();
     while let Some(part) = parts.next() {
@@ -405,7 +454,7 @@ pub fn entry_within(base: &Path, relative: &str) -> Option<fs::Metadata> {
 
 /// Makes `base` and every folder on the way to `base/relative` a real folder: a link or file
 /// in the way is removed (the link itself) and a folder made in its place.
-fn real_parents(base: &Path, relative: &str) -> io::Result<()> {
+pub fn real_parents(base: &Path, relative: &str) -> io::Result<()> {
     match fs::symlink_metadata(base) {
         Ok(meta) if meta.is_dir() => {}
         Ok(_) => {
@@ -424,7 +473,11 @@ fn real_parents(base: &Path, relative: &str) -> io::Result<()> {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
             Err(e) => return Err(e),
         }
-        fs::create_dir(&path)?;
+        match fs::create_dir(&path) {
+            // Made meanwhile by another render thread: fine if it is a real folder.
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && is_real_dir(&path) => {}
+            other => other?,
+        }
     }
     Ok(())
 }
@@ -466,14 +519,27 @@ fn write_journal(staging: &Path, steps: &[Step]) -> io::Result<()> {
 
 fn parse_step(line: &str) -> Option<Step> {
     let mut fields = line.splitn(3, '\t');
-    match (fields.next()?, fields.next()?, fields.next()) {
+    let step = match (fields.next()?, fields.next()?, fields.next()) {
         ("remove", path, None) => Some(Step::Remove { path: path.into() }),
         ("replace", existed, Some(path)) => Some(Step::Replace {
             path: path.into(),
             existed: existed == "1",
         }),
         _ => None,
-    }
+    }?;
+    let path = match &step {
+        Step::Remove { path } | Step::Replace { path, .. } => path,
+    };
+    is_site_path(path).then_some(step)
+}
+
+/// Whether `path` is a path inside the output as the plan writes them: `/`-separated names,
+/// none empty, `.` or `..`, not absolute. A journal line naming anything else is ignored, so
+/// no journal can make a step reach outside the output.
+fn is_site_path(path: &str) -> bool {
+    !path.is_empty()
+        && !path.contains(['\\', '\0'])
+        && path.split('/').all(|part| !matches!(part, "" | "." | ".."))
 }
 
 /// Removes the given folders and their parents up to `output` when they are empty.
@@ -544,6 +610,54 @@ mod tests {
             4,
             "the output, ja/, ja/a/ and ja/b/: {stamps:?}"
         );
+    }
+
+    #[test]
+    fn journal_lines_naming_paths_outside_the_output_are_ignored() {
+        for line in [
+            "remove\t../victim.txt",
+            "remove\t/etc/passwd",
+            "replace\t1\ta/../../b",
+            "remove\t",
+            "remove\ta//b",
+            "replace\t0\t./a",
+        ] {
+            assert_eq!(parse_step(line), None, "{line:?}");
+        }
+        assert!(parse_step("remove\tja/a b/index.html").is_some());
+    }
+
+    #[test]
+    fn a_folder_in_the_backup_is_not_koho_s_and_does_not_stop_recovery() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path();
+        fs::create_dir_all(backup_dir(out).join("ja/x")).unwrap();
+        fs::create_dir_all(out.join("ja")).unwrap();
+        fs::write(out.join("ja/index.html"), "page").unwrap();
+        let steps = [Step::Remove { path: "ja".into() }];
+        write_journal(&out.join(STAGING), &steps).unwrap();
+        recover(out).unwrap();
+        assert!(!out.join(STAGING).exists());
+        assert_eq!(
+            fs::read_to_string(out.join("ja/index.html")).unwrap(),
+            "page"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn real_parents_replace_links_on_the_way_and_never_follow_them() {
+        let (victim, before) = victim();
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().join("new");
+        std::os::unix::fs::symlink(victim.path(), &base).unwrap();
+        real_parents(&base, "css/site.css").unwrap();
+        assert!(is_real_dir(&base) && is_real_dir(&base.join("css")));
+        fs::create_dir_all(dir.path().join("two")).unwrap();
+        std::os::unix::fs::symlink(victim.path().join("css"), dir.path().join("two/css")).unwrap();
+        real_parents(&dir.path().join("two"), "css/site.css").unwrap();
+        assert!(is_real_dir(&dir.path().join("two/css")));
+        assert_eq!(contents_of(victim.path()), before);
     }
 
     #[test]

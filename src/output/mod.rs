@@ -184,10 +184,15 @@ impl Writer {
 
     /// Where a changed file is written before the commit.
     fn target(&self, path: &str) -> PathBuf {
+        self.write_root().join(path)
+    }
+
+    /// The folder changed files are written into: the output when fresh, else staging/new.
+    fn write_root(&self) -> PathBuf {
         if self.fresh {
-            self.output.join(path)
+            self.output.clone()
         } else {
-            commit::new_files_dir(&self.output.join(STAGING), false).join(path)
+            commit::new_files_dir(&self.output.join(STAGING), false)
         }
     }
 
@@ -217,7 +222,7 @@ impl Writer {
         }
         let target = self.target(&file.path);
         self.make_parent(&target, file)?;
-        fs::write(&target, bytes).map_err(|e| write_error(file, &e))?;
+        write_new(&target, bytes).map_err(|e| write_error(file, &e))?;
         self.record_new(file, &target, digest)
     }
 
@@ -285,7 +290,8 @@ impl Writer {
         if lock(&self.made_dirs).contains(parent) {
             return Ok(());
         }
-        fs::create_dir_all(parent).map_err(|e| write_error(file, &e))?;
+        // Real folders all the way: a link put in the staging folder is removed, not followed.
+        commit::real_parents(&self.write_root(), &file.path).map_err(|e| write_error(file, &e))?;
         lock(&self.made_dirs).insert(parent.to_path_buf());
         Ok(())
     }
@@ -304,6 +310,13 @@ impl Writer {
                 .map_err(|e| BuildError::io(&self.output, e))?;
             refuse_lost_kept_files(&self.output, &scan.stale, &keep, &changed)?;
             commit::commit(&self.output, &changed, &scan.stale, self.fail_after_moves)?;
+            let strays = scan.stray_dirs.iter();
+            commit::remove_empty_dirs(
+                &self.output,
+                strays
+                    .map(|d| commit::folder_path(&self.output, d))
+                    .collect(),
+            );
             known_dirs = scan.unchanged_dirs;
             commit::forget_touched(&mut known_dirs, &changed);
             commit::forget_touched(&mut known_dirs, &scan.stale);
@@ -453,12 +466,22 @@ fn same_bytes(path: &Path, bytes: &[u8]) -> bool {
 /// Copies (streamed by the OS) and gives the copy the source's modification time, so that
 /// deploy tools that compare times see an unchanged download as unchanged.
 fn copy_keeping_time(source: &Path, target: &Path) -> io::Result<()> {
-    fs::copy(source, target)?;
-    let modified = fs::metadata(source)?.modified()?;
-    File::options()
-        .write(true)
-        .open(target)?
-        .set_modified(modified)
+    let mut from = File::open(source)?;
+    let modified = from.metadata()?.modified()?;
+    let mut to = create_new(target)?;
+    io::copy(&mut from, &mut to)?;
+    to.set_modified(modified)
+}
+
+/// Creates `target`, which must not exist yet (`O_CREAT | O_EXCL`): koho writes each staged
+/// file once, so an entry already there (a link or a hard link put there while the build ran)
+/// is an error rather than a path to write through.
+fn create_new(target: &Path) -> io::Result<File> {
+    File::options().write(true).create_new(true).open(target)
+}
+
+fn write_new(target: &Path, bytes: &[u8]) -> io::Result<()> {
+    io::Write::write_all(&mut create_new(target)?, bytes)
 }
 
 /// Removes a folder tree.
