@@ -463,20 +463,29 @@ pub fn real_parents(base: &Path, relative: &str) -> io::Result<()> {
         }
         Err(_) => fs::create_dir_all(base)?,
     }
+    real_folders_below(base, relative)
+}
+
+/// `real_parents` for a `base` known to be a real folder. Each folder is made first and
+/// checked only when it exists already, so a new folder costs one `mkdir`, as with
+/// `create_dir_all`.
+pub fn real_folders_below(base: &Path, relative: &str) -> io::Result<()> {
     let mut path = base.to_path_buf();
     let parts: Vec<&str> = relative.split('/').filter(|p| !p.is_empty()).collect();
     for part in parts.iter().take(parts.len().saturating_sub(1)) {
         path.push(part);
-        match fs::symlink_metadata(&path) {
-            Ok(meta) if meta.is_dir() => continue,
-            Ok(_) => fs::remove_file(&path)?,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e),
-        }
         match fs::create_dir(&path) {
-            // Made meanwhile by another render thread: fine if it is a real folder.
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && is_real_dir(&path) => {}
-            other => other?,
+            Ok(()) => continue,
+            Err(e) if e.kind() != io::ErrorKind::AlreadyExists => return Err(e),
+            Err(_) if is_real_dir(&path) => continue,
+            Err(_) => {
+                fs::remove_file(&path)?;
+                match fs::create_dir(&path) {
+                    // Made meanwhile by another render thread: fine if it is a real folder.
+                    Err(e) if e.kind() == io::ErrorKind::AlreadyExists && is_real_dir(&path) => {}
+                    other => other?,
+                }
+            }
         }
     }
     Ok(())

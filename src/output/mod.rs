@@ -290,9 +290,26 @@ impl Writer {
         if lock(&self.made_dirs).contains(parent) {
             return Ok(());
         }
-        // Real folders all the way: a link put in the staging folder is removed, not followed.
-        commit::real_parents(&self.write_root(), &file.path).map_err(|e| write_error(file, &e))?;
-        lock(&self.made_dirs).insert(parent.to_path_buf());
+        // Real folders all the way, from the deepest one this build made or checked: a link
+        // put in the staging folder is removed, not followed.
+        let root = self.write_root();
+        let mut known = commit::parent(&file.path);
+        while !known.is_empty() && !lock(&self.made_dirs).contains(&root.join(known)) {
+            known = commit::parent(known.trim_end_matches('/'));
+        }
+        let made = if known.is_empty() {
+            commit::real_parents(&root, &file.path)
+        } else {
+            commit::real_folders_below(&root.join(known), &file.path[known.len()..])
+        };
+        made.map_err(|e| write_error(file, &e))?;
+        let mut made_dirs = lock(&self.made_dirs);
+        let mut folder = commit::parent(&file.path);
+        while folder.len() > known.len() {
+            made_dirs.insert(root.join(folder));
+            folder = commit::parent(folder.trim_end_matches('/'));
+        }
+        made_dirs.insert(parent.to_path_buf());
         Ok(())
     }
 
