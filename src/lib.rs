@@ -332,9 +332,10 @@ pub fn build_with_progress(
     refuse_output_inside_inputs(&options.root, &output)?;
     let clock = Instant::now();
     let state = output::state_dir(&options.root, &output);
+    let lock = output::lock_output(&options.root, &output)?;
     let salt = uptodate::salt(options);
     if let Some(last) = uptodate::unchanged(&state, &options.root, &salt) {
-        if output::is_intact(&options.root, &output) {
+        if output::is_intact(&options.root, &output, &lock) {
             return Ok(skipped_build(output, last, clock.elapsed()));
         }
     }
@@ -345,7 +346,7 @@ pub fn build_with_progress(
     let prepared = prepare(options)?;
     let mut timings = vec![("inputs' stamps", up_to_date_check)];
     timings.extend(prepared.timings.iter().cloned());
-    let mut writer = output::Writer::open(&options.root, &output)?;
+    let mut writer = output::Writer::open(&options.root, &output, lock)?;
     writer.fail_after_moves = options.fail_commit_after;
     let rendered_count = match stage(&prepared, options, &writer, progress, &mut timings) {
         Ok(count) => count,

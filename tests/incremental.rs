@@ -431,8 +431,33 @@ fn strays_no_journal_line_can_name_and_empty_stray_folders_are_removed() {
     std::fs::create_dir_all(out.join("en/a\nreplace\t0\t..")).unwrap();
     std::fs::write(out.join("en/a\nreplace\t0\t../x.txt"), "a newline").unwrap();
     std::fs::create_dir_all(out.join("empty-stray/sub")).unwrap();
-    fixture.build_ok();
+    let report = fixture.build_ok();
+    assert_eq!(report.removed, 2, "the odd file, and the odd folder with its file");
     assert_same_files(&fresh_output(&fixture), &fixture.snapshot());
     assert!(!out.join("empty-stray").exists());
     assert!(skipped(&fixture.build_ok()));
+}
+
+#[test]
+fn a_build_while_another_holds_the_output_fails_at_once() {
+    let fixture = fixture();
+    fixture.build_ok();
+    let held = koho::output::lock_output(fixture.root(), &fixture.output()).unwrap();
+    let before = fixture.snapshot();
+    // Up to date: not reported as skipped while the other build may be changing the output.
+    let error = fixture.build().unwrap_err();
+    assert!(matches!(error, koho::BuildError::Locked(_)), "{error}");
+    // With an edit: refused before anything is read or staged.
+    fixture.replace(
+        "content/releases/2021-01-01-r1/index.en.md",
+        "body 1",
+        "body one",
+    );
+    let error = fixture.build().unwrap_err();
+    assert!(matches!(error, koho::BuildError::Locked(_)), "{error}");
+    assert!(!fixture.output().join(".koho-staging").exists());
+    assert_same_files(&before, &fixture.snapshot());
+    drop(held);
+    fixture.build_ok();
+    assert_same_files(&fresh_output(&fixture), &fixture.snapshot());
 }

@@ -44,6 +44,8 @@ pub struct StaleScan {
     /// Folders found that the plan has no file under (`ja/old/`): removed after the commit
     /// once empty, as their stale files are moved out.
     pub stray_dirs: Vec<String>,
+    /// Entries whose names no journal line can hold, deleted during the scan.
+    pub unnameable_removed: usize,
 }
 
 /// Every file of `output` (outside the staging folder) that is not in `keep`. A folder whose
@@ -60,6 +62,7 @@ pub fn stale_files(
     let planned_dirs = folders_of(keep.iter().copied());
     let mut stale = Vec::new();
     let mut stray_dirs = Vec::new();
+    let mut unnameable_removed = 0;
     let mut unchanged_dirs = FxHashMap::default();
     let mut folders = vec![String::new()];
     while let Some(dir) = folders.pop() {
@@ -94,6 +97,7 @@ pub fn stale_files(
             let file_name = entry.file_name();
             let Some(name) = journal_name(&file_name) else {
                 remove_unnameable(&entry)?;
+                unnameable_removed += 1;
                 continue;
             };
             if dir.is_empty() && name == STAGING {
@@ -115,6 +119,7 @@ pub fn stale_files(
         stale,
         unchanged_dirs,
         stray_dirs,
+        unnameable_removed,
     })
 }
 

@@ -69,16 +69,32 @@ pub fn is_inside(inner: &Path, outer: &Path) -> bool {
     absolute(inner).starts_with(absolute(outer))
 }
 
+/// The output's lock, held for a whole build: from before the up-to-date check to after the
+/// commit, so that of two builds into one output started together the second fails at once.
+pub struct OutputLock {
+    _file: File,
+}
+
+/// Takes the lock of `output` (a file under the state folder, `flock`ed); `BuildError::Locked`
+/// when another build holds it.
+pub fn lock_output(root: &Path, output: &Path) -> Result<OutputLock, BuildError> {
+    let state = state_dir(root, output);
+    fs::create_dir_all(&state).map_err(|e| BuildError::io(&state, e))?;
+    let lock_path = state.join("lock");
+    let file = File::create(&lock_path).map_err(|e| BuildError::io(&lock_path, e))?;
+    if file.try_lock().is_err() {
+        return Err(BuildError::Locked(output.to_path_buf()));
+    }
+    Ok(OutputLock { _file: file })
+}
+
 /// Whether `output` is exactly as the last build recorded it: no interrupted commit, every
 /// recorded file with its recorded stamp and every recorded folder too (so nothing was added,
-/// removed or replaced). False when another build holds the output's lock.
-pub fn is_intact(root: &Path, output: &Path) -> bool {
+/// removed or replaced). The caller holds the output's lock.
+pub fn is_intact(root: &Path, output: &Path, _lock: &OutputLock) -> bool {
     use rayon::prelude::*;
     let state = state_dir(root, output);
-    let Ok(lock) = File::create(state.join("lock")) else {
-        return false;
-    };
-    if lock.try_lock().is_err() || output.join(STAGING).exists() {
+    if fs::symlink_metadata(output.join(STAGING)).is_ok() {
         return false;
     }
     let record = WrittenFiles::load(&state.join("written.tsv"));
@@ -108,22 +124,16 @@ pub struct Writer {
     /// Recorded folders found replaced by a link or a file when the build began: nothing
     /// under them is the previous build's any more (`on_disk`).
     replaced_dirs: FxHashSet<String>,
-    _lock: File,
+    _lock: OutputLock,
     /// For tests: fail the commit after this many moves, to prove it is undone.
     pub fail_after_moves: Option<usize>,
 }
 
 impl Writer {
-    /// Takes the output's lock (a second build into the same output fails at once), finishes
-    /// or undoes an interrupted earlier commit, and refuses a folder koho did not write.
-    pub fn open(root: &Path, output: &Path) -> Result<Writer, BuildError> {
+    /// Opens the output for a build holding its `lock`: finishes or undoes an interrupted
+    /// earlier commit and refuses a folder koho did not write.
+    pub fn open(root: &Path, output: &Path, lock: OutputLock) -> Result<Writer, BuildError> {
         let state = state_dir(root, output);
-        fs::create_dir_all(&state).map_err(|e| BuildError::io(&state, e))?;
-        let lock_path = state.join("lock");
-        let lock = File::create(&lock_path).map_err(|e| BuildError::io(&lock_path, e))?;
-        if lock.try_lock().is_err() {
-            return Err(BuildError::Locked(output.to_path_buf()));
-        }
         let record_path = state.join("written.tsv");
         // Nothing in a folder koho did not write is touched, its staging folder included.
         let owned = record_path.is_file() || output.join(LEGACY_MARKER).is_file();
@@ -339,7 +349,7 @@ impl Writer {
             commit::forget_touched(&mut known_dirs, &scan.stale);
             // The staging folder came and went in the output itself.
             known_dirs.remove("");
-            scan.stale.len()
+            scan.stale.len() + scan.unnameable_removed
         };
         let mut written = self.written.into_inner().unwrap_or_default();
         if !self.fresh {
