@@ -432,7 +432,10 @@ fn strays_no_journal_line_can_name_and_empty_stray_folders_are_removed() {
     std::fs::write(out.join("en/a\nreplace\t0\t../x.txt"), "a newline").unwrap();
     std::fs::create_dir_all(out.join("empty-stray/sub")).unwrap();
     let report = fixture.build_ok();
-    assert_eq!(report.removed, 2, "the odd file, and the odd folder with its file");
+    assert_eq!(
+        report.removed, 2,
+        "the odd file, and the odd folder with its file"
+    );
     assert_same_files(&fresh_output(&fixture), &fixture.snapshot());
     assert!(!out.join("empty-stray").exists());
     assert!(skipped(&fixture.build_ok()));
