@@ -333,7 +333,9 @@ pub fn build_with_progress(
     let clock = Instant::now();
     let state = output::state_dir(&options.root, &output);
     let lock = output::lock_output(&options.root, &output)?;
-    let salt = uptodate::salt(options);
+    // The output's and root's spellings are left out: the state folder is already theirs
+    // (canonical paths), and `public` and `./public/` must not undo each other's skip.
+    let salt = uptodate::salt(&(&options.base_url, options.include_drafts));
     if let Some(last) = uptodate::unchanged(&state, &options.root, &salt) {
         if output::is_intact(&options.root, &output, &lock) {
             return Ok(skipped_build(output, last, clock.elapsed()));

@@ -464,3 +464,14 @@ fn a_build_while_another_holds_the_output_fails_at_once() {
     fixture.build_ok();
     assert_same_files(&fresh_output(&fixture), &fixture.snapshot());
 }
+
+#[test]
+fn two_spellings_of_one_output_share_its_skip() {
+    let fixture = fixture();
+    fixture.build_ok();
+    assert!(skipped(&fixture.build_ok()));
+    let spelled = fixture.root().join("content/../public/");
+    let report = support::unwrap_report(fixture.build_with(|o| o.output = Some(spelled.clone())));
+    assert!(skipped(&report), "{report:?}");
+    assert!(skipped(&fixture.build_ok()));
+}

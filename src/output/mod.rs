@@ -38,9 +38,19 @@ pub struct WriteStats {
 /// The folder under the site root where koho keeps what belongs to one output (its record of
 /// written files and its lock): `<root>/.koho/output-<hash of the output path>/`.
 pub fn state_dir(root: &Path, output: &Path) -> PathBuf {
-    let absolute = absolute(output);
-    let digest = rendered_digest(absolute.to_string_lossy().as_bytes());
-    root.join(".koho").join(format!("output-{}", &digest[2..]))
+    root.join(".koho")
+        .join(format!("output-{:016x}", output_id(&absolute(output))))
+}
+
+/// The name of an output's state folder: std's `DefaultHasher::new()` (SipHash-1-3, zero
+/// keys) of the absolute path, as earlier versions named it. Never change it: a new name makes
+/// koho forget that it wrote the output and refuse it as a folder it did not write (a test
+/// pins the value).
+fn output_id(absolute: &Path) -> u64 {
+    use std::hash::Hasher;
+    let mut hasher = std::hash::DefaultHasher::new();
+    hasher.write(absolute.to_string_lossy().as_bytes());
+    hasher.finish()
 }
 
 /// `path` made absolute against the current directory, `..` resolved through existing parents.
@@ -516,5 +526,22 @@ fn remove_tree(root: &Path) -> io::Result<()> {
     match fs::remove_dir_all(root) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod state_name_tests {
+    #[test]
+    fn an_output_keeps_the_state_folder_earlier_versions_gave_it() {
+        // Named by koho before this version for the output `/tmp/sdtest/out`.
+        let state = super::state_dir(
+            std::path::Path::new("/site"),
+            std::path::Path::new("/tmp/sdtest/out"),
+        );
+        assert!(
+            state.ends_with(".koho/output-7613f2e16f6e680c"),
+            "{}",
+            state.display()
+        );
     }
 }
