@@ -1,7 +1,7 @@
 //! Bad input: each build fails with exit code 1 (or a site error from the library), names the
 //! file (and line where known), and leaves the previous output exactly as it was.
 
-mod support;
+use crate::support;
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -16,7 +16,7 @@
 //! | A      | 0-appendix/y          | Appendix           |                              |
 //! | B      | 0-appendix/x          |                    |                              |
 
-mod support;
+use crate::support;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::io::{Cursor, Read};

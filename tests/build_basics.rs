@@ -1,7 +1,7 @@
 //! What a successful build produces: URLs, languages, translations, dates, pagination,
 //! headings, links, assets, base paths, escaping, determinism and extra languages.
 
-mod support;
+use crate::support;
 
 use std::collections::{BTreeMap, BTreeSet};
 

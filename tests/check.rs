@@ -1,6 +1,6 @@
 //! `koho check`: everything the build validates, without writing; text for people, JSON for CI.
 
-mod support;
+use crate::support;
 
 use support::*;
 

@@ -3,7 +3,7 @@
 //! test cases of the markdown-cjk-friendly specification (tats-u/markdown-cjk-friendly,
 //! `testcases/*.md`, with the expected HTML of its reference implementation's snapshots).
 
-mod support;
+use crate::support;
 
 use koho::error::Severity;
 use koho::markdown::{self, IdMaker, Problem, RenderOptions, Rendered};

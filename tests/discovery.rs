@@ -3,7 +3,7 @@
 //! box, on fixture sites. XML is read with roxmltree and checked element by element, HTML
 //! with scraper, JSON-LD with serde_json; a hostile title is checked in every format.
 
-mod support;
+use crate::support;
 
 use std::collections::{BTreeMap, BTreeSet};
 

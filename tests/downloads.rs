@@ -2,7 +2,7 @@
 //! language, `/downloads.json`, `downloads/SHA256SUMS`, items attached to pages, the copy cache
 //! (hard links of unchanged files) and the manifest's checks.
 
-mod support;
+use crate::support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;

@@ -7,8 +7,8 @@
 //! Without /usr/bin/chromium (or node_modules/axe-core for the accessibility test) each test
 //! says loudly that it skipped, unless KOHO_REQUIRE_TOOLS=1, when it fails.
 
-mod browser;
-mod support;
+use crate::browser;
+use crate::support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;

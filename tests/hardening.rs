@@ -3,7 +3,7 @@
 //! template functions given a key that names nothing, Fluent messages that cannot be
 //! formatted, `--base-url`, byte-order marks, CRLF and legacy encodings.
 
-mod support;
+use crate::support;
 
 use std::fs;
 use std::path::Path;

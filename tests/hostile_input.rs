@@ -2,7 +2,7 @@
 //! folder, deep nesting, a very long title, empty files, front matter alone or never closed.
 //! Inputs are built here, never committed. No crash, clear errors where a limit applies.
 
-mod support;
+use crate::support;
 
 use std::fs;
 

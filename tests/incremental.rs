@@ -2,7 +2,7 @@
 //! previous build wrote it, and that nobody touched since, is kept without rendering; the
 //! output is always byte for byte what a fresh build makes.
 
-mod support;
+use crate::support;
 
 use support::{assert_same_files, snapshot, SiteFixture, RELEASE};
 

@@ -5,7 +5,7 @@
 //! the switcher's "not available" note is in the page's language. Also: the distinct titles of
 //! pagination pages, and phrase-aware line breaks in Japanese and Chinese headlines.
 
-mod support;
+use crate::support;
 
 use scraper::ElementRef;
 use support::{copy_dir, manifest_dir, text, Page, SiteFixture, RELEASE};

@@ -6,7 +6,7 @@
 //! Needs headless Chromium (`apt-get install chromium fonts-noto-cjk`); without it the tests
 //! say loudly that they skipped, or fail under KOHO_REQUIRE_TOOLS=1.
 
-mod support;
+use crate::support;
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};

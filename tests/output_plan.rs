@@ -1,7 +1,7 @@
 //! The output plan and the writer: every file declared once, clashes named, nothing lost,
 //! leaked or left half-written (issue 7).
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::fs;

@@ -3,7 +3,7 @@
 //! the downloads manifest and the theme's name. Each hostile path is an error naming the file,
 //! and nothing outside is published. (Symbolic links: tests/hardening.rs and bad_input.rs.)
 
-mod support;
+use crate::support;
 
 use support::*;
 

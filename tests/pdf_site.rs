@@ -4,7 +4,7 @@
 //! Text is read back with pdftotext where poppler-utils is installed (else SKIPPED, or a
 //! failure under KOHO_REQUIRE_TOOLS=1).
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -1,7 +1,7 @@
 //! Safe output (issue 12): raw HTML in Markdown passes, is escaped or is removed as
 //! `[security] raw_html` says; pages carry the Content-Security-Policy of site.toml.
 
-mod support;
+use crate::support;
 
 use support::*;
 

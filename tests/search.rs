@@ -4,8 +4,8 @@
 //! results at 390 and 1280 px wide go to target/tmp/search-screens/.
 #![cfg(feature = "search")]
 
-mod browser;
-mod support;
+use crate::browser;
+use crate::support;
 
 use std::path::PathBuf;
 use std::sync::OnceLock;

@@ -3,7 +3,7 @@
 //! a timeout and the server is killed when a test fails, so a failure never hangs the suite.
 #![cfg(feature = "serve")]
 
-mod support;
+use crate::support;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

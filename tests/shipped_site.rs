@@ -1,7 +1,7 @@
 //! The NGMO site shipped in content/: it builds cleanly, the seed release reads right in all
 //! three languages, and no internal link in the whole output is dead.
 
-mod support;
+use crate::support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;

@@ -3,7 +3,7 @@
 //! every URL koho generates is percent-encoded by one rule; every `#anchor` is checked against
 //! the ids of the page it lands on, with the file and line of the link.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 

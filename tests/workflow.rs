@@ -1,7 +1,7 @@
 //! The daily workflow commands: `koho status` (table, JSON, HTML, --mark, --diff against git
 //! objects the test writes itself, no git binary), `koho new` and `koho init`.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::fs;
