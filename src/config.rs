@@ -278,37 +278,17 @@ fn check(
     let mut errors = Vec::new();
     let at = |span: std::ops::Range<usize>| Some(Location::at_offset(path, text, span.start, 1));
     let (languages, og_locales) = check_languages(path, raw.languages, &mut errors);
-    let known = |code: &str| languages.iter().any(|l| l.code == code);
-    if !languages.is_empty() && !known(&raw.default_language) {
-        errors.push(Diagnostic::in_file(
-            path,
-            format!(
-                "default_language `{}` is not among the configured languages",
-                raw.default_language
-            ),
-        ));
-    }
-    for code in &raw.fluent_fallback {
-        if !known(code) {
-            errors.push(Diagnostic::in_file(
-                path,
-                format!("fluent_fallback names `{code}`, which is not a configured language"),
-            ));
-        }
-    }
-    let missing_translation = match raw.missing_translation.as_deref() {
-        None | Some("omit") => MissingTranslation::Omit,
-        Some("fallback") => MissingTranslation::Fallback,
-        Some(other) => {
-            errors.push(Diagnostic::in_file(
-                path,
-                format!(
-                    "missing_translation = \"{other}\" is not known: use \"omit\" or \"fallback\""
-                ),
-            ));
+    errors.extend(check_language_names(
+        path,
+        &languages,
+        &raw.default_language,
+        &raw.fluent_fallback,
+    ));
+    let missing_translation = missing_translation(path, raw.missing_translation.as_deref())
+        .unwrap_or_else(|error| {
+            errors.push(error);
             MissingTranslation::Omit
-        }
-    };
+        });
     let base_url = checked_base_url(&raw.base_url, base_url_override, at);
     let base_url = base_url.unwrap_or_else(|error| {
         errors.push(error);
@@ -347,6 +327,42 @@ fn check(
         discovery,
         security,
     })
+}
+
+/// `default_language` and `fluent_fallback` name configured languages.
+fn check_language_names(
+    path: &Path,
+    languages: &[Language],
+    default_language: &str,
+    fluent_fallback: &[String],
+) -> Vec<Diagnostic> {
+    let known = |code: &str| languages.iter().any(|l| l.code == code);
+    let mut errors = Vec::new();
+    if !languages.is_empty() && !known(default_language) {
+        errors.push(Diagnostic::in_file(
+            path,
+            format!("default_language `{default_language}` is not among the configured languages"),
+        ));
+    }
+    for code in fluent_fallback.iter().filter(|code| !known(code)) {
+        errors.push(Diagnostic::in_file(
+            path,
+            format!("fluent_fallback names `{code}`, which is not a configured language"),
+        ));
+    }
+    errors
+}
+
+/// The `missing_translation` policy: `omit` (the default) or `fallback`.
+fn missing_translation(path: &Path, value: Option<&str>) -> Result<MissingTranslation, Diagnostic> {
+    match value {
+        None | Some("omit") => Ok(MissingTranslation::Omit),
+        Some("fallback") => Ok(MissingTranslation::Fallback),
+        Some(other) => Err(Diagnostic::in_file(
+            path,
+            format!("missing_translation = \"{other}\" is not known: use \"omit\" or \"fallback\""),
+        )),
+    }
 }
 
 /// The `[languages.<code>]` tables, in display order; problems are pushed to `errors`.

@@ -6,7 +6,7 @@ use std::time::Instant;
 use clap::Args;
 
 use super::console;
-use crate::{build_with_progress, BuildError, BuildOptions};
+use crate::{build_with_progress, BuildError, BuildOptions, BuildReport};
 
 #[derive(Debug, Args)]
 pub struct BuildArgs {
@@ -58,70 +58,85 @@ pub fn run(args: &BuildArgs) -> i32 {
     bar.finish_and_clear();
     match result {
         Ok(report) => {
-            if args.quiet {
-                return 0;
+            if !args.quiet {
+                print_report(args, &report, started);
             }
-            let color = console::use_color();
-            for warning in &report.warnings {
-                eprintln!("{}", console::render(warning, &args.root, color));
-            }
-            if args.timings || args.verbose {
-                for (stage, duration) in &report.timings {
-                    eprintln!("{:>8.1} ms  {stage}", duration.as_secs_f64() * 1000.0);
-                }
-            }
-            if args.verbose {
-                for (lang, pages) in &report.pages_per_language {
-                    eprintln!("{pages:>8} pages  {lang}");
-                }
-            }
-            let per_language: Vec<String> = report
-                .pages_per_language
-                .iter()
-                .map(|(lang, n)| format!("{lang} {n}"))
-                .collect();
-            eprintln!(
-                "built {} pages ({}) and {} downloads into {} in {} ms: {} files written, {} unchanged, {} removed",
-                report.pages,
-                per_language.join(", "),
-                report.downloads,
-                report.output.display(),
-                started.elapsed().as_millis(),
-                report.written,
-                report.unchanged,
-                report.removed
-            );
             0
         }
-        Err(BuildError::Site(diagnostics)) => {
+        Err(error) => {
+            print_failure(args, error);
+            1
+        }
+    }
+}
+
+/// The warnings, the timings and pages per language when asked for, and the summary line.
+fn print_report(args: &BuildArgs, report: &BuildReport, started: Instant) {
+    let color = console::use_color();
+    for warning in &report.warnings {
+        eprintln!("{}", console::render(warning, &args.root, color));
+    }
+    if args.timings || args.verbose {
+        for (stage, duration) in &report.timings {
+            eprintln!("{:>8.1} ms  {stage}", duration.as_secs_f64() * 1000.0);
+        }
+    }
+    if args.verbose {
+        for (lang, pages) in &report.pages_per_language {
+            eprintln!("{pages:>8} pages  {lang}");
+        }
+    }
+    let per_language: Vec<String> = report
+        .pages_per_language
+        .iter()
+        .map(|(lang, n)| format!("{lang} {n}"))
+        .collect();
+    eprintln!(
+        "built {} pages ({}) and {} downloads into {} in {} ms: {} files written, {} unchanged, {} removed",
+        report.pages,
+        per_language.join(", "),
+        report.downloads,
+        report.output.display(),
+        started.elapsed().as_millis(),
+        report.written,
+        report.unchanged,
+        report.removed
+    );
+}
+
+/// Every diagnostic of a failed build, or the error that stopped it with what to do, and what
+/// became of the output.
+fn print_failure(args: &BuildArgs, error: BuildError) {
+    let other = match error {
+        BuildError::Site(diagnostics) => {
             let color = console::use_color();
             for diagnostic in &diagnostics {
                 eprintln!("{}", console::render(diagnostic, &args.root, color));
             }
             let errors = diagnostics.iter().filter(|d| d.is_error()).count();
             eprintln!("error: the build failed with {errors} error(s); the previous output was left as it was");
-            1
+            return;
         }
-        Err(other) => {
-            eprintln!("error: {other}");
-            match &other {
-                BuildError::ForeignOutput(_) => {
-                    eprintln!("  help: choose an empty or new folder with --output")
-                }
-                BuildError::Locked(_) => {
-                    eprintln!("  help: wait for the other build to finish, then run this one again")
-                }
-                BuildError::OutputInsideInput { .. } => {
-                    eprintln!("  help: choose a folder outside content/, locales/ and themes/ with --output")
-                }
-                _ => {}
-            }
-            // A commit error says itself what state the output is in.
-            if !matches!(other, BuildError::Commit { .. }) {
-                eprintln!("error: the build failed; the previous output was left as it was");
-            }
-            1
+        other => other,
+    };
+    eprintln!("error: {other}");
+    match &other {
+        BuildError::ForeignOutput(_) => {
+            eprintln!("  help: choose an empty or new folder with --output")
         }
+        BuildError::Locked(_) => {
+            eprintln!("  help: wait for the other build to finish, then run this one again")
+        }
+        BuildError::OutputInsideInput { .. } => {
+            eprintln!(
+                "  help: choose a folder outside content/, locales/ and themes/ with --output"
+            )
+        }
+        _ => {}
+    }
+    // A commit error says itself what state the output is in.
+    if !matches!(other, BuildError::Commit { .. }) {
+        eprintln!("error: the build failed; the previous output was left as it was");
     }
 }
 

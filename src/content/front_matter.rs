@@ -60,35 +60,14 @@ pub struct Parsed {
     pub body_line: usize,
 }
 
-/// Splits and checks a file; `is_section` allows the section-only keys.
+/// Splits and checks a file; `is_section` allows the section-only keys. Every problem of the
+/// front matter at once, each at the line of its key.
 pub fn parse(path: &Path, text: &str, is_section: bool) -> Result<Parsed, Vec<Diagnostic>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let (toml_text, body) = match split(text) {
-        Split::Found { toml, body } => (toml, body),
-        Split::Missing => {
-            return Err(vec![Diagnostic::error(
-                Some(Location::at(path, 1, 1)),
-                "the file does not start with front matter between `+++` lines",
-            )
-            .with_help(
-                "begin the file with `+++`, a line `title = \"...\"` and a closing `+++`",
-            )])
-        }
-        Split::Unclosed => {
-            return Err(vec![Diagnostic::error(
-                Some(Location::at(path, 1, 1)),
-                "the front matter that starts on line 1 is never closed",
-            )
-            .with_help(
-                "end the front matter with a line holding only `+++`, before the text",
-            )])
-        }
-    };
-    // The TOML starts on line 2, after the opening `+++`.
-    let toml_first_line = 2;
+    let (toml_text, body) = split_checked(path, text)?;
     let raw: RawFrontMatter = toml::from_str(toml_text).map_err(|e| {
         let location = match e.span() {
-            Some(span) => Location::at_offset(path, toml_text, span.start, toml_first_line),
+            Some(span) => Location::at_offset(path, toml_text, span.start, TOML_FIRST_LINE),
             None => Location::file(path),
         };
         vec![Diagnostic::error(
@@ -96,137 +75,19 @@ pub fn parse(path: &Path, text: &str, is_section: bool) -> Result<Parsed, Vec<Di
             format!("invalid front matter: {}", e.message().trim_end()),
         )]
     })?;
-    let key_location = |key: &str| -> Location {
-        match toml_text.lines().position(|line| {
-            line.trim_start()
-                .strip_prefix(key)
-                .is_some_and(|rest| rest.trim_start().starts_with('='))
-        }) {
-            Some(index) => Location::at(path, index + toml_first_line, 1),
-            None => Location::at(path, 1, 1),
-        }
+    let mut check = Check {
+        path,
+        toml_text,
+        errors: Vec::new(),
     };
-
-    let mut errors = Vec::new();
-    let title = match raw.title {
-        Some(title) if !title.trim().is_empty() => title,
-        Some(_) => {
-            errors.push(Diagnostic::error(
-                Some(key_location("title")),
-                "the title is empty",
-            ));
-            String::new()
-        }
-        None => {
-            errors.push(
-                Diagnostic::error(
-                    Some(Location::at(path, 1, 1)),
-                    "the front matter has no title",
-                )
-                .with_help("add a line `title = \"...\"` between the `+++` lines"),
-            );
-            String::new()
-        }
-    };
-    let date = match raw.date {
-        None => None,
-        Some(value) => match date_from_toml(&value) {
-            Some(date) => Some(date),
-            None => {
-                errors.push(
-                    Diagnostic::error(
-                        Some(key_location("date")),
-                        format!("invalid date {value}: expected a calendar date YYYY-MM-DD"),
-                    )
-                    .with_help("write e.g. `date = 2020-05-13`"),
-                );
-                None
-            }
-        },
-    };
-    if !is_section {
-        for (key, present) in [
-            ("sort_by", raw.sort_by.is_some()),
-            ("paginate_by", raw.paginate_by.is_some()),
-        ] {
-            if present {
-                errors.push(Diagnostic::error(
-                    Some(key_location(key)),
-                    format!("`{key}` is only allowed in a section's _index file"),
-                ));
-            }
-        }
-    }
-    let sort_by = match raw.sort_by.as_deref() {
-        None => SortBy::default(),
-        Some("date") => SortBy::Date,
-        Some("weight") => SortBy::Weight,
-        Some("title") => SortBy::Title,
-        Some(other) => {
-            errors.push(Diagnostic::error(
-                Some(key_location("sort_by")),
-                format!(
-                    "sort_by = \"{other}\" is not known: use \"date\", \"weight\" or \"title\""
-                ),
-            ));
-            SortBy::default()
-        }
-    };
-    if raw.paginate_by == Some(0) {
-        errors.push(Diagnostic::error(
-            Some(key_location("paginate_by")),
-            "paginate_by must be at least 1",
-        ));
-    }
-    if let Some(slug) = &raw.slug {
-        // `:` too: `C:` is a Windows drive, and no Windows file name may hold one.
-        if slug.is_empty()
-            || slug.contains(['/', '\\', '?', '#', ':'])
-            || slug == "."
-            || slug == ".."
-        {
-            errors.push(Diagnostic::error(
-                Some(key_location("slug")),
-                format!(
-                    "slug \"{slug}\" cannot be used in a URL: use one path segment without / \\ : ? #"
-                ),
-            ));
-        }
-    }
-    if let Some(id) = &raw.translated_from {
-        if id.len() != 40 || !id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
-            errors.push(
-                Diagnostic::error(
-                    Some(key_location("translated_from")),
-                    format!("translated_from \"{id}\" is not a git blob id (40 hex digits)"),
-                )
-                .with_help("let `koho status --mark FILE` write it"),
-            );
-        }
-    }
-    let extra_texts = raw.extra.iter().flatten().map(|(k, v)| (k.as_str(), v));
-    let texts = [
-        ("title", Some(title.as_str())),
-        ("description", raw.description.as_deref()),
-        ("slug", raw.slug.as_deref()),
-    ]
-    .into_iter()
-    .filter_map(|(k, v)| Some((k, control_character(&toml::Value::String(v?.to_string()))?)))
-    .chain(extra_texts.filter_map(|(k, v)| Some((k, control_character(v)?))));
-    for (key, c) in texts {
-        errors.push(
-            Diagnostic::error(
-                Some(key_location(key)),
-                format!(
-                    "`{key}` contains the control character U+{:04X}, which pages, feeds and the EPUB cannot carry",
-                    c as u32
-                ),
-            )
-            .with_help("remove it (in TOML, an escape such as \\u0001 writes one)"),
-        );
-    }
-    if !errors.is_empty() {
-        return Err(errors);
+    let title = check.title(raw.title.as_deref());
+    let date = check.date(raw.date.as_ref());
+    let sort_by = check.section_keys(&raw, is_section);
+    check.slug(raw.slug.as_deref());
+    check.translated_from(raw.translated_from.as_deref());
+    check.control_characters(&raw, &title);
+    if !check.errors.is_empty() {
+        return Err(check.errors);
     }
     let extra = raw
         .extra
@@ -254,6 +115,182 @@ pub fn parse(path: &Path, text: &str, is_section: bool) -> Result<Parsed, Vec<Di
         body: body.to_string(),
         body_line,
     })
+}
+
+/// The TOML starts on line 2, after the opening `+++`.
+const TOML_FIRST_LINE: usize = 2;
+
+/// The front matter's TOML and the body, or why the file has none.
+fn split_checked<'t>(path: &Path, text: &'t str) -> Result<(&'t str, &'t str), Vec<Diagnostic>> {
+    let (message, help) = match split(text) {
+        Split::Found { toml, body } => return Ok((toml, body)),
+        Split::Missing => (
+            "the file does not start with front matter between `+++` lines",
+            "begin the file with `+++`, a line `title = \"...\"` and a closing `+++`",
+        ),
+        Split::Unclosed => (
+            "the front matter that starts on line 1 is never closed",
+            "end the front matter with a line holding only `+++`, before the text",
+        ),
+    };
+    Err(vec![Diagnostic::error(
+        Some(Location::at(path, 1, 1)),
+        message,
+    )
+    .with_help(help)])
+}
+
+/// The front matter being checked and the problems found so far.
+struct Check<'a> {
+    path: &'a Path,
+    toml_text: &'a str,
+    errors: Vec<Diagnostic>,
+}
+
+impl Check<'_> {
+    /// The line where `key = …` is written (line 1 when it is not found as such).
+    fn location(&self, key: &str) -> Option<Location> {
+        let line = self.toml_text.lines().position(|line| {
+            line.trim_start()
+                .strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        });
+        Some(match line {
+            Some(index) => Location::at(self.path, index + TOML_FIRST_LINE, 1),
+            None => Location::at(self.path, 1, 1),
+        })
+    }
+
+    fn error(&mut self, key: &str, message: impl Into<String>) {
+        let diagnostic = Diagnostic::error(self.location(key), message.into());
+        self.errors.push(diagnostic);
+    }
+
+    fn error_with_help(&mut self, key: &str, message: String, help: &str) {
+        let diagnostic = Diagnostic::error(self.location(key), message).with_help(help);
+        self.errors.push(diagnostic);
+    }
+
+    /// A title is required and not blank (empty when it is not, with the error).
+    fn title(&mut self, title: Option<&str>) -> String {
+        match title {
+            Some(title) if !title.trim().is_empty() => return title.to_string(),
+            Some(_) => self.error("title", "the title is empty"),
+            None => self.errors.push(
+                Diagnostic::error(
+                    Some(Location::at(self.path, 1, 1)),
+                    "the front matter has no title",
+                )
+                .with_help("add a line `title = \"...\"` between the `+++` lines"),
+            ),
+        }
+        String::new()
+    }
+
+    /// A date is a calendar date: `2020-05-13`, as a TOML date or a string.
+    fn date(&mut self, value: Option<&toml::Value>) -> Option<Date> {
+        let value = value?;
+        let date = date_from_toml(value);
+        if date.is_none() {
+            self.error_with_help(
+                "date",
+                format!("invalid date {value}: expected a calendar date YYYY-MM-DD"),
+                "write e.g. `date = 2020-05-13`",
+            );
+        }
+        date
+    }
+
+    /// `sort_by` and `paginate_by` only in a section's _index file, with values koho knows;
+    /// the section's order.
+    fn section_keys(&mut self, raw: &RawFrontMatter, is_section: bool) -> SortBy {
+        if !is_section {
+            for (key, present) in [
+                ("sort_by", raw.sort_by.is_some()),
+                ("paginate_by", raw.paginate_by.is_some()),
+            ] {
+                if present {
+                    self.error(
+                        key,
+                        format!("`{key}` is only allowed in a section's _index file"),
+                    );
+                }
+            }
+        }
+        let sort_by = match raw.sort_by.as_deref() {
+            None => SortBy::default(),
+            Some("date") => SortBy::Date,
+            Some("weight") => SortBy::Weight,
+            Some("title") => SortBy::Title,
+            Some(other) => {
+                self.error(
+                    "sort_by",
+                    format!(
+                        "sort_by = \"{other}\" is not known: use \"date\", \"weight\" or \"title\""
+                    ),
+                );
+                SortBy::default()
+            }
+        };
+        if raw.paginate_by == Some(0) {
+            self.error("paginate_by", "paginate_by must be at least 1");
+        }
+        sort_by
+    }
+
+    /// A slug is one URL path segment.
+    fn slug(&mut self, slug: Option<&str>) {
+        let Some(slug) = slug else { return };
+        // `:` too: `C:` is a Windows drive, and no Windows file name may hold one.
+        if slug.is_empty()
+            || slug.contains(['/', '\\', '?', '#', ':'])
+            || slug == "."
+            || slug == ".."
+        {
+            self.error(
+                "slug",
+                format!(
+                    "slug \"{slug}\" cannot be used in a URL: use one path segment without / \\ : ? #"
+                ),
+            );
+        }
+    }
+
+    /// `translated_from` is a git blob id: 40 lowercase hex digits.
+    fn translated_from(&mut self, id: Option<&str>) {
+        let Some(id) = id else { return };
+        if id.len() != 40 || !id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+            self.error_with_help(
+                "translated_from",
+                format!("translated_from \"{id}\" is not a git blob id (40 hex digits)"),
+                "let `koho status --mark FILE` write it",
+            );
+        }
+    }
+
+    /// No text that pages, feeds and the EPUB show holds a control character.
+    fn control_characters(&mut self, raw: &RawFrontMatter, title: &str) {
+        let extra_texts = raw.extra.iter().flatten().map(|(k, v)| (k.as_str(), v));
+        let texts: Vec<(&str, char)> = [
+            ("title", Some(title)),
+            ("description", raw.description.as_deref()),
+            ("slug", raw.slug.as_deref()),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| Some((k, control_character(&toml::Value::String(v?.to_string()))?)))
+        .chain(extra_texts.filter_map(|(k, v)| Some((k, control_character(v)?))))
+        .collect();
+        for (key, c) in texts {
+            self.error_with_help(
+                key,
+                format!(
+                    "`{key}` contains the control character U+{:04X}, which pages, feeds and the EPUB cannot carry",
+                    c as u32
+                ),
+                "remove it (in TOML, an escape such as \\u0001 writes one)",
+            );
+        }
+    }
 }
 
 /// What [`split`] found at the start of a file.

@@ -28,14 +28,9 @@ pub fn release(site: &Site, context: &PdfContext, page: &Page) -> Result<Vec<u8>
     let t = |key: &str| site.locales.get(lang, key, None);
     let date = page.front.date;
     let date_text = date.map(|d| localize(&site.locales, lang, d).long);
-    // The dateline opens the body where the locale has one besides the date (`TOKYO, …`).
-    let dateline = date_text.as_ref().and_then(|date| {
-        let mut args = fluent_bundle::FluentArgs::new();
-        args.set("date", date.clone());
-        site.locales
-            .get(lang, "release-dateline", Some(&args))
-            .filter(|line| line != date)
-    });
+    let dateline = date_text
+        .as_ref()
+        .and_then(|date| dateline(site, lang, date));
     let extra = |key: &str| page.front.extra.get(key).and_then(|v| v.as_str());
     let profile = site.fragment("profile", lang);
     let contact = site.fragment("contact", lang);
@@ -86,14 +81,8 @@ pub fn release(site: &Site, context: &PdfContext, page: &Page) -> Result<Vec<u8>
                 caption: extra("photo_caption"),
             }),
             images: &images,
-            profile: profile.map(|f| Fragment {
-                title: &f.title,
-                markdown: &f.markdown,
-            }),
-            contact: contact.map(|f| Fragment {
-                title: &f.title,
-                markdown: &f.markdown,
-            }),
+            profile: profile.map(pdf_fragment),
+            contact: contact.map(pdf_fragment),
             org_name: issuer.as_deref().unwrap_or(&site.config.base_url),
             logo: logo.as_deref(),
             source_date: source_date(date),
@@ -101,6 +90,23 @@ pub fn release(site: &Site, context: &PdfContext, page: &Page) -> Result<Vec<u8>
         };
         context.typesetter().release(&input).map_err(error)
     })
+}
+
+/// The dateline that opens a release's body where the locale has one besides the date
+/// (`TOKYO, …`): None when the locale's `release-dateline` is the date alone.
+fn dateline(site: &Site, lang: &str, date: &str) -> Option<String> {
+    let mut args = fluent_bundle::FluentArgs::new();
+    args.set("date", date.to_string());
+    site.locales
+        .get(lang, "release-dateline", Some(&args))
+        .filter(|line| line != date)
+}
+
+fn pdf_fragment(fragment: &crate::site::Fragment) -> Fragment<'_> {
+    Fragment {
+        title: &fragment.title,
+        markdown: &fragment.markdown,
+    }
 }
 
 /// The PDF of `book` in `lang`: its home page's texts, then parts and chapters in reading

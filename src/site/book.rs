@@ -76,20 +76,8 @@ pub struct BookInput<'a> {
 /// chapters without its `_index` (a part referenced by its chapters but missing). Warnings:
 /// a chapter missing in a language.
 pub fn build(key: &str, input: &BookInput) -> (Option<Book>, Vec<Diagnostic>) {
-    let mut diagnostics = Vec::new();
-    let Some(root) = representative(key, input) else {
-        diagnostics.push(Diagnostic::in_file(
-            std::path::Path::new("site.toml"),
-            format!("books names `{key}`, but there is no content/{key}/_index.<lang>.md"),
-        ));
-        return (None, diagnostics);
-    };
-    if root.kind != DocKind::Section {
-        diagnostics.push(Diagnostic::in_file(
-            &root.source,
-            format!("book `{key}` must be a section (_index.<lang>.md)"),
-        ));
-        return (None, diagnostics);
+    if let Some(problem) = root_problem(key, input) {
+        return (None, vec![problem]);
     }
     // Every key under the book, once.
     let keys: BTreeSet<&str> = input
@@ -98,63 +86,12 @@ pub fn build(key: &str, input: &BookInput) -> (Option<Book>, Vec<Diagnostic>) {
         .map(String::as_str)
         .filter(|k| k.starts_with(&format!("{key}/")))
         .collect();
-    for k in &keys {
-        let parent = k.rsplit_once('/').map_or("", |(p, _)| p);
-        if parent != key && !keys.contains(parent) {
-            if let Some(page) = representative(k, input) {
-                diagnostics.push(
-                    Diagnostic::in_file(
-                        &page.source,
-                        format!("this chapter is in content/{parent}/, which has no _index.<lang>.md: the part is missing"),
-                    )
-                    .with_help(format!("create content/{parent}/_index.{}.md with the part's title and weight", input.default_language)),
-                );
-            }
-        }
-    }
-    let mut part_count = 0;
-    let mut chapter_count = 0;
-    let mut appendix_count = 0;
-    let nodes = children(key, &keys, input, &mut diagnostics)
+    let mut diagnostics = missing_parts(key, &keys, input);
+    let mut numbering = Numbering::default();
+    let nodes: Vec<BookNode> = children(key, &keys, input, &mut diagnostics)
         .into_iter()
-        .map(|child_key| {
-            let page = representative(child_key, input).expect("keys come from by_key");
-            if page.kind == DocKind::Section {
-                let appendix =
-                    page.front.extra.get("appendix").and_then(|v| v.as_bool()) == Some(true);
-                part_count += usize::from(!appendix);
-                let ordinal = if appendix { 0 } else { part_count };
-                let chapters = children(child_key, &keys, input, &mut diagnostics)
-                    .into_iter()
-                    .map(|chapter_key| {
-                        let number = if appendix {
-                            appendix_count += 1;
-                            letter(appendix_count)
-                        } else {
-                            chapter_count += 1;
-                            chapter_count.to_string()
-                        };
-                        chapter(chapter_key, number, &keys, input, &mut diagnostics)
-                    })
-                    .collect();
-                BookNode {
-                    key: child_key.to_string(),
-                    kind: NodeKind::Part { ordinal, appendix },
-                    number: ordinal.to_string(),
-                    children: chapters,
-                }
-            } else {
-                chapter_count += 1;
-                chapter(
-                    child_key,
-                    chapter_count.to_string(),
-                    &keys,
-                    input,
-                    &mut diagnostics,
-                )
-            }
-        })
-        .collect::<Vec<_>>();
+        .map(|child_key| numbering.node(child_key, &keys, input, &mut diagnostics))
+        .collect();
     let mut reading_order = Vec::new();
     fn walk(nodes: &[BookNode], out: &mut Vec<String>) {
         for node in nodes {
@@ -165,7 +102,104 @@ pub fn build(key: &str, input: &BookInput) -> (Option<Book>, Vec<Diagnostic>) {
         }
     }
     walk(&nodes, &mut reading_order);
-    for chapter_key in &reading_order {
+    diagnostics.extend(missing_translations(&reading_order, input));
+    let book = Book {
+        key: key.to_string(),
+        nodes,
+        reading_order,
+    };
+    (Some(book), diagnostics)
+}
+
+/// Why the section `key` cannot be a book: it does not exist, or it is a page.
+fn root_problem(key: &str, input: &BookInput) -> Option<Diagnostic> {
+    let Some(root) = representative(key, input) else {
+        return Some(Diagnostic::in_file(
+            std::path::Path::new("site.toml"),
+            format!("books names `{key}`, but there is no content/{key}/_index.<lang>.md"),
+        ));
+    };
+    (root.kind != DocKind::Section).then(|| {
+        Diagnostic::in_file(
+            &root.source,
+            format!("book `{key}` must be a section (_index.<lang>.md)"),
+        )
+    })
+}
+
+/// A chapter in a folder of the book that has no `_index` file: the part is missing.
+fn missing_parts(key: &str, keys: &BTreeSet<&str>, input: &BookInput) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    for k in keys {
+        let parent = k.rsplit_once('/').map_or("", |(p, _)| p);
+        if parent == key || keys.contains(parent) {
+            continue;
+        }
+        if let Some(page) = representative(k, input) {
+            diagnostics.push(
+                Diagnostic::in_file(
+                    &page.source,
+                    format!("this chapter is in content/{parent}/, which has no _index.<lang>.md: the part is missing"),
+                )
+                .with_help(format!("create content/{parent}/_index.{}.md with the part's title and weight", input.default_language)),
+            );
+        }
+    }
+    diagnostics
+}
+
+/// The book's running numbers: parts 1, 2 …; chapters 1, 2 … across parts; appendix
+/// chapters A, B ….
+#[derive(Default)]
+struct Numbering {
+    parts: usize,
+    chapters: usize,
+    appendices: usize,
+}
+
+impl Numbering {
+    /// The node at `key` at the top of the book: a part (with its chapters) or a chapter.
+    fn node(
+        &mut self,
+        key: &str,
+        keys: &BTreeSet<&str>,
+        input: &BookInput,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> BookNode {
+        let page = representative(key, input).expect("keys come from by_key");
+        if page.kind != DocKind::Section {
+            self.chapters += 1;
+            return chapter(key, self.chapters.to_string(), keys, input, diagnostics);
+        }
+        let appendix = page.front.extra.get("appendix").and_then(|v| v.as_bool()) == Some(true);
+        self.parts += usize::from(!appendix);
+        let ordinal = if appendix { 0 } else { self.parts };
+        let chapters = children(key, keys, input, diagnostics)
+            .into_iter()
+            .map(|chapter_key| {
+                let number = if appendix {
+                    self.appendices += 1;
+                    letter(self.appendices)
+                } else {
+                    self.chapters += 1;
+                    self.chapters.to_string()
+                };
+                chapter(chapter_key, number, keys, input, diagnostics)
+            })
+            .collect();
+        BookNode {
+            key: key.to_string(),
+            kind: NodeKind::Part { ordinal, appendix },
+            number: ordinal.to_string(),
+            children: chapters,
+        }
+    }
+}
+
+/// A warning for each chapter missing in a configured language.
+fn missing_translations(reading_order: &[String], input: &BookInput) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    for chapter_key in reading_order {
         for lang in input.languages {
             let present = input
                 .by_key
@@ -181,14 +215,7 @@ pub fn build(key: &str, input: &BookInput) -> (Option<Book>, Vec<Diagnostic>) {
             }
         }
     }
-    (
-        Some(Book {
-            key: key.to_string(),
-            nodes,
-            reading_order,
-        }),
-        diagnostics,
-    )
+    diagnostics
 }
 
 fn chapter(

@@ -2,6 +2,7 @@
 //! immutable once built. Rendering reads it; nothing changes it afterwards.
 
 pub mod anchors;
+mod bodies;
 pub mod book;
 pub mod discovery;
 pub mod epub_check;
@@ -17,10 +18,12 @@ use rayon::prelude::*;
 
 use crate::config::{MissingTranslation, SiteConfig};
 use crate::content::downloads::DownloadItem;
-use crate::content::{AssetSource, Content, DocKind, Document, FrontMatter, SortBy};
+use crate::content::{
+    AssetSource, Content, DocKind, Document, FrontMatter, MarkdownSource, SortBy,
+};
 use crate::error::{Diagnostic, Location};
 use crate::i18n::Locales;
-use crate::markdown::{self, Heading, IdMaker};
+use crate::markdown::Heading;
 use book::Book;
 use routes::{AssetRoute, LinkSource, Routes};
 
@@ -203,213 +206,45 @@ pub fn assemble_cached(
         .documents
         .iter()
         .partition(|d| d.source.kind != DocKind::Fragment);
-
     let planned = plan(&config, &documents);
-    let section_keys: HashSet<&str> = documents
-        .iter()
-        .map(|d| &d.source)
-        .chain(&content.failed)
-        .filter(|s| s.kind == DocKind::Section)
-        .map(|s| s.key.as_str())
-        .collect();
-    if !section_keys.contains("") {
-        errors.push(
-            Diagnostic::in_file(std::path::Path::new("content"), "there is no home page")
-                .with_help(format!(
-                    "create content/_index.{}.md",
-                    config.default_language
-                )),
-        );
-    }
-
-    let mut routes = Routes::default();
-    // Files that failed to parse still exist: links to them are not broken.
-    for source in content
-        .failed
-        .iter()
-        .filter(|s| s.kind != DocKind::Fragment)
-    {
-        routes
-            .documents
-            .entry(source.key.clone())
-            .or_default()
-            .insert(
-                source.lang.clone(),
-                routes::document_path(&source.lang, &source.key, None),
-            );
-    }
-    for p in &planned {
-        routes
-            .documents
-            .entry(p.doc.source.key.clone())
-            .or_default()
-            .insert(p.lang.clone(), p.path.clone());
-    }
+    let section_keys = section_keys(&documents, &content.failed);
+    errors.extend(missing_home_page(&section_keys, &config));
+    let mut routes = document_routes(&content.failed, &planned);
     let (asset_routes, asset_copies) = route_assets(&content.assets, &routes, &mut errors);
     routes.assets = asset_routes;
-
     errors.extend(check_extra_images(&documents, &routes));
-    let languages: HashSet<String> = config.languages.iter().map(|l| l.code.clone()).collect();
-    let render_doc = |doc: &Document, lang: &str| {
-        let mut ids = match doc.source.kind {
-            DocKind::Fragment => {
-                IdMaker::with_prefix(&format!("{}-", doc.source.key.replace('/', "-")))
-            }
-            _ => IdMaker::for_page(),
-        };
-        let dir = link_dir(doc);
-        let from = LinkSource {
-            dir: &dir,
-            key: (doc.source.kind != DocKind::Fragment).then_some(doc.source.key.as_str()),
-            lang,
-            base_path: &config.base_path,
-            languages: &languages,
-            default_language: &config.default_language,
-        };
-        // Links that name an id, checked once every page's ids are known.
-        let anchor_links = std::cell::RefCell::new(Vec::new());
-        let resolve = |dest: &str, offset: usize| {
-            let resolved = routes.resolve(dest, &from)?;
-            if let Some(target) = resolved.anchor {
-                anchor_links.borrow_mut().push(anchors::AnchorLink {
-                    location: Location::at_offset(
-                        &doc.source.display_path,
-                        &doc.body,
-                        offset,
-                        doc.body_line,
-                    ),
-                    dest: dest.to_string(),
-                    target,
-                });
-            }
-            Ok(resolved.href)
-        };
-        // The footnote back-link's label is read by screen readers in the page's language.
-        let backref = locales.get(lang, "footnote-backref", None);
-        let options = markdown::RenderOptions {
-            footnote_backref_label: backref.as_deref().unwrap_or("Back to reference"),
-            raw_html: config.security.raw_html,
-        };
-        let (rendered, problems) = match cache {
-            Some(cache) => cache.render(
-                &doc.source.display_path,
-                lang,
-                &doc.body,
-                &resolve,
-                &mut ids,
-                &options,
-            ),
-            None => markdown::render(&doc.body, &resolve, &mut ids, &options),
-        };
-        let diagnostics: Vec<Diagnostic> = problems
-            .iter()
-            .map(|p| p.diagnostic(&doc.source.display_path, &doc.body, doc.body_line))
-            .collect();
-        (rendered, diagnostics, anchor_links.into_inner())
-    };
 
-    let rendered: Vec<_> = planned
+    let renderer = bodies::BodyRenderer::new(&config, &locales, &routes, cache);
+    let bodies: Vec<_> = planned
         .par_iter()
-        .map(|p| render_doc(p.doc, &p.lang))
+        .map(|p| renderer.render(p.doc, &p.lang))
         .collect();
-    let fragments_rendered: Vec<_> = fragment_docs
+    let fragment_bodies: Vec<_> = fragment_docs
         .par_iter()
-        .map(|doc| render_doc(doc, &doc.source.lang))
+        .map(|doc| renderer.render(doc, &doc.source.lang))
         .collect();
     if let Some(cache) = cache {
-        let present: HashSet<(&std::path::Path, &str)> = planned
-            .iter()
-            .map(|p| (p.doc.source.display_path.as_path(), p.lang.as_str()))
-            .chain(
-                fragment_docs
-                    .iter()
-                    .map(|d| (d.source.display_path.as_path(), d.source.lang.as_str())),
-            )
-            .collect();
-        cache.retain(|path, lang| present.contains(&(path, lang)));
+        forget_removed(cache, &planned, &fragment_docs);
     }
-
-    let mut pages = Vec::with_capacity(planned.len());
-    let mut by_key: HashMap<String, BTreeMap<String, PageId>> = HashMap::new();
     let mut anchor_links = Vec::new();
-    for (p, (body, diagnostics, links)) in planned.iter().zip(rendered) {
-        errors.extend(diagnostics);
-        anchor_links.extend(links);
-        let doc = p.doc;
-        let parent = parent_section(&doc.source.key, doc.source.kind, &section_keys);
-        let id = pages.len();
-        by_key
-            .entry(doc.source.key.clone())
-            .or_default()
-            .insert(p.lang.clone(), id);
-        pages.push(Page {
-            kind: doc.source.kind,
-            key: doc.source.key.clone(),
-            lang: p.lang.clone(),
-            content_lang: doc.source.lang.clone(),
-            source: doc.source.display_path.clone(),
-            front: doc.front.clone(),
-            html: body.html,
-            markdown: doc.body.clone(),
-            link_dir: link_dir(doc),
-            headings: body.headings,
-            path: p.path.clone(),
-            parent,
-            bundle_dir: doc.source.bundle_dir.clone(),
-        });
-    }
-    let mut fragments = HashMap::new();
-    for (doc, (body, diagnostics, links)) in fragment_docs.iter().zip(fragments_rendered) {
-        errors.extend(diagnostics);
-        anchor_links.extend(links);
-        fragments.insert(
-            (doc.source.key.clone(), doc.source.lang.clone()),
-            Fragment {
-                title: doc.front.title.clone(),
-                html: body.html,
-                markdown: doc.body.clone(),
-                link_dir: link_dir(doc),
-            },
-        );
-    }
+    let (pages, by_key) = collect_pages(
+        &planned,
+        bodies,
+        &section_keys,
+        &mut errors,
+        &mut anchor_links,
+    );
+    let fragments = collect_fragments(
+        &fragment_docs,
+        fragment_bodies,
+        &mut errors,
+        &mut anchor_links,
+    );
 
     errors.extend(anchors::check(&pages, &by_key, &anchor_links));
     let sections = build_sections(&pages, &by_key, &mut errors);
-    for item in &downloads {
-        for key in &item.pages {
-            if !by_key.contains_key(key) {
-                let why = if content.is_draft(key) {
-                    "which is a draft (published only with --drafts)"
-                } else {
-                    "which does not exist"
-                };
-                errors.push(
-                    Diagnostic::error(
-                        Some(Location::at(
-                            std::path::Path::new("content/downloads/downloads.toml"),
-                            item.pages_line,
-                            1,
-                        )),
-                        format!("item `{}` is attached to page `{key}`, {why}", item.id),
-                    )
-                    .with_help("`pages` takes content keys such as `releases/2020-05-13-name`"),
-                );
-            }
-        }
-    }
-    let language_codes: Vec<String> = config.languages.iter().map(|l| l.code.clone()).collect();
-    let book_input = book::BookInput {
-        pages: &pages,
-        by_key: &by_key,
-        default_language: &config.default_language,
-        languages: &language_codes,
-    };
-    let mut books = Vec::new();
-    for key in &config.books {
-        let (built, diagnostics) = book::build(key, &book_input);
-        errors.extend(diagnostics);
-        books.extend(built);
-    }
+    errors.extend(check_download_pages(&downloads, &by_key, &content));
+    let books = build_books(&config, &pages, &by_key, &mut errors);
     errors.extend(epub_check::check(
         &books,
         &pages,
@@ -431,6 +266,179 @@ pub fn assemble_cached(
         routes,
     };
     (site, errors)
+}
+
+/// The keys of every section, including those whose file failed to load.
+fn section_keys<'a>(documents: &[&'a Document], failed: &'a [MarkdownSource]) -> HashSet<&'a str> {
+    documents
+        .iter()
+        .map(|d| &d.source)
+        .chain(failed)
+        .filter(|s| s.kind == DocKind::Section)
+        .map(|s| s.key.as_str())
+        .collect()
+}
+
+fn missing_home_page(section_keys: &HashSet<&str>, config: &SiteConfig) -> Option<Diagnostic> {
+    (!section_keys.contains("")).then(|| {
+        Diagnostic::in_file(std::path::Path::new("content"), "there is no home page").with_help(
+            format!("create content/_index.{}.md", config.default_language),
+        )
+    })
+}
+
+/// Every document's path per language; files that failed to parse still exist, so that links
+/// to them are not reported as broken too.
+fn document_routes(failed: &[MarkdownSource], planned: &[Planned]) -> Routes {
+    let mut routes = Routes::default();
+    for source in failed.iter().filter(|s| s.kind != DocKind::Fragment) {
+        routes
+            .documents
+            .entry(source.key.clone())
+            .or_default()
+            .insert(
+                source.lang.clone(),
+                routes::document_path(&source.lang, &source.key, None),
+            );
+    }
+    for p in planned {
+        routes
+            .documents
+            .entry(p.doc.source.key.clone())
+            .or_default()
+            .insert(p.lang.clone(), p.path.clone());
+    }
+    routes
+}
+
+/// Drops from the preview's Markdown cache the documents this build no longer has.
+fn forget_removed(
+    cache: &markdown_cache::MarkdownCache,
+    planned: &[Planned],
+    fragment_docs: &[&Document],
+) {
+    let present: HashSet<(&std::path::Path, &str)> = planned
+        .iter()
+        .map(|p| (p.doc.source.display_path.as_path(), p.lang.as_str()))
+        .chain(
+            fragment_docs
+                .iter()
+                .map(|d| (d.source.display_path.as_path(), d.source.lang.as_str())),
+        )
+        .collect();
+    cache.retain(|path, lang| present.contains(&(path, lang)));
+}
+
+/// The pages, in plan order, and their ids by key and language; their bodies' problems go to
+/// `errors` and their links to ids to `anchor_links`.
+fn collect_pages(
+    planned: &[Planned],
+    bodies: Vec<bodies::Body>,
+    section_keys: &HashSet<&str>,
+    errors: &mut Vec<Diagnostic>,
+    anchor_links: &mut Vec<anchors::AnchorLink>,
+) -> (Vec<Page>, HashMap<String, BTreeMap<String, PageId>>) {
+    let mut pages = Vec::with_capacity(planned.len());
+    let mut by_key: HashMap<String, BTreeMap<String, PageId>> = HashMap::new();
+    for (p, body) in planned.iter().zip(bodies) {
+        errors.extend(body.diagnostics);
+        anchor_links.extend(body.anchor_links);
+        let doc = p.doc;
+        by_key
+            .entry(doc.source.key.clone())
+            .or_default()
+            .insert(p.lang.clone(), pages.len());
+        pages.push(Page {
+            kind: doc.source.kind,
+            key: doc.source.key.clone(),
+            lang: p.lang.clone(),
+            content_lang: doc.source.lang.clone(),
+            source: doc.source.display_path.clone(),
+            front: doc.front.clone(),
+            html: body.rendered.html,
+            markdown: doc.body.clone(),
+            link_dir: link_dir(doc),
+            headings: body.rendered.headings,
+            path: p.path.clone(),
+            parent: parent_section(&doc.source.key, doc.source.kind, section_keys),
+            bundle_dir: doc.source.bundle_dir.clone(),
+        });
+    }
+    (pages, by_key)
+}
+
+/// The fragments by (key, language), as `collect_pages` does for pages.
+fn collect_fragments(
+    fragment_docs: &[&Document],
+    bodies: Vec<bodies::Body>,
+    errors: &mut Vec<Diagnostic>,
+    anchor_links: &mut Vec<anchors::AnchorLink>,
+) -> HashMap<(String, String), Fragment> {
+    let mut fragments = HashMap::new();
+    for (doc, body) in fragment_docs.iter().zip(bodies) {
+        errors.extend(body.diagnostics);
+        anchor_links.extend(body.anchor_links);
+        fragments.insert(
+            (doc.source.key.clone(), doc.source.lang.clone()),
+            Fragment {
+                title: doc.front.title.clone(),
+                html: body.rendered.html,
+                markdown: doc.body.clone(),
+                link_dir: link_dir(doc),
+            },
+        );
+    }
+    fragments
+}
+
+/// Every page a download item is attached to (`pages` in the manifest) exists.
+fn check_download_pages(
+    downloads: &[DownloadItem],
+    by_key: &HashMap<String, BTreeMap<String, PageId>>,
+    content: &Content,
+) -> Vec<Diagnostic> {
+    let mut errors = Vec::new();
+    for item in downloads {
+        for key in item.pages.iter().filter(|key| !by_key.contains_key(*key)) {
+            let why = if content.is_draft(key) {
+                "which is a draft (published only with --drafts)"
+            } else {
+                "which does not exist"
+            };
+            let manifest = std::path::Path::new("content/downloads/downloads.toml");
+            errors.push(
+                Diagnostic::error(
+                    Some(Location::at(manifest, item.pages_line, 1)),
+                    format!("item `{}` is attached to page `{key}`, {why}", item.id),
+                )
+                .with_help("`pages` takes content keys such as `releases/2020-05-13-name`"),
+            );
+        }
+    }
+    errors
+}
+
+/// The books site.toml names, from their pages.
+fn build_books(
+    config: &SiteConfig,
+    pages: &[Page],
+    by_key: &HashMap<String, BTreeMap<String, PageId>>,
+    errors: &mut Vec<Diagnostic>,
+) -> Vec<Book> {
+    let language_codes: Vec<String> = config.languages.iter().map(|l| l.code.clone()).collect();
+    let book_input = book::BookInput {
+        pages,
+        by_key,
+        default_language: &config.default_language,
+        languages: &language_codes,
+    };
+    let mut books = Vec::new();
+    for key in &config.books {
+        let (built, diagnostics) = book::build(key, &book_input);
+        errors.extend(diagnostics);
+        books.extend(built);
+    }
+    books
 }
 
 /// The folder links in a document are relative to.
@@ -588,41 +596,9 @@ fn build_sections(
         };
         let sort_by = section_page.front.sort_by;
         if sort_by == SortBy::Date {
-            for &id in &section.pages {
-                if pages[id].front.date.is_none() && !pages[id].is_fallback() {
-                    errors.push(
-                        Diagnostic::in_file(
-                            &pages[id].source,
-                            "this page has no date, which its section needs",
-                        )
-                        .with_help(format!(
-                            "add `date = YYYY-MM-DD` to the front matter ({} sorts by date)",
-                            section_page.source.display()
-                        )),
-                    );
-                }
-            }
+            errors.extend(undated_pages(&section.pages, section_page, pages));
         }
-        let order = |a: &PageId, b: &PageId| {
-            let (a, b) = (&pages[*a], &pages[*b]);
-            match sort_by {
-                SortBy::Date => b
-                    .front
-                    .date
-                    .cmp(&a.front.date)
-                    .then_with(|| a.key.cmp(&b.key)),
-                SortBy::Weight => a
-                    .front
-                    .weight
-                    .cmp(&b.front.weight)
-                    .then_with(|| a.key.cmp(&b.key)),
-                SortBy::Title => a
-                    .front
-                    .title
-                    .cmp(&b.front.title)
-                    .then_with(|| a.key.cmp(&b.key)),
-            }
-        };
+        let order = |a: &PageId, b: &PageId| page_order(&pages[*a], &pages[*b], sort_by);
         section.pages.sort_by(order);
         section.subsections.sort_by(|a, b| {
             let (a, b) = (&pages[*a], &pages[*b]);
@@ -633,6 +609,37 @@ fn build_sections(
         });
     }
     sections
+}
+
+/// An error for each page of a section sorted by date that has no date of its own (a fallback
+/// page shows another language's document: that one is reported).
+fn undated_pages(section_pages: &[PageId], section_page: &Page, pages: &[Page]) -> Vec<Diagnostic> {
+    section_pages
+        .iter()
+        .map(|&id| &pages[id])
+        .filter(|page| page.front.date.is_none() && !page.is_fallback())
+        .map(|page| {
+            Diagnostic::in_file(
+                &page.source,
+                "this page has no date, which its section needs",
+            )
+            .with_help(format!(
+                "add `date = YYYY-MM-DD` to the front matter ({} sorts by date)",
+                section_page.source.display()
+            ))
+        })
+        .collect()
+}
+
+/// A section's order of pages: newest first, by weight or by title; then by key, so that the
+/// order never depends on the order files were read in.
+fn page_order(a: &Page, b: &Page, sort_by: SortBy) -> std::cmp::Ordering {
+    let by = match sort_by {
+        SortBy::Date => b.front.date.cmp(&a.front.date),
+        SortBy::Weight => a.front.weight.cmp(&b.front.weight),
+        SortBy::Title => a.front.title.cmp(&b.front.title),
+    };
+    by.then_with(|| a.key.cmp(&b.key))
 }
 
 /// Image file names in `[extra]` (`photo = "photo.svg"`) must exist beside the page, like

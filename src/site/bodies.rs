@@ -1,0 +1,112 @@
+//! Markdown bodies for the assembled site: each document rendered in the language it is
+//! published in, its links resolved through the site's routes, its links to ids collected.
+
+use std::cell::RefCell;
+use std::collections::HashSet;
+
+use super::anchors::AnchorLink;
+use super::link_dir;
+use super::markdown_cache::MarkdownCache;
+use super::routes::{LinkSource, Routes};
+use crate::config::SiteConfig;
+use crate::content::{DocKind, Document};
+use crate::error::{Diagnostic, Location};
+use crate::i18n::Locales;
+use crate::markdown::{self, IdMaker, Rendered};
+
+/// One document's body rendered for one language.
+pub(super) struct Body {
+    pub rendered: Rendered,
+    /// Its broken links and footnote problems, at their file and line.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Its links that name an id, checked once every page's ids are known.
+    pub anchor_links: Vec<AnchorLink>,
+}
+
+/// What every body's rendering shares: the routes links resolve through, the languages, the
+/// locales (for the footnote back-link's label) and the preview's cache.
+pub(super) struct BodyRenderer<'a> {
+    config: &'a SiteConfig,
+    locales: &'a Locales,
+    routes: &'a Routes,
+    languages: HashSet<String>,
+    cache: Option<&'a MarkdownCache>,
+}
+
+impl<'a> BodyRenderer<'a> {
+    pub fn new(
+        config: &'a SiteConfig,
+        locales: &'a Locales,
+        routes: &'a Routes,
+        cache: Option<&'a MarkdownCache>,
+    ) -> Self {
+        let languages = config.languages.iter().map(|l| l.code.clone()).collect();
+        BodyRenderer {
+            config,
+            locales,
+            routes,
+            languages,
+            cache,
+        }
+    }
+
+    /// The body of `doc` published in `lang`. A fragment's heading ids are prefixed with its
+    /// key, so that they do not collide with the ids of the page that shows it.
+    pub fn render(&self, doc: &Document, lang: &str) -> Body {
+        let mut ids = match doc.source.kind {
+            DocKind::Fragment => {
+                IdMaker::with_prefix(&format!("{}-", doc.source.key.replace('/', "-")))
+            }
+            _ => IdMaker::for_page(),
+        };
+        let dir = link_dir(doc);
+        let from = LinkSource {
+            dir: &dir,
+            key: (doc.source.kind != DocKind::Fragment).then_some(doc.source.key.as_str()),
+            lang,
+            base_path: &self.config.base_path,
+            languages: &self.languages,
+            default_language: &self.config.default_language,
+        };
+        let anchor_links = RefCell::new(Vec::new());
+        let resolve = |dest: &str, offset: usize| {
+            let resolved = self.routes.resolve(dest, &from)?;
+            if let Some(target) = resolved.anchor {
+                let location =
+                    Location::at_offset(&doc.source.display_path, &doc.body, offset, doc.body_line);
+                anchor_links.borrow_mut().push(AnchorLink {
+                    location,
+                    dest: dest.to_string(),
+                    target,
+                });
+            }
+            Ok(resolved.href)
+        };
+        // The footnote back-link's label is read by screen readers in the page's language.
+        let backref = self.locales.get(lang, "footnote-backref", None);
+        let options = markdown::RenderOptions {
+            footnote_backref_label: backref.as_deref().unwrap_or("Back to reference"),
+            raw_html: self.config.security.raw_html,
+        };
+        let (rendered, problems) = match self.cache {
+            Some(cache) => cache.render(
+                &doc.source.display_path,
+                lang,
+                &doc.body,
+                &resolve,
+                &mut ids,
+                &options,
+            ),
+            None => markdown::render(&doc.body, &resolve, &mut ids, &options),
+        };
+        let diagnostics = problems
+            .iter()
+            .map(|p| p.diagnostic(&doc.source.display_path, &doc.body, doc.body_line))
+            .collect();
+        Body {
+            rendered,
+            diagnostics,
+            anchor_links: anchor_links.into_inner(),
+        }
+    }
+}
