@@ -75,6 +75,17 @@ impl DocumentCache {
         (cached == stamp && document.source == *source).then(|| (*document).clone())
     }
 
+    /// Forgets the documents whose file is no longer listed (`results` are this load's).
+    fn forget_missing(&self, results: &[Result<Document, ReadFailure>]) {
+        let present: HashSet<&PathBuf> = results
+            .iter()
+            .filter_map(|r| r.as_ref().ok().map(|d| &d.source.path))
+            .collect();
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.retain(|path, _| present.contains(path));
+        }
+    }
+
     /// Whether the last listing of content/ (`content_dir`) still holds after changes at
     /// `changed` (absolute paths a file watcher reported): true when every path is hidden (a
     /// dot-name, never listed), or a listed file that is still a file (written, or replaced by an
@@ -125,35 +136,13 @@ pub fn load_cached(
     listing_unchanged: bool,
 ) -> (Content, Vec<Diagnostic>) {
     let (sources, mut errors) = list(config, cache, listing_unchanged);
-    let read = |source: MarkdownSource| -> Result<Document, ReadFailure> {
-        let Some(cache) = cache else {
-            return read_document(source.clone()).map_err(|e| Box::new((source, e)));
-        };
-        if let Some(document) = cache.get(&source) {
-            return Ok(document);
-        }
-        // The stamp is taken before reading: a write during the read is seen next time.
-        let stamp = Stamp::read(&source.path).ok();
-        let document = read_document(source.clone()).map_err(|e| Box::new((source, e)))?;
-        if let (Some(stamp), Ok(mut entries)) = (stamp, cache.entries.lock()) {
-            entries.insert(
-                document.source.path.clone(),
-                (stamp, Arc::new(document.clone())),
-            );
-        }
-        Ok(document)
-    };
-    let results: Vec<Result<Document, ReadFailure>> =
-        sources.markdown.into_par_iter().map(read).collect();
-    if let Some(Ok(mut entries)) = cache
-        .filter(|_| !listing_unchanged)
-        .map(|c| c.entries.lock())
-    {
-        let present: std::collections::HashSet<&PathBuf> = results
-            .iter()
-            .filter_map(|r| r.as_ref().ok().map(|d| &d.source.path))
-            .collect();
-        entries.retain(|path, _| present.contains(path));
+    let results: Vec<Result<Document, ReadFailure>> = sources
+        .markdown
+        .into_par_iter()
+        .map(|source| read_through(cache, source))
+        .collect();
+    if let Some(cache) = cache.filter(|_| !listing_unchanged) {
+        cache.forget_missing(&results);
     }
     let mut documents = Vec::with_capacity(results.len());
     let mut failed = Vec::new();
@@ -175,21 +164,53 @@ pub fn load_cached(
             documents.into_iter().partition(|doc| !doc.front.draft);
         documents = kept;
         drafts = left_out.into_iter().map(|doc| doc.source).collect();
-        if !drafts.is_empty() {
-            let published = bundle_dirs(documents.iter().map(|d| &d.source));
-            let draft_bundles = bundle_dirs(drafts.iter());
-            assets.retain(|asset| !belongs_to_draft(&asset.dir, &published, &draft_bundles));
-        }
+        leave_out_draft_assets(&mut assets, &documents, &drafts);
     }
-    (
-        Content {
-            documents,
-            assets,
-            failed,
-            drafts,
-        },
-        errors,
-    )
+    let content = Content {
+        documents,
+        assets,
+        failed,
+        drafts,
+    };
+    (content, errors)
+}
+
+/// The document at `source`, from `cache` when its file is unchanged, else read (and put in
+/// `cache`).
+fn read_through(
+    cache: Option<&DocumentCache>,
+    source: MarkdownSource,
+) -> Result<Document, ReadFailure> {
+    let Some(cache) = cache else {
+        return read_document(source.clone()).map_err(|e| Box::new((source, e)));
+    };
+    if let Some(document) = cache.get(&source) {
+        return Ok(document);
+    }
+    // The stamp is taken before reading: a write during the read is seen next time.
+    let stamp = Stamp::read(&source.path).ok();
+    let document = read_document(source.clone()).map_err(|e| Box::new((source, e)))?;
+    if let (Some(stamp), Ok(mut entries)) = (stamp, cache.entries.lock()) {
+        entries.insert(
+            document.source.path.clone(),
+            (stamp, Arc::new(document.clone())),
+        );
+    }
+    Ok(document)
+}
+
+/// Files attached only to draft documents are published only with `--drafts`, like their page.
+fn leave_out_draft_assets(
+    assets: &mut Vec<AssetSource>,
+    published: &[Document],
+    drafts: &[MarkdownSource],
+) {
+    if drafts.is_empty() {
+        return;
+    }
+    let published = bundle_dirs(published.iter().map(|d| &d.source));
+    let draft_bundles = bundle_dirs(drafts.iter());
+    assets.retain(|asset| !belongs_to_draft(&asset.dir, &published, &draft_bundles));
 }
 
 /// The bundle folders (of sections and `index` pages) of `sources`.

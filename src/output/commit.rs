@@ -60,21 +60,23 @@ pub fn stale_files(
     let (recorded_files, recorded_dirs) = recorded_children(previous);
     let now = recorded_dir_stamps(output, previous);
     let planned_dirs = folders_of(keep.iter().copied());
-    let mut stale = Vec::new();
-    let mut stray_dirs = Vec::new();
-    let mut unnameable_removed = 0;
-    let mut unchanged_dirs = FxHashMap::default();
+    let mut scan = StaleScan {
+        stale: Vec::new(),
+        unchanged_dirs: FxHashMap::default(),
+        stray_dirs: Vec::new(),
+        unnameable_removed: 0,
+    };
     let mut folders = vec![String::new()];
     while let Some(dir) = folders.pop() {
-        let full = output.join(&dir);
         let unchanged = previous
             .dirs
             .get(&dir)
             .filter(|recorded| now.get(dir.as_str()) == Some(*recorded));
         if let Some(stamp) = unchanged {
-            unchanged_dirs.insert(dir.clone(), *stamp);
+            scan.unchanged_dirs.insert(dir.clone(), *stamp);
             let files = recorded_files.get(dir.as_str()).into_iter().flatten();
-            stale.extend(files.filter(|f| !keep.contains(*f)).map(|f| f.to_string()));
+            let stale = files.filter(|f| !keep.contains(*f)).map(|f| f.to_string());
+            scan.stale.extend(stale);
             let dirs = recorded_dirs.get(dir.as_str()).into_iter().flatten();
             folders.extend(dirs.map(|d| d.to_string()));
             continue;
@@ -84,12 +86,30 @@ pub fn stale_files(
         if !dir.is_empty()
             && fs::symlink_metadata(folder_path(output, &dir)).is_ok_and(|m| !m.is_dir())
         {
-            stale.push(dir.trim_end_matches('/').to_string());
+            scan.stale.push(dir.trim_end_matches('/').to_string());
             continue;
         }
-        let entries = match fs::read_dir(&full) {
+        scan.read_folder(output, &dir, keep, &planned_dirs, &mut folders)?;
+    }
+    scan.stale.sort();
+    Ok(scan)
+}
+
+impl StaleScan {
+    /// Lists the output folder `dir` (`""` or `ja/releases/`): its files not in `keep` are
+    /// stale, its folders go to `folders` (and to `stray_dirs` when the plan has nothing under
+    /// them), entries with names no journal line can hold are deleted.
+    fn read_folder(
+        &mut self,
+        output: &Path,
+        dir: &str,
+        keep: &FxHashSet<&str>,
+        planned_dirs: &FxHashSet<&str>,
+        folders: &mut Vec<String>,
+    ) -> io::Result<()> {
+        let entries = match fs::read_dir(output.join(dir)) {
             Ok(entries) => entries,
-            Err(e) if e.kind() == io::ErrorKind::NotFound && !dir.is_empty() => continue,
+            Err(e) if e.kind() == io::ErrorKind::NotFound && !dir.is_empty() => return Ok(()),
             Err(e) => return Err(e),
         };
         for entry in entries {
@@ -97,7 +117,7 @@ pub fn stale_files(
             let file_name = entry.file_name();
             let Some(name) = journal_name(&file_name) else {
                 remove_unnameable(&entry)?;
-                unnameable_removed += 1;
+                self.unnameable_removed += 1;
                 continue;
             };
             if dir.is_empty() && name == STAGING {
@@ -106,21 +126,15 @@ pub fn stale_files(
             if entry.file_type()?.is_dir() {
                 let folder = format!("{dir}{name}/");
                 if !planned_dirs.contains(folder.as_str()) {
-                    stray_dirs.push(folder.clone());
+                    self.stray_dirs.push(folder.clone());
                 }
                 folders.push(folder);
             } else if !keep.contains(format!("{dir}{name}").as_str()) {
-                stale.push(format!("{dir}{name}"));
+                self.stale.push(format!("{dir}{name}"));
             }
         }
+        Ok(())
     }
-    stale.sort();
-    Ok(StaleScan {
-        stale,
-        unchanged_dirs,
-        stray_dirs,
-        unnameable_removed,
-    })
 }
 
 /// A file name as a journal line can hold it: UTF-8 without control characters (a newline

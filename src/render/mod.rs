@@ -327,21 +327,7 @@ pub fn render_selected(
             context.prune();
         }
     }
-    let mut generated_files = HashMap::new();
-    for (file, result) in books {
-        match result {
-            Ok(summary) => {
-                generated_files.insert(file.path.as_str(), summary);
-            }
-            Err(e) => errors.push(e),
-        }
-    }
-    let mut generated: Vec<_> = site
-        .books
-        .iter()
-        .filter_map(|b| downloads::book_item(site, b, &generated_files))
-        .collect();
-    generated.extend(release_items(site, plan, &generated_files));
+    let generated = generated_items(site, plan, books, &mut errors);
     let index = Arc::new(DownloadIndex::new(site, generated));
     shared.teras = per_language(site, theme, &index);
     let results: Vec<Diagnostic> = other_files
@@ -358,6 +344,32 @@ pub fn render_selected(
     } else {
         Err(errors)
     }
+}
+
+/// The download items of the files the build made (EPUBs, print editions, PDFs) from their
+/// sizes and checksums; a file that failed is an error instead.
+fn generated_items(
+    site: &Site,
+    plan: &OutputPlan,
+    made: Vec<(&PlannedFile, Result<FileSummary, Diagnostic>)>,
+    errors: &mut Vec<Diagnostic>,
+) -> Vec<crate::content::downloads::DownloadItem> {
+    let mut generated_files = HashMap::new();
+    for (file, result) in made {
+        match result {
+            Ok(summary) => {
+                generated_files.insert(file.path.as_str(), summary);
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    let mut generated: Vec<_> = site
+        .books
+        .iter()
+        .filter_map(|b| downloads::book_item(site, b, &generated_files))
+        .collect();
+    generated.extend(release_items(site, plan, &generated_files));
+    generated
 }
 
 /// The download items of the releases' PDFs, newest first.
