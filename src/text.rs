@@ -25,17 +25,25 @@ const SAVE_AS_UTF8: &str =
 /// it is larger than [`MAX_TEXT_BYTES`], or it is not UTF-8 (UTF-16, Shift_JIS, GB 18030 …),
 /// with the line and column of the first byte that is not.
 pub fn read_text(path: &Path, display: &Path) -> Result<String, Diagnostic> {
-    let size = match std::fs::metadata(path) {
-        Ok(meta) if meta.is_file() => meta.len(),
-        Ok(_) => {
-            return Err(Diagnostic::in_file(
-                display,
-                "this is not a regular file (a folder, named pipe, socket or device)",
-            )
-            .with_help("replace it with an ordinary text file"))
-        }
-        Err(e) => return Err(Diagnostic::in_file(display, format!("cannot read: {e}"))),
+    let cannot_read = |e: std::io::Error| Diagnostic::in_file(display, format!("cannot read: {e}"));
+    let not_regular = || {
+        Diagnostic::in_file(
+            display,
+            "this is not a regular file (a folder, named pipe, socket or device)",
+        )
+        .with_help("replace it with an ordinary text file")
     };
+    let (file, meta) = open_file(path).map_err(|e| {
+        // A socket, or a device without a driver, cannot be opened at all (ENXIO): say what
+        // it is rather than what open(2) answered.
+        match std::fs::metadata(path) {
+            Ok(meta) if !meta.is_file() => not_regular(),
+            _ => cannot_read(e),
+        }
+    })?;
+    if !meta.is_file() {
+        return Err(not_regular());
+    }
     let too_large = |size: u64| {
         Diagnostic::in_file(
             display,
@@ -46,18 +54,36 @@ pub fn read_text(path: &Path, display: &Path) -> Result<String, Diagnostic> {
         )
         .with_help("split it into several pages (a book's chapters, for example)")
     };
-    if size > MAX_TEXT_BYTES {
-        return Err(too_large(size));
+    if meta.len() > MAX_TEXT_BYTES {
+        return Err(too_large(meta.len()));
     }
-    // Read at most one byte more than the limit: the file may grow after `metadata`.
-    let mut bytes = Vec::with_capacity(size as usize);
-    std::fs::File::open(path)
-        .and_then(|file| file.take(MAX_TEXT_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(|e| Diagnostic::in_file(display, format!("cannot read: {e}")))?;
+    // Read at most one byte more than the limit: the file may grow after the `fstat`.
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(MAX_TEXT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot_read)?;
     if bytes.len() as u64 > MAX_TEXT_BYTES {
         return Err(too_large(bytes.len() as u64));
     }
     decode(display, bytes)
+}
+
+/// Opens `path` for reading and tells what it is, from the open file (`fstat`, no second
+/// lookup of the path). Non-blocking, so that a named pipe put where a text file was is
+/// reported rather than waited on (open(2): a FIFO opened for reading without O_NONBLOCK blocks
+/// until a writer comes); regular files ignore the flag. O_NOCTTY: a terminal is never made
+/// the process's controlling terminal.
+fn open_file(path: &Path) -> std::io::Result<(std::fs::File, std::fs::Metadata)> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+    }
+    let file = options.open(path)?;
+    let meta = file.metadata()?;
+    Ok((file, meta))
 }
 
 /// The bytes of a text file read from `display` (the path shown in messages) as text, by the
@@ -103,6 +129,53 @@ mod tests {
 
     fn decoded(bytes: &[u8]) -> Result<String, Diagnostic> {
         decode(Path::new("locales/ja/main.ftl"), bytes.to_vec())
+    }
+
+    /// A named pipe put where a text file was (after the walk checked it) is reported at once,
+    /// never waited on; so are a folder and a socket. Runs on a thread: a blocking open would
+    /// hang the test.
+    #[cfg(unix)]
+    #[test]
+    fn a_named_pipe_socket_or_folder_in_a_files_place_is_refused_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let pipe = dir.path().join("page.ja.md");
+        let name = std::ffi::CString::new(pipe.as_os_str().as_encoded_bytes()).unwrap();
+        assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o644) }, 0);
+        let folder = dir.path().to_path_buf();
+        // A socket cannot even be opened (ENXIO): still named for what it is.
+        let socket = dir.path().join("downloads.toml");
+        let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+        let (done, result) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let results = [&pipe, &folder, &socket]
+                .map(|path| read_text(path, Path::new("content/page.ja.md")));
+            let _ = done.send(results);
+        });
+        let results = result
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("read_text blocked on a named pipe");
+        for result in results {
+            let error = result.expect_err("not a text file");
+            assert!(
+                error.message.contains("not a regular file"),
+                "{}",
+                error.message
+            );
+        }
+    }
+
+    #[test]
+    fn a_missing_file_cannot_be_read() {
+        let error = read_text(
+            Path::new("/nonexistent/koho/page.md"),
+            Path::new("content/page.md"),
+        )
+        .expect_err("missing");
+        assert!(
+            error.message.starts_with("cannot read:"),
+            "{}",
+            error.message
+        );
     }
 
     #[test]

@@ -293,6 +293,40 @@ fn a_named_pipe_in_content_is_skipped_with_a_warning() {
     assert!(!site.exists("ja/releases/2020-05-13-first/pipe.pdf"));
 }
 
+/// A socket where the downloads manifest or site.toml should be cannot even be opened: the
+/// error still says what it is and what to do, not only the system's answer.
+#[cfg(unix)]
+#[test]
+fn a_socket_in_the_manifests_or_site_tomls_place_is_named_as_not_a_file() {
+    for (name, display) in [
+        (
+            "content/downloads/downloads.toml",
+            "content/downloads/downloads.toml",
+        ),
+        ("site.toml", "site.toml"),
+    ] {
+        let site = SiteFixture::new();
+        let path = site.path(name);
+        let _ = fs::remove_file(&path);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let _listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+        let run = build_with_deadline(&site);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        let line = run
+            .stderr
+            .lines()
+            .find(|line| line.starts_with("error:") && line.contains(display))
+            .unwrap_or_else(|| panic!("no error names {display}: {}", run.stderr));
+        assert!(line.contains("this is not a regular file"), "{line}");
+        assert!(
+            run.stderr
+                .contains("help: replace it with an ordinary text file"),
+            "{}",
+            run.stderr
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Nothing leaked: a draft page's files
 // ---------------------------------------------------------------------------------------------
