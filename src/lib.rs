@@ -441,23 +441,25 @@ fn stage(
         &sink,
     )
     .map_err(BuildError::Site);
-    let written = rendered.and_then(|()| {
-        let copies: Vec<Diagnostic> = prepared
-            .plan
-            .files
-            .iter()
-            .filter_map(|file| match &file.job {
-                Job::Copy { source } => writer.copy(file, source).err(),
-                _ => None,
-            })
-            .collect();
-        match copies.is_empty() {
-            true => Ok(()),
-            false => Err(BuildError::Site(copies)),
-        }
-    });
+    let written = rendered.and_then(|()| copy_files(&prepared.plan, writer));
     timings.push(("render and stage", clock.elapsed()));
     written.map(|()| rendered_count.into_inner())
+}
+
+/// Stages the plan's copied files (assets, downloads, theme files); every failure at once.
+fn copy_files(plan: &OutputPlan, writer: &output::Writer) -> Result<(), BuildError> {
+    let failures: Vec<Diagnostic> = plan
+        .files
+        .iter()
+        .filter_map(|file| match &file.job {
+            Job::Copy { source } => writer.copy(file, source).err(),
+            _ => None,
+        })
+        .collect();
+    match failures.is_empty() {
+        true => Ok(()),
+        false => Err(BuildError::Site(failures)),
+    }
 }
 
 /// What a build reports of the site: pages (in all and per language), downloads, planned

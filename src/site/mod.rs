@@ -215,14 +215,7 @@ pub fn assemble_cached(
     errors.extend(check_extra_images(&documents, &routes));
 
     let renderer = bodies::BodyRenderer::new(&config, &locales, &routes, cache);
-    let bodies: Vec<_> = planned
-        .par_iter()
-        .map(|p| renderer.render(p.doc, &p.lang))
-        .collect();
-    let fragment_bodies: Vec<_> = fragment_docs
-        .par_iter()
-        .map(|doc| renderer.render(doc, &doc.source.lang))
-        .collect();
+    let (bodies, fragment_bodies) = render_bodies(&renderer, &planned, &fragment_docs);
     if let Some(cache) = cache {
         forget_removed(cache, &planned, &fragment_docs);
     }
@@ -266,6 +259,23 @@ pub fn assemble_cached(
         routes,
     };
     (site, errors)
+}
+
+/// The bodies of the planned pages and of the fragments, in their order, rendered in parallel.
+fn render_bodies(
+    renderer: &bodies::BodyRenderer,
+    planned: &[Planned],
+    fragment_docs: &[&Document],
+) -> (Vec<bodies::Body>, Vec<bodies::Body>) {
+    let pages = planned
+        .par_iter()
+        .map(|p| renderer.render(p.doc, &p.lang))
+        .collect();
+    let fragments = fragment_docs
+        .par_iter()
+        .map(|doc| renderer.render(doc, &doc.source.lang))
+        .collect();
+    (pages, fragments)
 }
 
 /// The keys of every section, including those whose file failed to load.
