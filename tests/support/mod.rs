@@ -1,7 +1,8 @@
 //! Shared helpers for koho's integration tests: small fixture sites in temp dirs that reuse the
 //! real theme and locales, builds through the library and the binary, and HTML parsing.
 //!
-//! Each test binary uses a different subset of these helpers.
+//! Some helpers serve only modules behind a cargo feature (pdf, search, serve), hence the
+//! `dead_code` allowance when those features are off.
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
