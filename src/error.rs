@@ -222,6 +222,11 @@ impl Diagnostics {
         self.items.extend(diagnostics);
     }
 
+    /// Every diagnostic gathered, in the order found.
+    pub fn into_items(self) -> Vec<Diagnostic> {
+        self.items
+    }
+
     pub fn has_errors(&self) -> bool {
         self.items.iter().any(Diagnostic::is_error)
     }

@@ -137,21 +137,22 @@ pub fn prepare_cached(
         clock = Instant::now();
     };
     let mut diagnostics = Diagnostics::default();
-    let (locales, locale_diagnostics) = i18n::Locales::load(&config);
-    diagnostics.extend(locale_diagnostics);
-    let (content, content_diagnostics) = content::load_cached(
-        &config,
-        options.include_drafts,
-        caches.map(|c| &c.documents),
-        listing_unchanged,
+    // The theme's templates are parsed on one core while the content is read on the others.
+    let mut theme_diagnostics = Diagnostics::default();
+    let ((theme, theme_outputs), (locales, content, download_items, hash_cache)) = rayon::join(
+        || load_theme(&config, &mut theme_diagnostics),
+        || {
+            load_inputs(
+                &config,
+                options,
+                caches,
+                listing_unchanged,
+                &mut diagnostics,
+            )
+        },
     );
-    diagnostics.extend(content_diagnostics);
-    let hash_cache =
-        content::downloads::hash::HashCache::load(config.root.join(".koho").join("hashes.tsv"));
-    let (download_items, download_diagnostics) = content::downloads::load(&config, &hash_cache);
-    diagnostics.extend(download_diagnostics);
-    lap("load content, locales and downloads");
-    let (theme, theme_outputs) = load_theme(&config, &mut diagnostics);
+    diagnostics.extend(theme_diagnostics.into_items());
+    lap("load content, locales, downloads and theme");
     // Assembling and planning need neither the theme nor every file to be valid and find broken
     // links and clashing paths: so that one build reports every error, they run before stopping.
     let config_root = config.root.clone();
@@ -165,7 +166,7 @@ pub fn prepare_cached(
     diagnostics.extend(site_diagnostics);
     let mut site = site;
     release_unused_text(&mut site, theme_outputs.pdf);
-    lap("load theme, assemble (Markdown)");
+    lap("assemble (Markdown)");
     // The search index is made before the plan, from the pages' bodies, so that the plan holds
     // its files (named by hashes of their bytes) and checks them with every other entry.
     let wanted = theme_outputs.search && !diagnostics.has_errors();
@@ -186,6 +187,36 @@ pub fn prepare_cached(
         hash_cache,
         search_pending,
     })
+}
+
+/// The locales, the content, the downloads and the hash cache the downloads were read with;
+/// their problems go to `diagnostics` in that order.
+fn load_inputs(
+    config: &config::SiteConfig,
+    options: &BuildOptions,
+    caches: Option<&Caches>,
+    listing_unchanged: bool,
+    diagnostics: &mut Diagnostics,
+) -> (
+    i18n::Locales,
+    content::Content,
+    Vec<content::downloads::DownloadItem>,
+    content::downloads::hash::HashCache,
+) {
+    let (locales, locale_diagnostics) = i18n::Locales::load(config);
+    diagnostics.extend(locale_diagnostics);
+    let (content, content_diagnostics) = content::load_cached(
+        config,
+        options.include_drafts,
+        caches.map(|c| &c.documents),
+        listing_unchanged,
+    );
+    diagnostics.extend(content_diagnostics);
+    let hash_cache =
+        content::downloads::hash::HashCache::load(config.root.join(".koho").join("hashes.tsv"));
+    let (download_items, download_diagnostics) = content::downloads::load(config, &hash_cache);
+    diagnostics.extend(download_diagnostics);
+    (locales, content, download_items, hash_cache)
 }
 
 /// The theme's templates (an error when they do not load, reported with the build's other
@@ -336,19 +367,21 @@ pub fn build_with_progress(
     // The output's and root's spellings are left out: the state folder is already theirs
     // (canonical paths), and `public` and `./public/` must not undo each other's skip.
     let salt = uptodate::salt(&(&options.base_url, options.include_drafts));
-    if let Some(last) = uptodate::unchanged(&state, &options.root, &salt) {
+    // Stamped before anything is read: a file changed during the build is seen as changed.
+    let uptodate::Check {
+        mut inputs,
+        unchanged,
+    } = uptodate::check(&state, &options.root, &salt);
+    if let Some(last) = unchanged {
         if output::is_intact(&options.root, &output, &lock) {
             return Ok(skipped_build(output, last, clock.elapsed()));
         }
     }
-    // Stamped before anything is read: a file changed during the build is seen as changed.
-    let mut inputs = uptodate::snapshot(&options.root);
     uptodate::forget(&state);
     let up_to_date_check = clock.elapsed();
-    let prepared = prepare(options)?;
+    let (prepared, mut writer) = prepare_and_open(options, &output, lock)?;
     let mut timings = vec![("inputs' stamps", up_to_date_check)];
     timings.extend(prepared.timings.iter().cloned());
-    let mut writer = output::Writer::open(&options.root, &output, lock)?;
     writer.fail_after_moves = options.fail_commit_after;
     let rendered_count = match stage(&prepared, options, &writer, progress, &mut timings) {
         Ok(count) => count,
@@ -370,10 +403,18 @@ pub fn build_with_progress(
     } = prepared;
     drop((site, theme));
     let clock = Instant::now();
-    let stats = writer.commit(&plan)?;
-    hash_cache.save();
+    // The records of inputs and hashes are written on the other core while the output is
+    // committed; the build counts as done (`save_last`) only once the commit succeeded.
+    let (stats, ()) = rayon::join(
+        || writer.commit(&plan),
+        || {
+            hash_cache.save();
+            uptodate::save_inputs(&state, &inputs);
+        },
+    );
+    let stats = stats?;
     timings.push(("commit", clock.elapsed()));
-    uptodate::save(&state, &inputs, &last);
+    uptodate::save_last(&state, &last);
     Ok(BuildReport {
         output,
         pages: last.pages,
@@ -387,6 +428,29 @@ pub fn build_with_progress(
         warnings: last.warnings,
         timings,
     })
+}
+
+/// `prepare` and `output::Writer::open` at once: opening looks at every file and folder of
+/// the previous output (is it still what was written?), work for the core that preparing
+/// leaves idle in its serial steps. Preparing's errors come first; when preparing fails, the
+/// opened writer is abandoned, so the output stays as it was.
+fn prepare_and_open(
+    options: &BuildOptions,
+    output: &Path,
+    lock: output::OutputLock,
+) -> Result<(Prepared, output::Writer), BuildError> {
+    let (writer, prepared) = rayon::join(
+        || output::Writer::open(&options.root, output, lock),
+        || prepare(options),
+    );
+    match (prepared, writer) {
+        (Ok(prepared), Ok(writer)) => Ok((prepared, writer)),
+        (Err(e), Ok(writer)) => {
+            writer.abandon();
+            Err(e)
+        }
+        (Err(e), Err(_)) | (Ok(_), Err(e)) => Err(e),
+    }
 }
 
 /// Renders into `writer` every planned file whose inputs changed since the previous build

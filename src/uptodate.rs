@@ -4,7 +4,8 @@
 //! the same and the output is as that build left it (`output::is_intact`), the build is
 //! skipped, as make skips an up-to-date target (here by stamps, not only mtimes). A folder's
 //! stamp changes when an entry is added, removed or renamed, so new files are noticed
-//! without listing the folders again.
+//! without listing the folders again, and after an edit in place (no folder changed) the
+//! recorded list of inputs is still the list, with new stamps.
 //!
 //! Files under `<root>/.koho/output-<hash>/`: `inputs.tsv` (the `cache` record format, digest
 //! `f` for a file and `d` for a folder, paths relative to the root) and `last-build.json`.
@@ -19,6 +20,8 @@ use crate::error::Diagnostic;
 
 const INPUTS: &str = "inputs.tsv";
 const LAST_BUILD: &str = "last-build.json";
+/// The folders under the site root whose every file and folder is an input.
+const TREES: [&str; 3] = ["content", "locales", "themes"];
 
 /// What the last successful build reported, to report again when a build is skipped.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -41,10 +44,10 @@ pub struct Inputs {
 /// The inputs of the site at `root` as they are now: site.toml and everything under content/,
 /// locales/ and themes/ (folders included). Unreadable entries are left out, which only makes
 /// the next build do its work.
-pub fn snapshot(root: &Path) -> Inputs {
+fn snapshot(root: &Path) -> Inputs {
     let mut found = vec![(PathBuf::from("site.toml"), false)];
     let mut followed = std::collections::HashSet::new();
-    for tree in ["content", "locales", "themes"] {
+    for tree in TREES {
         list_tree(&root.join(tree), root, &mut found, &mut followed);
     }
     let entries = found
@@ -103,10 +106,7 @@ impl Inputs {
         for file in &files {
             let relative = file.strip_prefix(root).unwrap_or(file);
             let relative = relative.to_string_lossy().replace('\\', "/");
-            if ["content/", "locales/", "themes/"]
-                .iter()
-                .any(|tree| relative.starts_with(tree))
-            {
+            if in_trees(&relative) {
                 continue;
             }
             if let Ok(stamp) = Stamp::read(file) {
@@ -127,23 +127,79 @@ pub fn salt(options: &impl std::fmt::Debug) -> String {
     format!("{:016x}", hasher.finish())
 }
 
-/// What the last build into the output whose state folder is `state` reported, when its
-/// inputs are all unchanged and it ran with `salt`; None otherwise.
-pub fn unchanged(state: &Path, root: &Path, salt: &str) -> Option<LastBuild> {
-    let last: LastBuild =
-        serde_json::from_slice(&std::fs::read(state.join(LAST_BUILD)).ok()?).ok()?;
-    if last.salt != salt {
-        return None;
+/// What the up-to-date check found: the inputs as they are now (stamped before anything is
+/// read, to record after the build) and, when every one of them, the program and the options
+/// are as the last build into this output recorded, what that build reported.
+pub struct Check {
+    pub inputs: Inputs,
+    pub unchanged: Option<LastBuild>,
+}
+
+/// The up-to-date check of the output whose state folder is `state`. Every recorded input is
+/// stamped again (in parallel). When any differs but no recorded folder does, no entry was
+/// added, removed or renamed under content/, locales/ or themes/ (each of those changes its
+/// folder's stamp), so the recorded list, with the new stamps, is the inputs as they are now
+/// and the trees are not walked again; otherwise they are walked (`snapshot`).
+pub fn check(state: &Path, root: &Path, salt: &str) -> Check {
+    let last: Option<LastBuild> = std::fs::read(state.join(LAST_BUILD))
+        .ok()
+        .and_then(|json| serde_json::from_slice(&json).ok())
+        .filter(|last: &LastBuild| last.salt == salt);
+    let mut recorded: Vec<(String, Stamp, bool)> = Vec::new();
+    if last.is_some() {
+        cache::read(&state.join(INPUTS), |record| {
+            recorded.push((record.path.to_string(), record.stamp, record.digest == "d"));
+        });
     }
-    let mut recorded: Vec<(PathBuf, Stamp)> = Vec::new();
-    cache::read(&state.join(INPUTS), |record| {
-        recorded.push((root.join(record.path), record.stamp));
-    });
-    let same = !recorded.is_empty()
-        && recorded
-            .par_iter()
-            .all(|(path, stamp)| Stamp::read(path).ok() == Some(*stamp));
-    same.then_some(last)
+    if recorded.is_empty() {
+        let inputs = snapshot(root);
+        return Check {
+            inputs,
+            unchanged: None,
+        };
+    }
+    let now: Vec<Option<Stamp>> = recorded
+        .par_iter()
+        .map(|(path, _, _)| Stamp::read(&root.join(path)).ok())
+        .collect();
+    let same = |(i, (_, stamp, _)): (usize, &(String, Stamp, bool))| now[i] == Some(*stamp);
+    let unchanged = recorded
+        .iter()
+        .enumerate()
+        .all(same)
+        .then_some(last)
+        .flatten();
+    let folders_same = recorded
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, _, folder))| *folder)
+        .all(same);
+    if !folders_same {
+        return Check {
+            inputs: snapshot(root),
+            unchanged,
+        };
+    }
+    let entries = recorded
+        .into_iter()
+        .zip(now)
+        .filter(|((path, _, _), _)| in_trees(path))
+        .filter_map(|((path, _, folder), stamp)| Some((path, stamp?, folder)))
+        .collect();
+    Check {
+        inputs: Inputs { entries },
+        unchanged,
+    }
+}
+
+/// Whether the site-relative `path` is one `snapshot` lists: site.toml or in one of the
+/// `TREES` (the others are added by `Inputs::add_files`).
+fn in_trees(path: &str) -> bool {
+    path == "site.toml"
+        || TREES.iter().any(|tree| {
+            path.strip_prefix(tree)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        })
 }
 
 /// Forgets the last build (before a build changes the output).
@@ -151,8 +207,9 @@ pub fn forget(state: &Path) {
     let _ = std::fs::remove_file(state.join(LAST_BUILD));
 }
 
-/// Records a successful build (best effort: without it the next build does its work).
-pub fn save(state: &Path, inputs: &Inputs, last: &LastBuild) {
+/// Records the inputs of a build (best effort): written while the build commits, it counts
+/// only once `save_last` records that the build succeeded.
+pub fn save_inputs(state: &Path, inputs: &Inputs) {
     cache::write(
         &state.join(INPUTS),
         inputs
@@ -164,6 +221,11 @@ pub fn save(state: &Path, inputs: &Inputs, last: &LastBuild) {
                 path,
             }),
     );
+}
+
+/// Records that the build whose inputs `save_inputs` recorded succeeded (best effort: without
+/// it the next build does its work).
+pub fn save_last(state: &Path, last: &LastBuild) {
     if let Ok(json) = serde_json::to_vec(last) {
         let _ = std::fs::write(state.join(LAST_BUILD), json);
     }

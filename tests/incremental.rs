@@ -470,3 +470,45 @@ fn two_spellings_of_one_output_share_its_skip() {
     assert!(skipped(&report), "{report:?}");
     assert!(skipped(&fixture.build_ok()));
 }
+
+/// An edit in place changes no folder, so the next build takes its list of inputs from the
+/// record instead of walking content/, locales/ and themes/ again (`uptodate::check`); the
+/// list it records must still hold every input, and a folder that changed must be walked.
+#[test]
+fn inputs_listed_from_the_record_still_see_every_added_and_removed_file() {
+    let fixture = fixture();
+    fixture.build_ok();
+    let r2 = "content/releases/2021-02-01-r2/index.en.md";
+    fixture.replace(r2, "body 2", "body 2, edited in place");
+    let edited = fixture.build_ok();
+    assert!(!skipped(&edited), "{edited:?}");
+    assert_same_files(&fresh_output(&fixture), &fixture.snapshot());
+    // The record written by that build is complete: nothing changed, nothing to do.
+    assert!(skipped(&fixture.build_ok()));
+    // An edit in place together with a new folder: the new page is found.
+    fixture.replace(r2, "edited in place", "edited again");
+    fixture.write(
+        "content/releases/2021-06-01-r6/index.en.md",
+        "+++\ntitle = \"r6-en\"\ndate = 2021-06-01\n+++\n\nbody 6\n",
+    );
+    let added = fixture.build_ok();
+    assert!(
+        fixture.exists("en/releases/2021-06-01-r6/index.html"),
+        "{added:?}"
+    );
+    assert!(fixture
+        .read_output("en/releases/2021-02-01-r2/index.html")
+        .contains("edited again"));
+    // An edit in place together with a file removed from an existing folder.
+    fixture.replace(r2, "edited again", "edited a third time");
+    fixture.remove("content/releases/2021-03-01-r3/index.zh.md");
+    fixture.build_ok();
+    assert!(!fixture.exists("zh/releases/2021-03-01-r3/index.html"));
+    assert!(skipped(&fixture.build_ok()));
+    assert_same_files(&fresh_output(&fixture), &fixture.snapshot());
+    // A file added to a locale folder after the record was reused is an input too.
+    fixture.replace(r2, "a third time", "a fourth time");
+    fixture.build_ok();
+    fixture.write("locales/en/extra.ftl", "extra-message = x\n");
+    assert!(!skipped(&fixture.build_ok()));
+}

@@ -51,14 +51,17 @@ pub struct StaleScan {
 /// Every file of `output` (outside the staging folder) that is not in `keep`. A folder whose
 /// stamp is the one `previous` recorded after the last build has had no entry added, removed
 /// or renamed since (any of those changes its mtime and ctime), so its files are the recorded
-/// ones and it is not listed again; other folders are read.
+/// ones and it is not listed again; other folders are read. `now`: the recorded folders'
+/// stamps as this build found them (`recorded_dir_stamps`, read when the build began). The
+/// stamps of folders found unchanged are the ones recorded again (`folder_stamps`), so an
+/// entry added after they were read is found by the next build.
 pub fn stale_files(
     output: &Path,
     keep: &FxHashSet<&str>,
     previous: &WrittenFiles,
+    now: &FxHashMap<String, Stamp>,
 ) -> io::Result<StaleScan> {
     let (recorded_files, recorded_dirs) = recorded_children(previous);
-    let now = recorded_dir_stamps(output, previous);
     let planned_dirs = folders_of(keep.iter().copied());
     let mut scan = StaleScan {
         stale: Vec::new(),
@@ -183,15 +186,29 @@ fn recorded_children(previous: &WrittenFiles) -> (Children<'_>, Children<'_>) {
     (files, dirs)
 }
 
-/// Every recorded folder's stamp as it is now, read in parallel (at 30,000 pages there is a
-/// folder for each page); a folder that is gone is left out.
-fn recorded_dir_stamps<'a>(output: &Path, previous: &'a WrittenFiles) -> FxHashMap<&'a str, Stamp> {
+/// Every recorded folder's stamp as it is now, and the recorded folders that are no longer
+/// folders (a link or a file in their place), read in parallel (at 30,000 pages there is a
+/// folder for each page); a folder that is gone is in neither.
+pub fn recorded_dir_stamps(
+    output: &Path,
+    previous: &WrittenFiles,
+) -> (FxHashMap<String, Stamp>, FxHashSet<String>) {
     use rayon::prelude::*;
-    let recorded: Vec<&str> = previous.dirs.keys().map(String::as_str).collect();
-    recorded
-        .into_par_iter()
-        .filter_map(|dir| Some((dir, Stamp::read_entry(&folder_path(output, dir)).ok()?)))
-        .collect()
+    let found: Vec<(&String, fs::Metadata)> = previous
+        .dirs
+        .par_iter()
+        .filter_map(|(dir, _)| Some((dir, fs::symlink_metadata(folder_path(output, dir)).ok()?)))
+        .collect();
+    let replaced = found
+        .iter()
+        .filter(|(dir, meta)| !dir.is_empty() && !meta.is_dir())
+        .map(|(dir, _)| (*dir).clone())
+        .collect();
+    let stamps = found
+        .into_iter()
+        .map(|(dir, meta)| (dir.clone(), Stamp::of(&meta)))
+        .collect();
+    (stamps, replaced)
 }
 
 /// The path of a recorded folder (`ja/releases/`) without its trailing slash, which would make

@@ -134,6 +134,11 @@ pub struct Writer {
     /// Recorded folders found replaced by a link or a file when the build began: nothing
     /// under them is the previous build's any more (`on_disk`).
     replaced_dirs: FxHashSet<String>,
+    /// The previous build's files as `open` found them (`on_disk`): looked at once, in
+    /// parallel, while the caller prepares the site (`koho::build_with_progress`).
+    surveyed: FxHashMap<String, Option<Stamp>>,
+    /// The previous build's folders' stamps as `open` found them (`commit::stale_files`).
+    folders_found: FxHashMap<String, Stamp>,
     _lock: OutputLock,
     /// For tests: fail the commit after this many moves, to prove it is undone.
     pub fail_after_moves: Option<usize>,
@@ -166,7 +171,8 @@ impl Writer {
         } else {
             WrittenFiles::load(&record_path)
         };
-        let replaced_dirs = replaced_dirs(output, &previous);
+        let (folders_found, replaced_dirs) = commit::recorded_dir_stamps(output, &previous);
+        let surveyed = survey(output, &previous, &replaced_dirs);
         Ok(Writer {
             output: output.to_path_buf(),
             fresh,
@@ -178,28 +184,21 @@ impl Writer {
             unchanged: AtomicUsize::new(0),
             made_dirs: Mutex::new(FxHashSet::default()),
             replaced_dirs,
+            surveyed,
+            folders_found,
             _lock: lock,
             fail_after_moves: None,
         })
     }
 
     /// The stamp of the output's regular file at `path` (site-relative), or None when there is
-    /// none: missing, a link or folder in its place, or under a folder that was replaced.
+    /// none: missing, a link or folder in its place, or under a folder that was replaced. For a
+    /// file of the previous build, as `open` found it.
     fn on_disk(&self, path: &str) -> Option<Stamp> {
-        if !self.replaced_dirs.is_empty() {
-            let mut folder = commit::parent(path);
-            while !folder.is_empty() {
-                if self.replaced_dirs.contains(folder) {
-                    return None;
-                }
-                folder = commit::parent(folder.trim_end_matches('/'));
-            }
+        match self.surveyed.get(path) {
+            Some(stamp) => *stamp,
+            None => stamp_on_disk(&self.output, &self.replaced_dirs, path),
         }
-        let full = self.output.join(path);
-        fs::symlink_metadata(&full)
-            .ok()
-            .filter(|meta| meta.is_file())
-            .map(|meta| Stamp::of(&meta))
     }
 
     /// Where a changed file is written before the commit.
@@ -343,8 +342,9 @@ impl Writer {
             0
         } else {
             let keep: FxHashSet<&str> = plan.files.iter().map(|f| f.path.as_str()).collect();
-            let scan = commit::stale_files(&self.output, &keep, &self.previous)
-                .map_err(|e| BuildError::io(&self.output, e))?;
+            let scan =
+                commit::stale_files(&self.output, &keep, &self.previous, &self.folders_found)
+                    .map_err(|e| BuildError::io(&self.output, e))?;
             refuse_lost_kept_files(&self.output, &scan.stale, &keep, &changed)?;
             commit::commit(&self.output, &changed, &scan.stale, self.fail_after_moves)?;
             let strays = scan.stray_dirs.iter();
@@ -441,17 +441,34 @@ fn refuse_lost_kept_files(
     }
 }
 
-/// The recorded folders of `previous` that are no longer folders in `output` (a link or a
-/// file in their place), read in parallel.
-fn replaced_dirs(output: &Path, previous: &WrittenFiles) -> FxHashSet<String> {
+/// The stamp of the regular file at `path` in `output` (see `Writer::on_disk`).
+fn stamp_on_disk(output: &Path, replaced_dirs: &FxHashSet<String>, path: &str) -> Option<Stamp> {
+    if !replaced_dirs.is_empty() {
+        let mut folder = commit::parent(path);
+        while !folder.is_empty() {
+            if replaced_dirs.contains(folder) {
+                return None;
+            }
+            folder = commit::parent(folder.trim_end_matches('/'));
+        }
+    }
+    fs::symlink_metadata(output.join(path))
+        .ok()
+        .filter(|meta| meta.is_file())
+        .map(|meta| Stamp::of(&meta))
+}
+
+/// `stamp_on_disk` of every file the previous build recorded, read in parallel.
+fn survey(
+    output: &Path,
+    previous: &WrittenFiles,
+    replaced_dirs: &FxHashSet<String>,
+) -> FxHashMap<String, Option<Stamp>> {
     use rayon::prelude::*;
-    let recorded: Vec<&String> = previous.dirs.keys().filter(|d| !d.is_empty()).collect();
-    recorded
-        .into_par_iter()
-        .filter(|dir| {
-            fs::symlink_metadata(commit::folder_path(output, dir)).is_ok_and(|m| !m.is_dir())
-        })
-        .cloned()
+    previous
+        .files
+        .par_iter()
+        .map(|(path, _)| (path.clone(), stamp_on_disk(output, replaced_dirs, path)))
         .collect()
 }
 
