@@ -128,6 +128,19 @@ pub fn prepare_cached(
     caches: Option<&Caches>,
     listing_unchanged: bool,
 ) -> Result<Prepared, BuildError> {
+    let listing = match listing_unchanged {
+        true => content::Listing::Unchanged,
+        false => content::Listing::Walk,
+    };
+    prepare_with(options, caches, listing)
+}
+
+/// `prepare` with `caches` and the listing of content/ from `listing`.
+fn prepare_with(
+    options: &BuildOptions,
+    caches: Option<&Caches>,
+    listing: content::Listing,
+) -> Result<Prepared, BuildError> {
     let config =
         config::load(&options.root, options.base_url.as_deref()).map_err(BuildError::Site)?;
     let mut timings = Vec::new();
@@ -141,15 +154,7 @@ pub fn prepare_cached(
     let mut theme_diagnostics = Diagnostics::default();
     let ((theme, theme_outputs), (locales, content, download_items, hash_cache)) = rayon::join(
         || load_theme(&config, &mut theme_diagnostics),
-        || {
-            load_inputs(
-                &config,
-                options,
-                caches,
-                listing_unchanged,
-                &mut diagnostics,
-            )
-        },
+        || load_inputs(&config, options, caches, listing, &mut diagnostics),
     );
     diagnostics.extend(theme_diagnostics.into_items());
     lap("load content, locales, downloads and theme");
@@ -195,7 +200,7 @@ fn load_inputs(
     config: &config::SiteConfig,
     options: &BuildOptions,
     caches: Option<&Caches>,
-    listing_unchanged: bool,
+    listing: content::Listing,
     diagnostics: &mut Diagnostics,
 ) -> (
     i18n::Locales,
@@ -209,7 +214,7 @@ fn load_inputs(
         config,
         options.include_drafts,
         caches.map(|c| &c.documents),
-        listing_unchanged,
+        listing,
     );
     diagnostics.extend(content_diagnostics);
     let hash_cache =
@@ -371,6 +376,7 @@ pub fn build_with_progress(
     let uptodate::Check {
         mut inputs,
         unchanged,
+        listing_current,
     } = uptodate::check(&state, &options.root, &salt);
     if let Some(last) = unchanged {
         if output::is_intact(&options.root, &output, &lock) {
@@ -379,7 +385,12 @@ pub fn build_with_progress(
     }
     uptodate::forget(&state);
     let up_to_date_check = clock.elapsed();
-    let (prepared, mut writer) = prepare_and_open(options, &output, lock)?;
+    let listing_file = state.join("listing.json");
+    let listing = content::Listing::Saved {
+        file: &listing_file,
+        current: listing_current,
+    };
+    let (prepared, mut writer) = prepare_and_open(options, listing, &output, lock)?;
     let mut timings = vec![("inputs' stamps", up_to_date_check)];
     timings.extend(prepared.timings.iter().cloned());
     writer.fail_after_moves = options.fail_commit_after;
@@ -436,12 +447,13 @@ pub fn build_with_progress(
 /// opened writer is abandoned, so the output stays as it was.
 fn prepare_and_open(
     options: &BuildOptions,
+    listing: content::Listing,
     output: &Path,
     lock: output::OutputLock,
 ) -> Result<(Prepared, output::Writer), BuildError> {
     let (writer, prepared) = rayon::join(
         || output::Writer::open(&options.root, output, lock),
-        || prepare(options),
+        || prepare_with(options, None, listing),
     );
     match (prepared, writer) {
         (Ok(prepared), Ok(writer)) => Ok((prepared, writer)),

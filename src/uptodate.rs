@@ -133,6 +133,10 @@ pub fn salt(options: &impl std::fmt::Debug) -> String {
 pub struct Check {
     pub inputs: Inputs,
     pub unchanged: Option<LastBuild>,
+    /// No folder under content/, locales/ or themes/ and not site.toml changed since the last
+    /// successful build: a listing of content/ that build saved still holds
+    /// (`content::Listing::Saved`).
+    pub listing_current: bool,
 }
 
 /// The up-to-date check of the output whose state folder is `state`. Every recorded input is
@@ -156,6 +160,7 @@ pub fn check(state: &Path, root: &Path, salt: &str) -> Check {
         return Check {
             inputs,
             unchanged: None,
+            listing_current: false,
         };
     }
     let now: Vec<Option<Stamp>> = recorded
@@ -178,8 +183,13 @@ pub fn check(state: &Path, root: &Path, salt: &str) -> Check {
         return Check {
             inputs: snapshot(root),
             unchanged,
+            listing_current: false,
         };
     }
+    let config_same = recorded
+        .iter()
+        .enumerate()
+        .any(|(i, entry)| entry.0 == "site.toml" && same((i, entry)));
     let entries = recorded
         .into_iter()
         .zip(now)
@@ -189,6 +199,7 @@ pub fn check(state: &Path, root: &Path, salt: &str) -> Check {
     Check {
         inputs: Inputs { entries },
         unchanged,
+        listing_current: config_same,
     }
 }
 

@@ -512,3 +512,34 @@ fn inputs_listed_from_the_record_still_see_every_added_and_removed_file() {
     fixture.write("locales/en/extra.ftl", "extra-message = x\n");
     assert!(!skipped(&fixture.build_ok()));
 }
+
+/// The listing of content/ a build saves for the next one (`content::Listing::Saved`) is only
+/// a shortcut: unreadable, it is walked again; after a failed build it is not trusted.
+#[test]
+fn a_saved_listing_that_cannot_be_read_or_outlived_a_failed_build_is_walked_again() {
+    let fixture = fixture();
+    fixture.build_ok();
+    let state = std::fs::read_dir(fixture.path(".koho"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.join("listing.json").is_file())
+        .expect("a saved listing");
+    std::fs::write(state.join("listing.json"), "{ not json").unwrap();
+    let r2 = "content/releases/2021-02-01-r2/index.en.md";
+    fixture.replace(r2, "body 2", "body 2, edited in place");
+    fixture.build_ok();
+    assert_same_files(&fresh_output(&fixture), &fixture.snapshot());
+    // A failed build that found a new page, then the page removed and the error fixed in
+    // place: the listing that build saved names a page that is gone.
+    fixture.write(
+        "content/releases/2021-07-01-r7/index.en.md",
+        "+++\ntitle = \"r7-en\"\ndate = 2021-07-01\n+++\n\nbody 7\n",
+    );
+    fixture.replace(r2, "+++\ntitle", "+++\ntitle = \ntitle");
+    assert!(fixture.build().is_err());
+    fixture.remove("content/releases/2021-07-01-r7/index.en.md");
+    fixture.replace(r2, "+++\ntitle = \ntitle", "+++\ntitle");
+    fixture.build_ok();
+    assert!(!fixture.exists("en/releases/2021-07-01-r7/index.html"));
+    assert_same_files(&fresh_output(&fixture), &fixture.snapshot());
+}

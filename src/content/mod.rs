@@ -3,6 +3,7 @@
 pub mod date;
 pub mod downloads;
 pub mod front_matter;
+mod listing_file;
 pub mod source;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -56,7 +57,26 @@ type ReadFailure = Box<(MarkdownSource, Vec<Diagnostic>)>;
 
 /// Reads every file of content/ (in parallel) and reports every problem found, not only the first.
 pub fn load(config: &SiteConfig, include_drafts: bool) -> (Content, Vec<Diagnostic>) {
-    load_cached(config, include_drafts, None, false)
+    load_cached(config, include_drafts, None, Listing::Walk)
+}
+
+/// Where `load_cached` takes the listing of content/ (its Markdown files and assets) from.
+#[derive(Debug, Clone, Copy)]
+pub enum Listing<'a> {
+    /// Walk content/ (and keep the listing in the cache, when there is one).
+    Walk,
+    /// The cache's last listing still holds: the caller knows that no file or folder of
+    /// content/ was created, removed or renamed since the cache's last load and site.toml is
+    /// unchanged (the preview's file watcher saw only writes).
+    Unchanged,
+    /// A one-off build: the listing the last successful build saved in `file`, used when
+    /// `current` (the build record shows no folder under content/ and not site.toml changed
+    /// since, `uptodate::Check::listing_current`); otherwise content/ is walked and the
+    /// listing saved there for the next build.
+    Saved {
+        file: &'a std::path::Path,
+        current: bool,
+    },
 }
 
 /// Documents read by earlier builds of the same process (the preview): path → the file's
@@ -125,17 +145,16 @@ impl DocumentCache {
     }
 }
 
-/// `load`, reusing and refilling `cache` when given. `listing_unchanged`: the caller knows
-/// that no file or folder of content/ was created, removed or renamed since the cache's last
-/// load and site.toml is unchanged (a file watcher saw only writes), so the last listing of
-/// content/ is used instead of walking it again.
+/// `load`, reusing and refilling `cache` when given, with the listing of content/ from
+/// `listing`.
 pub fn load_cached(
     config: &SiteConfig,
     include_drafts: bool,
     cache: Option<&DocumentCache>,
-    listing_unchanged: bool,
+    listing: Listing,
 ) -> (Content, Vec<Diagnostic>) {
-    let (sources, mut errors) = list(config, cache, listing_unchanged);
+    let listing_unchanged = matches!(listing, Listing::Unchanged);
+    let (sources, mut errors) = list(config, cache, listing);
     let results: Vec<Result<Document, ReadFailure>> = sources
         .markdown
         .into_par_iter()
@@ -239,16 +258,20 @@ fn belongs_to_draft(dir: &str, published: &HashSet<&str>, drafts: &HashSet<&str>
     false
 }
 
-/// The Markdown files and assets of content/: walked, or the cache's last listing.
+/// The Markdown files and assets of content/: walked, the cache's last listing or the saved
+/// one (see `Listing`).
 fn list(
     config: &SiteConfig,
     cache: Option<&DocumentCache>,
-    listing_unchanged: bool,
+    listing: Listing,
 ) -> (source::Sources, Vec<Diagnostic>) {
+    if let Listing::Saved { file, current } = listing {
+        return listing_file::read_or_discover(config, file, current);
+    }
     let Some(cache) = cache else {
         return source::discover(config);
     };
-    if listing_unchanged {
+    if matches!(listing, Listing::Unchanged) {
         if let Some(last) = cache.listing.lock().ok().and_then(|l| l.clone()) {
             return last;
         }

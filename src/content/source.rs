@@ -7,7 +7,9 @@ use crate::error::Diagnostic;
 use crate::fsutil::{walk_files, Walk};
 
 /// What a Markdown file is, by its name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum DocKind {
     /// `_index.<lang>.md`: a section (the home page is the root section).
     Section,
@@ -18,7 +20,7 @@ pub enum DocKind {
 }
 
 /// A Markdown source file, classified.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct MarkdownSource {
     pub path: PathBuf,
     /// The path relative to the site root, as shown in messages (`content/releases/x/index.ja.md`).
@@ -33,7 +35,7 @@ pub struct MarkdownSource {
 }
 
 /// A file that is not Markdown: published beside the page or section of its folder.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct AssetSource {
     pub path: PathBuf,
     pub display_path: PathBuf,
@@ -42,7 +44,8 @@ pub struct AssetSource {
     pub file_name: String,
 }
 
-#[derive(Debug, Default, Clone)]
+/// Every file of content/, as `discover` found them.
+#[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Sources {
     pub markdown: Vec<MarkdownSource>,
     pub assets: Vec<AssetSource>,

@@ -1,0 +1,58 @@
+//! The listing of content/ saved between one-off builds (`<root>/.koho/output-<hash>/listing.json`),
+//! so that a rebuild after an edit in place does not walk content/ again.
+//!
+//! It is used only when the caller knows it is current (`uptodate::Check::listing_current`: the
+//! last successful build recorded every folder under content/, and none of them nor site.toml has
+//! changed since). It is deleted before a build walks content/ and written again from that walk,
+//! so a listing older than the build record is never left beside it: a write that fails leaves no
+//! file, and the next build walks.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::source::{self, Sources};
+use crate::config::SiteConfig;
+use crate::error::Diagnostic;
+
+/// The file's contents: the walk's result and the content folder it was made from (the same site
+/// under another spelling of its root is walked again rather than given paths it did not name).
+#[derive(Serialize, Deserialize)]
+struct Saved {
+    content_dir: String,
+    sources: Sources,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// The saved listing when `current` and it is readable and made from this content folder;
+/// otherwise content/ walked (`source::discover`) and the listing saved to `file`.
+pub fn read_or_discover(
+    config: &SiteConfig,
+    file: &Path,
+    current: bool,
+) -> (Sources, Vec<Diagnostic>) {
+    let content_dir = config.content_dir().to_string_lossy().into_owned();
+    if current {
+        if let Some(saved) = read(file).filter(|saved| saved.content_dir == content_dir) {
+            return (saved.sources, saved.diagnostics);
+        }
+    }
+    // Deleted first: should the write below fail, no older listing is left to be trusted.
+    let _ = std::fs::remove_file(file);
+    let (sources, diagnostics) = source::discover(config);
+    let saved = Saved {
+        content_dir,
+        sources,
+        diagnostics,
+    };
+    if let Ok(json) = serde_json::to_vec(&saved) {
+        if std::fs::write(file, json).is_err() {
+            let _ = std::fs::remove_file(file);
+        }
+    }
+    (saved.sources, saved.diagnostics)
+}
+
+fn read(file: &Path) -> Option<Saved> {
+    serde_json::from_slice(&std::fs::read(file).ok()?).ok()
+}
