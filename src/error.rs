@@ -173,6 +173,15 @@ pub enum BuildError {
         "refusing to write the site into `{output}`: it is inside {input}, which the build reads"
     )]
     OutputInsideInput { output: PathBuf, input: PathBuf },
+    /// The output is a symbolic link whose target cannot be reached.
+    #[error(
+        "the output `{output}` is a symbolic link to a folder that cannot be reached ({source}); create the folder it points to, or remove the link"
+    )]
+    BrokenOutputLink {
+        output: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     /// The output directory holds something koho did not write.
     #[error("refusing to replace `{0}`: it exists, is not empty and was not written by koho")]
     ForeignOutput(PathBuf),

@@ -364,7 +364,7 @@ pub fn build_with_progress(
     options: &BuildOptions,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<BuildReport, BuildError> {
-    let output = output_dir(options);
+    let output = output::resolve_link(&output_dir(options))?;
     refuse_output_inside_inputs(&options.root, &output)?;
     let clock = Instant::now();
     let state = output::state_dir(&options.root, &output);
@@ -443,8 +443,9 @@ pub fn build_with_progress(
 
 /// `prepare` and `output::Writer::open` at once: opening looks at every file and folder of
 /// the previous output (is it still what was written?), work for the core that preparing
-/// leaves idle in its serial steps. Preparing's errors come first; when preparing fails, the
-/// opened writer is abandoned, so the output stays as it was.
+/// leaves idle in its serial steps. Preparing's errors come first; only once preparing
+/// succeeded does the writer create anything (`Writer::start`), so a site with errors leaves
+/// the output as it was.
 fn prepare_and_open(
     options: &BuildOptions,
     listing: content::Listing,
@@ -456,7 +457,13 @@ fn prepare_and_open(
         || prepare_with(options, None, listing),
     );
     match (prepared, writer) {
-        (Ok(prepared), Ok(writer)) => Ok((prepared, writer)),
+        (Ok(prepared), Ok(mut writer)) => match writer.start() {
+            Ok(()) => Ok((prepared, writer)),
+            Err(e) => {
+                writer.abandon();
+                Err(e)
+            }
+        },
         (Err(e), Ok(writer)) => {
             writer.abandon();
             Err(e)

@@ -20,6 +20,7 @@ mod hostile_input;
 mod incremental;
 mod lang_marking;
 mod layout;
+mod output_folder;
 mod output_plan;
 mod path_safety;
 mod pdf;

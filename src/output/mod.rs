@@ -74,6 +74,23 @@ fn absolute(path: &Path) -> PathBuf {
     real
 }
 
+/// The output folder to write into: `output` itself, or, when it is a symbolic link, the folder
+/// it points to (the site's owner chose the link, as with `public -> /var/www/site`; links
+/// inside the output are never followed). A link to nothing is an error: writing would replace
+/// the link with a folder no web server looks at.
+pub fn resolve_link(output: &Path) -> Result<PathBuf, BuildError> {
+    let is_link = fs::symlink_metadata(output).is_ok_and(|m| m.file_type().is_symlink());
+    if !is_link {
+        return Ok(output.to_path_buf());
+    }
+    output
+        .canonicalize()
+        .map_err(|source| BuildError::BrokenOutputLink {
+            output: output.to_path_buf(),
+            source,
+        })
+}
+
 /// Whether `inner` is `outer` or inside it (both resolved through symlinks where they exist).
 pub fn is_inside(inner: &Path, outer: &Path) -> bool {
     absolute(inner).starts_with(absolute(outer))
@@ -124,7 +141,9 @@ pub struct Writer {
     output: PathBuf,
     /// Files go straight into the output (it was empty or new).
     fresh: bool,
-    created_output: bool,
+    /// The output and the folders above it that `start` made, deepest first (empty when the
+    /// output existed).
+    created_dirs: Vec<PathBuf>,
     record_path: PathBuf,
     previous: WrittenFiles,
     written: Mutex<Vec<(String, Written)>>,
@@ -146,7 +165,8 @@ pub struct Writer {
 
 impl Writer {
     /// Opens the output for a build holding its `lock`: finishes or undoes an interrupted
-    /// earlier commit and refuses a folder koho did not write.
+    /// earlier commit, refuses a folder koho did not write and looks at what the previous build
+    /// left. Nothing is created until `start`.
     pub fn open(root: &Path, output: &Path, lock: OutputLock) -> Result<Writer, BuildError> {
         let state = state_dir(root, output);
         let record_path = state.join("written.tsv");
@@ -156,16 +176,7 @@ impl Writer {
             return Err(BuildError::ForeignOutput(output.to_path_buf()));
         }
         commit::recover(output).map_err(|e| BuildError::io(&output.join(STAGING), e))?;
-        let empty = is_empty_dir(output)?;
-        let created_output = !output.exists();
-        let fresh = empty;
-        let staging_root = if fresh {
-            output.to_path_buf()
-        } else {
-            output.join(STAGING)
-        };
-        fs::create_dir_all(commit::new_files_dir(&staging_root, fresh))
-            .map_err(|e| BuildError::io(&staging_root, e))?;
+        let fresh = is_empty_dir(output)?;
         let previous = if fresh {
             WrittenFiles::default()
         } else {
@@ -176,7 +187,7 @@ impl Writer {
         Ok(Writer {
             output: output.to_path_buf(),
             fresh,
-            created_output,
+            created_dirs: Vec::new(),
             previous,
             record_path,
             written: Mutex::new(Vec::new()),
@@ -189,6 +200,30 @@ impl Writer {
             _lock: lock,
             fail_after_moves: None,
         })
+    }
+
+    /// Makes the folder the build writes into, once the site is prepared (a build that fails
+    /// before leaves the output as it was, folder times included): the staging folder, or,
+    /// into an empty or new output, the output itself, with the folders above it that did not
+    /// exist (`abandon` removes them again). An empty output is first recorded as koho's
+    /// (an empty record), so that the next build repairs what a build killed halfway through
+    /// leaves instead of refusing a folder koho did not write.
+    pub fn start(&mut self) -> Result<(), BuildError> {
+        if !self.fresh {
+            let new_files = commit::new_files_dir(&self.output.join(STAGING), false);
+            return fs::create_dir_all(&new_files).map_err(|e| BuildError::io(&new_files, e));
+        }
+        let mut missing = self.output.as_path();
+        while !missing.exists() {
+            self.created_dirs.push(missing.to_path_buf());
+            match missing.parent() {
+                Some(parent) => missing = parent,
+                None => break,
+            }
+        }
+        fs::create_dir_all(&self.output).map_err(|e| BuildError::io(&self.output, e))?;
+        WrittenFiles::default().save(&self.record_path);
+        Ok(())
     }
 
     /// The stamp of the output's regular file at `path` (site-relative), or None when there is
@@ -385,8 +420,12 @@ impl Writer {
     pub fn abandon(self) {
         if !self.fresh {
             let _ = remove_tree(&self.output.join(STAGING));
-        } else if self.created_output {
-            let _ = remove_tree(&self.output);
+        } else if let Some((output, above)) = self.created_dirs.split_first() {
+            let _ = remove_tree(output);
+            // Folders above the output that this build made, deepest first, if still empty.
+            for folder in above {
+                let _ = fs::remove_dir(folder);
+            }
         } else {
             for path in lock(&self.changed).iter() {
                 let _ = fs::remove_file(self.output.join(path));
