@@ -173,6 +173,11 @@ pub enum BuildError {
         "refusing to write the site into `{output}`: it is inside {input}, which the build reads"
     )]
     OutputInsideInput { output: PathBuf, input: PathBuf },
+    /// `--output` names a staging folder, which the build of the output holding it removes.
+    #[error(
+        "refusing to write the site into `{0}`: `.koho-staging` is where koho stages a build, and the next build of the folder above would remove it; choose another name"
+    )]
+    OutputInStaging(PathBuf),
     /// The output is a symbolic link whose target cannot be reached.
     #[error(
         "the output `{output}` is a symbolic link to a folder that cannot be reached ({source}); create the folder it points to, or remove the link"

@@ -426,6 +426,8 @@ pub fn build_with_progress(
     let stats = stats?;
     timings.push(("commit", clock.elapsed()));
     uptodate::save_last(&state, &last);
+    let mut warnings = last.warnings;
+    warnings.extend(foreign_files_removed(&output, &stats.removed_foreign));
     Ok(BuildReport {
         output,
         pages: last.pages,
@@ -436,9 +438,32 @@ pub fn build_with_progress(
         unchanged: stats.unchanged,
         removed: stats.removed,
         rendered: rendered_count,
-        warnings: last.warnings,
+        warnings,
         timings,
     })
+}
+
+/// A warning naming the files the commit removed from `output` that no build had written
+/// (`WriteStats::removed_foreign`), so that losing them is never silent.
+fn foreign_files_removed(output: &Path, removed: &[String]) -> Option<Diagnostic> {
+    const SHOWN: usize = 10;
+    if removed.is_empty() {
+        return None;
+    }
+    let mut names = removed[..removed.len().min(SHOWN)].join(", ");
+    if removed.len() > SHOWN {
+        names.push_str(&format!(" and {} more", removed.len() - SHOWN));
+    }
+    let message = format!(
+        "removed {} file(s) that koho did not write, so that the output is exactly the site: {names}",
+        removed.len()
+    );
+    Some(
+        Diagnostic::warning(Some(error::Location::file(output)), message).with_help(
+            "put files the site should publish in content/ or the theme's static/, and keep \
+             others (a deploy repository, notes) outside the output folder",
+        ),
+    )
 }
 
 /// `prepare` and `output::Writer::open` at once: opening looks at every file and folder of
@@ -643,14 +668,28 @@ fn fingerprint_plan<'a>(
 /// An output inside content/, locales/ or a theme would be read back as input by the next
 /// build (and republished into itself, growing every time).
 fn refuse_output_inside_inputs(root: &Path, output: &Path) -> Result<(), BuildError> {
-    for input in ["content", "locales", "themes"] {
-        let input = root.join(input);
+    // Each theme too: a theme may be a link to a folder shared by several sites, and an output
+    // inside it would be read back as the theme's files (and copied into itself) next time.
+    let themes = std::fs::read_dir(root.join("themes"))
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .map(|entry| entry.path());
+    let inputs = ["content", "locales", "themes"].map(|input| root.join(input));
+    for input in inputs.into_iter().chain(themes) {
         if output::is_inside(output, &input) {
             return Err(BuildError::OutputInsideInput {
                 output: output.to_path_buf(),
                 input,
             });
         }
+    }
+    // The staging folder of an output is removed by that output's next build.
+    if output
+        .components()
+        .any(|part| part.as_os_str() == output::STAGING)
+    {
+        return Err(BuildError::OutputInStaging(output.to_path_buf()));
     }
     Ok(())
 }

@@ -19,5 +19,24 @@ fn main() {
     // starts.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 1) };
     let cli = koho::cli::Cli::parse();
-    std::process::exit(koho::cli::run(cli));
+    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| koho::cli::run(cli)));
+    let code = match run {
+        Ok(code) => code,
+        // Messages go to stderr with `eprintln!`, which panics when stderr is a closed pipe
+        // (`koho check 2>&1 | head`): that is no bug of koho's, and the exit code must say
+        // failure (1), not 101, for `set -o pipefail` scripts. Other panics stay panics.
+        Err(payload) if is_print_failure(payload.as_ref()) => 1,
+        Err(payload) => std::panic::resume_unwind(payload),
+    };
+    std::process::exit(code);
+}
+
+/// Whether a panic's payload is std's "failed printing to stderr/stdout" (`eprintln!`, `println!`).
+fn is_print_failure(payload: &(dyn std::any::Any + Send)) -> bool {
+    let message = payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied())
+        .unwrap_or_default();
+    message.starts_with("failed printing to")
 }

@@ -338,6 +338,14 @@ fn ftl_syntax_error_names_file_and_line() {
         Some(broken_line),
         "{error}"
     );
+    // The rest of the file still counts: one broken line is not a missing message for each of
+    // the file's other messages (a tester saw 124 such warnings).
+    let missing: Vec<String> = diagnostics
+        .iter()
+        .map(ToString::to_string)
+        .filter(|d| d.contains("is missing in locale `zh`"))
+        .collect();
+    assert!(missing.len() <= 1, "{missing:#?}");
 }
 
 #[test]

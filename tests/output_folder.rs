@@ -137,3 +137,66 @@ fn a_first_build_killed_halfway_is_repaired_by_the_next() {
     support::unwrap_report(site.build_with(|o| o.output = Some(fresh.clone())));
     assert_same_files(&snapshot(&fresh), &snapshot(&site.output()));
 }
+
+/// Found by a tester: a theme shared through a link took an output inside it, and every build
+/// copied the site into itself again.
+#[cfg(unix)]
+#[test]
+fn an_output_inside_a_linked_theme_or_named_like_a_staging_folder_is_refused() {
+    let site = SiteFixture::new();
+    let shared = tempfile::tempdir().unwrap();
+    let theme = shared.path().join("ngmo");
+    fs::rename(site.path("themes/ngmo"), &theme).unwrap();
+    std::os::unix::fs::symlink(&theme, site.path("themes/ngmo")).unwrap();
+    let inside = theme.join("static/out");
+    let run = site.run_build(&["--output", inside.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("refusing to write the site"),
+        "{}",
+        run.stderr
+    );
+    assert!(!inside.exists());
+    site.build_ok();
+    let staging = site.path("public/.koho-staging");
+    let run = site.run_build(&["--output", staging.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("stages a build"), "{}", run.stderr);
+}
+
+/// Found by a tester: `rm -rf public` and a folder of other files moved there still counted
+/// as koho's, and the next build deleted them.
+#[test]
+fn a_folder_put_where_the_output_was_is_not_koho_s() {
+    let site = SiteFixture::new();
+    site.build_ok();
+    let output = site.output();
+    fs::remove_dir_all(&output).unwrap();
+    let other = site.path("other");
+    fs::create_dir_all(other.join("photos")).unwrap();
+    fs::write(other.join("photos/p1.jpg"), "img").unwrap();
+    fs::rename(&other, &output).unwrap();
+    let run = site.run_build(&[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("not written by koho"), "{}", run.stderr);
+    assert!(output.join("photos/p1.jpg").is_file());
+}
+
+/// Files put into the output by hand are removed (the output is exactly the site), but never
+/// silently: the build names them.
+#[test]
+fn files_koho_did_not_write_are_named_when_removed() {
+    let site = SiteFixture::new();
+    site.build_ok();
+    fs::write(site.output().join("CNAME"), "example.org").unwrap();
+    let report = site.build_ok();
+    assert_eq!(report.removed, 1, "{report:?}");
+    let warning = report
+        .warnings
+        .iter()
+        .map(ToString::to_string)
+        .find(|w| w.contains("did not write"))
+        .expect("a warning naming the removed file");
+    assert!(warning.contains("CNAME"), "{warning}");
+    assert!(!site.output().join("CNAME").exists());
+}

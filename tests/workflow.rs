@@ -578,3 +578,133 @@ fn shipped_translations_are_current() {
          (after checking them against the source: koho status --mark FILE)"
     );
 }
+
+/// Found by a tester: `--html` wrote over any existing file, through a link too.
+#[test]
+fn the_html_report_replaces_only_an_earlier_report() {
+    let site = mixed_site();
+    let before = snapshot_content(&site);
+    let template = "themes/ngmo/templates/base.html";
+    let template_bytes = site.read(template);
+    let config = site.read("site.toml");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(
+        site.path("content/about/index.ja.md"),
+        site.path("sneaky.html"),
+    )
+    .unwrap();
+    let mut refused = vec![
+        template,
+        "site.toml",
+        "themes/ngmo/new.html",
+        "locales/report.html",
+        ".koho",
+    ];
+    if cfg!(unix) {
+        refused.push("sneaky.html");
+    }
+    for target in refused {
+        let run = site.run(&["status", "--html", target]);
+        assert_eq!(run.code, 1, "{target}: {run:?}");
+        assert!(
+            run.stderr.contains("refusing to write the report"),
+            "{target}: {}",
+            run.stderr
+        );
+    }
+    assert_eq!(site.read(template), template_bytes);
+    assert_eq!(site.read("site.toml"), config);
+    assert!(!site.path(".koho").is_file());
+    assert_same_files(&before, &snapshot_content(&site));
+    // An earlier report may be replaced.
+    assert_eq!(site.run(&["status", "--html", "report.html"]).code, 0);
+    let again = site.run(&["status", "--html", "report.html"]);
+    assert_eq!(again.code, 0, "{again:?}");
+}
+
+/// Found by a tester: names with no word, `index`, an NFD spelling of an existing slug and a
+/// link on the way out of content/ were accepted.
+#[test]
+fn new_refuses_names_that_would_break_the_site_and_links_out_of_content() {
+    let site = SiteFixture::new();
+    for (args, expected) in [
+        (vec!["release", "-"], "no letter or digit"),
+        (vec!["release", "--", "--"], "no letter or digit"),
+        (vec!["page", "about/index"], "`index` is the name"),
+    ] {
+        let mut all = vec!["new"];
+        all.extend(args.iter().copied());
+        let run = site.run(&all);
+        assert_eq!(run.code, 1, "{args:?}: {run:?}");
+        assert!(run.stderr.contains(expected), "{args:?}: {}", run.stderr);
+    }
+    let nfc = "\u{00dc}ber";
+    let nfd = "U\u{0308}ber";
+    let run = site.run(&["new", "release", nfc, "--date", "2021-01-01"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let twin = site.run(&["new", "release", nfd, "--date", "2021-01-01"]);
+    assert_eq!(twin.code, 1, "{twin:?}");
+    assert!(twin.stderr.contains("already exists"), "{}", twin.stderr);
+    #[cfg(unix)]
+    {
+        let outside = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(
+            outside.path(),
+            site.path("content/releases/2021-01-02-evil"),
+        )
+        .unwrap();
+        let run = site.run(&["new", "release", "evil", "--date", "2021-01-02"]);
+        assert_eq!(run.code, 1, "{run:?}");
+        assert!(run.stderr.contains("symbolic link"), "{}", run.stderr);
+        assert_eq!(fs::read_dir(outside.path()).unwrap().count(), 0);
+    }
+}
+
+#[test]
+fn a_chapter_beside_a_books_parts_comes_after_them() {
+    let book = SiteFixture::bare();
+    copy_dir(&manifest_dir().join("tests/fixtures/book"), book.root());
+    let run = book.run(&["new", "chapter", "handbook/appendix"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let check = book.run(&["check", "--drafts"]);
+    assert_eq!(check.code, 0, "{check:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn init_into_a_link_to_nothing_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(dir.path().join("nowhere"), dir.path().join("dang")).unwrap();
+    let run = run_koho(dir.path(), &["init", "dang"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("symbolic link to a folder that does not exist"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn every_command_takes_r_for_the_root_and_a_closed_stderr_is_a_failure_not_a_panic() {
+    let site = SiteFixture::new();
+    let parent = site.root().parent().unwrap();
+    let name = site.root().file_name().unwrap().to_str().unwrap();
+    let status = run_koho(parent, &["status", "-r", name]);
+    assert_eq!(status.code, 0, "{status:?}");
+    let new = run_koho(parent, &["new", "page", "-r", name, "about/team"]);
+    assert_eq!(new.code, 0, "{new:?}");
+    // stderr closed before koho writes to it.
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_koho"))
+        .args(["new", "page", "about/../x"])
+        .current_dir(site.root())
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .map(|mut child| {
+            drop(child.stderr.take());
+            child.wait().unwrap()
+        })
+        .unwrap();
+    assert_eq!(run.code(), Some(1), "{run:?}");
+}

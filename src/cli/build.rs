@@ -122,7 +122,11 @@ fn print_failure(args: &BuildArgs, error: BuildError) {
     eprintln!("error: {other}");
     match &other {
         BuildError::ForeignOutput(_) => {
-            eprintln!("  help: choose an empty or new folder with --output")
+            eprintln!(
+                "  help: choose an empty or new folder with --output; if koho built this folder \
+                 before (and its records in .koho/ were deleted, or the folder was replaced \
+                 since), move it away or delete it and build again"
+            )
         }
         BuildError::Locked(_) => {
             eprintln!("  help: wait for the other build to finish, then run this one again")

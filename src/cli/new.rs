@@ -44,7 +44,7 @@ pub enum NewCommand {
 #[derive(Debug, Args)]
 pub struct Common {
     /// The site folder (holding site.toml).
-    #[arg(long, default_value = ".")]
+    #[arg(short, long, default_value = ".")]
     pub root: PathBuf,
     /// The languages to create, comma-separated [default: all]; the default language's file
     /// must be among them or exist already (the others are translated from it).
@@ -69,7 +69,9 @@ pub fn run(args: &NewArgs) -> i32 {
     let now = chrono::Local::now().date_naive();
     let request = Request {
         kind,
-        name: name.clone(),
+        // One spelling of a name (NFC, as koho reads content/): an NFD slug would make a
+        // second folder that looks the same as an existing one.
+        name: crate::url::nfc(name).into_owned(),
         date,
         today: Date {
             year: now.year(),

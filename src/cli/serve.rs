@@ -12,7 +12,7 @@ use crate::BuildOptions;
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// The site folder (holding site.toml).
-    #[arg(long, default_value = ".")]
+    #[arg(short, long, default_value = ".")]
     pub root: PathBuf,
     /// The port to listen on (0: any free port; the URL printed says which).
     #[arg(long, default_value_t = 1111)]

@@ -14,7 +14,7 @@ use crate::status::{self, changes::Outcome};
 #[derive(Debug, Args)]
 pub struct StatusArgs {
     /// The site folder (holding site.toml).
-    #[arg(long, default_value = ".")]
+    #[arg(short, long, default_value = ".")]
     pub root: PathBuf,
     /// Show only this language's column and counts.
     #[arg(long, value_name = "LANG")]

@@ -263,7 +263,7 @@ impl Check<'_> {
             self.error_with_help(
                 "translated_from",
                 format!("translated_from \"{id}\" is not a git blob id (40 hex digits)"),
-                "let `koho status --mark FILE` write it",
+                "delete the line, then let `koho status --mark FILE` write it once the translation is current",
             );
         }
     }

@@ -224,7 +224,10 @@ fn add_file(
     };
     let resource = match FluentResource::try_new(text.clone()) {
         Ok(resource) => resource,
-        Err((_, errors)) => {
+        // The entries around a broken one still parse: they are kept, so that one syntax error
+        // is one error, not also a "missing message" warning for every message of the file.
+        // The build fails on the error all the same.
+        Err((resource, errors)) => {
             for error in errors {
                 // The precise position can be the end of the file (an unclosed `{`); the start of
                 // the broken entry is where a person looks.
@@ -237,7 +240,7 @@ fn add_file(
                     format!("Fluent syntax error: {}", error.kind),
                 ));
             }
-            return;
+            resource
         }
     };
     let lines = message_lines(&text);

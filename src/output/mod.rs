@@ -28,11 +28,15 @@ pub const STAGING: &str = ".koho-staging";
 const LEGACY_MARKER: &str = ".koho-output";
 
 /// How many files were written anew and how many were kept from the previous build.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct WriteStats {
     pub written: usize,
     pub unchanged: usize,
     pub removed: usize,
+    /// The removed files that no build had recorded writing (put into the output by hand or by
+    /// another program), site-relative, sorted: the build names them rather than drop them
+    /// silently.
+    pub removed_foreign: Vec<String>,
 }
 
 /// The folder under the site root where koho keeps what belongs to one output (its record of
@@ -171,16 +175,19 @@ impl Writer {
         let state = state_dir(root, output);
         let record_path = state.join("written.tsv");
         // Nothing in a folder koho did not write is touched, its staging folder included.
-        let owned = record_path.is_file() || output.join(LEGACY_MARKER).is_file();
+        let record = record_path
+            .is_file()
+            .then(|| WrittenFiles::load(&record_path));
+        let owned = (record.is_some() && same_folder(&state, output))
+            || output.join(LEGACY_MARKER).is_file();
         if !owned && !is_empty_dir(output)? {
             return Err(BuildError::ForeignOutput(output.to_path_buf()));
         }
         commit::recover(output).map_err(|e| BuildError::io(&output.join(STAGING), e))?;
         let fresh = is_empty_dir(output)?;
-        let previous = if fresh {
-            WrittenFiles::default()
-        } else {
-            WrittenFiles::load(&record_path)
+        let previous = match fresh {
+            true => WrittenFiles::default(),
+            false => record.unwrap_or_default(),
         };
         let (folders_found, replaced_dirs) = commit::recorded_dir_stamps(output, &previous);
         let surveyed = survey(output, &previous, &replaced_dirs);
@@ -223,6 +230,9 @@ impl Writer {
         }
         fs::create_dir_all(&self.output).map_err(|e| BuildError::io(&self.output, e))?;
         WrittenFiles::default().save(&self.record_path);
+        if let Some(state) = self.record_path.parent() {
+            save_folder_id(state, &self.output);
+        }
         Ok(())
     }
 
@@ -373,6 +383,7 @@ impl Writer {
         let mut changed = self.changed.into_inner().unwrap_or_default();
         changed.sort();
         let mut known_dirs = FxHashMap::default();
+        let mut removed_foreign = Vec::new();
         let removed = if self.fresh {
             0
         } else {
@@ -381,6 +392,12 @@ impl Writer {
                 commit::stale_files(&self.output, &keep, &self.previous, &self.folders_found)
                     .map_err(|e| BuildError::io(&self.output, e))?;
             refuse_lost_kept_files(&self.output, &scan.stale, &keep, &changed)?;
+            removed_foreign = scan
+                .stale
+                .iter()
+                .filter(|path| !self.previous.files.contains_key(path.as_str()))
+                .cloned()
+                .collect();
             commit::commit(&self.output, &changed, &scan.stale, self.fail_after_moves)?;
             let strays = scan.stray_dirs.iter();
             commit::remove_empty_dirs(
@@ -409,10 +426,14 @@ impl Writer {
         if written != self.previous {
             written.save(&self.record_path);
         }
+        if let Some(state) = self.record_path.parent() {
+            save_folder_id(state, &self.output);
+        }
         Ok(WriteStats {
             written: changed.len(),
             unchanged: self.unchanged.into_inner(),
             removed,
+            removed_foreign,
         })
     }
 
@@ -477,6 +498,44 @@ fn refuse_lost_kept_files(
             ),
         )),
         None => Ok(()),
+    }
+}
+
+/// The file in the state folder that names the output folder the record belongs to.
+const OUTPUT_ID: &str = "output-id";
+
+/// What tells one folder from another made in its place later: its inode and its birth time
+/// (an inode number is reused as soon as it is freed; `rm -rf public && mkdir public` often
+/// gets the same one). None where the system gives neither.
+fn folder_id(output: &Path) -> Option<String> {
+    let meta = fs::symlink_metadata(output).ok()?;
+    let born = meta
+        .created()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    let inode = Stamp::of(&meta).inode;
+    (inode != 0 || born != 0).then(|| format!("{inode}:{born}"))
+}
+
+/// Records which folder the output is (best effort: without it, ownership rests on the record).
+fn save_folder_id(state: &Path, output: &Path) {
+    if let Some(id) = folder_id(output) {
+        let _ = fs::write(state.join(OUTPUT_ID), id);
+    }
+}
+
+/// Whether `output` is the folder koho recorded writing, not one made in its place since
+/// (`rm -rf public` and a folder of other files moved there). Without a recorded id (an
+/// earlier version's record) or an id for the folder now, this cannot tell: yes.
+fn same_folder(state: &Path, output: &Path) -> bool {
+    let Ok(recorded) = fs::read_to_string(state.join(OUTPUT_ID)) else {
+        return true;
+    };
+    match folder_id(output) {
+        Some(now) => now == recorded.trim(),
+        // Gone: nothing there to protect; the build makes it anew.
+        None => true,
     }
 }
 

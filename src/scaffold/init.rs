@@ -107,7 +107,18 @@ pub fn init(dir: &Path) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {
 fn check_empty(dir: &Path) -> Result<(), Diagnostic> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            // A link to a folder that does not exist lists as missing, but nothing can be made
+            // through it: say so rather than fail later with "File exists".
+            if dir.symlink_metadata().is_ok() {
+                return Err(Diagnostic::in_file(
+                    dir,
+                    "is a symbolic link to a folder that does not exist",
+                )
+                .with_help("create the folder it points to, or give a new folder"));
+            }
+            return Ok(());
+        }
         Err(e) => {
             return Err(
                 Diagnostic::in_file(dir, format!("cannot use this folder: {e}"))

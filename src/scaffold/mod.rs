@@ -53,6 +53,12 @@ pub fn check_segment(segment: &str) -> Result<(), String> {
     if segment.starts_with('_') {
         return bad("names starting with `_` are reserved (_index, _fragments)".into());
     }
+    if segment == "index" {
+        return bad("`index` is the name of a folder's own page (index.<lang>.md)".into());
+    }
+    if !segment.chars().any(char::is_alphanumeric) {
+        return bad("it has no letter or digit; give words joined by `-` (new-office)".into());
+    }
     Ok(())
 }
 
@@ -121,7 +127,9 @@ mod tests {
     fn segments() {
         assert!(check_segment("new-office").is_ok());
         assert!(check_segment("新事務所").is_ok());
-        for bad in ["", ".", "..", "a/b", "a b", "a.en", "_index", "a?b", "a\\b"] {
+        for bad in [
+            "", ".", "..", "a/b", "a b", "a.en", "_index", "a?b", "a\\b", "-", "--", "index",
+        ] {
             assert!(check_segment(bad).is_err(), "{bad}");
         }
         assert!(check_segment("a b").unwrap_err().contains("space"));

@@ -50,8 +50,45 @@ pub fn create(config: &SiteConfig, request: &Request) -> Result<Vec<PathBuf>, Ve
         Kind::Chapter => chapter(config, request)?,
     };
     let files = plan_files(config, request.kind, &key, &front, &langs, request.draft)?;
+    refuse_links(config, &files)?;
     write_all(&files)?;
     Ok(files.into_iter().map(|f| f.display).collect())
+}
+
+/// Refuses files whose way from content/ passes a symbolic link: builds refuse links out of
+/// content/ and links to folders, so a file written through one would be outside the site or
+/// never published (and `create_dir_all` would follow it anywhere).
+fn refuse_links(config: &SiteConfig, files: &[NewFile]) -> Result<(), Vec<Diagnostic>> {
+    let content = config.content_dir();
+    let mut errors = Vec::new();
+    for file in files {
+        let Ok(relative) = file.path.strip_prefix(&content) else {
+            continue;
+        };
+        let mut folder = content.clone();
+        for part in relative.parent().into_iter().flat_map(Path::components) {
+            folder.push(part);
+            let is_link = folder
+                .symlink_metadata()
+                .is_ok_and(|m| m.file_type().is_symlink());
+            if is_link {
+                errors.push(
+                    Diagnostic::in_file(
+                        &display(config, &folder),
+                        "is a symbolic link; koho new writes only into real folders under content/",
+                    )
+                    .with_help("replace the link with a folder, or choose another name"),
+                );
+                break;
+            }
+        }
+    }
+    errors.sort();
+    errors.dedup();
+    match errors.is_empty() {
+        true => Ok(()),
+        false => Err(errors),
+    }
 }
 
 /// The requested languages, checked, in the site's order; all of them by default.
@@ -159,10 +196,11 @@ fn chapter(config: &SiteConfig, request: &Request) -> Result<(String, String), V
             config.default_language
         )));
     }
+    // Parts are placed among a book's chapters by weight too: after the last of either.
     let weight = content
         .documents
         .iter()
-        .filter(|d| d.source.kind == DocKind::Page && d.source.lang == config.default_language)
+        .filter(|d| d.source.kind != DocKind::Fragment && d.source.lang == config.default_language)
         .filter(|d| d.source.key.rsplit_once('/').map(|(p, _)| p) == Some(parent))
         .map(|d| d.front.weight)
         .max()

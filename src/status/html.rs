@@ -9,9 +9,15 @@ use tera::escape_html;
 use super::{Report, State};
 use crate::error::Diagnostic;
 
-/// Where the report may go: the absolute path of `target`, refused inside the site's content/
-/// or public/ (the default output) folder, since a report there would be published. The folder
-/// holding it must exist.
+/// The mark every report carries, so that `check_target` lets a report replace only an earlier
+/// report.
+const GENERATOR: &str = "<meta name=\"generator\" content=\"koho status --html\">";
+
+/// Where the report may go: the absolute path of `target`. Refused: inside the site's content/
+/// or public/ (the default output) folder, since a report there would be published; inside
+/// locales/, themes/ or koho's `.koho/`, which builds read; a symbolic link (it could lead
+/// anywhere, a source file included); and an existing file that is not an earlier report
+/// (site.toml, a template: overwriting it would lose it). The folder holding it must exist.
 pub fn check_target(root: &Path, target: &Path) -> Result<PathBuf, Diagnostic> {
     let refuse = |why: &str| {
         Diagnostic::in_file(target, format!("refusing to write the report here: {why}")).with_help(
@@ -30,6 +36,9 @@ pub fn check_target(root: &Path, target: &Path) -> Result<PathBuf, Diagnostic> {
         [
             ("content", "the site's content"),
             ("public", "the output folder"),
+            ("locales", "the site's locales"),
+            ("themes", "the site's themes"),
+            (".koho", "koho's records"),
         ]
         .into_iter()
         .find(|(folder, _)| path.starts_with(root.join(folder)))
@@ -49,10 +58,31 @@ pub fn check_target(root: &Path, target: &Path) -> Result<PathBuf, Diagnostic> {
     if let Some((folder, what)) = inside(&absolute) {
         return Err(refuse(&format!("it is inside {what} ({folder}/)")));
     }
-    if absolute.is_dir() {
-        return Err(refuse("it is a folder"));
-    }
+    refuse_existing(&absolute).map_err(|why| refuse(&why))?;
     Ok(absolute)
+}
+
+/// Why the report may not replace what is at `path`, if anything is there: a folder, a
+/// symbolic link, or a file that is not an earlier report.
+fn refuse_existing(path: &Path) -> Result<(), String> {
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return Ok(());
+    };
+    if meta.file_type().is_symlink() {
+        return Err("it is a symbolic link; name a plain file".to_string());
+    }
+    if meta.is_dir() {
+        return Err("it is a folder".to_string());
+    }
+    let earlier_report =
+        meta.is_file() && std::fs::read_to_string(path).is_ok_and(|text| text.contains(GENERATOR));
+    match earlier_report {
+        true => Ok(()),
+        false => Err(
+            "a file that is not an earlier report is there, and writing would replace it; choose another name"
+                .to_string(),
+        ),
+    }
 }
 
 /// `path` made absolute against the current folder, with `.` and `..` resolved by name.
@@ -87,7 +117,7 @@ pub fn render(report: &Report, site: &str, generated: &str) -> String {
     let _ = write!(
         out,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"robots\" content=\"noindex\">\n<title>Translation status: {site}</title>\n\
+         <meta name=\"robots\" content=\"noindex\">\n{GENERATOR}\n<title>Translation status: {site}</title>\n\
          <style>{STYLE}</style>\n</head>\n<body>\n<h1>Translation status</h1>\n\
          <p>{site}, default language <code>{default}</code>; made {generated} by <code>koho status --html</code>.</p>\n",
         site = escape_html(site),
