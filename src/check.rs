@@ -136,7 +136,11 @@ fn translation_status(config: &crate::config::SiteConfig) -> Vec<Diagnostic> {
                 )),
                 (State::Missing, _) => Diagnostic {
                     severity: Severity::Note,
-                    location: source_path.map(Location::file),
+                    // Without a source (its default-language file is missing too), the note
+                    // names a translation that exists, so that it still points at the page.
+                    location: source_path
+                        .or_else(|| row.cells.iter().find_map(|c| c.path.as_ref()))
+                        .map(Location::file),
                     message: format!("not translated into `{}`", cell.lang),
                     help: Some(format!("`koho new` creates translations as drafts; `koho status --lang {}` lists them", cell.lang)),
                 },

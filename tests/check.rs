@@ -177,3 +177,17 @@ fn build_summary_quiet_and_verbose() {
     let help = site.run(&["help", "check"]);
     assert!(help.stdout.contains("--deny-warnings"), "{}", help.stdout);
 }
+
+/// Found by a tester: a page whose default-language file is missing got a note naming no file.
+#[test]
+fn a_page_without_its_default_language_file_is_named_in_the_note() {
+    let site = SiteFixture::new();
+    site.remove(&format!("content/{RELEASE}/index.ja.md"));
+    let (_, json) = check_json(&site, &[]);
+    let notes = with_code(&json, "translation-missing");
+    assert!(!notes.is_empty(), "{json:#}");
+    for note in notes {
+        let file = note["file"].as_str().unwrap_or_default();
+        assert!(file.contains("2020-05-13-first"), "{note:#}");
+    }
+}

@@ -200,3 +200,31 @@ fn files_koho_did_not_write_are_named_when_removed() {
     assert!(warning.contains("CNAME"), "{warning}");
     assert!(!site.output().join("CNAME").exists());
 }
+
+#[test]
+fn a_failed_build_says_whether_there_was_an_output_to_keep() {
+    let site = SiteFixture::new();
+    break_front_matter(&site);
+    let first = site.run_build(&[]);
+    assert_eq!(first.code, 1, "{}", first.stderr);
+    assert!(
+        first.stderr.contains("nothing was written"),
+        "{}",
+        first.stderr
+    );
+    site.replace(
+        &format!("content/{RELEASE}/index.en.md"),
+        "+++\ntitle = \ntitle",
+        "+++\ntitle",
+    );
+    site.build_ok();
+    break_front_matter(&site);
+    let again = site.run_build(&[]);
+    assert!(
+        again
+            .stderr
+            .contains("the previous output was left as it was"),
+        "{}",
+        again.stderr
+    );
+}

@@ -114,7 +114,10 @@ fn print_failure(args: &BuildArgs, error: BuildError) {
                 eprintln!("{}", console::render(diagnostic, &args.root, color));
             }
             let errors = diagnostics.iter().filter(|d| d.is_error()).count();
-            eprintln!("error: the build failed with {errors} error(s); the previous output was left as it was");
+            eprintln!(
+                "error: the build failed with {errors} error(s); {}",
+                output_fate(args)
+            );
             return;
         }
         other => other,
@@ -140,7 +143,7 @@ fn print_failure(args: &BuildArgs, error: BuildError) {
     }
     // A commit error says itself what state the output is in.
     if !matches!(other, BuildError::Commit { .. }) {
-        eprintln!("error: the build failed; the previous output was left as it was");
+        eprintln!("error: the build failed; {}", output_fate(args));
     }
 }
 
@@ -151,4 +154,17 @@ fn progress_bar() -> indicatif::ProgressBar {
         bar.set_style(style);
     }
     bar
+}
+
+/// What became of the output after a failed build (`BuildError`'s promise): left as it was, or,
+/// where there was none, not created.
+fn output_fate(args: &BuildArgs) -> &'static str {
+    let output = args
+        .output
+        .clone()
+        .unwrap_or_else(|| args.root.join("public"));
+    match output.exists() {
+        true => "the previous output was left as it was",
+        false => "nothing was written",
+    }
 }
