@@ -173,6 +173,11 @@ pub enum BuildError {
         "refusing to write the site into `{output}`: it is inside {input}, which the build reads"
     )]
     OutputInsideInput { output: PathBuf, input: PathBuf },
+    /// `--output` is inside another output of the site, whose next build would remove it.
+    #[error(
+        "refusing to write the site into `{output}`: it is inside `{other}`, an output of this site, whose next build would remove it; choose a folder outside it"
+    )]
+    OutputInsideOutput { output: PathBuf, other: PathBuf },
     /// `--output` names a staging folder, which the build of the output holding it removes.
     #[error(
         "refusing to write the site into `{0}`: `.koho-staging` is where koho stages a build, and the next build of the folder above would remove it; choose another name"

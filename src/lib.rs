@@ -684,6 +684,12 @@ fn refuse_output_inside_inputs(root: &Path, output: &Path) -> Result<(), BuildEr
             });
         }
     }
+    if let Some(other) = output::enclosing_output(root, output) {
+        return Err(BuildError::OutputInsideOutput {
+            output: output.to_path_buf(),
+            other,
+        });
+    }
     // The staging folder of an output is removed by that output's next build.
     if output
         .components()

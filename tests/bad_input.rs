@@ -677,3 +677,18 @@ fn errors_do_not_create_an_output_folder() {
     );
     assert_no_leftovers(&site);
 }
+
+/// Found by a tester: a .ftl file that is not UTF-8 is lost as a whole; its error must not come
+/// with a "missing message" warning for each of its messages.
+#[test]
+fn an_ftl_file_that_is_not_utf8_is_one_error() {
+    let site = SiteFixture::new();
+    let ftl = "locales/en/main.ftl";
+    let mut bytes = site.read(ftl).into_bytes();
+    bytes.extend_from_slice(b"\xff\xfe bad\n");
+    site.write_bytes(ftl, &bytes);
+    let diagnostics = site.build_errors();
+    let printed = render(&diagnostics);
+    assert!(printed.contains("UTF-8"), "{printed}");
+    assert!(!printed.contains("is missing in locale `en`"), "{printed}");
+}

@@ -161,7 +161,11 @@ fn an_output_inside_a_linked_theme_or_named_like_a_staging_folder_is_refused() {
     let staging = site.path("public/.koho-staging");
     let run = site.run_build(&["--output", staging.to_str().unwrap()]);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(run.stderr.contains("stages a build"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("refusing to write the site"),
+        "{}",
+        run.stderr
+    );
 }
 
 /// Found by a tester: `rm -rf public` and a folder of other files moved there still counted
@@ -227,4 +231,21 @@ fn a_failed_build_says_whether_there_was_an_output_to_keep() {
         "{}",
         again.stderr
     );
+}
+
+/// Found by a tester: an output inside another output of the site was accepted, and the next
+/// build of the outer one removed it.
+#[test]
+fn an_output_inside_another_output_of_the_site_is_refused() {
+    let site = SiteFixture::new();
+    site.build_ok();
+    let inner = site.output().join("sub");
+    let run = site.run_build(&["--output", inner.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("an output of this site"),
+        "{}",
+        run.stderr
+    );
+    assert!(!inner.exists());
 }

@@ -308,7 +308,8 @@ fn mark_rewrites_only_that_line() {
         .contains("marked content/releases/2020-05-13-first/index.en.md"));
     let expected = before.replace(
         "translated_from = \"0000000000000000000000000000000000000000\"  # old",
-        &format!("translated_from = \"{id}\""),
+        // The comment stays (a tester found it dropped).
+        &format!("translated_from = \"{id}\"  # old"),
     );
     assert_eq!(site.read(RELEASE_EN), expected);
     assert_eq!(
@@ -707,4 +708,26 @@ fn every_command_takes_r_for_the_root_and_a_closed_stderr_is_a_failure_not_a_pan
         })
         .unwrap();
     assert_eq!(run.code(), Some(1), "{run:?}");
+}
+
+/// Found by a tester: a hard link to a content file, or any file merely mentioning the report's
+/// generator, could be written over.
+#[test]
+fn the_html_report_never_writes_through_a_hard_link_or_over_a_lookalike() {
+    let site = mixed_site();
+    assert_eq!(site.run(&["status", "--html", "report.html"]).code, 0);
+    let inside = site.path("content/releases/2020-05-13-first/old.html");
+    fs::copy(site.path("report.html"), &inside).unwrap();
+    fs::remove_file(site.path("report.html")).unwrap();
+    fs::hard_link(&inside, site.path("report.html")).unwrap();
+    let kept = fs::read(&inside).unwrap();
+    assert_eq!(site.run(&["status", "--html", "report.html"]).code, 0);
+    assert_eq!(fs::read(&inside).unwrap(), kept);
+    site.write(
+        "fake.html",
+        "title = \"x\"\n# <meta name=\"generator\" content=\"koho status --html\">\n",
+    );
+    let run = site.run(&["status", "--html", "fake.html"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(site.read("fake.html").starts_with("title"));
 }

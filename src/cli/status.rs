@@ -136,8 +136,15 @@ fn run_report(config: &SiteConfig, content: &Content, args: &StatusArgs) -> i32 
 fn write_html(config: &SiteConfig, report: &status::Report, path: &Path) -> Result<(), Diagnostic> {
     let generated = chrono::Local::now().format("%Y-%m-%d %H:%M").to_string();
     let html = status::html::render(report, &config.base_url, &generated);
-    std::fs::write(path, html)
-        .map_err(|e| Diagnostic::in_file(path, format!("cannot write the report: {e}")))?;
+    // Written beside it and renamed over it: an earlier report that is also a hard link to
+    // another file (one in content/, say) is replaced, never written through.
+    let temporary = path.with_extension("koho-tmp");
+    let cannot = |e: std::io::Error| {
+        let _ = std::fs::remove_file(&temporary);
+        Diagnostic::in_file(path, format!("cannot write the report: {e}"))
+    };
+    std::fs::write(&temporary, html).map_err(cannot)?;
+    std::fs::rename(&temporary, path).map_err(cannot)?;
     eprintln!("wrote the report to {}", path.display());
     Ok(())
 }

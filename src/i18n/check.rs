@@ -55,7 +55,7 @@ pub(super) fn missing_keys(locales: &Locales) -> Vec<Diagnostic> {
         .flat_map(|l| l.messages.keys())
         .collect();
     let mut warnings = Vec::new();
-    for (code, locale) in &locales.locales {
+    for (code, locale) in locales.locales.iter().filter(|(_, l)| l.complete) {
         for key in all_keys
             .iter()
             .filter(|k| !locale.messages.contains_key(k.as_str()))

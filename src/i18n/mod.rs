@@ -23,6 +23,10 @@ struct Locale {
     /// Where each message is defined (.ftl file and line); kept because a bundle cannot list
     /// its messages.
     messages: BTreeMap<String, Location>,
+    /// Every .ftl file of the language could be read. When one could not (not UTF-8, too
+    /// large), its messages are unknown, and that error is the one to show: the language's
+    /// "missing message" warnings would only repeat it once per message.
+    complete: bool,
 }
 
 /// Every language's messages, shared read-only by all render threads.
@@ -71,11 +75,12 @@ impl Locales {
             let mut bundle = Bundle::new_concurrent(vec![lang_id]);
             bundle.set_use_isolating(false);
             let mut messages = BTreeMap::new();
+            let mut complete = true;
             let files = ftl_files(config, &dir, &mut diagnostics);
             match files {
                 files if !files.is_empty() => {
                     for (file, display) in files {
-                        add_file(
+                        complete &= add_file(
                             &mut bundle,
                             &mut messages,
                             &file,
@@ -95,7 +100,12 @@ impl Locales {
                     )),
                 ),
             }
-            locales.insert(language.code.clone(), Locale { bundle, messages });
+            let locale = Locale {
+                bundle,
+                messages,
+                complete,
+            };
+            locales.insert(language.code.clone(), locale);
         }
         let locales = Locales {
             locales,
@@ -208,18 +218,19 @@ fn ftl_files(
         .collect()
 }
 
+/// Adds the messages of one .ftl file to `bundle`; false when the file could not be read.
 fn add_file(
     bundle: &mut Bundle,
     messages: &mut BTreeMap<String, Location>,
     path: &Path,
     display: &Path,
     diagnostics: &mut Vec<Diagnostic>,
-) {
+) -> bool {
     let text = match crate::text::read_text(path, display) {
         Ok(text) => text,
         Err(e) => {
             diagnostics.push(e);
-            return;
+            return false;
         }
     };
     let resource = match FluentResource::try_new(text.clone()) {
@@ -258,6 +269,7 @@ fn add_file(
             diagnostics.push(Diagnostic::in_file(display, format!("{error}")));
         }
     }
+    true
 }
 
 /// The line on which each message of a Fluent file starts (`id = …` at the start of a line).

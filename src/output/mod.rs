@@ -518,11 +518,34 @@ fn folder_id(output: &Path) -> Option<String> {
     (inode != 0 || born != 0).then(|| format!("{inode}:{born}"))
 }
 
-/// Records which folder the output is (best effort: without it, ownership rests on the record).
+/// The file in the state folder that holds the output's absolute path (`enclosing_output`).
+const OUTPUT_PATH: &str = "output-path";
+
+/// Records which folder the output is and where (best effort: without them, ownership rests on
+/// the record and no output is known to enclose another).
 fn save_folder_id(state: &Path, output: &Path) {
     if let Some(id) = folder_id(output) {
         let _ = fs::write(state.join(OUTPUT_ID), id);
     }
+    let _ = fs::write(
+        state.join(OUTPUT_PATH),
+        absolute(output).as_os_str().as_encoded_bytes(),
+    );
+}
+
+/// Another output this site has built (its state folder records its path) that `output` lies
+/// inside: that output's next build would remove this one as files it does not plan.
+pub fn enclosing_output(root: &Path, output: &Path) -> Option<PathBuf> {
+    let own = state_dir(root, output);
+    let output = absolute(output);
+    fs::read_dir(root.join(".koho"))
+        .ok()?
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|state| *state != own)
+        .filter_map(|state| fs::read_to_string(state.join(OUTPUT_PATH)).ok())
+        .map(PathBuf::from)
+        .find(|other| other.is_dir() && output != *other && output.starts_with(other))
 }
 
 /// Whether `output` is the folder koho recorded writing, not one made in its place since

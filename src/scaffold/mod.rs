@@ -59,6 +59,18 @@ pub fn check_segment(segment: &str) -> Result<(), String> {
     if !segment.chars().any(char::is_alphanumeric) {
         return bad("it has no letter or digit; give words joined by `-` (new-office)".into());
     }
+    if segment.starts_with('-') || segment.ends_with('-') {
+        return bad("it starts or ends with `-`; `-` joins words (new-office)".into());
+    }
+    // Invisible characters (zero-width spaces and joiners, bidirectional controls, the soft
+    // hyphen, the BOM) make names that look the same as others, or read backwards.
+    let invisible = |c: &char| matches!(*c as u32, 0x00AD | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0x2066..=0x2069 | 0xFEFF);
+    if let Some(c) = segment.chars().find(invisible) {
+        return bad(format!(
+            "it contains the invisible character U+{:04X}; type the name again",
+            c as u32
+        ));
+    }
     Ok(())
 }
 
@@ -128,7 +140,22 @@ mod tests {
         assert!(check_segment("new-office").is_ok());
         assert!(check_segment("新事務所").is_ok());
         for bad in [
-            "", ".", "..", "a/b", "a b", "a.en", "_index", "a?b", "a\\b", "-", "--", "index",
+            "",
+            ".",
+            "..",
+            "a/b",
+            "a b",
+            "a.en",
+            "_index",
+            "a?b",
+            "a\\b",
+            "-",
+            "--",
+            "index",
+            "-x",
+            "x-",
+            "a\u{200b}b",
+            "a\u{202e}b",
         ] {
             assert!(check_segment(bad).is_err(), "{bad}");
         }

@@ -69,7 +69,8 @@ pub fn set_key(text: &str, key: &str, value: &str) -> Result<String, EditError> 
         Some((at, line)) => {
             let indent = &line[..line.len() - line.trim_start().len()];
             let ending = &line[line.trim_end_matches(['\r', '\n']).len()..];
-            let new_line = format!("{indent}{key} = {value}{ending}");
+            let comment = trailing_comment(line);
+            let new_line = format!("{indent}{key} = {value}{comment}{ending}");
             format!("{}{new_line}{}", &text[..at], &text[at + line.len()..])
         }
         None => {
@@ -79,6 +80,40 @@ pub fn set_key(text: &str, key: &str, value: &str) -> Result<String, EditError> 
     };
     verify(&text[start..end], &edited, start, key, value)?;
     Ok(edited)
+}
+
+/// The comment after the value of a `key = value` line, with the space before it (` # note`),
+/// so that replacing the value keeps it; "" when there is none. Only a basic string (`"…"`,
+/// escapes skipped) or a bare value (`true`, `3`) is read past; after anything else no comment
+/// is kept (and `verify` still checks the edit).
+fn trailing_comment(line: &str) -> &str {
+    let body = line.trim_end_matches(['\r', '\n']);
+    let Some(eq) = body.find('=') else {
+        return "";
+    };
+    let rest = body[eq + 1..].trim_start();
+    let end = match rest.strip_prefix('"') {
+        Some(inner) => {
+            let mut escaped = false;
+            let close = inner.char_indices().find_map(|(i, c)| {
+                let closes = !escaped && c == '"';
+                escaped = !escaped && c == '\\';
+                closes.then_some(i)
+            });
+            match close {
+                Some(i) => i + 2,
+                None => return "",
+            }
+        }
+        None => rest
+            .find(|c: char| c.is_whitespace() || c == '#')
+            .unwrap_or(rest.len()),
+    };
+    let after = &rest[end..];
+    match after.trim_start().starts_with('#') {
+        true => after,
+        false => "",
+    }
 }
 
 /// Whether `line` assigns `key` (`key = …`, `key=…`, with optional indentation).
@@ -135,7 +170,25 @@ mod tests {
         let edited = set_key(text, "translated_from", "\"new\"").unwrap();
         assert_eq!(
             edited,
-            "+++\r\ntitle = \"T\"\r\n  translated_from = \"new\"\r\n[extra]\r\nx = 1\r\n+++\r\n\r\nbody\r\n"
+            "+++\r\ntitle = \"T\"\r\n  translated_from = \"new\" # note\r\n[extra]\r\nx = 1\r\n+++\r\n\r\nbody\r\n"
+        );
+    }
+
+    #[test]
+    fn keeps_the_comment_after_the_value() {
+        let cases = [
+            ("translated_from = \"a\\\" # b\" # keep\n", " # keep"),
+            ("draft = false   # later\n", "   # later"),
+            ("draft = false\n", ""),
+            ("title = \"has # inside\"\n", ""),
+        ];
+        for (line, comment) in cases {
+            assert_eq!(trailing_comment(line), comment, "{line}");
+        }
+        let text = "+++\ntitle = \"T\"\ndraft = false # until reviewed\n+++\n";
+        assert_eq!(
+            set_key(text, "draft", "true").unwrap(),
+            "+++\ntitle = \"T\"\ndraft = true # until reviewed\n+++\n"
         );
     }
 

@@ -74,8 +74,13 @@ fn refuse_existing(path: &Path) -> Result<(), String> {
     if meta.is_dir() {
         return Err("it is a folder".to_string());
     }
-    let earlier_report =
-        meta.is_file() && std::fs::read_to_string(path).is_ok_and(|text| text.contains(GENERATOR));
+    // A report starts as `render` starts it and names koho as its generator in its head.
+    let earlier_report = meta.is_file()
+        && std::fs::read_to_string(path).is_ok_and(|text| {
+            let head = text.split_once("</head>").map_or("", |(head, _)| head);
+            text.starts_with("<!DOCTYPE html>\n<html lang=\"en\">\n<head>")
+                && head.contains(GENERATOR)
+        });
     match earlier_report {
         true => Ok(()),
         false => Err(
