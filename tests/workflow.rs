@@ -676,14 +676,16 @@ fn a_chapter_beside_a_books_parts_comes_after_them() {
 fn init_into_a_link_to_nothing_says_so() {
     let dir = tempfile::tempdir().unwrap();
     std::os::unix::fs::symlink(dir.path().join("nowhere"), dir.path().join("dang")).unwrap();
-    let run = run_koho(dir.path(), &["init", "dang"]);
-    assert_eq!(run.code, 1, "{run:?}");
-    assert!(
-        run.stderr
-            .contains("symbolic link to a folder that does not exist"),
-        "{}",
-        run.stderr
-    );
+    for target in ["dang", "dang/sub"] {
+        let run = run_koho(dir.path(), &["init", target]);
+        assert_eq!(run.code, 1, "{target}: {run:?}");
+        assert!(
+            run.stderr
+                .contains("symbolic link to a folder that does not exist"),
+            "{target}: {}",
+            run.stderr
+        );
+    }
 }
 
 #[test]

@@ -108,11 +108,13 @@ fn check_empty(dir: &Path) -> Result<(), Diagnostic> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            // A link to a folder that does not exist lists as missing, but nothing can be made
-            // through it: say so rather than fail later with "File exists".
-            if dir.symlink_metadata().is_ok() {
+            // A link to a folder that does not exist (the folder itself or one above it) lists
+            // as missing, but nothing can be made through it: say so rather than fail later
+            // with "File exists".
+            let nearest = dir.ancestors().find(|a| a.symlink_metadata().is_ok());
+            if let Some(link) = nearest.filter(|a| a.metadata().is_err()) {
                 return Err(Diagnostic::in_file(
-                    dir,
+                    link,
                     "is a symbolic link to a folder that does not exist",
                 )
                 .with_help("create the folder it points to, or give a new folder"));
