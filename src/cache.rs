@@ -123,9 +123,7 @@ pub fn write<'a>(file: &Path, records: impl Iterator<Item = Record<'a>>) {
     if let Some(parent) = file.parent() {
         let _ = std::fs::create_dir_all(parent);
     }
-    let temporary = file.with_extension(format!("tmp{}", std::process::id()));
-    let written = (|| -> std::io::Result<()> {
-        let mut out = std::io::BufWriter::new(std::fs::File::create(&temporary)?);
+    let _ = replace_file(file, |out| {
         for r in &records {
             let s = r.stamp;
             writeln!(
@@ -134,10 +132,26 @@ pub fn write<'a>(file: &Path, records: impl Iterator<Item = Record<'a>>) {
                 r.digest, s.size, s.modified_ns, s.inode, s.changed_ns, r.path
             )?;
         }
-        out.into_inner().map_err(|e| e.into_error())?;
         Ok(())
+    });
+}
+
+/// Writes `file` whole or not at all: `write` fills a temporary file beside it, which is then
+/// renamed over it, so a reader (or the next build after a crash) never sees half of it, and a
+/// hard link to the old file is left as it was. On error the temporary file is removed.
+pub fn replace_file(
+    file: &Path,
+    write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let temporary = file.with_extension(format!("tmp{}", std::process::id()));
+    let written = (|| -> std::io::Result<()> {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&temporary)?);
+        write(&mut out)?;
+        out.into_inner().map_err(|e| e.into_error())?;
+        std::fs::rename(&temporary, file)
     })();
-    if written.is_ok() {
-        let _ = std::fs::rename(&temporary, file);
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
     }
+    written
 }

@@ -403,29 +403,9 @@ pub fn build_with_progress(
     };
     let last = last_build(&prepared, salt);
     inputs.add_files(&options.root, copy_sources(&prepared.plan));
-    // The site and theme are not needed to commit: freed first, so that the record's bookkeeping
-    // does not add to the build's peak memory.
-    let Prepared {
-        site,
-        theme,
-        plan,
-        hash_cache,
-        ..
-    } = prepared;
-    drop((site, theme));
     let clock = Instant::now();
-    // The records of inputs and hashes are written on the other core while the output is
-    // committed; the build counts as done (`save_last`) only once the commit succeeded.
-    let (stats, ()) = rayon::join(
-        || writer.commit(&plan),
-        || {
-            hash_cache.save();
-            uptodate::save_inputs(&state, &inputs);
-        },
-    );
-    let stats = stats?;
+    let stats = commit(prepared, writer, &state, &inputs, &last)?;
     timings.push(("commit", clock.elapsed()));
-    uptodate::save_last(&state, &last);
     let mut warnings = last.warnings;
     warnings.extend(foreign_files_removed(&output, &stats.removed_foreign));
     Ok(BuildReport {
@@ -441,6 +421,37 @@ pub fn build_with_progress(
         warnings,
         timings,
     })
+}
+
+/// Commits the staged output, writing the records of inputs and hashes on the other core
+/// meanwhile; the build counts as done (`uptodate::save_last`) only once the commit succeeded.
+fn commit(
+    prepared: Prepared,
+    writer: output::Writer,
+    state: &Path,
+    inputs: &uptodate::Inputs,
+    last: &uptodate::LastBuild,
+) -> Result<output::WriteStats, BuildError> {
+    // The site and theme are not needed to commit: freed first, so that the record's bookkeeping
+    // does not add to the build's peak memory.
+    let Prepared {
+        site,
+        theme,
+        plan,
+        hash_cache,
+        ..
+    } = prepared;
+    drop((site, theme));
+    let (stats, ()) = rayon::join(
+        || writer.commit(&plan),
+        || {
+            hash_cache.save();
+            uptodate::save_inputs(state, inputs);
+        },
+    );
+    let stats = stats?;
+    uptodate::save_last(state, last);
+    Ok(stats)
 }
 
 /// A warning naming the files the commit removed from `output` that no build had written

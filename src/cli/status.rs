@@ -138,13 +138,11 @@ fn write_html(config: &SiteConfig, report: &status::Report, path: &Path) -> Resu
     let html = status::html::render(report, &config.base_url, &generated);
     // Written beside it and renamed over it: an earlier report that is also a hard link to
     // another file (one in content/, say) is replaced, never written through.
-    let temporary = path.with_extension("koho-tmp");
-    let cannot = |e: std::io::Error| {
-        let _ = std::fs::remove_file(&temporary);
-        Diagnostic::in_file(path, format!("cannot write the report: {e}"))
-    };
-    std::fs::write(&temporary, html).map_err(cannot)?;
-    std::fs::rename(&temporary, path).map_err(cannot)?;
+    crate::cache::replace_file(path, |out| {
+        use std::io::Write;
+        out.write_all(html.as_bytes())
+    })
+    .map_err(|e| Diagnostic::in_file(path, format!("cannot write the report: {e}")))?;
     eprintln!("wrote the report to {}", path.display());
     Ok(())
 }

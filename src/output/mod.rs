@@ -231,7 +231,7 @@ impl Writer {
         fs::create_dir_all(&self.output).map_err(|e| BuildError::io(&self.output, e))?;
         WrittenFiles::default().save(&self.record_path);
         if let Some(state) = self.record_path.parent() {
-            save_folder_id(state, &self.output);
+            record_output_folder(state, &self.output);
         }
         Ok(())
     }
@@ -427,7 +427,7 @@ impl Writer {
             written.save(&self.record_path);
         }
         if let Some(state) = self.record_path.parent() {
-            save_folder_id(state, &self.output);
+            record_output_folder(state, &self.output);
         }
         Ok(WriteStats {
             written: changed.len(),
@@ -521,16 +521,19 @@ fn folder_id(output: &Path) -> Option<String> {
 /// The file in the state folder that holds the output's absolute path (`enclosing_output`).
 const OUTPUT_PATH: &str = "output-path";
 
-/// Records which folder the output is and where (best effort: without them, ownership rests on
-/// the record and no output is known to enclose another).
-fn save_folder_id(state: &Path, output: &Path) {
+/// Records which folder the output is and where, each file whole or not at all (a cut-off id
+/// would refuse koho's own output; best effort: without them, ownership rests on the record
+/// and no output is known to enclose another).
+fn record_output_folder(state: &Path, output: &Path) {
+    use std::io::Write;
     if let Some(id) = folder_id(output) {
-        let _ = fs::write(state.join(OUTPUT_ID), id);
+        let _ =
+            crate::cache::replace_file(&state.join(OUTPUT_ID), |out| out.write_all(id.as_bytes()));
     }
-    let _ = fs::write(
-        state.join(OUTPUT_PATH),
-        absolute(output).as_os_str().as_encoded_bytes(),
-    );
+    let path = absolute(output);
+    let _ = crate::cache::replace_file(&state.join(OUTPUT_PATH), |out| {
+        out.write_all(path.as_os_str().as_encoded_bytes())
+    });
 }
 
 /// Another output this site has built (its state folder records its path) that `output` lies
