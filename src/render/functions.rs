@@ -320,7 +320,7 @@ impl Function for FormatDate {
         let date = crate::content::Date::parse(text).ok_or_else(|| {
             tera::Error::msg(format!("format_date: `{text}` is not a date YYYY-MM-DD"))
         })?;
-        let localized = crate::i18n::dates::localize(&self.0.site.locales, &self.0.lang, date);
+        let localized = self.0.site.localized_date(&self.0.lang, date);
         serde_json::to_value(localized).map_err(tera::Error::msg)
     }
 }

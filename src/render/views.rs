@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::content::DocKind;
-use crate::i18n::dates::{localize, LocalizedDate};
+use crate::i18n::dates::LocalizedDate;
 use crate::markdown::Heading;
 use crate::site::{Page, Site};
 
@@ -95,10 +95,7 @@ pub fn page_view<'a>(site: &'a Site, page: &'a Page) -> PageView<'a> {
         section_name: page.key.split('/').next().unwrap_or_default(),
         title: &page.front.title,
         description: page.front.description.as_deref(),
-        date: page
-            .front
-            .date
-            .map(|d| localize(&site.locales, &page.lang, d)),
+        date: page.front.date.map(|d| site.localized_date(&page.lang, d)),
         weight: page.front.weight,
         lang: &page.lang,
         lang_tag: language(&page.lang).map_or(&page.lang, |l| &l.tag),
@@ -153,10 +150,7 @@ pub fn summary<'a>(site: &'a Site, page: &'a Page) -> Summary<'a> {
         key: &page.key,
         title: &page.front.title,
         description: page.front.description.as_deref(),
-        date: page
-            .front
-            .date
-            .map(|d| localize(&site.locales, &page.lang, d)),
+        date: page.front.date.map(|d| site.localized_date(&page.lang, d)),
         url: site.config.url(&page.path),
         extra: &page.front.extra,
         is_fallback: page.is_fallback(),

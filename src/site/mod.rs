@@ -22,6 +22,7 @@ use crate::content::{
     AssetSource, Content, DocKind, Document, FrontMatter, MarkdownSource, SortBy,
 };
 use crate::error::{Diagnostic, Location};
+use crate::i18n::dates::LocalizedDates;
 use crate::i18n::Locales;
 use crate::markdown::Heading;
 use book::Book;
@@ -105,12 +106,23 @@ pub struct Site {
     pub downloads: Vec<DownloadItem>,
     /// Every document's and asset's route, to resolve links again outside HTML (the PDFs).
     pub routes: Routes,
+    /// Every page's date in every language, localized once (`Site::localized_date`).
+    pub dates: crate::i18n::dates::LocalizedDates,
 }
 
 impl Site {
     /// The book that `key` belongs to, if any.
     pub fn book_of(&self, key: &str) -> Option<&Book> {
         self.books.iter().find(|b| b.contains(key))
+    }
+
+    /// `date` as shown in `lang` (`i18n::dates::localize`, computed once per build).
+    pub fn localized_date(
+        &self,
+        lang: &str,
+        date: crate::content::Date,
+    ) -> crate::i18n::dates::LocalizedDate {
+        self.dates.get(&self.locales, lang, date)
     }
 
     pub fn page(&self, key: &str, lang: &str) -> Option<&Page> {
@@ -246,6 +258,12 @@ pub fn assemble_cached(
         &asset_copies,
         &config.base_path,
     ));
+    let languages: Vec<&str> = config.languages.iter().map(|l| l.code.as_str()).collect();
+    let dates = LocalizedDates::new(
+        &locales,
+        &languages,
+        pages.iter().filter_map(|p| p.front.date),
+    );
     let site = Site {
         config,
         locales,
@@ -257,6 +275,7 @@ pub fn assemble_cached(
         books,
         downloads,
         routes,
+        dates,
     };
     (site, errors)
 }

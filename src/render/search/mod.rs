@@ -106,7 +106,7 @@ fn document(site: &Site, page: &Page) -> Document {
     let date = page
         .front
         .date
-        .map(|d| crate::i18n::dates::localize(&site.locales, &page.lang, d).long)
+        .map(|d| site.localized_date(&page.lang, d).long)
         .unwrap_or_default();
     Document {
         url: site.config.url(&page.path),
