@@ -386,9 +386,13 @@ pub fn build_with_progress(
     uptodate::forget(&state);
     let up_to_date_check = clock.elapsed();
     let listing_file = state.join("listing.json");
+    let texts_file = state.join("sources.bin");
+    let stamps = inputs.stamps();
     let listing = content::Listing::Saved {
         file: &listing_file,
         current: listing_current,
+        texts: &texts_file,
+        stamps: &stamps,
     };
     let (prepared, mut writer) = prepare_and_open(options, listing, &output, lock)?;
     let mut timings = vec![("inputs' stamps", up_to_date_check)];

@@ -101,6 +101,15 @@ fn list_tree(
 }
 
 impl Inputs {
+    /// Every file's stamp by its path relative to the site root (`content/a.ja.md`).
+    pub fn stamps(&self) -> rustc_hash::FxHashMap<&str, Stamp> {
+        self.entries
+            .iter()
+            .filter(|(_, _, folder)| !folder)
+            .map(|(path, stamp, _)| (path.as_str(), *stamp))
+            .collect()
+    }
+
     /// Adds files read from outside the trees `snapshot` lists (download sources elsewhere).
     pub fn add_files(&mut self, root: &Path, files: Vec<PathBuf>) {
         for file in &files {

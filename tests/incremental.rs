@@ -543,3 +543,76 @@ fn a_saved_listing_that_cannot_be_read_or_outlived_a_failed_build_is_walked_agai
     assert!(!fixture.exists("en/releases/2021-07-01-r7/index.html"));
     assert_same_files(&fresh_output(&fixture), &fixture.snapshot());
 }
+
+/// The state folder of the fixture's output (`.koho/output-<id>/`).
+fn state_dir(fixture: &SiteFixture) -> std::path::PathBuf {
+    std::fs::read_dir(fixture.path(".koho"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.join("sources.bin").is_file())
+        .expect("saved source texts")
+}
+
+#[test]
+fn a_source_edited_in_place_with_its_size_and_time_restored_is_read_again() {
+    let fixture = fixture();
+    fixture.build_ok();
+    let r2 = fixture.path("content/releases/2021-02-01-r2/index.en.md");
+    let modified = std::fs::metadata(&r2).unwrap().modified().unwrap();
+    let text = std::fs::read_to_string(&r2).unwrap();
+    let edited = text.replacen("body 2", "BODY 2", 1);
+    assert_eq!(edited.len(), text.len());
+    // The same inode, size and mtime: only the ctime tells the saved text is not this file's.
+    let mut file = std::fs::OpenOptions::new().write(true).open(&r2).unwrap();
+    std::io::Write::write_all(&mut file, edited.as_bytes()).unwrap();
+    file.set_modified(modified).unwrap();
+    drop(file);
+    fixture.build_ok();
+    let page = fixture.page("en/releases/2021-02-01-r2/index.html");
+    let main: String = page.select("main").iter().flat_map(|m| m.text()).collect();
+    assert!(main.contains("BODY 2"), "{main}");
+    assert_same_files(&fresh_output(&fixture), &fixture.snapshot());
+}
+
+#[test]
+fn damaged_or_foreign_saved_texts_are_never_published() {
+    let fixture = fixture();
+    fixture.build_ok();
+    let saved = state_dir(&fixture).join("sources.bin");
+    let r2 = "content/releases/2021-02-01-r2/index.en.md";
+    // Cut in the middle of a text: none of the file is used.
+    let bytes = std::fs::read(&saved).unwrap();
+    std::fs::write(&saved, &bytes[..bytes.len() / 2]).unwrap();
+    fixture.replace(r2, "body 2", "body 2, edited once");
+    fixture.build_ok();
+    assert_same_files(&fresh_output(&fixture), &fixture.snapshot());
+    // Saved again whole by that build, then replaced by a file in another format.
+    assert!(std::fs::metadata(&saved).unwrap().len() > bytes.len() as u64 / 2);
+    std::fs::write(&saved, "koho-texts 0\n").unwrap();
+    fixture.replace(r2, "edited once", "edited twice");
+    fixture.build_ok();
+    let page = fixture.page("en/releases/2021-02-01-r2/index.html");
+    let main: String = page.select("main").iter().flat_map(|m| m.text()).collect();
+    assert!(main.contains("edited twice"), "{main}");
+    assert_same_files(&fresh_output(&fixture), &fixture.snapshot());
+}
+
+#[test]
+fn a_source_replaced_by_rename_is_read_again() {
+    let fixture = fixture();
+    fixture.build_ok();
+    let r3 = "content/releases/2021-03-01-r3/index.zh.md";
+    // An editor's save: a new file renamed over the old one (a new inode, the same size).
+    let text = fixture.read(r3).replacen("body 3", "BODY 3", 1);
+    fixture.write("content/releases/2021-03-01-r3/.index.zh.md.swp", &text);
+    std::fs::rename(
+        fixture.path("content/releases/2021-03-01-r3/.index.zh.md.swp"),
+        fixture.path(r3),
+    )
+    .unwrap();
+    fixture.build_ok();
+    let page = fixture.page("zh/releases/2021-03-01-r3/index.html");
+    let main: String = page.select("main").iter().flat_map(|m| m.text()).collect();
+    assert!(main.contains("BODY 3"), "{main}");
+    assert_same_files(&fresh_output(&fixture), &fixture.snapshot());
+}

@@ -4,6 +4,7 @@ pub mod date;
 pub mod downloads;
 pub mod front_matter;
 mod listing_file;
+pub mod saved_texts;
 pub mod source;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -76,6 +77,11 @@ pub enum Listing<'a> {
     Saved {
         file: &'a std::path::Path,
         current: bool,
+        /// Where the texts of the sources are kept between builds (`saved_texts`).
+        texts: &'a std::path::Path,
+        /// The files' stamps taken by the up-to-date check, by path relative to the site root
+        /// (`content/releases/x/index.ja.md`); a file not in it is stamped when read.
+        stamps: &'a rustc_hash::FxHashMap<&'a str, Stamp>,
     },
 }
 
@@ -155,11 +161,14 @@ pub fn load_cached(
 ) -> (Content, Vec<Diagnostic>) {
     let listing_unchanged = matches!(listing, Listing::Unchanged);
     let (sources, mut errors) = list(config, cache, listing);
-    let results: Vec<Result<Document, ReadFailure>> = sources
-        .markdown
-        .into_par_iter()
-        .map(|source| read_through(cache, source))
-        .collect();
+    let results: Vec<Result<Document, ReadFailure>> = match listing {
+        Listing::Saved { texts, stamps, .. } => read_with_saved(sources.markdown, texts, stamps),
+        _ => sources
+            .markdown
+            .into_par_iter()
+            .map(|source| read_through(cache, source))
+            .collect(),
+    };
     if let Some(cache) = cache.filter(|_| !listing_unchanged) {
         cache.forget_missing(&results);
     }
@@ -265,7 +274,7 @@ fn list(
     cache: Option<&DocumentCache>,
     listing: Listing,
 ) -> (source::Sources, Vec<Diagnostic>) {
-    if let Listing::Saved { file, current } = listing {
+    if let Listing::Saved { file, current, .. } = listing {
         return listing_file::read_or_discover(config, file, current);
     }
     let Some(cache) = cache else {
@@ -283,9 +292,72 @@ fn list(
     listing
 }
 
+/// A source's path, stamp and text, for `saved_texts::save`.
+type TextToSave<'a> = (PathBuf, Stamp, saved_texts::Text<'a>);
+
+/// Every source read, each from the texts saved in `file` when its stamp is the saved one
+/// (`saved_texts`), else from its file; the texts are saved again when any was read.
+fn read_with_saved(
+    sources: Vec<MarkdownSource>,
+    file: &std::path::Path,
+    stamps: &rustc_hash::FxHashMap<&str, Stamp>,
+) -> Vec<Result<Document, ReadFailure>> {
+    use saved_texts::{SavedTexts, Text};
+    let saved = SavedTexts::load(file);
+    let read: Vec<(Result<Document, ReadFailure>, Option<TextToSave>)> = sources
+        .into_par_iter()
+        .map(|source| read_source(&saved, stamps, source))
+        .collect();
+    let any_read = read
+        .iter()
+        .any(|(_, text)| matches!(text, Some((_, _, Text::Read(_)))));
+    let kept = read.iter().filter(|(_, text)| text.is_some()).count();
+    if any_read || kept != saved.len() {
+        let texts = read.iter().filter_map(|(_, text)| text.as_ref());
+        saved_texts::save(file, texts.map(|(p, s, t)| (p.as_path(), *s, t.as_str())));
+    }
+    read.into_iter().map(|(document, _)| document).collect()
+}
+
+/// One source: its text from `saved` when the file's stamp (`stamps`, else read now) is the
+/// saved one, else read from the file; with the text to save for the next build.
+fn read_source<'s>(
+    saved: &'s saved_texts::SavedTexts,
+    stamps: &rustc_hash::FxHashMap<&str, Stamp>,
+    source: MarkdownSource,
+) -> (Result<Document, ReadFailure>, Option<TextToSave<'s>>) {
+    use saved_texts::Text;
+    // The stamp is taken before reading: a write during the read is seen next time.
+    let recorded = source
+        .display_path
+        .to_str()
+        .and_then(|path| stamps.get(path).copied());
+    let Some(stamp) = recorded.or_else(|| Stamp::read(&source.path).ok()) else {
+        return (
+            read_document(source.clone()).map_err(|e| Box::new((source, e))),
+            None,
+        );
+    };
+    let text = match saved.get(&source.path, stamp) {
+        Some(text) => Text::Saved(text),
+        None => match crate::text::read_text(&source.path, &source.display_path) {
+            Ok(text) => Text::Read(text),
+            Err(e) => return (Err(Box::new((source, vec![e]))), None),
+        },
+    };
+    let path = source.path.clone();
+    let document = parse_document(source.clone(), text.as_str()).map_err(|e| Box::new((source, e)));
+    (document, Some((path, stamp, text)))
+}
+
 fn read_document(source: MarkdownSource) -> Result<Document, Vec<Diagnostic>> {
     let text = crate::text::read_text(&source.path, &source.display_path).map_err(|e| vec![e])?;
-    let parsed = front_matter::parse(&source.display_path, &text, source.kind == DocKind::Section)?;
+    parse_document(source, &text)
+}
+
+/// The document of `source` whose file holds `text`.
+fn parse_document(source: MarkdownSource, text: &str) -> Result<Document, Vec<Diagnostic>> {
+    let parsed = front_matter::parse(&source.display_path, text, source.kind == DocKind::Section)?;
     Ok(Document {
         source,
         front: parsed.front,
