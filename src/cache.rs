@@ -81,16 +81,78 @@ pub struct Record<'a> {
     pub path: &'a str,
 }
 
-/// Calls `each` for every well-formed line; a missing or unreadable file has none.
+/// Calls `each` for every line of the record in `file`; a missing, unreadable or damaged file
+/// (no end line, or one whose line count or checksum does not match: cut or edited by hand)
+/// has none, so that a build never trusts part of a record.
 pub fn read(file: &Path, mut each: impl FnMut(Record)) {
-    let Ok(text) = std::fs::read_to_string(file) else {
+    let Some(text) = read_state_file(file).and_then(|b| String::from_utf8(b).ok()) else {
         return;
     };
-    for line in text.lines() {
+    let Some(lines) = checked_body(&text) else {
+        return;
+    };
+    for line in lines.lines() {
         if let Some(record) = parse_line(line) {
             each(record);
         }
     }
+}
+
+/// The last line of a record: `#end <line count> <XXH3-64 of every byte before it, hex>`.
+const END: &str = "#end";
+
+/// The lines of a record before its end line, when that line matches them.
+fn checked_body(text: &str) -> Option<&str> {
+    let without_newline = text.strip_suffix('\n')?;
+    let start = without_newline.rfind('\n').map_or(0, |i| i + 1);
+    let (body, end) = text.split_at(start);
+    let mut fields = end.trim_end().split('\t');
+    let (Some(END), Some(count), Some(hash), None) =
+        (fields.next(), fields.next(), fields.next(), fields.next())
+    else {
+        return None;
+    };
+    let expected = format!("{:016x}", xxhash_rust::xxh3::xxh3_64(body.as_bytes()));
+    (count.parse::<usize>().ok()? == body.lines().count() && hash == expected).then_some(body)
+}
+
+/// Appends the XXH3-64 of `bytes` (8 bytes, little-endian), for `strip_checksum`.
+pub fn append_checksum(bytes: &mut Vec<u8>) {
+    let checksum = xxhash_rust::xxh3::xxh3_64(bytes);
+    bytes.extend_from_slice(&checksum.to_le_bytes());
+}
+
+/// Whether the last 8 bytes of `bytes` are the XXH3-64 of the others (`append_checksum`);
+/// they are removed either way. A state file changed by hand then counts as no state.
+pub fn strip_checksum(bytes: &mut Vec<u8>) -> bool {
+    let Some(at) = bytes.len().checked_sub(8) else {
+        return false;
+    };
+    let stored = bytes[at..].try_into().ok().map(u64::from_le_bytes);
+    bytes.truncate(at);
+    stored == Some(xxhash_rust::xxh3::xxh3_64(bytes))
+}
+
+/// The bytes of a state file of koho's (a record, a cache), or `None` when it is missing,
+/// unreadable or not a regular file: opened without blocking, so that a named pipe put in its
+/// place is not waited on (open(2)), and never as a terminal.
+pub fn read_state_file(file: &Path) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+    }
+    let mut opened = options.open(file).ok()?;
+    let meta = opened.metadata().ok()?;
+    if !meta.is_file() {
+        return None;
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    opened.read_to_end(&mut bytes).ok()?;
+    Some(bytes)
 }
 
 /// One line of a record file: `digest size modified_ns inode changed_ns path`, tab-separated
@@ -135,7 +197,13 @@ pub fn write<'a>(file: &Path, records: impl Iterator<Item = Record<'a>>) {
     if let Some(parent) = file.parent() {
         let _ = std::fs::create_dir_all(parent);
     }
-    let _ = replace_file(file, |out| chunks.iter().try_for_each(|c| out.write_all(c)));
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    chunks.iter().for_each(|c| hasher.update(c));
+    let end = format!("{END}\t{}\t{:016x}\n", records.len(), hasher.digest());
+    let _ = replace_file(file, |out| {
+        chunks.iter().try_for_each(|c| out.write_all(c))?;
+        out.write_all(end.as_bytes())
+    });
 }
 
 /// Appends `record` as one line (see `parse_line`); numbers through `itoa`, which is several
@@ -159,14 +227,22 @@ fn format_line(out: &mut Vec<u8>, record: &Record) {
 
 /// Writes `file` whole or not at all: `write` fills a temporary file beside it, which is then
 /// renamed over it, so a reader (or the next build after a crash) never sees half of it, and a
-/// hard link to the old file is left as it was. On error the temporary file is removed.
+/// hard link or a symbolic link at `file` is replaced, its target left as it was. On error the
+/// temporary file is removed.
 pub fn replace_file(
     file: &Path,
     write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
     let temporary = file.with_extension(format!("tmp{}", std::process::id()));
     let written = (|| -> std::io::Result<()> {
-        let mut out = std::io::BufWriter::new(std::fs::File::create(&temporary)?);
+        // Created anew (O_EXCL): whatever is at the temporary name, a link to a file elsewhere
+        // included, is removed rather than written through.
+        let _ = std::fs::remove_file(&temporary);
+        let created = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temporary)?;
+        let mut out = std::io::BufWriter::new(created);
         write(&mut out)?;
         out.into_inner().map_err(|e| e.into_error())?;
         std::fs::rename(&temporary, file)
@@ -209,6 +285,67 @@ mod tests {
         assert_eq!(last.1.modified_ns, u128::MAX);
         assert_eq!(last.1.changed_ns, 1_700_000_000_123_456_789);
         assert!(read_back.windows(2).all(|w| w[0].0 < w[1].0));
+    }
+
+    #[test]
+    fn a_record_cut_or_edited_by_hand_has_no_lines_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("record.tsv");
+        let stamp = Stamp::default();
+        let paths = ["a.html", "b.html", "c.html"];
+        write(
+            &file,
+            paths.iter().map(|path| Record {
+                digest: "h:1",
+                stamp,
+                path,
+            }),
+        );
+        let count = |file: &Path| {
+            let mut n = 0;
+            read(file, |_| n += 1);
+            n
+        };
+        assert_eq!(count(&file), 3);
+        let whole = std::fs::read_to_string(&file).unwrap();
+        let lines: Vec<&str> = whole.lines().collect();
+        // Cut at a line boundary, end line kept: the count no longer matches.
+        std::fs::write(&file, format!("{}\n{}\n", lines[0], lines[3])).unwrap();
+        assert_eq!(count(&file), 0, "lines removed");
+        std::fs::write(&file, whole.replace("b.html", "x.html")).unwrap();
+        assert_eq!(count(&file), 0, "a byte changed");
+        std::fs::write(&file, &whole[..whole.len() - 5]).unwrap();
+        assert_eq!(count(&file), 0, "cut inside the end line");
+        std::fs::write(&file, lines[..3].join("\n") + "\n").unwrap();
+        assert_eq!(count(&file), 0, "no end line (an older record)");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_pipe_or_folder_in_a_state_file_s_place_is_no_state() {
+        let dir = tempfile::tempdir().unwrap();
+        let pipe = dir.path().join("pipe");
+        let made = std::process::Command::new("mkfifo").arg(&pipe).status();
+        if made.is_ok_and(|s| s.success()) {
+            assert!(read_state_file(&pipe).is_none());
+        }
+        assert!(read_state_file(dir.path()).is_none());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn replacing_a_state_file_never_writes_through_a_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = dir.path().join("outside.txt");
+        std::fs::write(&outside, "keep").unwrap();
+        let file = dir.path().join("state.tsv");
+        std::os::unix::fs::symlink(&outside, &file).unwrap();
+        let temporary = file.with_extension(format!("tmp{}", std::process::id()));
+        std::os::unix::fs::symlink(&outside, &temporary).unwrap();
+        replace_file(&file, |out| std::io::Write::write_all(out, b"new")).unwrap();
+        assert_eq!(std::fs::read_to_string(&outside).unwrap(), "keep");
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "new");
+        assert!(!std::fs::symlink_metadata(&file).unwrap().is_symlink());
     }
 
     #[test]

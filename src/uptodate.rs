@@ -154,8 +154,7 @@ pub struct Check {
 /// folder's stamp), so the recorded list, with the new stamps, is the inputs as they are now
 /// and the trees are not walked again; otherwise they are walked (`snapshot`).
 pub fn check(state: &Path, root: &Path, salt: &str) -> Check {
-    let last: Option<LastBuild> = std::fs::read(state.join(LAST_BUILD))
-        .ok()
+    let last: Option<LastBuild> = crate::cache::read_state_file(&state.join(LAST_BUILD))
         .and_then(|json| serde_json::from_slice(&json).ok())
         .filter(|last: &LastBuild| last.salt == salt);
     let mut recorded: Vec<(String, Stamp, bool)> = Vec::new();
@@ -247,6 +246,7 @@ pub fn save_inputs(state: &Path, inputs: &Inputs) {
 /// it the next build does its work).
 pub fn save_last(state: &Path, last: &LastBuild) {
     if let Ok(json) = serde_json::to_vec(last) {
-        let _ = std::fs::write(state.join(LAST_BUILD), json);
+        let file = state.join(LAST_BUILD);
+        let _ = crate::cache::replace_file(&file, |out| std::io::Write::write_all(out, &json));
     }
 }

@@ -426,14 +426,45 @@ fn strays_no_journal_line_can_name_and_empty_stray_folders_are_removed() {
     std::fs::create_dir_all(out.join("en/a\nreplace\t0\t..")).unwrap();
     std::fs::write(out.join("en/a\nreplace\t0\t../x.txt"), "a newline").unwrap();
     std::fs::create_dir_all(out.join("empty-stray/sub")).unwrap();
+    std::fs::write(out.join("en/a\\b.html"), "a backslash").unwrap();
+    std::fs::create_dir_all(out.join("zh/e\\f")).unwrap();
+    std::fs::write(out.join("zh/e\\f/x.html"), "in a backslash folder").unwrap();
     let report = fixture.build_ok();
     assert_eq!(
-        report.removed, 2,
-        "the odd file, and the odd folder with its file"
+        report.removed, 4,
+        "the odd file, the odd folder with its file, the backslash file and folder"
     );
+    let warning = report
+        .warnings
+        .iter()
+        .map(ToString::to_string)
+        .find(|w| w.contains("did not write"))
+        .expect("a warning naming the removed entries");
+    for name in ["ja\\xFF", "a\\\\b.html", "e\\\\f", "a\\nreplace"] {
+        assert!(warning.contains(name), "{name} in {warning}");
+    }
+    assert!(warning.contains("removed 4 file(s)"), "{warning}");
     assert_same_files(&fresh_output(&fixture), &fixture.snapshot());
     assert!(!out.join("empty-stray").exists());
     assert!(skipped(&fixture.build_ok()));
+}
+
+#[test]
+fn a_failed_commit_keeps_even_the_strays_no_journal_line_can_name() {
+    let fixture = fixture();
+    fixture.build_ok();
+    let out = fixture.output();
+    std::fs::write(out.join("en/a\nb.html"), "a newline").unwrap();
+    fixture.replace(
+        "content/releases/2021-02-01-r2/index.en.md",
+        "body 2",
+        "edited",
+    );
+    let failed = fixture.build_with(|o| o.fail_commit_after = Some(0));
+    assert!(failed.is_err());
+    assert!(out.join("en/a\nb.html").exists(), "restored as it was");
+    fixture.build_ok();
+    assert!(!out.join("en/a\nb.html").exists());
 }
 
 #[test]
@@ -614,5 +645,84 @@ fn a_source_replaced_by_rename_is_read_again() {
     let page = fixture.page("zh/releases/2021-03-01-r3/index.html");
     let main: String = page.select("main").iter().flat_map(|m| m.text()).collect();
     assert!(main.contains("BODY 3"), "{main}");
+    assert_same_files(&fresh_output(&fixture), &fixture.snapshot());
+}
+
+#[cfg(unix)]
+#[test]
+fn state_files_linked_elsewhere_are_replaced_never_written_through() {
+    let fixture = fixture();
+    fixture.build_ok();
+    let state = state_dir(&fixture);
+    let victim = fixture.path("victim.txt");
+    std::fs::write(&victim, "IMPORTANT").unwrap();
+    for name in [
+        "lock",
+        "last-build.json",
+        "sources.bin",
+        "written.tsv",
+        "inputs.tsv",
+    ] {
+        std::fs::remove_file(state.join(name)).unwrap();
+        std::os::unix::fs::symlink(&victim, state.join(name)).unwrap();
+    }
+    let temporary = state.join(format!("written.tmp{}", std::process::id()));
+    let _ = std::os::unix::fs::symlink(&victim, temporary);
+    fixture.replace(
+        "content/releases/2021-02-01-r2/index.en.md",
+        "body 2",
+        "edited",
+    );
+    fixture.build_ok();
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "IMPORTANT");
+    assert_same_files(&fresh_output(&fixture), &fixture.snapshot());
+}
+
+#[test]
+fn records_cut_or_edited_by_hand_are_not_trusted() {
+    let fixture = fixture();
+    fixture.write("content/about/note.txt", "a note");
+    fixture.build_ok();
+    let state = state_dir(&fixture);
+    // The record of inputs cut to its first lines: an edit elsewhere must still be seen.
+    let inputs = std::fs::read_to_string(state.join("inputs.tsv")).unwrap();
+    let head: String = inputs.lines().take(3).map(|l| format!("{l}\n")).collect();
+    std::fs::write(state.join("inputs.tsv"), head).unwrap();
+    fixture.replace(
+        "content/releases/2021-02-01-r2/index.en.md",
+        "body 2",
+        "EDITED",
+    );
+    let report = fixture.build_ok();
+    assert!(!skipped(&report), "{report:?}");
+    assert!(fixture
+        .read_output("en/releases/2021-02-01-r2/index.html")
+        .contains("EDITED"));
+    // The record of written files cut in the middle of a line: the next build is not stuck.
+    let written = std::fs::read_to_string(state.join("written.tsv")).unwrap();
+    std::fs::write(state.join("written.tsv"), &written[..written.len() / 2]).unwrap();
+    fixture.remove("content/about/note.txt");
+    fixture.build_ok();
+    assert_same_files(&fresh_output(&fixture), &fixture.snapshot());
+}
+
+#[test]
+fn a_saved_text_changed_by_hand_is_never_published() {
+    let fixture = fixture();
+    fixture.build_ok();
+    let saved = state_dir(&fixture).join("sources.bin");
+    let mut bytes = std::fs::read(&saved).unwrap();
+    let at = bytes
+        .windows(6)
+        .position(|w| w == b"body 1")
+        .expect("a saved text");
+    bytes[at] = b'X';
+    std::fs::write(&saved, &bytes).unwrap();
+    fixture.replace(
+        "content/releases/2021-02-01-r2/index.en.md",
+        "body 2",
+        "edited",
+    );
+    fixture.build_ok();
     assert_same_files(&fresh_output(&fixture), &fixture.snapshot());
 }

@@ -46,7 +46,7 @@ pub fn read_or_discover(
         diagnostics,
     };
     if let Ok(json) = serde_json::to_vec(&saved) {
-        if std::fs::write(file, json).is_err() {
+        if crate::cache::replace_file(file, |out| std::io::Write::write_all(out, &json)).is_err() {
             let _ = std::fs::remove_file(file);
         }
     }
@@ -54,5 +54,5 @@ pub fn read_or_discover(
 }
 
 fn read(file: &Path) -> Option<Saved> {
-    serde_json::from_slice(&std::fs::read(file).ok()?).ok()
+    serde_json::from_slice(&crate::cache::read_state_file(file)?).ok()
 }

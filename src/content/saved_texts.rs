@@ -12,7 +12,8 @@
 //! Format, all integers little-endian: the line `koho-texts 1\n`, then per file `u32` path
 //! length, the path's bytes (`OsStr::as_encoded_bytes`), the stamp (`u64` size, `u128`
 //! modified ns, `u64` inode, `u128` changed ns), `u32` text length, the text (UTF-8). Anything
-//! else (an older format, a truncated file) is no saved text at all.
+//! else (an older format, a truncated file) is no saved text at all. The last 8 bytes are the
+//! XXH3-64 of every byte before them, so a file changed by hand is no saved text either.
 
 use std::ops::Range;
 use std::path::Path;
@@ -49,9 +50,12 @@ impl Text<'_> {
 impl SavedTexts {
     /// The texts saved in `file`; none when it is missing or not in this format.
     pub fn load(file: &Path) -> SavedTexts {
-        let Ok(bytes) = std::fs::read(file) else {
+        let Some(mut bytes) = crate::cache::read_state_file(file) else {
             return SavedTexts::default();
         };
+        if !crate::cache::strip_checksum(&mut bytes) {
+            return SavedTexts::default();
+        }
         match parse(&bytes) {
             Some(entries) => SavedTexts { bytes, entries },
             None => SavedTexts::default(),
@@ -96,6 +100,7 @@ pub fn save<'a>(file: &Path, texts: impl Iterator<Item = (&'a Path, Stamp, &'a s
         bytes.extend_from_slice(&text_len.to_le_bytes());
         bytes.extend_from_slice(text.as_bytes());
     }
+    crate::cache::append_checksum(&mut bytes);
     use std::io::Write;
     if crate::cache::replace_file(file, |out| out.write_all(&bytes)).is_err() {
         let _ = std::fs::remove_file(file);
@@ -188,11 +193,18 @@ mod tests {
         let whole = std::fs::read(&file).unwrap();
         std::fs::write(&file, &whole[..whole.len() - 1]).unwrap();
         assert!(SavedTexts::load(&file).is_empty(), "truncated");
-        let mut invalid = whole.clone();
+        // Not UTF-8, with a checksum that matches.
+        let mut invalid = whole[..whole.len() - 8].to_vec();
         let last = invalid.len() - 1;
         invalid[last] = 0xff;
+        crate::cache::append_checksum(&mut invalid);
         std::fs::write(&file, &invalid).unwrap();
         assert!(SavedTexts::load(&file).is_empty(), "not UTF-8");
+        let mut flipped = whole.clone();
+        let at = whole.windows(4).position(|w| w == b"text").unwrap();
+        flipped[at] = b'T';
+        std::fs::write(&file, &flipped).unwrap();
+        assert!(SavedTexts::load(&file).is_empty(), "a byte changed");
         std::fs::write(&file, b"koho-texts 0\n").unwrap();
         assert!(SavedTexts::load(&file).is_empty(), "another format");
         assert!(SavedTexts::load(&dir.path().join("missing")).is_empty());

@@ -45,8 +45,9 @@ pub struct StaleScan<'p> {
     /// Folders found that the plan has no file under (`ja/old/`): removed after the commit
     /// once empty, as their stale files are moved out.
     pub stray_dirs: Vec<String>,
-    /// Entries whose names no journal line can hold, deleted during the scan.
-    pub unnameable_removed: usize,
+    /// Entries whose names no journal line can hold (`journal_name`): never koho's, removed
+    /// by `remove_unnameable` once the commit succeeded.
+    pub unnameable: Vec<PathBuf>,
 }
 
 /// Every file of `output` (outside the staging folder) that is not in `keep`. A folder whose
@@ -87,18 +88,21 @@ pub fn stale_files<'p>(
         .filter(|file| trusted.contains_key(parent(file)) && !keep.contains(file))
         .map(str::to_string)
         .collect();
+    // The output itself is listed whenever it is not trusted, recorded or not (a lost record).
+    let root = (!trusted.contains_key("")).then(String::new);
     let frontier: Vec<String> = previous
         .dirs
         .keys()
-        .filter(|dir| !trusted.contains_key(dir.as_str()))
-        .filter(|dir| dir.is_empty() || trusted.contains_key(parent(dir.trim_end_matches('/'))))
+        .filter(|dir| !dir.is_empty() && !trusted.contains_key(dir.as_str()))
+        .filter(|dir| trusted.contains_key(parent(dir.trim_end_matches('/'))))
         .cloned()
+        .chain(root)
         .collect();
     let mut scan = StaleScan {
         stale,
         unchanged_dirs: trusted,
         stray_dirs: Vec::new(),
-        unnameable_removed: 0,
+        unnameable: Vec::new(),
     };
     if !frontier.is_empty() {
         scan.walk(output, keep, previous, now, frontier)?;
@@ -159,7 +163,7 @@ impl<'p> StaleScan<'p> {
 
     /// Lists the output folder `dir` (`""` or `ja/releases/`): its files not in `keep` are
     /// stale, its folders go to `folders` (and to `stray_dirs` when the plan has nothing under
-    /// them), entries with names no journal line can hold are deleted.
+    /// them), entries with names no journal line can hold go to `unnameable`.
     fn read_folder(
         &mut self,
         output: &Path,
@@ -177,8 +181,7 @@ impl<'p> StaleScan<'p> {
             let entry = entry?;
             let file_name = entry.file_name();
             let Some(name) = journal_name(&file_name) else {
-                remove_unnameable(&entry)?;
-                self.unnameable_removed += 1;
+                self.unnameable.push(entry.path());
                 continue;
             };
             if dir.is_empty() && name == STAGING {
@@ -199,19 +202,21 @@ impl<'p> StaleScan<'p> {
 }
 
 /// A file name as a journal line can hold it: UTF-8 without control characters (a newline
-/// would start a line of its own). koho writes no other names.
+/// would start a line of its own) or backslashes (which no journal path may hold,
+/// `is_site_path`). koho writes no other names.
 fn journal_name(name: &std::ffi::OsStr) -> Option<&str> {
-    name.to_str().filter(|n| !n.chars().any(char::is_control))
+    name.to_str()
+        .filter(|n| !n.chars().any(|c| c.is_control() || c == '\\'))
 }
 
 /// Removes an entry of the output whose name no journal line can hold: koho never wrote it,
 /// so it is a stray, and it cannot be backed up by name. A link or file is removed itself, a
 /// folder with what it holds (links in it are removed, not followed).
-fn remove_unnameable(entry: &fs::DirEntry) -> io::Result<()> {
-    if entry.file_type()?.is_dir() {
-        fs::remove_dir_all(entry.path())
+pub fn remove_unnameable(entry: &Path) -> io::Result<()> {
+    if fs::symlink_metadata(entry)?.is_dir() {
+        fs::remove_dir_all(entry)
     } else {
-        fs::remove_file(entry.path())
+        fs::remove_file(entry)
     }
 }
 
@@ -707,6 +712,20 @@ mod tests {
         let (stale, unchanged) = stale_of(output.path(), &record, &files);
         assert_eq!(stale, ["ja/a/gone.html"]);
         assert_eq!(unchanged, 4, "``, ja/, ja/a/, ja/b/");
+    }
+
+    #[test]
+    fn without_a_record_the_whole_output_is_listed() {
+        let output = tempfile::tempdir().unwrap();
+        fs::create_dir_all(output.path().join("ja/a")).unwrap();
+        fs::write(output.path().join("ja/a/old.html"), "x").unwrap();
+        fs::write(output.path().join("ja/a/index.html"), "x").unwrap();
+        let (stale, _) = stale_of(
+            output.path(),
+            &WrittenFiles::default(),
+            &["ja/a/index.html"],
+        );
+        assert_eq!(stale, ["ja/a/old.html"]);
     }
 
     #[test]

@@ -112,11 +112,33 @@ pub fn lock_output(root: &Path, output: &Path) -> Result<OutputLock, BuildError>
     let state = state_dir(root, output);
     fs::create_dir_all(&state).map_err(|e| BuildError::io(&state, e))?;
     let lock_path = state.join("lock");
-    let file = File::create(&lock_path).map_err(|e| BuildError::io(&lock_path, e))?;
+    let file = open_lock_file(&lock_path).map_err(|e| BuildError::io(&lock_path, e))?;
     if file.try_lock().is_err() {
         return Err(BuildError::Locked(output.to_path_buf()));
     }
     Ok(OutputLock { _file: file })
+}
+
+/// The lock file, opened without truncating it and never through a link: a link put in its
+/// place (to a file elsewhere) is removed and a file of koho's own made instead.
+fn open_lock_file(path: &Path) -> std::io::Result<File> {
+    let open = || {
+        let mut options = fs::OpenOptions::new();
+        options.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+        }
+        options.open(path)
+    };
+    match open() {
+        Err(_) if fs::symlink_metadata(path).is_ok_and(|m| m.is_symlink()) => {
+            fs::remove_file(path)?;
+            open()
+        }
+        opened => opened,
+    }
 }
 
 /// Whether `output` is exactly as the last build recorded it: no interrupted commit, every
@@ -399,6 +421,12 @@ impl Writer {
                 .cloned()
                 .collect();
             commit::commit(&self.output, &changed, &scan.stale, self.fail_after_moves)?;
+            // Only now that the commit stands: a failed build leaves the output as it was.
+            for entry in &scan.unnameable {
+                commit::remove_unnameable(entry).map_err(|e| BuildError::io(entry, e))?;
+                let relative = entry.strip_prefix(&self.output).unwrap_or(entry);
+                removed_foreign.push(format!("{:?}", relative.as_os_str()));
+            }
             let strays = scan.stray_dirs.iter();
             commit::remove_empty_dirs(
                 &self.output,
@@ -411,7 +439,7 @@ impl Writer {
             commit::forget_touched(&mut known_dirs, &scan.stale);
             // The staging folder came and went in the output itself.
             known_dirs.remove("");
-            scan.stale.len() + scan.unnameable_removed
+            scan.stale.len() + scan.unnameable.len()
         };
         let mut written = self.written.into_inner().unwrap_or_default();
         if !self.fresh {

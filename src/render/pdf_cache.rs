@@ -133,15 +133,18 @@ impl PdfContext {
             used.insert(key.to_string());
         }
         let path = self.cache_dir.join(format!("{key}.pdf"));
-        if let Ok(bytes) = std::fs::read(&path) {
-            return Ok(bytes);
+        // Saved with a checksum (`cache::append_checksum`): a file changed by hand is made again.
+        if let Some(mut bytes) = crate::cache::read_state_file(&path) {
+            if crate::cache::strip_checksum(&mut bytes) {
+                return Ok(bytes);
+            }
         }
         let bytes = make()?;
-        // Written under a temporary name and renamed, so a reader never sees half a file.
-        let temporary = self.cache_dir.join(format!(".{key}.tmp"));
-        let _ = std::fs::create_dir_all(&self.cache_dir)
-            .and_then(|()| std::fs::write(&temporary, &bytes))
-            .and_then(|()| std::fs::rename(&temporary, &path));
+        let mut saved = bytes.clone();
+        crate::cache::append_checksum(&mut saved);
+        let _ = std::fs::create_dir_all(&self.cache_dir).and_then(|()| {
+            crate::cache::replace_file(&path, |out| std::io::Write::write_all(out, &saved))
+        });
         Ok(bytes)
     }
 

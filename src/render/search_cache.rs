@@ -3,15 +3,16 @@
 //! language's bundle instead of indexing again (one changed page re-indexes its language
 //! only). Losing or corrupting a file costs time only.
 //!
-//! File format: the line `koho-search-bundle 1 <key as 16 hex digits>`, then for each file of
-//! the bundle a line `<byte length> <site-relative path>` followed by that many bytes.
+//! File format: the line `koho-search-bundle 2 <key as 16 hex digits>`, then for each file of
+//! the bundle a line `<byte length> <site-relative path>` followed by that many bytes, then the
+//! XXH3-64 of everything before (`cache::append_checksum`): a file changed by hand is not used.
 
 use crate::digest::StableHasher;
 use std::hash::{Hash, Hasher};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
-const MAGIC: &str = "koho-search-bundle 1";
+const MAGIC: &str = "koho-search-bundle 2";
 
 /// The key of a language's bundle: everything the indexer is given (each page's address and
 /// document), the language, and the version and executable of koho (which fix the indexer).
@@ -35,44 +36,41 @@ fn file_of(dir: &Path, lang: &str) -> PathBuf {
 /// The bundle saved for `lang` with `key`: (path, bytes) in the order saved; None when there
 /// is none, it was made from other documents, or it cannot be read whole.
 pub fn load(dir: &Path, lang: &str, key: u64) -> Option<Vec<(String, Vec<u8>)>> {
-    let mut reader = BufReader::new(std::fs::File::open(file_of(dir, lang)).ok()?);
-    let mut line = String::new();
-    reader.read_line(&mut line).ok()?;
-    if line.trim_end() != format!("{MAGIC} {key:016x}") {
+    let mut bytes = crate::cache::read_state_file(&file_of(dir, lang))?;
+    if !crate::cache::strip_checksum(&mut bytes) {
+        return None;
+    }
+    let header_end = bytes.iter().position(|&b| b == b'\n')?;
+    if bytes[..header_end] != *format!("{MAGIC} {key:016x}").as_bytes() {
         return None;
     }
     let mut files = Vec::new();
-    loop {
-        line.clear();
-        if reader.read_line(&mut line).ok()? == 0 {
-            return Some(files);
-        }
-        let (length, path) = line.trim_end_matches('\n').split_once(' ')?;
-        let mut bytes = vec![0; length.parse().ok()?];
-        reader.read_exact(&mut bytes).ok()?;
-        files.push((path.to_string(), bytes));
+    let mut at = header_end + 1;
+    while at < bytes.len() {
+        let end = at + bytes[at..].iter().position(|&b| b == b'\n')?;
+        let (length, path) = std::str::from_utf8(&bytes[at..end]).ok()?.split_once(' ')?;
+        let start = end + 1;
+        let stop = start.checked_add(length.parse().ok()?)?;
+        files.push((path.to_string(), bytes.get(start..stop)?.to_vec()));
+        at = stop;
     }
+    Some(files)
 }
 
 /// Saves the bundle of `lang` (best effort: written beside and renamed into place, so a reader
 /// never sees half a file).
 pub fn save(dir: &Path, lang: &str, key: u64, files: &[(&str, &[u8])]) {
-    let write = || -> std::io::Result<()> {
-        std::fs::create_dir_all(dir)?;
-        let partial = dir.join(format!("{lang}.bundle.partial"));
-        let mut out = std::io::BufWriter::new(std::fs::File::create(&partial)?);
-        writeln!(out, "{MAGIC} {key:016x}")?;
-        for (path, bytes) in files {
-            if path.contains('\n') {
-                return Err(std::io::Error::other("a path with a line break"));
-            }
-            writeln!(out, "{} {path}", bytes.len())?;
-            out.write_all(bytes)?;
-        }
-        out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-        std::fs::rename(&partial, file_of(dir, lang))
-    };
-    let _ = write();
+    if files.iter().any(|(path, _)| path.contains('\n')) {
+        return;
+    }
+    let mut bytes = format!("{MAGIC} {key:016x}\n").into_bytes();
+    for (path, contents) in files {
+        bytes.extend_from_slice(format!("{} {path}\n", contents.len()).as_bytes());
+        bytes.extend_from_slice(contents);
+    }
+    crate::cache::append_checksum(&mut bytes);
+    let _ = std::fs::create_dir_all(dir);
+    let _ = crate::cache::replace_file(&file_of(dir, lang), |out| out.write_all(&bytes));
 }
 
 #[cfg(test)]
@@ -107,6 +105,14 @@ mod tests {
         let bytes = std::fs::read(&path).unwrap();
         std::fs::write(&path, &bytes[..bytes.len() - 3]).unwrap();
         assert!(load(dir.path(), "ja", 1).is_none());
+        let mut changed = bytes.clone();
+        let at = bytes.windows(4).position(|w| w == b"0123").unwrap();
+        changed[at] = b'9';
+        std::fs::write(&path, &changed).unwrap();
+        assert!(
+            load(dir.path(), "ja", 1).is_none(),
+            "a byte changed by hand"
+        );
     }
 
     #[test]
