@@ -19,6 +19,7 @@ skipped with a message: CI needs neither. koho is target/release/koho (run `carg
 import argparse
 import json
 import os
+import time
 import shutil
 import statistics
 import subprocess
@@ -31,6 +32,11 @@ KOHO = os.path.join(REPO, "target", "release", "koho")
 def timed(cmd, cwd=None):
     """Runs cmd under /usr/bin/time; returns wall, user, sys (s) and peak RSS (MiB)."""
     fmt = "%e %U %S %M"
+    # Every build starts with nothing waiting to be written back: otherwise the pages the
+    # previous tool left dirty (Hugo writes about 1 GB at 10,000) are flushed during, and
+    # charged to, whichever build comes next.
+    os.sync()
+    time.sleep(1)
     proc = subprocess.run(["/usr/bin/time", "-f", fmt, *cmd], cwd=cwd,
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     if proc.returncode != 0:
