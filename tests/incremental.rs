@@ -29,6 +29,12 @@ fn fixture() -> SiteFixture {
     fixture
 }
 
+/// The text of the `<main>` of the output page at `path`.
+fn main_text(fixture: &SiteFixture, path: &str) -> String {
+    let page = fixture.page(path);
+    page.select("main").iter().flat_map(|m| m.text()).collect()
+}
+
 /// The output of a fresh build of the same site into a new folder.
 fn fresh_output(fixture: &SiteFixture) -> std::collections::BTreeMap<String, Vec<u8>> {
     let other = fixture.path("fresh-out");
@@ -64,8 +70,7 @@ fn a_body_edit_renders_that_page_and_what_shows_its_text() {
     // The page and the English feed; the search index files its words are in (with the
     // search feature); nothing in other languages.
     assert!(report.rendered < 15, "{report:?}");
-    let page = fixture.page("en/releases/2021-02-01-r2/index.html");
-    let main: String = page.select("main").iter().flat_map(|m| m.text()).collect();
+    let main = main_text(&fixture, "en/releases/2021-02-01-r2/index.html");
     assert!(main.contains("an edited body"), "{main}");
     assert!(fixture
         .read_output("en/atom.xml")
@@ -599,8 +604,7 @@ fn a_source_edited_in_place_with_its_size_and_time_restored_is_read_again() {
     file.set_modified(modified).unwrap();
     drop(file);
     fixture.build_ok();
-    let page = fixture.page("en/releases/2021-02-01-r2/index.html");
-    let main: String = page.select("main").iter().flat_map(|m| m.text()).collect();
+    let main = main_text(&fixture, "en/releases/2021-02-01-r2/index.html");
     assert!(main.contains("BODY 2"), "{main}");
     assert_same_files(&fresh_output(&fixture), &fixture.snapshot());
 }
@@ -622,8 +626,7 @@ fn damaged_or_foreign_saved_texts_are_never_published() {
     std::fs::write(&saved, "koho-texts 0\n").unwrap();
     fixture.replace(r2, "edited once", "edited twice");
     fixture.build_ok();
-    let page = fixture.page("en/releases/2021-02-01-r2/index.html");
-    let main: String = page.select("main").iter().flat_map(|m| m.text()).collect();
+    let main = main_text(&fixture, "en/releases/2021-02-01-r2/index.html");
     assert!(main.contains("edited twice"), "{main}");
     assert_same_files(&fresh_output(&fixture), &fixture.snapshot());
 }
@@ -642,8 +645,7 @@ fn a_source_replaced_by_rename_is_read_again() {
     )
     .unwrap();
     fixture.build_ok();
-    let page = fixture.page("zh/releases/2021-03-01-r3/index.html");
-    let main: String = page.select("main").iter().flat_map(|m| m.text()).collect();
+    let main = main_text(&fixture, "zh/releases/2021-03-01-r3/index.html");
     assert!(main.contains("BODY 3"), "{main}");
     assert_same_files(&fresh_output(&fixture), &fixture.snapshot());
 }
