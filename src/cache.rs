@@ -134,8 +134,9 @@ pub fn strip_checksum(bytes: &mut Vec<u8>) -> bool {
 }
 
 /// The bytes of a state file of koho's (a record, a cache), or `None` when it is missing,
-/// unreadable or not a regular file: opened without blocking, so that a named pipe put in its
-/// place is not waited on (open(2)), and never as a terminal.
+/// unreadable, a link (koho writes none there) or not a regular file: opened without
+/// blocking, so that a named pipe put in its place is not waited on (open(2)), and never as a
+/// terminal.
 pub fn read_state_file(file: &Path) -> Option<Vec<u8>> {
     use std::io::Read;
     let mut options = std::fs::OpenOptions::new();
@@ -143,7 +144,7 @@ pub fn read_state_file(file: &Path) -> Option<Vec<u8>> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_NOFOLLOW);
     }
     let mut opened = options.open(file).ok()?;
     let meta = opened.metadata().ok()?;

@@ -728,3 +728,53 @@ fn a_saved_text_changed_by_hand_is_never_published() {
     fixture.build_ok();
     assert_same_files(&fresh_output(&fixture), &fixture.snapshot());
 }
+
+#[cfg(unix)]
+#[test]
+fn named_pipes_in_place_of_state_files_are_never_waited_on() {
+    let fixture = fixture();
+    fixture.build_ok();
+    let state = state_dir(&fixture);
+    for name in [
+        "output-id",
+        "output-path",
+        "sources.bin",
+        "written.tsv",
+        "last-build.json",
+    ] {
+        std::fs::remove_file(state.join(name)).unwrap();
+        let made = std::process::Command::new("mkfifo")
+            .arg(state.join(name))
+            .status()
+            .unwrap();
+        assert!(made.success());
+    }
+    fixture.replace(
+        "content/releases/2021-02-01-r2/index.en.md",
+        "body 2",
+        "edited",
+    );
+    // A build that opened a pipe for reading would wait here for a writer forever.
+    let (done, finished) = std::sync::mpsc::channel();
+    let root = fixture.path("");
+    std::thread::spawn(move || {
+        let build_into = |output: Option<std::path::PathBuf>| {
+            let options = koho::BuildOptions {
+                root: root.clone(),
+                output,
+                ..koho::BuildOptions::default()
+            };
+            koho::build(&options).map(|_| ()).map_err(|e| e.to_string())
+        };
+        let same = build_into(None);
+        let other = build_into(Some(root.join("other-out")));
+        let _ = done.send((same, other));
+    });
+    let (same, other) = finished
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("both builds finish");
+    assert_eq!(other, Ok(()), "a build into another output");
+    // Without a readable record the output is not known to be koho's: refused, not replaced.
+    let refused = same.expect_err("the record is a pipe");
+    assert!(refused.contains("not written by koho"), "{refused}");
+}

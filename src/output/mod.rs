@@ -34,8 +34,9 @@ pub struct WriteStats {
     pub unchanged: usize,
     pub removed: usize,
     /// The removed files that no build had recorded writing (put into the output by hand or by
-    /// another program), site-relative, sorted: the build names them rather than drop them
-    /// silently.
+    /// another program), site-relative, sorted, each quoted and escaped as Rust's `Debug`
+    /// shows strings (`"en/a, b.html"`, `"en/\xFF.html"`), so that a list of them reads
+    /// unambiguously: the build names them rather than drop them silently.
     pub removed_foreign: Vec<String>,
 }
 
@@ -418,7 +419,7 @@ impl Writer {
                 .stale
                 .iter()
                 .filter(|path| !self.previous.files.contains_key(path.as_str()))
-                .cloned()
+                .map(|path| format!("{path:?}"))
                 .collect();
             commit::commit(&self.output, &changed, &scan.stale, self.fail_after_moves)?;
             // Only now that the commit stands: a failed build leaves the output as it was.
@@ -574,7 +575,8 @@ pub fn enclosing_output(root: &Path, output: &Path) -> Option<PathBuf> {
         .flatten()
         .map(|entry| entry.path())
         .filter(|state| *state != own)
-        .filter_map(|state| fs::read_to_string(state.join(OUTPUT_PATH)).ok())
+        .filter_map(|state| crate::cache::read_state_file(&state.join(OUTPUT_PATH)))
+        .filter_map(|bytes| String::from_utf8(bytes).ok())
         .map(PathBuf::from)
         .find(|other| other.is_dir() && output != *other && output.starts_with(other))
 }
@@ -583,7 +585,9 @@ pub fn enclosing_output(root: &Path, output: &Path) -> Option<PathBuf> {
 /// (`rm -rf public` and a folder of other files moved there). Without a recorded id (an
 /// earlier version's record) or an id for the folder now, this cannot tell: yes.
 fn same_folder(state: &Path, output: &Path) -> bool {
-    let Ok(recorded) = fs::read_to_string(state.join(OUTPUT_ID)) else {
+    let recorded = crate::cache::read_state_file(&state.join(OUTPUT_ID))
+        .and_then(|bytes| String::from_utf8(bytes).ok());
+    let Some(recorded) = recorded else {
         return true;
     };
     match folder_id(output) {
