@@ -43,6 +43,7 @@ pub struct WalkedFile {
 /// - A named pipe, socket or device is skipped with a warning: opening a pipe would block the
 ///   build until something writes to it.
 /// - A folder that cannot be read is an error.
+/// - A backslash in a name (the file's or a folder's below `dir`) is an error naming the file.
 pub fn walk_files(walk: &Walk) -> (Vec<WalkedFile>, Vec<Diagnostic>) {
     let mut files = Vec::new();
     let mut diagnostics = Vec::new();
@@ -89,8 +90,10 @@ pub fn walk_files(walk: &Walk) -> (Vec<WalkedFile>, Vec<Diagnostic>) {
             diagnostics.push(not_regular(&shown));
             false
         };
-        if accepted {
-            let relative = path.strip_prefix(walk.dir).unwrap_or(path).to_path_buf();
+        let relative = path.strip_prefix(walk.dir).unwrap_or(path).to_path_buf();
+        if accepted && relative.to_string_lossy().contains('\\') {
+            diagnostics.push(backslash_in_name(&shown));
+        } else if accepted {
             files.push(WalkedFile {
                 path: path.to_path_buf(),
                 relative,
@@ -157,6 +160,19 @@ fn check_link(
             false
         }
     }
+}
+
+/// A file whose name, or a folder's on the way to it, holds a backslash: it would be
+/// published under that name, which browsers (WHATWG URL) and Windows read as a folder
+/// separator, and which the output's journal cannot hold.
+fn backslash_in_name(shown: &Path) -> Diagnostic {
+    Diagnostic::in_file(
+        shown,
+        "a backslash (`\\`) in this file's name or in a folder's on the way to it",
+    )
+    .with_help(
+        "rename it without the backslash: on the web and on Windows it reads as a folder separator",
+    )
 }
 
 fn not_regular(shown: &Path) -> Diagnostic {

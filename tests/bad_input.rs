@@ -692,3 +692,23 @@ fn an_ftl_file_that_is_not_utf8_is_one_error() {
     assert!(printed.contains("UTF-8"), "{printed}");
     assert!(!printed.contains("is missing in locale `en`"), "{printed}");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_backslash_in_a_content_file_name_is_an_error_naming_the_file() {
+    let site = SiteFixture::new();
+    let diagnostics = library_fails_keeping_output(&site, |s| {
+        s.write(
+            "content/releases/2020-05-13-first/a\\b.txt",
+            "an attachment",
+        );
+    });
+    // Found by the file's own name: `error_in` reads backslashes as separators.
+    let named = Path::new("content/releases/2020-05-13-first/a\\b.txt");
+    let error = errors(&diagnostics)
+        .into_iter()
+        .find(|d| d.location.as_ref().is_some_and(|l| l.path == named))
+        .unwrap_or_else(|| panic!("{}", render(&diagnostics)));
+    assert!(error.message.contains("backslash"), "{error}");
+    assert_eq!(errors(&diagnostics).len(), 1, "{}", render(&diagnostics));
+}
