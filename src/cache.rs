@@ -139,15 +139,7 @@ pub fn strip_checksum(bytes: &mut Vec<u8>) -> bool {
 /// terminal.
 pub fn read_state_file(file: &Path) -> Option<Vec<u8>> {
     use std::io::Read;
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_NOFOLLOW);
-    }
-    let mut opened = options.open(file).ok()?;
-    let meta = opened.metadata().ok()?;
+    let (mut opened, meta) = crate::text::open_file(file, false).ok()?;
     if !meta.is_file() {
         return None;
     }

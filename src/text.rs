@@ -33,7 +33,7 @@ pub fn read_text(path: &Path, display: &Path) -> Result<String, Diagnostic> {
         )
         .with_help("replace it with an ordinary text file")
     };
-    let (file, meta) = open_file(path).map_err(|e| {
+    let (file, meta) = open_file(path, true).map_err(|e| {
         // A socket, or a device without a driver, cannot be opened at all (ENXIO): say what
         // it is rather than what open(2) answered.
         match std::fs::metadata(path) {
@@ -72,14 +72,19 @@ pub fn read_text(path: &Path, display: &Path) -> Result<String, Diagnostic> {
 /// lookup of the path). Non-blocking, so that a named pipe put where a text file was is
 /// reported rather than waited on (open(2): a FIFO opened for reading without O_NONBLOCK blocks
 /// until a writer comes); regular files ignore the flag. O_NOCTTY: a terminal is never made
-/// the process's controlling terminal.
-fn open_file(path: &Path) -> std::io::Result<(std::fs::File, std::fs::Metadata)> {
+/// the process's controlling terminal. `follow_links: false` adds O_NOFOLLOW: a link at `path`
+/// is then an error (ELOOP), for koho's own state files, which are never links.
+pub(crate) fn open_file(
+    path: &Path,
+    follow_links: bool,
+) -> std::io::Result<(std::fs::File, std::fs::Metadata)> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+        let no_follow = if follow_links { 0 } else { libc::O_NOFOLLOW };
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY | no_follow);
     }
     let file = options.open(path)?;
     let meta = file.metadata()?;
