@@ -10,6 +10,7 @@ mod support;
 mod bad_input;
 mod book;
 mod build_basics;
+mod cached_partials;
 mod check;
 mod cjk_markdown;
 mod discovery;

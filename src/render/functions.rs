@@ -1,18 +1,19 @@
 //! Template functions, one set per language so that the page's language is implicit:
 //! `t(key, ...)`, `fragment(key)`, `section_pages(key, limit)`, `url_for(key, optional?)`,
-//! `asset_url(path)`, `format_date(date)`, `downloads(page?)`, `lang_attr(tag)`; filters
+//! `asset_url(path)`, `format_date(date)`, `downloads(page?)`, `lang_attr(tag)`,
+//! `cached_partial(name, …)` (`partials`); filters
 //! `phrases(lang?)` and `phrase_headings(lang?)` (phrase-aware line breaks for Japanese and
 //! Chinese). A key or path that names nothing is a template error (the build fails naming the
 //! template), never an empty list or a link to somewhere else.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use fluent_bundle::{FluentArgs, FluentValue};
 use tera::{Function, Tera, Value};
 
 use super::downloads::{item_view, DownloadIndex};
-use super::phrases::{escape_into, mark_headings, mark_text, PhraseLanguage};
+use super::phrases::{break_points, escape_into, mark_headings_with, mark_text, PhraseLanguage};
 use super::views;
 use crate::site::Site;
 
@@ -32,7 +33,14 @@ pub fn register(tera: &mut Tera, site: &Arc<Site>, downloads: &Arc<DownloadIndex
     tera.register_function("downloads", Downloads(bound(site)));
     tera.register_function("lang_attr", LangAttr(bound(site)));
     tera.register_filter("phrases", Phrases(bound(site), Memo::default()));
-    tera.register_filter("phrase_headings", PhraseHeadings(bound(site)));
+    tera.register_filter(
+        "phrase_headings",
+        PhraseHeadings(bound(site), RwLock::default()),
+    );
+    // Last: the partial's copy of the theme has every function above.
+    let site_value = serde_json::to_value(views::site_view(site)).unwrap_or(Value::Null);
+    let partial = super::partials::CachedPartial::new(tera.clone(), lang, site_value);
+    tera.register_function("cached_partial", partial);
 }
 
 struct Bound {
@@ -181,10 +189,12 @@ impl Function for FragmentFn {
     }
 }
 
-/// `section_pages(key="releases", limit=3)`: summaries of a section's pages in order; an empty
-/// list in a language the section has no page in. A key that is no section in any language is
-/// an error. The result is the same for every page of a language (a "latest releases" aside
-/// on each of 10,000 releases), so it is made once per key and limit.
+/// `section_pages(key="releases", limit=3, exclude=page.key)`: summaries of a section's pages
+/// in order, at most `limit`, leaving out the page whose key is `exclude`; an empty list in a
+/// language the section has no page in. A key that is no section in any language is an
+/// error. The list is the same for every page of a language (a "latest releases" aside on
+/// each of 10,000 releases), so it is made once per key and limit (with one page more, for
+/// the page `exclude` may take out).
 struct SectionPages(Bound, Memo);
 
 impl Function for SectionPages {
@@ -194,8 +204,30 @@ impl Function for SectionPages {
             .get("limit")
             .and_then(Value::as_u64)
             .map_or(usize::MAX, |n| n as usize);
-        self.1
-            .get_or(&format!("{key}\u{0}{limit}"), || self.summaries(key, limit))
+        let exclude =
+            match args.get("exclude") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(key)) => Some(key.as_str()),
+                Some(_) => return Err(tera::Error::msg(
+                    "section_pages(): `exclude` is a page key (a string), e.g. exclude=page.key",
+                )),
+            };
+        let fetch = limit.saturating_add(usize::from(exclude.is_some()));
+        let pages = self
+            .1
+            .get_or(&format!("{key}\u{0}{fetch}"), || self.summaries(key, fetch))?;
+        let Some(exclude) = exclude else {
+            return Ok(pages);
+        };
+        let Value::Array(pages) = pages else {
+            return Ok(pages);
+        };
+        let kept = pages
+            .into_iter()
+            .filter(|p| p.get("key").and_then(Value::as_str) != Some(exclude))
+            .take(limit)
+            .collect();
+        Ok(Value::Array(kept))
     }
 }
 
@@ -396,18 +428,35 @@ impl tera::Filter for Phrases {
 
 /// `{{ page.content | phrase_headings(lang=page.content_lang_tag) }}`: rendered HTML with
 /// `<wbr>` at phrase boundaries inside its `h1`–`h3` headings (Japanese and Chinese only).
-/// The input is trusted HTML from the Markdown renderer and is not escaped again.
-struct PhraseHeadings(Bound);
+/// The input is trusted HTML from the Markdown renderer and is not escaped again. The break
+/// points of each heading's text are remembered (at most `MEMO_LIMIT` texts): the same
+/// headings recur on thousands of pages, and segmenting one costs the two phrase models.
+struct PhraseHeadings(Bound, RwLock<HashMap<(PhraseLanguage, String), Vec<usize>>>);
+
+impl PhraseHeadings {
+    fn breaks(&self, text: &str, language: PhraseLanguage) -> Vec<usize> {
+        let key = (language, text.to_string());
+        if let Some(points) = self.1.read().ok().and_then(|m| m.get(&key).cloned()) {
+            return points;
+        }
+        let points = break_points(text, language);
+        if let Ok(mut memo) = self.1.write() {
+            if memo.len() < MEMO_LIMIT {
+                memo.insert(key, points.clone());
+            }
+        }
+        points
+    }
+}
 
 impl tera::Filter for PhraseHeadings {
     fn filter(&self, value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
         let html = value
             .as_str()
             .ok_or_else(|| tera::Error::msg("phrase_headings needs an HTML string"))?;
-        Ok(Value::String(mark_headings(
-            html,
-            self.0.phrase_language(args),
-        )))
+        let language = self.0.phrase_language(args);
+        let breaks = |text: &str, language| self.breaks(text, language);
+        Ok(Value::String(mark_headings_with(html, language, &breaks)))
     }
 
     fn is_safe(&self) -> bool {

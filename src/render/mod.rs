@@ -10,6 +10,7 @@ pub mod feed;
 pub mod functions;
 pub mod links;
 pub mod meta;
+mod partials;
 #[cfg(feature = "pdf")]
 pub mod pdf;
 #[cfg(feature = "pdf")]

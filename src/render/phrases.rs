@@ -18,7 +18,7 @@
 /// The languages that have a phrase model: `ja` and Simplified Chinese (`zh`, `zh-Hans`,
 /// `zh-CN`, `zh-SG`), from a BCP 47 tag or a site language code. Traditional Chinese and every
 /// other language get no `<wbr>` (they break at spaces or, for Traditional Chinese, anywhere).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PhraseLanguage {
     Japanese,
     SimplifiedChinese,
@@ -43,6 +43,11 @@ impl PhraseLanguage {
 /// Byte offsets into `text` where a line may break between two phrases (never 0 or
 /// `text.len()`), in increasing order. Empty without the `cjk-phrases` feature.
 pub fn break_points(text: &str, language: PhraseLanguage) -> Vec<usize> {
+    // Every boundary of ASCII text is between two ASCII characters or next to a space: none
+    // is acceptable, so the models are not asked (a Latin title on a Japanese page).
+    if text.is_ascii() {
+        return Vec::new();
+    }
     let candidates = segment(text, language);
     candidates
         .into_iter()
@@ -213,6 +218,16 @@ fn keep_names(segment: &str, out: &mut String, emit: fn(&str, &mut String)) {
 /// element with its own `lang` attribute is left alone; each run of text between tags is
 /// segmented by itself. `html` is trusted HTML as the Markdown renderer writes it.
 pub fn mark_headings(html: &str, language: Option<PhraseLanguage>) -> String {
+    mark_headings_with(html, language, &break_points)
+}
+
+/// `mark_headings`, asking `breaks` for the break points of each text run (the template
+/// filter remembers them: a site's headings repeat, 概要 and 背景 on every release).
+pub fn mark_headings_with(
+    html: &str,
+    language: Option<PhraseLanguage>,
+    breaks: &dyn Fn(&str, PhraseLanguage) -> Vec<usize>,
+) -> String {
     let Some(language) = language else {
         return html.to_string();
     };
@@ -224,7 +239,7 @@ pub fn mark_headings(html: &str, language: Option<PhraseLanguage>) -> String {
             break;
         };
         out.push_str(&rest[..content]);
-        mark_inline(&rest[content..end], language, &mut out);
+        mark_inline(&rest[content..end], language, breaks, &mut out);
         out.push_str(&close);
         rest = &rest[end + close.len()..];
     }
@@ -251,7 +266,12 @@ fn next_heading(html: &str) -> Option<(u8, usize)> {
 }
 
 /// Copies the inside of a heading, inserting `<wbr>` into the text runs that are ours to break.
-fn mark_inline(inner: &str, language: PhraseLanguage, out: &mut String) {
+fn mark_inline(
+    inner: &str,
+    language: PhraseLanguage,
+    breaks: &dyn Fn(&str, PhraseLanguage) -> Vec<usize>,
+    out: &mut String,
+) {
     // Open elements whose text is left alone, by name; other tags do not matter.
     let mut skipped: Vec<String> = Vec::new();
     let mut rest = inner;
@@ -266,7 +286,7 @@ fn mark_inline(inner: &str, language: PhraseLanguage, out: &mut String) {
             let end = rest.find('<').unwrap_or(rest.len());
             let run = &rest[..end];
             if skipped.is_empty() {
-                insert_breaks(run, language, out);
+                insert_breaks(run, &breaks(run, language), out);
             } else {
                 out.push_str(run);
             }
@@ -306,10 +326,10 @@ fn track_tag(tag: &str, skipped: &mut Vec<String>) {
 /// Copies an already escaped text run with `<wbr>` at its phrase boundaries and names joined
 /// by middle dots kept whole. Character references stay whole: a boundary between two ASCII
 /// characters is never taken, and `&`, `#`, `;` never join a name.
-fn insert_breaks(run: &str, language: PhraseLanguage, out: &mut String) {
+fn insert_breaks(run: &str, points: &[usize], out: &mut String) {
     let verbatim: fn(&str, &mut String) = |text, out| out.push_str(text);
     let mut start = 0;
-    for at in break_points(run, language) {
+    for &at in points {
         keep_names(&run[start..at], out, verbatim);
         out.push_str("<wbr>");
         start = at;
@@ -379,6 +399,26 @@ mod tests {
         let zh = marked("向日本医师会送去高性能口罩和防护服", ZH);
         assert!(zh.contains("高性能口罩"), "{zh}");
         assert!(zh.contains("向日本"), "{zh}");
+    }
+
+    #[test]
+    fn ascii_text_never_gets_a_break_and_each_heading_run_asks_for_its_breaks() {
+        assert_eq!(
+            break_points("Release 370 (ja) & more", PhraseLanguage::Japanese),
+            Vec::<usize>::new()
+        );
+        let asked = std::cell::RefCell::new(Vec::new());
+        let breaks = |text: &str, _| {
+            asked.borrow_mut().push(text.to_string());
+            vec![text.len() / 2]
+        };
+        let html = "<h2 id=\"a\">ab<code>x</code>cd</h2><p>ef</p><h3>gh</h3>";
+        let out = mark_headings_with(html, JA, &breaks);
+        assert_eq!(*asked.borrow(), ["ab", "cd", "gh"]);
+        assert_eq!(
+            out,
+            "<h2 id=\"a\">a<wbr>b<code>x</code>c<wbr>d</h2><p>ef</p><h3>g<wbr>h</h3>"
+        );
     }
 
     #[cfg(feature = "cjk-phrases")]

@@ -259,23 +259,25 @@ fn inputs_hash(hasher: &mut StableHasher, root: &Path, theme: &str) -> Calls {
 }
 
 /// The `(key, limit)` of every `section_pages(key="…", limit=N)` call in a template's text;
-/// None when an argument is not a literal (its result cannot be known here).
+/// None when `key` or `limit` is not a literal (its result cannot be known here). With
+/// `exclude=…` (any expression) the call can show one page more: the limit counts it.
 fn section_pages_calls(text: &str) -> Option<Vec<(String, Option<usize>)>> {
     let mut calls = Vec::new();
     for (at, _) in text.match_indices("section_pages") {
         let rest = text[at + "section_pages".len()..].trim_start();
         let arguments = rest.strip_prefix('(')?.split_once(')')?.0;
-        let (mut key, mut limit) = (None, None);
+        let (mut key, mut limit, mut excludes) = (None, None, false);
         for argument in arguments.split(',') {
             let (name, value) = argument.split_once('=')?;
             let value = value.trim();
             match name.trim() {
                 "key" => key = Some(string_literal(value)?.to_string()),
-                "limit" => limit = Some(value.parse().ok()?),
+                "limit" => limit = Some(value.parse::<usize>().ok()?),
+                "exclude" => excludes = true,
                 _ => return None,
             }
         }
-        calls.push((key?, limit));
+        calls.push((key?, limit.map(|n| n + usize::from(excludes))));
     }
     Some(calls)
 }
@@ -310,5 +312,12 @@ mod tests {
             None
         );
         assert_eq!(section_pages_calls("no calls"), Some(vec![]));
+        assert_eq!(
+            section_pages_calls(
+                r#"{{ section_pages(key="releases", limit=5, exclude=page.key) }}"#
+            ),
+            Some(vec![("releases".into(), Some(6))]),
+            "the page left out makes room for the next one"
+        );
     }
 }
