@@ -85,7 +85,7 @@ struct Translate(Bound, Memo);
 /// Results of calls keyed by their arguments as one string; a page calls `t(key=…)` for the
 /// same navigation labels dozens of times, and a site has thousands of pages.
 #[derive(Default)]
-struct Memo(std::sync::RwLock<HashMap<String, Value>>);
+struct Memo(RwLock<rustc_hash::FxHashMap<String, Value>>);
 
 /// At most this many results are kept per function and language: what repeats across pages
 /// (menus, asides, labels) is met early, and every page's own title need not stay in memory
@@ -431,7 +431,10 @@ impl tera::Filter for Phrases {
 /// The input is trusted HTML from the Markdown renderer and is not escaped again. The break
 /// points of each heading's text are remembered (at most `MEMO_LIMIT` texts): the same
 /// headings recur on thousands of pages, and segmenting one costs the two phrase models.
-struct PhraseHeadings(Bound, RwLock<HashMap<(PhraseLanguage, String), Vec<usize>>>);
+struct PhraseHeadings(
+    Bound,
+    RwLock<rustc_hash::FxHashMap<(PhraseLanguage, String), Vec<usize>>>,
+);
 
 impl PhraseHeadings {
     fn breaks(&self, text: &str, language: PhraseLanguage) -> Vec<usize> {

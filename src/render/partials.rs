@@ -22,7 +22,7 @@ pub struct CachedPartial {
     theme: Tera,
     lang: String,
     site: Value,
-    cache: RwLock<HashMap<String, Value>>,
+    cache: RwLock<rustc_hash::FxHashMap<String, Value>>,
 }
 
 impl CachedPartial {
@@ -40,7 +40,7 @@ impl CachedPartial {
             theme,
             lang: lang.to_string(),
             site,
-            cache: RwLock::new(HashMap::new()),
+            cache: RwLock::default(),
         }
     }
 
