@@ -128,6 +128,30 @@ fn cached_partial_mistakes_are_template_errors_that_say_what_to_do() {
             "{{ section_pages(key='releases', exclude=3) | length }}",
             "exclude=page.key",
         ),
+        (
+            "{{ section_pages(key='releases', exclud=page.key) | length }}",
+            "not `exclud`",
+        ),
+        (
+            "{{ section_pages(key='releases', limit='2') | length }}",
+            "whole number",
+        ),
+        (
+            "{{ section_pages(key='releases', limit=-1) | length }}",
+            "whole number",
+        ),
+        (
+            "{{ section_pages(key='releases', limit=2.5) | length }}",
+            "whole number",
+        ),
+        (
+            "{{ cached_partial(name='partials/feed-icon.html', lang='zh') }}",
+            "`lang` is given to every partial",
+        ),
+        (
+            "{{ cached_partial(name='partials/feed-icon.html', site=1) }}",
+            "`site` is given to every partial",
+        ),
     ] {
         let site = SiteFixture::new();
         site.write(
@@ -139,4 +163,43 @@ fn cached_partial_mistakes_are_template_errors_that_say_what_to_do() {
         let error = error_in(&diagnostics, "themes/ngmo/templates/index.html");
         assert!(error.message.contains(names), "{call}: {error}");
     }
+}
+
+/// Whatever the partial's file is called, its values are escaped as in the page: Tera decides
+/// by the name of the template it renders, and an `.svg` partial was rendered raw.
+#[test]
+fn a_partial_not_named_html_is_escaped_too() {
+    let site = SiteFixture::new();
+    site.write(
+        "themes/ngmo/templates/partials/icon.svg",
+        "<svg class=\"icon\"><title>{{ label }}</title></svg>",
+    );
+    home_template_main(
+        &site,
+        "{{ cached_partial(name='partials/icon.svg', label='Hi <img src=x onerror=alert(1)>') }}",
+    );
+    site.build_ok();
+    let page = site.page("en/index.html");
+    assert!(
+        page.select("svg.icon img").is_empty(),
+        "an element was injected"
+    );
+    assert_eq!(
+        page.text("svg.icon title"),
+        "Hi <img src=x onerror=alert(1)>"
+    );
+}
+
+/// The site root's pages belong to no language: a cached partial there is an error that says
+/// what to use instead.
+#[test]
+fn a_cached_partial_on_the_site_roots_pages_says_to_include() {
+    let site = SiteFixture::new();
+    site.write(
+        "themes/ngmo/templates/404-root.html",
+        "<!DOCTYPE html><html><body>{{ cached_partial(name='partials/feed-icon.html') }}</body></html>",
+    );
+    let diagnostics = site.build_errors();
+    let error = error_in(&diagnostics, "themes/ngmo/templates/404-root.html");
+    assert!(error.message.contains("{% include %}"), "{error}");
 }

@@ -1186,3 +1186,24 @@ fn without_the_search_feature_there_is_no_search_box_or_index() {
         .select("form.site-search")
         .is_empty());
 }
+
+/// A share image replaced by one of another size: every page's `og:image:width` and `height`
+/// follow on the next build (the theme's static files were no input of the pages'
+/// fingerprints, and no page was rendered again).
+#[test]
+fn a_replaced_share_image_gives_every_page_its_new_size() {
+    let site = site();
+    site.build_ok();
+    let page = site.page(&format!("en/{RELEASE}/index.html"));
+    assert_eq!(meta(&page, "og:image:width"), "1200");
+    let logo = std::fs::read(site.path("themes/ngmo/static/images/ngmo-logo.png")).unwrap();
+    site.write_bytes("themes/ngmo/static/images/ngmo-card.png", &logo);
+    site.build_ok();
+    for lang in LANGS {
+        let page = site.page(&format!("{lang}/{RELEASE}/index.html"));
+        assert_eq!(meta(&page, "og:image:width"), "512", "{lang}");
+        assert_eq!(meta(&page, "og:image:height"), "512", "{lang}");
+        let home = site.page(&format!("{lang}/index.html"));
+        assert_eq!(meta(&home, "og:image:width"), "512", "{lang} home");
+    }
+}

@@ -282,3 +282,105 @@ fn deep_nesting_builds_and_a_huge_table_is_a_clear_error() {
     );
     support::assert_same_files(&before, &site.snapshot());
 }
+
+/// Every page that lists a release's PDFs shows the size and checksum of the bytes published:
+/// (sha256, size) per PDF URL, as each page's download table says.
+fn listed_checksums(site: &SiteFixture, page: &str) -> Vec<(String, String, String)> {
+    let page = site.page(page);
+    let urls = page.attrs(".download-files a.download-link", "href");
+    let sums = page.attrs(".download-files input.sha256-full", "value");
+    let sizes = page.attrs(".download-files data", "value");
+    urls.into_iter()
+        .zip(sums)
+        .zip(sizes)
+        .map(|((u, s), z)| (u, s, z))
+        .collect()
+}
+
+fn assert_listed_checksums_are_the_files(site: &SiteFixture) {
+    for lang in ["ja", "en", "zh"] {
+        // (The fixture has no downloads section; its page takes the same fingerprints.)
+        for page in [format!("{lang}/{RELEASE}/index.html")] {
+            let listed = listed_checksums(site, &page);
+            assert!(!listed.is_empty(), "{page} lists no file");
+            for (url, sha256, size) in listed {
+                let path = url
+                    .trim_start_matches("https://example.org/")
+                    .trim_start_matches('/');
+                let bytes = std::fs::read(site.output().join(path)).expect("listed file");
+                assert_eq!(sha256, sha256_hex(&bytes), "{page}: {url}");
+                assert_eq!(size, bytes.len().to_string(), "{page}: {url}");
+            }
+        }
+    }
+}
+
+/// A changed `pdf.toml` typesets the PDFs again, and every page that lists them shows the new
+/// checksums (they had kept the old ones: the theme's files other than templates were no
+/// input of the pages' fingerprints).
+#[cfg(feature = "pdf")]
+#[test]
+fn a_pdf_toml_change_reaches_the_checksums_every_page_lists() {
+    let site = site_with_releases().with_pdf();
+    site.build_ok();
+    assert_listed_checksums_are_the_files(&site);
+    // English body text in the heading font: every English PDF is typeset anew.
+    let toml = site.read("themes/ngmo/pdf.toml");
+    let serif = "en = [\"Noto Serif CJK JP\"]";
+    assert!(toml.contains(serif), "{toml}");
+    site.write(
+        "themes/ngmo/pdf.toml",
+        &toml.replacen(serif, "en = [\"Noto Sans CJK JP\"]", 1),
+    );
+    site.build_ok();
+    assert_listed_checksums_are_the_files(&site);
+}
+
+/// A body edit in one language changes that language's PDF, which the release's pages in the
+/// other languages list too.
+#[cfg(feature = "pdf")]
+#[test]
+fn a_body_edit_reaches_the_checksums_on_the_other_languages_pages() {
+    let site = site_with_releases().with_pdf();
+    site.build_ok();
+    site.replace(
+        &format!("content/{RELEASE}/index.ja.md"),
+        "body-ja",
+        "本文を書き直しました。",
+    );
+    site.build_ok();
+    assert_listed_checksums_are_the_files(&site);
+}
+
+/// A date edit in one language changes the "updated" date the release's downloads show in
+/// every language, as a fresh build shows it.
+#[cfg(feature = "pdf")]
+#[test]
+fn a_date_edit_reaches_the_downloads_updated_date_in_every_language() {
+    let site = site_with_releases().with_pdf();
+    site.build_ok();
+    site.replace(
+        &format!("content/{RELEASE}/index.en.md"),
+        "date = 2020-05-13",
+        "date = 2020-05-20",
+    );
+    site.build_ok();
+    let updated = |site: &SiteFixture| -> Vec<Vec<String>> {
+        ["ja", "en", "zh"]
+            .iter()
+            .map(|lang| {
+                site.page(&format!("{lang}/{RELEASE}/index.html"))
+                    .attrs(".download-updated time", "datetime")
+            })
+            .collect()
+    };
+    let incremental = updated(&site);
+    std::fs::remove_dir_all(site.output()).unwrap();
+    std::fs::remove_dir_all(site.path(".koho")).unwrap();
+    site.build_ok();
+    assert_eq!(incremental, updated(&site));
+    assert!(
+        incremental.iter().all(|dates| !dates.is_empty()),
+        "{incremental:?}"
+    );
+}

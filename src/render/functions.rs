@@ -39,7 +39,8 @@ pub fn register(tera: &mut Tera, site: &Arc<Site>, downloads: &Arc<DownloadIndex
     );
     // Last: the partial's copy of the theme has every function above.
     let site_value = serde_json::to_value(views::site_view(site)).unwrap_or(Value::Null);
-    let partial = super::partials::CachedPartial::new(tera.clone(), lang, site_value);
+    let theme_name = &site.config.theme;
+    let partial = super::partials::CachedPartial::new(tera.clone(), theme_name, lang, site_value);
     tera.register_function("cached_partial", partial);
 }
 
@@ -200,18 +201,31 @@ struct SectionPages(Bound, Memo);
 impl Function for SectionPages {
     fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
         let key = string_arg(args, "key", "section_pages")?;
-        let limit = args
-            .get("limit")
-            .and_then(Value::as_u64)
-            .map_or(usize::MAX, |n| n as usize);
-        let exclude =
-            match args.get("exclude") {
-                None | Some(Value::Null) => None,
-                Some(Value::String(key)) => Some(key.as_str()),
-                Some(_) => return Err(tera::Error::msg(
-                    "section_pages(): `exclude` is a page key (a string), e.g. exclude=page.key",
-                )),
-            };
+        if let Some(other) = args
+            .keys()
+            .find(|k| !matches!(k.as_str(), "key" | "limit" | "exclude"))
+        {
+            return Err(tera::Error::msg(format!(
+                "section_pages() takes `key`, `limit` and `exclude`, not `{other}`"
+            )));
+        }
+        let limit = match args.get("limit") {
+            None => usize::MAX,
+            Some(value) => value.as_u64().map(|n| n as usize).ok_or_else(|| {
+                tera::Error::msg(format!(
+                    "section_pages(): `limit` is a whole number of pages, e.g. limit=5, not {value}"
+                ))
+            })?,
+        };
+        let exclude = match args.get("exclude") {
+            None => None,
+            Some(Value::String(key)) => Some(key.as_str()),
+            Some(other) => {
+                return Err(tera::Error::msg(format!(
+                    "section_pages(): `exclude` is a page key (a string), e.g. exclude=page.key, not {other}"
+                )))
+            }
+        };
         let fetch = limit.saturating_add(usize::from(exclude.is_some()));
         let pages = self
             .1

@@ -60,6 +60,8 @@ pub fn load_theme(
     tera.autoescape_on(vec![".html", ".xml"]);
     tera.set_escape_fn(escape_html);
     tera.register_filter("url_encode", url_encode);
+    // Replaced in each language's copy (`functions::register`).
+    partials::register_root_stub(&mut tera);
     let (files, mut errors) = crate::fsutil::walk_files(&crate::fsutil::Walk {
         dir: &templates_dir,
         confine: &theme_confine(theme_dir, root),

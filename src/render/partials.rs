@@ -5,7 +5,11 @@
 //!
 //! The partial sees only `lang`, `site` and the call's other arguments (no `page`), so its
 //! output is a function of them and the cache is right by construction: what differs between
-//! pages must be passed as an argument, and then it is part of the cache key.
+//! pages must be passed as an argument, and then it is part of the cache key. Its values are
+//! HTML-escaped whatever the partial's file is called, and its HTML is inserted as it is; kept
+//! in a variable (`{% set x = cached_partial(…) %}`) it needs `| safe`, as any HTML string.
+//! The site root's pages (`404-root.html`, `language-select.html`) belong to no language and
+//! have no cached partials (`register_root_stub`).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::RwLock;
@@ -20,6 +24,8 @@ const CACHE_LIMIT: usize = 1024;
 /// function, so that the partial can call `t`, `url_for`…) and the renderings so far.
 pub struct CachedPartial {
     theme: Tera,
+    /// The theme's folder name, for error messages.
+    theme_name: String,
     lang: String,
     site: Value,
     cache: RwLock<rustc_hash::FxHashMap<String, Value>>,
@@ -28,7 +34,11 @@ pub struct CachedPartial {
 impl CachedPartial {
     /// `theme` is the language's theme with its functions registered; `site` the serialised
     /// `site` variable pages get.
-    pub fn new(mut theme: Tera, lang: &str, site: Value) -> CachedPartial {
+    pub fn new(mut theme: Tera, theme_name: &str, lang: &str, site: Value) -> CachedPartial {
+        // The HTML goes into pages unescaped (`is_safe`), so the partial's own values are
+        // escaped whatever its file is called: Tera escapes by the name of the template it
+        // renders, and an include is escaped as the page (`.html`) that includes it.
+        theme.autoescape_on(vec![""]);
         // A partial that asks for another cached partial would need this function inside its
         // own theme copy; one level keeps the cache key complete and the copies few.
         theme.register_function("cached_partial", |_: &HashMap<String, Value>| {
@@ -38,6 +48,7 @@ impl CachedPartial {
         });
         CachedPartial {
             theme,
+            theme_name: theme_name.to_string(),
             lang: lang.to_string(),
             site,
             cache: RwLock::default(),
@@ -47,7 +58,8 @@ impl CachedPartial {
     fn render(&self, name: &str, args: &BTreeMap<&String, &Value>) -> tera::Result<Value> {
         if !self.theme.get_template_names().any(|n| n == name) {
             return Err(tera::Error::msg(format!(
-                "cached_partial: the theme has no template `{name}` (templates/{name})"
+                "cached_partial: there is no template `{name}` in themes/{}/templates/ (name it by its path there, e.g. partials/aside.html)",
+                self.theme_name
             )));
         }
         let mut context = Context::new();
@@ -68,6 +80,11 @@ impl Function for CachedPartial {
         let name = args.get("name").and_then(Value::as_str).ok_or_else(|| {
             tera::Error::msg("cached_partial() needs a string argument `name` (a template path)")
         })?;
+        if let Some(taken) = ["lang", "site"].into_iter().find(|k| args.contains_key(*k)) {
+            return Err(tera::Error::msg(format!(
+                "cached_partial: `{taken}` is given to every partial by koho; pass the value under another name"
+            )));
+        }
         // Sorted, so that the same arguments in another order find the same rendering.
         let rest: BTreeMap<&String, &Value> = args.iter().filter(|(k, _)| *k != "name").collect();
         let arguments = serde_json::to_string(&rest).map_err(tera::Error::msg)?;
@@ -87,4 +104,14 @@ impl Function for CachedPartial {
     fn is_safe(&self) -> bool {
         true
     }
+}
+
+/// `cached_partial` for the theme that renders the site root's pages, which belong to no
+/// language: an error saying so, instead of Tera's "function not found".
+pub fn register_root_stub(theme: &mut Tera) {
+    theme.register_function("cached_partial", |_: &HashMap<String, Value>| {
+        Err(tera::Error::msg(
+            "cached_partial() is for the pages of a language; the site root's pages (404-root.html, language-select.html) belong to none: use {% include %} there",
+        ))
+    });
 }

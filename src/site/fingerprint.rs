@@ -3,10 +3,12 @@
 //! bytes of the others.
 //!
 //! A page's bytes come from (the `render` module's page context and template functions):
-//! - `core`, shared by every page: the theme's templates, the locales, site.toml, fragments,
+//! - `core`, shared by every page: the theme's templates (bytes) and other files (stamps:
+//!   the share image's size, `pdf.toml` and fonts), the locales, site.toml, fragments,
 //!   downloads, assets, books (with their pages' titles and headings), and every page's route
 //!   (key, language, path, kind, parent): the switcher, `url_for` and breadcrumbs' links;
-//! - its own document (front matter and rendered Markdown);
+//! - its own document (front matter and rendered Markdown), and its translations' (the
+//!   downloads attached to it show every language's edition and date);
 //! - what it shows of other pages (titles, dates, descriptions, `[extra]`, order): its
 //!   ancestors in the breadcrumbs; for a section, the members on its listing page and its
 //!   subsections; and the results of the theme's `section_pages(key=…, limit=…)` calls, found in
@@ -142,6 +144,13 @@ impl Fingerprints {
         let mut hasher = StableHasher::new();
         (self.core, &file.path, number, self.own[id]).hash(&mut hasher);
         self.calls.get(&page.lang).hash(&mut hasher);
+        // Its translations: the downloads attached to the page show their editions in every
+        // language (PDFs made from each translation's text) and their latest date.
+        if let Some(translations) = site.by_key.get(&page.key) {
+            translations
+                .values()
+                .for_each(|&other| self.own[other].hash(&mut hasher));
+        }
         // The downloads pages list the generated editions (the releases' PDFs) with their
         // sizes and checksums, which change with the releases' text.
         if page.key == crate::content::downloads::DOWNLOADS_DIR {
@@ -255,7 +264,25 @@ fn inputs_hash(hasher: &mut StableHasher, root: &Path, theme: &str) -> Calls {
         }
     }
     std::fs::read(root.join("site.toml")).ok().hash(hasher);
+    theme_files_hash(hasher, &root.join("themes").join(theme), &templates);
     calls
+}
+
+/// The stamps (`cache::Stamp`) of the theme's other files: pages show what they hold without
+/// their bytes passing through a template (the share image's width and height, the sizes and
+/// checksums of the PDFs that `pdf.toml` and the fonts typeset). Stamps, not bytes: fonts are
+/// megabytes, and a file replaced or rewritten always gets a new stamp.
+fn theme_files_hash(hasher: &mut StableHasher, theme: &Path, templates: &Path) {
+    for entry in WalkDir::new(theme)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.path() != templates)
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+    {
+        let stamp = crate::cache::Stamp::read(entry.path()).ok();
+        (entry.path(), stamp.map(|s| s.key())).hash(hasher);
+    }
 }
 
 /// The `(key, limit)` of every `section_pages(key="…", limit=N)` call in a template's text;
