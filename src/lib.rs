@@ -665,7 +665,7 @@ fn fingerprint_plan<'a>(
     program.map(|stamp| stamp.key()).ok().hash(&mut salt);
     options.include_drafts.hash(&mut salt);
     let salt = salt.finish();
-    let prints = site::fingerprint::Fingerprints::of(&prepared.site, &options.root);
+    let prints = site::fingerprint::Fingerprints::of(&prepared.site, &options.root, &prepared.plan);
     use rayon::prelude::*;
     prepared
         .plan

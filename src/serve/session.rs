@@ -113,7 +113,7 @@ impl Session {
             timings.push((stage, clock.elapsed()));
             clock = Instant::now();
         };
-        let fingerprints = Fingerprints::of(&prepared.site, &self.options.root);
+        let fingerprints = Fingerprints::of(&prepared.site, &self.options.root, &prepared.plan);
         let (selected, rendered_with) = self.to_render(&prepared, &fingerprints, previous);
         lap("fingerprints");
         let rendered = store::render(&prepared, &selected)?;

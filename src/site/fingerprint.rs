@@ -7,8 +7,8 @@
 //!   the share image's size, `pdf.toml` and fonts), the locales, site.toml, fragments,
 //!   downloads, assets, books (with their pages' titles and headings), and every page's route
 //!   (key, language, path, kind, parent): the switcher, `url_for` and breadcrumbs' links;
-//! - its own document (front matter and rendered Markdown), and its translations' (the
-//!   downloads attached to it show every language's edition and date);
+//! - its own document (front matter and rendered Markdown), and what its downloads show of
+//!   its translations: their dates, and with release PDFs their text (each language's PDF);
 //! - what it shows of other pages (titles, dates, descriptions, `[extra]`, order): its
 //!   ancestors in the breadcrumbs; for a section, the members on its listing page and its
 //!   subsections; and the results of the theme's `section_pages(key=…, limit=…)` calls, found in
@@ -28,7 +28,7 @@ use rayon::prelude::*;
 use walkdir::WalkDir;
 
 use crate::content::DocKind;
-use crate::site::plan::{Job, PlannedFile};
+use crate::site::plan::{Job, OutputPlan, PlannedFile};
 use crate::site::{Page, PageId, Site};
 
 /// Feeds `Debug` output into a hasher without building the string.
@@ -63,11 +63,14 @@ pub struct Fingerprints {
     documents: HashMap<String, u64>,
     /// Every page's shared part (what the sitemap shows: routes and dates).
     listing: u64,
+    /// Whether the plan has release PDFs (their sizes and checksums show on every translation).
+    release_pdfs: bool,
 }
 
 impl Fingerprints {
-    /// Hashes `site` and the files of the theme, locales and site.toml under `root`.
-    pub fn of(site: &Site, root: &Path) -> Fingerprints {
+    /// Hashes `site` and the files of the theme, locales and site.toml under `root`; `plan` says
+    /// whether there are release PDFs.
+    pub fn of(site: &Site, root: &Path, plan: &OutputPlan) -> Fingerprints {
         let per_page: Vec<[u64; 3]> = site.pages.par_iter().map(page_hashes).collect();
         let mut hasher = StableHasher::new();
         let calls = inputs_hash(&mut hasher, root, &site.config.theme);
@@ -108,6 +111,10 @@ impl Fingerprints {
                 .map(|(l, h)| (l, h.finish()))
                 .collect(),
             listing: listing.finish(),
+            release_pdfs: plan
+                .files
+                .iter()
+                .any(|f| matches!(f.job, Job::ReleasePdf { .. })),
         }
     }
 
@@ -144,12 +151,15 @@ impl Fingerprints {
         let mut hasher = StableHasher::new();
         (self.core, &file.path, number, self.own[id]).hash(&mut hasher);
         self.calls.get(&page.lang).hash(&mut hasher);
-        // Its translations: the downloads attached to the page show their editions in every
-        // language (PDFs made from each translation's text) and their latest date.
+        // Its translations: the downloads attached to the page show their latest date and,
+        // with release PDFs, each language's edition, made from that translation's text.
         if let Some(translations) = site.by_key.get(&page.key) {
-            translations
-                .values()
-                .for_each(|&other| self.own[other].hash(&mut hasher));
+            for &other in translations.values() {
+                self.shared[other].hash(&mut hasher);
+                if self.release_pdfs {
+                    self.own[other].hash(&mut hasher);
+                }
+            }
         }
         // The downloads pages list the generated editions (the releases' PDFs) with their
         // sizes and checksums, which change with the releases' text.
