@@ -203,3 +203,28 @@ fn a_cached_partial_on_the_site_roots_pages_says_to_include() {
     let error = error_in(&diagnostics, "themes/ngmo/templates/404-root.html");
     assert!(error.message.contains("{% include %}"), "{error}");
 }
+
+/// A mistake in a partial that every release shows is one error per language and template,
+/// naming the first page and how many more, not one per page.
+#[test]
+fn the_same_template_error_on_many_pages_is_reported_once() {
+    let site = with_releases(5);
+    site.write(
+        "themes/ngmo/templates/partials/latest-releases.html",
+        "<aside>{{ t(key='no-such-message-anywhere') }}</aside>",
+    );
+    let diagnostics = site.build_errors();
+    let about_it: Vec<_> = diagnostics
+        .iter()
+        .filter(|d| d.message.contains("no-such-message-anywhere"))
+        .collect();
+    // Six releases (the fixture's and five) in each of three languages.
+    assert_eq!(about_it.len(), 3, "{about_it:#?}");
+    for error in about_it {
+        assert!(error.message.contains("and 5 more pages)"), "{error}");
+        assert!(
+            error.message.contains("partials/latest-releases.html"),
+            "{error}"
+        );
+    }
+}

@@ -345,8 +345,46 @@ pub fn render_selected(
     if errors.is_empty() {
         Ok(())
     } else {
-        Err(errors)
+        Err(one_per_template_error(errors))
     }
+}
+
+/// How a page's template error names the page, at the end of its message.
+const RENDERING: &str = " (while rendering ";
+
+/// The same template error met on many pages (a mistake in a header partial fails all 30,000)
+/// once, naming the first page and how many more: the pages' errors differ only in the page.
+fn one_per_template_error(errors: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let mut grouped: Vec<(Diagnostic, usize)> = Vec::new();
+    let mut index: std::collections::BTreeMap<(Option<Location>, String), usize> =
+        std::collections::BTreeMap::new();
+    for error in errors {
+        let Some(at) = error.message.rfind(RENDERING) else {
+            grouped.push((error, 0));
+            continue;
+        };
+        let key = (error.location.clone(), error.message[..at].to_string());
+        match index.get(&key) {
+            Some(&i) => grouped[i].1 += 1,
+            None => {
+                index.insert(key, grouped.len());
+                grouped.push((error, 0));
+            }
+        }
+    }
+    grouped
+        .into_iter()
+        .map(|(mut error, more)| {
+            if more > 0 {
+                let page_end = error.message.len() - 1;
+                let pages = if more == 1 { "page" } else { "pages" };
+                error
+                    .message
+                    .insert_str(page_end, &format!(" and {more} more {pages}"));
+            }
+            error
+        })
+        .collect()
 }
 
 /// The download items of the files the build made (EPUBs, print editions, PDFs) from their
@@ -628,9 +666,9 @@ fn render_page(
             Diagnostic::error(
                 Some(Location::file(template_path(site, &template))),
                 format!(
-                    "template error while rendering {}: {}",
-                    page.source.display(),
-                    error_chain(&e)
+                    "template error: {}{RENDERING}{})",
+                    error_chain(&e),
+                    page.source.display()
                 ),
             )
         })
