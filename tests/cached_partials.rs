@@ -64,15 +64,6 @@ fn an_edit_to_the_sixth_latest_release_reaches_the_aside_of_the_latest_ones() {
     assert!(!aside_titles(&site, "en/releases/r1/index.html").contains(&"r2-en-renamed".into()));
 }
 
-fn home_template_main(site: &SiteFixture, main: &str) {
-    site.write(
-        "themes/ngmo/templates/index.html",
-        &format!(
-            "{{% extends \"base.html\" %}}\n{{% block main %}}\n{main}\n{{% endblock main %}}\n"
-        ),
-    );
-}
-
 #[test]
 fn a_cached_partial_shows_its_arguments_and_language_and_differs_when_they_do() {
     let site = SiteFixture::new();
@@ -80,8 +71,7 @@ fn a_cached_partial_shows_its_arguments_and_language_and_differs_when_they_do() 
         "themes/ngmo/templates/partials/greeting.html",
         "<p class=\"greeting\" data-n=\"{{ n }}\">{{ lang }} {{ t(key='nav-home') }} {{ site.base_path }}</p>",
     );
-    home_template_main(
-        &site,
+    site.home_template_main(
         "{{ cached_partial(name='partials/greeting.html', n=1) }}{{ cached_partial(name='partials/greeting.html', n=2) }}{{ cached_partial(n=1, name='partials/greeting.html') }}",
     );
     site.build_ok();
@@ -103,7 +93,7 @@ fn a_cached_partial_never_sees_the_page() {
         "themes/ngmo/templates/partials/title.html",
         "<p>{{ page.title }}</p>",
     );
-    home_template_main(&site, "{{ cached_partial(name='partials/title.html') }}");
+    site.home_template_main("{{ cached_partial(name='partials/title.html') }}");
     let diagnostics = site.build_errors();
     let error = error_in(&diagnostics, "themes/ngmo/templates/index.html");
     assert!(
@@ -158,7 +148,7 @@ fn cached_partial_mistakes_are_template_errors_that_say_what_to_do() {
             "themes/ngmo/templates/partials/nested.html",
             "{{ cached_partial(name='partials/feed-icon.html') }}",
         );
-        home_template_main(&site, call);
+        site.home_template_main(call);
         let diagnostics = site.build_errors();
         let error = error_in(&diagnostics, "themes/ngmo/templates/index.html");
         assert!(error.message.contains(names), "{call}: {error}");
@@ -174,8 +164,7 @@ fn a_partial_not_named_html_is_escaped_too() {
         "themes/ngmo/templates/partials/icon.svg",
         "<svg class=\"icon\"><title>{{ label }}</title></svg>",
     );
-    home_template_main(
-        &site,
+    site.home_template_main(
         "{{ cached_partial(name='partials/icon.svg', label='Hi <img src=x onerror=alert(1)>') }}",
     );
     site.build_ok();

@@ -109,16 +109,6 @@ fn build_with_deadline(site: &SiteFixture) -> RunResult {
     }
 }
 
-/// Replaces `{% block main %}` of the home page template with `main`.
-fn home_template_main(site: &SiteFixture, main: &str) {
-    site.write(
-        "themes/ngmo/templates/index.html",
-        &format!(
-            "{{% extends \"base.html\" %}}\n{{% block main %}}\n{main}\n{{% endblock main %}}\n"
-        ),
-    );
-}
-
 // ---------------------------------------------------------------------------------------------
 // Nothing leaked: links
 // ---------------------------------------------------------------------------------------------
@@ -446,7 +436,7 @@ fn a_theme_outside_themes_is_an_error_naming_site_toml_and_line() {
 /// Builds with a home template calling `call` and returns the error naming the template.
 fn template_call_fails(call: &str, names: &str) {
     let site = SiteFixture::new();
-    home_template_main(&site, call);
+    site.home_template_main(call);
     let diagnostics = site.build_errors();
     let error = error_in(&diagnostics, "themes/ngmo/templates/index.html");
     assert!(error.message.contains(names), "{error}");
@@ -497,8 +487,7 @@ fn url_for_optional_and_untranslated_keys() {
         "content/about/index.ja.md",
         "+++\ntitle = \"機構について\"\n+++\n\n本文\n",
     );
-    home_template_main(
-        &site,
+    site.home_template_main(
         "<p id=\"missing\">[{{ url_for(key='handbook', optional=true) }}]</p>\n<p id=\"about\">{{ url_for(key='about') }}</p>\n<p id=\"asset\">{{ asset_url(path='css/site.css?v=2') }}</p>",
     );
     site.build_ok();

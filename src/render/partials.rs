@@ -1,7 +1,7 @@
 //! `cached_partial(name=…, …)`: a template rendered once per language and set of arguments,
 //! and its HTML reused by every page that asks for the same (Hugo's `partialCached`). A
 //! "latest releases" aside is the same on 10,000 release pages; rendering it once instead of on
-//! every page saves about a fifth of the theme's work (BENCHMARKS.md, seventh pass).
+//! every page saved about a fifth of a build's instructions (BENCHMARKS.md, seventh pass).
 //!
 //! The partial sees only `lang`, `site` and the call's other arguments (no `page`), so its
 //! output is a function of them and the cache is right by construction: what differs between

@@ -121,6 +121,16 @@ impl SiteFixture {
         self
     }
 
+    /// Replaces the theme's home page template with one whose `main` block is `main`.
+    pub fn home_template_main(&self, main: &str) {
+        self.write(
+            "themes/ngmo/templates/index.html",
+            &format!(
+                "{{% extends \"base.html\" %}}\n{{% block main %}}\n{main}\n{{% endblock main %}}\n"
+            ),
+        );
+    }
+
     /// The site folder (holding site.toml).
     pub fn root(&self) -> &Path {
         self.dir.path()
