@@ -364,6 +364,7 @@ pub fn build_with_progress(
     options: &BuildOptions,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<BuildReport, BuildError> {
+    let options = &with_canonical_root(options);
     let output = output::resolve_link(&output_dir(options))?;
     refuse_output_inside_inputs(&options.root, &output)?;
     let clock = Instant::now();
@@ -678,6 +679,20 @@ fn fingerprint_plan<'a>(
             Some((file.path.as_str(), hasher.finish()))
         })
         .collect()
+}
+
+/// `options` with the site's folder as one canonical path, when it exists: fingerprints hash
+/// the paths of the site's files, and `koho build` inside the site and `koho build -r
+/// ../site` beside it must keep each other's output instead of rendering every page again.
+fn with_canonical_root(options: &BuildOptions) -> BuildOptions {
+    let mut options = options.clone();
+    if let Ok(root) = std::fs::canonicalize(&options.root) {
+        if options.output.is_none() {
+            options.output = Some(output_dir(&options));
+        }
+        options.root = root;
+    }
+    options
 }
 
 /// An output inside content/, locales/ or a theme would be read back as input by the next

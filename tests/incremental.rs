@@ -58,6 +58,31 @@ fn a_rebuild_with_nothing_changed_renders_only_the_always_rendered_files() {
 }
 
 #[test]
+fn the_site_folder_named_another_way_keeps_the_previous_output() {
+    let fixture = fixture();
+    let output = fixture.output();
+    let first = fixture.build_ok();
+    fixture.replace(
+        "content/releases/2021-02-01-r2/index.en.md",
+        "body 2",
+        "an edited body",
+    );
+    // `koho build` inside the site and `koho build -r ../site` from beside it: one output.
+    let name = fixture.root().file_name().unwrap().to_owned();
+    let through_parent = fixture.root().join("..").join(name);
+    for root in [fixture.root().join("."), through_parent] {
+        let report = support::unwrap_report(fixture.build_with(|o| {
+            o.root = root.clone();
+            o.output = Some(output.clone());
+        }));
+        assert!(report.rendered < 15, "{root:?}: {report:?} after {first:?}");
+    }
+    let main = main_text(&fixture, "en/releases/2021-02-01-r2/index.html");
+    assert!(main.contains("an edited body"), "{main}");
+    assert_same_files(&fresh_output(&fixture), &fixture.snapshot());
+}
+
+#[test]
 fn a_body_edit_renders_that_page_and_what_shows_its_text() {
     let fixture = fixture();
     fixture.build_ok();

@@ -296,7 +296,8 @@ fn list(
 type TextToSave<'a> = (PathBuf, Stamp, saved_texts::Text<'a>);
 
 /// Every source read, each from the texts saved in `file` when its stamp is the saved one
-/// (`saved_texts`), else from its file; the texts are saved again when any was read.
+/// (`saved_texts`), else from its file; the texts are saved again when enough of them changed
+/// (`saved_texts::worth_saving_again`).
 fn read_with_saved(
     sources: Vec<MarkdownSource>,
     file: &std::path::Path,
@@ -308,11 +309,13 @@ fn read_with_saved(
         .into_par_iter()
         .map(|source| read_source(&saved, stamps, source))
         .collect();
-    let any_read = read
+    let from_files = read
         .iter()
-        .any(|(_, text)| matches!(text, Some((_, _, Text::Read(_)))));
+        .filter(|(_, text)| matches!(text, Some((_, _, Text::Read(_)))))
+        .count();
     let kept = read.iter().filter(|(_, text)| text.is_some()).count();
-    if any_read || kept != saved.len() {
+    let dropped = saved.len().saturating_sub(kept - from_files);
+    if saved_texts::worth_saving_again(saved.len(), kept, from_files + dropped) {
         let texts = read.iter().filter_map(|(_, text)| text.as_ref());
         saved_texts::save(file, texts.map(|(p, s, t)| (p.as_path(), *s, t.as_str())));
     }

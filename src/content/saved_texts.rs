@@ -80,6 +80,15 @@ impl SavedTexts {
     }
 }
 
+/// Whether `kept` texts, `changed` of which (read from their files, or saved for files now
+/// gone) differ from the `saved` ones, are worth writing again: always when nothing was saved,
+/// else when more than 32 or 1 % changed. Rewriting 13 MB at 10,000 releases × 3 languages was
+/// a tenth of a one-release rebuild's CPU; a text left out of date only costs its file's read
+/// in each build until then, since a saved text is used only with its file's stamp.
+pub fn worth_saving_again(saved: usize, kept: usize, changed: usize) -> bool {
+    (saved == 0 && kept > 0) || changed > (kept / 100).max(32)
+}
+
 /// Writes `texts` to `file` whole or not at all (`cache::replace_file`); a file that cannot be
 /// written is removed, so that no older texts outlive it (they would still be right for their
 /// stamps, but need not be kept). Failing to save is not an error of the build.
@@ -182,6 +191,17 @@ mod tests {
         assert_eq!(saved.get(b, stamp(3)), Some(""));
         assert_eq!(saved.get(a, stamp(10)), None, "another stamp");
         assert_eq!(saved.get(Path::new("/site/content/c.md"), stamp(9)), None);
+    }
+
+    #[test]
+    fn texts_are_saved_again_first_and_after_many_changes_only() {
+        assert!(worth_saving_again(0, 3, 3), "nothing saved yet");
+        assert!(!worth_saving_again(0, 0, 0), "no text at all");
+        assert!(!worth_saving_again(30_075, 30_075, 1), "one edit");
+        assert!(!worth_saving_again(30_075, 30_075, 300));
+        assert!(worth_saving_again(30_075, 30_075, 301), "over 1 %");
+        assert!(!worth_saving_again(10, 10, 32));
+        assert!(worth_saving_again(10, 40, 33), "over 32");
     }
 
     #[test]
