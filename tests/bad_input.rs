@@ -294,6 +294,48 @@ fn template_syntax_error_names_template_and_line() {
 }
 
 #[test]
+fn a_partial_that_includes_itself_is_an_error_not_a_crash() {
+    let site = SiteFixture::new();
+    let partial = "themes/ngmo/templates/partials/site-brand.html";
+    let stderr = binary_fails_keeping_output(&site, |s| {
+        let mut lines: Vec<String> = s.read(partial).lines().map(String::from).collect();
+        // Becomes line 2: Tera would follow it until the stack overflowed.
+        lines.insert(1, "{% include \"partials/site-brand.html\" %}".to_string());
+        s.write(partial, &(lines.join("\n") + "\n"));
+    });
+    assert!(!stderr.contains("overflow"), "{stderr}");
+    let line = stderr
+        .lines()
+        .find(|l| l.contains("partials/site-brand.html:2"))
+        .unwrap_or_else(|| panic!("the include is not named:\n{stderr}"));
+    assert!(stderr.contains("includes itself"), "{line}\n{stderr}");
+}
+
+#[test]
+fn includes_in_a_cycle_through_several_templates_are_one_error() {
+    let site = SiteFixture::new();
+    let diagnostics = library_fails_keeping_output(&site, |s| {
+        s.write(
+            "themes/ngmo/templates/partials/ring-a.html",
+            "a\n{% include \"partials/ring-b.html\" %}\n",
+        );
+        s.write(
+            "themes/ngmo/templates/partials/ring-b.html",
+            "{% filter upper %}{% include \"partials/ring-a.html\" %}{% endfilter %}\n",
+        );
+    });
+    let error = error_in(&diagnostics, "themes/ngmo/templates/partials/ring-a.html");
+    assert!(
+        error
+            .message
+            .contains("partials/ring-a.html → partials/ring-b.html → partials/ring-a.html"),
+        "{error}"
+    );
+    assert_eq!(error.location.as_ref().unwrap().line, Some(2), "{error}");
+    assert_eq!(errors(&diagnostics).len(), 1, "{}", render(&diagnostics));
+}
+
+#[test]
 fn template_render_error_names_the_template() {
     let site = SiteFixture::new();
     let template = "themes/ngmo/templates/releases/section.html";

@@ -8,6 +8,7 @@ pub mod epub;
 pub mod excerpt;
 pub mod feed;
 pub mod functions;
+mod includes;
 pub mod links;
 pub mod meta;
 mod partials;
@@ -77,28 +78,76 @@ pub fn load_theme(
             Err(e) => errors.push(e),
         }
     }
-    for (name, text, path) in &templates {
-        // Parse each one alone first, so that a syntax error is reported with its own file.
-        if let Err(e) = tera::Template::new(name, None, text) {
-            errors.push(template_diagnostic(&path.to_path_buf(), &e));
-        }
-    }
+    let parsed = parse_templates(&templates, &mut errors);
     if !errors.iter().any(Diagnostic::is_error) {
-        let pairs = templates
-            .iter()
-            .map(|(name, text, _)| (name.as_str(), text.as_str()));
-        if let Err(e) = tera.add_raw_templates(pairs) {
+        tera.templates.extend(parsed);
+        let linked = tera
+            .build_inheritance_chains()
+            .and_then(|()| tera.check_macro_files());
+        if let Err(e) = linked {
             errors.push(Diagnostic::in_file(
                 &display(&templates_dir),
                 error_chain(&e),
             ));
         }
+        errors.extend(include_cycle_errors(&tera, &templates));
     }
     if errors.iter().any(Diagnostic::is_error) {
         Err(errors)
     } else {
         Ok((tera, errors))
     }
+}
+
+/// The templates `(name, text, display path)` parsed on all cores, each alone, so that a
+/// syntax error is reported with its own file (in `errors`).
+fn parse_templates(
+    templates: &[(String, String, PathBuf)],
+    errors: &mut Vec<Diagnostic>,
+) -> Vec<(String, tera::Template)> {
+    let results: Vec<_> = templates
+        .par_iter()
+        .map(|(name, text, path)| {
+            tera::Template::new(name, None, text)
+                .map(|template| (name.clone(), template))
+                .map_err(|e| template_diagnostic(path, &e))
+        })
+        .collect();
+    let mut parsed = Vec::with_capacity(results.len());
+    for result in results {
+        match result {
+            Ok(template) => parsed.push(template),
+            Err(e) => errors.push(e),
+        }
+    }
+    parsed
+}
+
+/// An error for each cycle of includes that would never end (`includes::cycles`), at the
+/// first template's include of the next.
+fn include_cycle_errors(tera: &Tera, templates: &[(String, String, PathBuf)]) -> Vec<Diagnostic> {
+    includes::cycles(tera)
+        .into_iter()
+        .filter_map(|cycle| {
+            let (name, text, path) = templates.iter().find(|(n, _, _)| *n == cycle[0])?;
+            let next = cycle.get(1)?;
+            // The tag's line: the first line naming the next template after `include`.
+            let line = text
+                .lines()
+                .position(|l| l.contains("include") && l.contains(next.as_str()));
+            let location = match line {
+                Some(at) => Location::at(path, at + 1, 1),
+                None => Location::file(path),
+            };
+            let chain = cycle.join(" → ");
+            let message = format!(
+                "template error: {name} includes itself ({chain}): rendering it would never end"
+            );
+            let help = "include it again only under an `{% if %}` or in a `{% for %}` loop \
+                        that ends the recursion, or write the recursion as a macro";
+            Some(Diagnostic::error(Some(location), message).with_help(help))
+        })
+        .collect()
 }
 
 /// Where links in a theme may lead: anywhere under themes/, or, for a theme that is itself
