@@ -625,6 +625,11 @@ fn the_sitemap_lists_every_page_with_symmetric_hreflang_and_x_default() {
         Some("2021-03-11"),
         "a list: its newest page"
     );
+    assert_eq!(
+        page2.lastmod, entries["https://example.org/en/releases/"].lastmod,
+        "each page of a list: the list's newest page"
+    );
+    assert!(page2.lastmod.is_some());
 
     let robots = site.read_output("robots.txt");
     let lines: Vec<&str> = robots.lines().collect();

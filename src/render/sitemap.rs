@@ -35,9 +35,10 @@ pub fn encoded(url: &str) -> String {
 /// The URLs of the sitemap, in plan order: every page and pagination page that
 /// [`in_sitemap`] accepts.
 pub fn urls(site: &Site, plan: &OutputPlan) -> Vec<SitemapUrl> {
+    let mut sections = SectionLastmods::default();
     entries(site, plan)
         .into_iter()
-        .map(|(page, number)| url_of(site, page, number))
+        .map(|(page, number)| url_of(site, page, number, &mut sections))
         .collect()
 }
 
@@ -55,31 +56,38 @@ pub fn entries(site: &Site, plan: &OutputPlan) -> Vec<(PageId, usize)> {
 
 /// The `<urlset>` of sitemap `entries`, each `<url>` made as it is written.
 pub fn urlset_of(site: &Site, entries: &[(PageId, usize)]) -> std::io::Result<Vec<u8>> {
+    let mut sections = SectionLastmods::default();
     let urls = entries
         .iter()
-        .map(|&(page, number)| url_of(site, page, number));
+        .map(|&(page, number)| url_of(site, page, number, &mut sections));
     // About 500 bytes a page with three languages and x-default.
     write_urlset(urls, entries.len() * 600)
 }
 
 /// The newest `lastmod` of each part of `entries`.
 pub fn entry_lastmods(site: &Site, entries: &[(PageId, usize)], limit: usize) -> Vec<Option<Date>> {
+    let mut sections = SectionLastmods::default();
     entries
         .chunks(limit.max(1))
         .map(|chunk| {
             chunk
                 .iter()
-                .filter_map(|&(p, _)| lastmod(site, &site.pages[p]))
+                .filter_map(|&(p, _)| lastmod(site, p, &mut sections))
                 .max()
         })
         .collect()
 }
 
-fn url_of(site: &Site, id: PageId, number: usize) -> SitemapUrl {
+/// The `lastmod` of each section met so far: a section paginated into 500 listing pages lists
+/// each with the same date, its newest page's, found once instead of once a listing page (which
+/// grew with the square of the number of pages).
+type SectionLastmods = rustc_hash::FxHashMap<PageId, Option<Date>>;
+
+fn url_of(site: &Site, id: PageId, number: usize, sections: &mut SectionLastmods) -> SitemapUrl {
     let page = &site.pages[id];
     SitemapUrl {
         loc: encoded(&site.config.permalink(&numbered_path(&page.path, number))),
-        lastmod: lastmod(site, page),
+        lastmod: lastmod(site, id, sections),
         alternates: alternates(site, page, number)
             .into_iter()
             .map(|a| (a.hreflang, encoded(&a.href)))
@@ -88,17 +96,22 @@ fn url_of(site: &Site, id: PageId, number: usize) -> SitemapUrl {
 }
 
 /// `[extra] updated` or `date`; for a section without either, its newest page's.
-fn lastmod(site: &Site, page: &Page) -> Option<Date> {
+fn lastmod(site: &Site, id: PageId, sections: &mut SectionLastmods) -> Option<Date> {
+    let page = &site.pages[id];
     updated(page).or_else(|| {
         if page.kind != DocKind::Section {
             return None;
         }
-        site.section(&page.key, &page.lang)?
-            .pages
-            .iter()
-            .filter_map(|&id| updated(&site.pages[id]))
-            .max()
+        *sections.entry(id).or_insert_with(|| newest_member(site, page))
     })
+}
+
+fn newest_member(site: &Site, section: &Page) -> Option<Date> {
+    site.section(&section.key, &section.lang)?
+        .pages
+        .iter()
+        .filter_map(|&id| updated(&site.pages[id]))
+        .max()
 }
 
 type Xml = Writer<Vec<u8>>;
