@@ -458,6 +458,60 @@ fn long_sections_are_paginated() {
 }
 
 #[test]
+fn a_long_list_links_its_first_last_and_nearby_pages_only() {
+    let site = SiteFixture::new();
+    site.replace(
+        "content/releases/_index.en.md",
+        "paginate_by = 10",
+        "paginate_by = 1",
+    );
+    for day in 1..=8 {
+        let key = format!("releases/2020-04-0{day}-r{day}");
+        write_page(
+            &site,
+            &key,
+            "en",
+            &format!("r{day}"),
+            &format!("2020-04-0{day}"),
+            "text",
+        );
+    }
+    site.build_ok();
+    let pager = |number: usize| {
+        let path = match number {
+            1 => "en/releases/index.html".to_string(),
+            n => format!("en/releases/page/{n}/index.html"),
+        };
+        let page = site.page(&path);
+        let items: Vec<String> = page
+            .select(".pager-numbers li")
+            .iter()
+            .map(|li| text(*li))
+            .collect();
+        let current = page.text(".pager-numbers [aria-current=page]");
+        let hrefs = page.attrs(".pager-numbers a", "href");
+        let labels = page.attrs(".pager-numbers a", "aria-label");
+        (items, current, hrefs, labels)
+    };
+    let (items, current, hrefs, labels) = pager(5);
+    assert_eq!(items, ["1", "…", "3", "4", "5", "6", "7", "…", "9"]);
+    assert_eq!(current, "5");
+    assert_eq!(hrefs[0], "/en/releases/");
+    assert_eq!(hrefs[1], "/en/releases/page/3/");
+    assert_eq!(hrefs.last().unwrap(), "/en/releases/page/9/");
+    assert_eq!(labels[0], "Page 1");
+    for href in &hrefs {
+        let file = format!("{}index.html", href.trim_start_matches('/'));
+        assert!(site.exists(&file), "{href} leads nowhere");
+    }
+    assert_eq!(pager(1).0, ["1", "2", "3", "…", "9"]);
+    assert_eq!(pager(9).0, ["1", "…", "7", "8", "9"]);
+    assert_eq!(pager(3).0, ["1", "2", "3", "4", "5", "…", "9"]);
+    assert_eq!(pager(7).0, ["1", "…", "5", "6", "7", "8", "9"]);
+    assert!(!site.exists("en/releases/page/10/index.html"));
+}
+
+#[test]
 fn short_sections_have_no_pagination() {
     let site = SiteFixture::new();
     site.build_ok();

@@ -28,6 +28,7 @@ downloads-teaser-text = The summary of the handbook and other materials, ready t
 downloads-teaser-link = Go to downloads
 pagination-label = Pagination
 page-of = Page { $current } of { $total }
+page-number = Page { $number }
 # The title of page 2, 3 … of a paginated list (the first page keeps the plain title).
 paged-title = { $title } (page { $number })
 previous-page = Previous page

@@ -28,6 +28,7 @@ downloads-teaser-text = ハンドブックの要約などの資料をダウン�
 downloads-teaser-link = ダウンロードページへ
 pagination-label = ページ送り
 page-of = { $current } / { $total } ページ
+page-number = { $number } ページ目
 # The title of page 2, 3 … of a paginated list (the first page keeps the plain title).
 paged-title = { $title }（{ $number }ページ目）
 previous-page = 前のページ

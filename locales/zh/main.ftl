@@ -28,6 +28,7 @@ downloads-teaser-text = 手册概要等资料可在此下载。
 downloads-teaser-link = 前往下载页面
 pagination-label = 分页
 page-of = 第{ $current }页，共{ $total }页
+page-number = 第{ $number }页
 # The title of page 2, 3 … of a paginated list (the first page keeps the plain title).
 paged-title = { $title }（第{ $number }页）
 previous-page = 上一页

@@ -38,7 +38,7 @@ use crate::error::{Diagnostic, Location};
 use crate::site::plan::{Job, OutputPlan, PlannedFile, StaticFile, SITEMAP_LIMIT};
 use crate::site::{Page, Site};
 use downloads::DownloadIndex;
-use views::{Paginator, Summary};
+use views::{Paginator, Summary, PAGER_WINDOW};
 
 /// Loads every `*.html` template of the theme. Errors name the template file and line.
 /// Warnings (a skipped pipe) come back with the loaded theme: `Ok((tera, warnings))`.
@@ -772,12 +772,20 @@ fn paginate(site: &Site, page: &Page, number: usize) -> Option<(Vec<usize>, Pagi
         .chunks(per_page.max(1))
         .nth(number - 1)?
         .to_vec();
+    let window = number.saturating_sub(PAGER_WINDOW).max(1)..=(number + PAGER_WINDOW).min(total);
     let paginator = Paginator {
         current: number,
         total,
+        first_url: page_url(1),
+        last_url: page_url(total),
         previous_url: (number > 1).then(|| page_url(number - 1)),
         next_url: (number < total).then(|| page_url(number + 1)),
-        page_urls: (1..=total).map(page_url).collect(),
+        nearby: window
+            .map(|n| views::PagerLink {
+                number: n,
+                url: page_url(n),
+            })
+            .collect(),
     };
     Some((members, paginator))
 }

@@ -102,7 +102,9 @@ fn lastmod(site: &Site, id: PageId, sections: &mut SectionLastmods) -> Option<Da
         if page.kind != DocKind::Section {
             return None;
         }
-        *sections.entry(id).or_insert_with(|| newest_member(site, page))
+        *sections
+            .entry(id)
+            .or_insert_with(|| newest_member(site, page))
     })
 }
 

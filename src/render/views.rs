@@ -199,14 +199,30 @@ pub fn translations<'a>(site: &'a Site, page: &Page) -> Vec<Translation<'a>> {
         .collect()
 }
 
-/// Where a paginated list is.
+/// Where a paginated list is: its page `current` of `total` (from 1), the links a pager
+/// shows, and the numbered links `nearby` (up to `PAGER_WINDOW` on each side of the current
+/// page, itself included). Not every page's link: a list of 500 pages would carry 500 links
+/// on each of its 500 pages, a cost growing with the square of the list (Zola's paginator
+/// gives first, last, previous and next the same way).
 #[derive(Serialize)]
 pub struct Paginator {
     pub current: usize,
     pub total: usize,
+    pub first_url: String,
+    pub last_url: String,
     pub previous_url: Option<String>,
     pub next_url: Option<String>,
-    pub page_urls: Vec<String>,
+    pub nearby: Vec<PagerLink>,
+}
+
+/// How many numbered links `Paginator::nearby` gives on each side of the current page.
+pub const PAGER_WINDOW: usize = 2;
+
+/// A numbered link of a pager.
+#[derive(Serialize)]
+pub struct PagerLink {
+    pub number: usize,
+    pub url: String,
 }
 
 /// The view of a page that is not a document (the 404 and search pages of a language):
