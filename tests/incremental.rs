@@ -83,6 +83,33 @@ fn the_site_folder_named_another_way_keeps_the_previous_output() {
 }
 
 #[test]
+fn a_renamed_feed_section_is_named_in_every_pages_feed_link() {
+    let fixture = fixture();
+    fixture.build_ok();
+    let releases = "content/releases/_index.en.md";
+    let text = fixture.read(releases);
+    let title = text
+        .lines()
+        .find(|l| l.starts_with("title = "))
+        .expect("a title")
+        .to_string();
+    fixture.write(
+        releases,
+        &text.replacen(&title, "title = \"Releases renamed\"", 1),
+    );
+    fixture.build_ok();
+    for path in ["en/index.html", "en/releases/2021-01-01-r1/index.html"] {
+        let page = fixture.page(path);
+        let feed_title = page.attr("link[type=\"application/atom+xml\"]", "title");
+        assert!(
+            feed_title.starts_with("Releases renamed |"),
+            "{path}: {feed_title}"
+        );
+    }
+    assert_same_files(&fresh_output(&fixture), &fixture.snapshot());
+}
+
+#[test]
 fn a_body_edit_renders_that_page_and_what_shows_its_text() {
     let fixture = fixture();
     fixture.build_ok();

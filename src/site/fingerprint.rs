@@ -57,7 +57,8 @@ pub struct Fingerprints {
     shared: Vec<u64>,
     /// Per page: its own document, everything of it.
     own: Vec<u64>,
-    /// Per language: the results of the theme's `section_pages` calls.
+    /// Per language: the results of the theme's `section_pages` calls and the feed section's
+    /// title (what every page of the language shows of other pages).
     calls: HashMap<String, u64>,
     /// Per language: every page's own document (what a feed can show).
     documents: HashMap<String, u64>,
@@ -89,11 +90,21 @@ impl Fingerprints {
         }
         debug_hash(&mut hasher, &(&site.downloads, &site.books, &site.assets));
         let shared: Vec<u64> = per_page.iter().map(|h| h[1]).collect();
+        // Every page's `<head>` links its language's feed by the feed section's title.
+        let feed_section = |lang: &str| {
+            let key = site.config.discovery.feed_section.as_deref()?;
+            site.page_id(key, lang).map(|id| shared[id])
+        };
         let calls = site
             .config
             .languages
             .iter()
-            .map(|l| (l.code.clone(), calls_hash(site, &shared, &calls, &l.code)))
+            .map(|l| {
+                let mut hasher = StableHasher::new();
+                calls_hash(site, &shared, &calls, &l.code).hash(&mut hasher);
+                feed_section(&l.code).hash(&mut hasher);
+                (l.code.clone(), hasher.finish())
+            })
             .collect();
         let mut documents: HashMap<String, StableHasher> = HashMap::new();
         for (page, hashes) in site.pages.iter().zip(&per_page) {
