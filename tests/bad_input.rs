@@ -308,7 +308,7 @@ fn a_partial_that_includes_itself_is_an_error_not_a_crash() {
         .lines()
         .find(|l| l.contains("partials/site-brand.html:2"))
         .unwrap_or_else(|| panic!("the include is not named:\n{stderr}"));
-    assert!(stderr.contains("includes itself"), "{line}\n{stderr}");
+    assert!(stderr.contains("renders itself again"), "{line}\n{stderr}");
 }
 
 #[test]
@@ -333,6 +333,47 @@ fn includes_in_a_cycle_through_several_templates_are_one_error() {
     );
     assert_eq!(error.location.as_ref().unwrap().line, Some(2), "{error}");
     assert_eq!(errors(&diagnostics).len(), 1, "{}", render(&diagnostics));
+}
+
+#[test]
+fn a_macro_that_always_includes_its_caller_is_an_error_not_a_crash() {
+    let site = SiteFixture::new();
+    let diagnostics = library_fails_keeping_output(&site, |s| {
+        s.write(
+            "themes/ngmo/templates/macros.html",
+            "{% macro m() %}\n{% include \"mself.html\" %}\n{% endmacro m %}\n",
+        );
+        s.write(
+            "themes/ngmo/templates/mself.html",
+            "{% import \"macros.html\" as mm %}\nX {{ mm::m() }}\n",
+        );
+    });
+    let error = error_in(&diagnostics, "themes/ngmo/templates/macros.html");
+    assert!(
+        error
+            .message
+            .contains("macros.html::m → mself.html → macros.html::m"),
+        "{error}"
+    );
+    assert_eq!(error.location.as_ref().unwrap().line, Some(2), "{error}");
+}
+
+#[test]
+fn a_recursion_whose_condition_never_ends_it_is_an_error_not_a_crash() {
+    let site = SiteFixture::new();
+    let partial = "themes/ngmo/templates/partials/language-switcher.html";
+    // Allowed by the check (it may end), but `true` never turns false.
+    let stderr = binary_fails_keeping_output(&site, |s| {
+        let text = s.read(partial);
+        s.write(
+            partial,
+            &format!(
+                "{text}{{% if true %}}{{% include \"partials/language-switcher.html\" %}}{{% endif %}}\n"
+            ),
+        );
+    });
+    assert!(!stderr.contains("overflow"), "{stderr}");
+    assert!(stderr.contains("recurse without end"), "{stderr}");
 }
 
 #[test]

@@ -14,6 +14,7 @@ use tera::{Function, Tera, Value};
 
 use super::downloads::{item_view, DownloadIndex};
 use super::phrases::{break_points, escape_into, mark_headings_with, mark_text, PhraseLanguage};
+use super::recursion::Guarded;
 use super::views;
 use crate::site::Site;
 
@@ -24,24 +25,27 @@ pub fn register(tera: &mut Tera, site: &Arc<Site>, downloads: &Arc<DownloadIndex
         downloads: Arc::clone(downloads),
         lang: lang.to_string(),
     };
-    tera.register_function("t", Translate(bound(site), Memo::default()));
-    tera.register_function("fragment", FragmentFn(bound(site)));
-    tera.register_function("section_pages", SectionPages(bound(site), Memo::default()));
-    tera.register_function("url_for", UrlFor(bound(site), Memo::default()));
-    tera.register_function("asset_url", AssetUrl(bound(site), Memo::default()));
-    tera.register_function("format_date", FormatDate(bound(site)));
-    tera.register_function("downloads", Downloads(bound(site)));
-    tera.register_function("lang_attr", LangAttr(bound(site)));
-    tera.register_filter("phrases", Phrases(bound(site), Memo::default()));
+    tera.register_function("t", Guarded(Translate(bound(site), Memo::default())));
+    tera.register_function("fragment", Guarded(FragmentFn(bound(site))));
+    tera.register_function(
+        "section_pages",
+        Guarded(SectionPages(bound(site), Memo::default())),
+    );
+    tera.register_function("url_for", Guarded(UrlFor(bound(site), Memo::default())));
+    tera.register_function("asset_url", Guarded(AssetUrl(bound(site), Memo::default())));
+    tera.register_function("format_date", Guarded(FormatDate(bound(site))));
+    tera.register_function("downloads", Guarded(Downloads(bound(site))));
+    tera.register_function("lang_attr", Guarded(LangAttr(bound(site))));
+    tera.register_filter("phrases", Guarded(Phrases(bound(site), Memo::default())));
     tera.register_filter(
         "phrase_headings",
-        PhraseHeadings(bound(site), RwLock::default()),
+        Guarded(PhraseHeadings(bound(site), RwLock::default())),
     );
     // Last: the partial's copy of the theme has every function above.
     let site_value = serde_json::to_value(views::site_view(site)).unwrap_or(Value::Null);
     let theme_name = &site.config.theme;
     let partial = super::partials::CachedPartial::new(tera.clone(), theme_name, lang, site_value);
-    tera.register_function("cached_partial", partial);
+    tera.register_function("cached_partial", Guarded(partial));
 }
 
 struct Bound {

@@ -1,9 +1,9 @@
 //! Include cycles among a theme's templates: `{% include %}` chains that always lead back to
 //! where they started, which Tera follows until the stack overflows and the process aborts.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-use tera::ast::Node;
+use tera::ast::{ExprVal, Node, Set};
 use tera::Tera;
 
 /// Every cycle of includes that a template reaches whenever it is rendered: includes at its
@@ -13,62 +13,144 @@ use tera::Tera;
 /// (`["a.html", "b.html", "a.html"]`). Of `{% include ["x", "y"] %}` the first template that
 /// exists is the one Tera renders, and the one followed here.
 pub fn cycles(tera: &Tera) -> Vec<Vec<String>> {
-    let edges: BTreeMap<&str, Vec<&str>> = tera
-        .templates
-        .iter()
-        .map(|(name, template)| {
-            let mut included = Vec::new();
-            always_included(tera, &template.ast, &mut included);
-            (name.as_str(), included)
-        })
-        .collect();
-    let mut found = Vec::new();
-    for start in edges.keys() {
-        let mut path = vec![*start];
-        walk(&edges, start, &mut path, &mut found);
+    let mut edges: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (name, template) in &tera.templates {
+        let mut reached = Vec::new();
+        always_reached(tera, name, &template.ast, &mut reached);
+        edges.insert(name.clone(), reached);
+        for (macro_name, definition) in &template.macros {
+            let mut reached = Vec::new();
+            always_reached(tera, name, &definition.body, &mut reached);
+            edges.insert(macro_id(name, macro_name), reached);
+        }
     }
-    found
+    let edges: BTreeMap<&str, Vec<&str>> = edges
+        .iter()
+        .map(|(from, to)| (from.as_str(), to.iter().map(String::as_str).collect()))
+        .collect();
+    let mut found = BTreeSet::new();
+    let mut done = HashSet::new();
+    for start in edges.keys() {
+        if !done.contains(start) {
+            walk(&edges, start, &mut done, &mut found);
+        }
+    }
+    found.into_iter().collect()
 }
 
-/// Extends `path` (a chain of includes from `start`) depth first; records it when it comes
-/// back to `start`. Only chains through names after `start` are followed, so each cycle is
-/// found once, from its smallest name.
+/// How a macro is named in a cycle: `macros.html::tree`.
+fn macro_id(file: &str, name: &str) -> String {
+    format!("{file}::{name}")
+}
+
+/// Depth first from `start`, without recursion (a theme may chain thousands of templates):
+/// every include that leads back to a template on the current chain closes a cycle, recorded
+/// from its smallest name. Each template is walked once, so the time is linear in the
+/// templates and includes (following every path instead grows exponentially).
 fn walk<'a>(
     edges: &BTreeMap<&'a str, Vec<&'a str>>,
     start: &'a str,
-    path: &mut Vec<&'a str>,
-    found: &mut Vec<Vec<String>>,
+    done: &mut HashSet<&'a str>,
+    found: &mut BTreeSet<Vec<String>>,
 ) {
-    let Some(last) = path.last().copied() else {
-        return;
-    };
-    for &next in edges.get(last).into_iter().flatten() {
-        if next == start {
-            let mut cycle: Vec<String> = path.iter().map(|n| n.to_string()).collect();
-            cycle.push(start.to_string());
-            found.push(cycle);
-        } else if next > start && !path.contains(&next) {
-            path.push(next);
-            walk(edges, start, path, found);
-            path.pop();
+    // The chain from `start`, each template with the index of its next include to follow.
+    let mut chain: Vec<(&str, usize)> = vec![(start, 0)];
+    while let Some((name, next)) = chain.last_mut() {
+        let name = *name;
+        let Some(&target) = edges.get(name).and_then(|targets| targets.get(*next)) else {
+            done.insert(name);
+            chain.pop();
+            continue;
+        };
+        *next += 1;
+        if let Some(at) = chain.iter().position(|(n, _)| *n == target) {
+            found.insert(from_smallest(chain[at..].iter().map(|(n, _)| *n).collect()));
+        } else if !done.contains(target) {
+            chain.push((target, 0));
         }
     }
 }
 
-/// The templates that `nodes` include whenever they are rendered (see `cycles`).
-fn always_included<'a>(tera: &'a Tera, nodes: &'a [Node], into: &mut Vec<&'a str>) {
+/// The cycle `members` (each once) turned to start at its smallest name, closed by it again.
+fn from_smallest(mut members: Vec<&str>) -> Vec<String> {
+    let smallest = (0..members.len()).min_by_key(|&i| members[i]).unwrap_or(0);
+    members.rotate_left(smallest);
+    let mut cycle: Vec<String> = members.iter().map(|n| n.to_string()).collect();
+    cycle.push(cycle[0].clone());
+    cycle
+}
+
+/// Where (1-based line and column, in characters) the first `{% include %}` tag naming
+/// `target` in quotes starts in the template `text`, even when the tag spans lines.
+/// For a macro (`file::name`, as `cycles` names it), the first `{{ }}` or `{% set %}` tag that
+/// calls `…::name(`.
+pub fn tag_position(text: &str, target: &str) -> Option<(usize, usize)> {
+    let start = match target.split_once("::") {
+        Some((_, name)) => find_tag(text, "{{", "}}", |tag| tag.contains(&format!("::{name}(")))
+            .or_else(|| {
+                find_tag(text, "{%", "%}", |tag| {
+                    keyword(tag).starts_with("set") && tag.contains(&format!("::{name}("))
+                })
+            }),
+        None => {
+            let quoted = [format!("\"{target}\""), format!("'{target}'")];
+            find_tag(text, "{%", "%}", |tag| {
+                keyword(tag).starts_with("include") && quoted.iter().any(|q| tag.contains(q))
+            })
+        }
+    }?;
+    let before = &text[..start];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |at| at + 1);
+    Some((line, text[line_start..start].chars().count() + 1))
+}
+
+/// Where the first tag opened by `open` whose text (up to `close`) passes `wanted` starts.
+fn find_tag(text: &str, open: &str, close: &str, wanted: impl Fn(&str) -> bool) -> Option<usize> {
+    text.match_indices(open).map(|(at, _)| at).find(|&at| {
+        let end = text[at..].find(close).map_or(text.len(), |end| at + end);
+        wanted(&text[at..end])
+    })
+}
+
+/// A tag's first word: `{%- include …` → `include …`.
+fn keyword(tag: &str) -> &str {
+    tag[2..].trim_start_matches(['-', ' ', '\t', '\r', '\n'])
+}
+
+/// The templates and macros that `nodes` of template `file` always render (see `cycles`):
+/// includes, and macro calls that are a whole `{{ }}` or `{% set %}` value.
+fn always_reached(tera: &Tera, file: &str, nodes: &[Node], into: &mut Vec<String>) {
     for node in nodes {
         match node {
             Node::Include(_, names, _) => {
                 let rendered = names.iter().find(|n| tera.templates.contains_key(*n));
-                if let Some(name) = rendered {
-                    into.push(name.as_str());
+                into.extend(rendered.cloned());
+            }
+            Node::FilterSection(_, section, _) => always_reached(tera, file, &section.body, into),
+            Node::VariableBlock(_, expr) | Node::Set(_, Set { value: expr, .. }) => {
+                if let ExprVal::MacroCall(call) = &expr.val {
+                    into.extend(
+                        macro_file(tera, file, &call.namespace).map(|f| macro_id(f, &call.name)),
+                    );
                 }
             }
-            Node::FilterSection(_, section, _) => always_included(tera, &section.body, into),
             _ => {}
         }
     }
+}
+
+/// The file of the macros that template `file` calls as `namespace::…`.
+fn macro_file<'a>(tera: &'a Tera, file: &'a str, namespace: &str) -> Option<&'a str> {
+    if namespace == "self" {
+        return Some(file);
+    }
+    let template = tera.templates.get(file)?;
+    template
+        .imported_macro_files
+        .iter()
+        .find(|(_, ns)| ns == namespace)
+        .map(|(imported, _)| imported.as_str())
 }
 
 #[cfg(test)]
@@ -79,6 +161,18 @@ mod tests {
         let mut tera = Tera::default();
         tera.add_raw_templates(templates.iter().copied()).unwrap();
         tera
+    }
+
+    #[test]
+    fn the_tag_is_found_on_its_line_and_column_even_across_lines() {
+        let text = "a\nb {%- include\n\"self.html\" %}\n{% include 'x.html' %}";
+        assert_eq!(tag_position(text, "self.html"), Some((2, 3)));
+        assert_eq!(tag_position(text, "x.html"), Some((4, 1)));
+        let text = "{# include \"self.html\" #}\n日本{% include \"self.html\" %}";
+        assert_eq!(tag_position(text, "self.html"), Some((2, 3)));
+        assert_eq!(tag_position(text, "other.html"), None);
+        let text = "{% macro r() %}\n  {{ self::r() }}{% endmacro r %}";
+        assert_eq!(tag_position(text, "m.html::r"), Some((2, 3)));
     }
 
     #[test]
@@ -122,6 +216,50 @@ mod tests {
             ),
         ]));
         assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn a_lattice_of_includes_is_checked_in_linear_time() {
+        // 2 × 40 templates, each including both of the next level: 2^40 paths, no cycle.
+        let mut templates = Vec::new();
+        for level in 0..40 {
+            for side in ["a", "b"] {
+                let text = format!(
+                    "{{% include \"{0}a.html\" %}}{{% include \"{0}b.html\" %}}",
+                    level + 1
+                );
+                templates.push((format!("{level}{side}.html"), text));
+            }
+        }
+        templates.push(("40a.html".into(), "end".into()));
+        templates.push(("40b.html".into(), "end".into()));
+        let mut tera = Tera::default();
+        tera.add_raw_templates(templates).unwrap();
+        assert!(cycles(&tera).is_empty());
+        // The last level includes the first: every template is on a cycle, found quickly.
+        tera.add_raw_template("40b.html", "{% include \"0a.html\" %}")
+            .unwrap();
+        assert!(!cycles(&tera).is_empty());
+    }
+
+    #[test]
+    fn macros_that_always_call_themselves_or_include_their_caller_are_cycles() {
+        let found = cycles(&tera(&[
+            (
+                "macros.html",
+                "{% macro m() %}{% include \"mself.html\" %}{% endmacro m %}\
+                 {% macro r() %}{{ self::r() }}{% endmacro r %}\
+                 {% macro ok(n) %}{% if n > 0 %}{{ self::ok(n=n - 1) }}{% endif %}{% endmacro ok %}",
+            ),
+            ("mself.html", "{% import \"macros.html\" as mm %}X{{ mm::m() }}"),
+        ]));
+        assert_eq!(
+            found,
+            vec![
+                vec!["macros.html::m", "mself.html", "macros.html::m"],
+                vec!["macros.html::r", "macros.html::r"],
+            ]
+        );
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub mod pdf;
 mod pdf_cache;
 pub mod phrases;
 pub mod print;
+mod recursion;
 pub mod search;
 pub mod search_cache;
 pub mod sitemap;
@@ -60,7 +61,7 @@ pub fn load_theme(
     let mut tera = Tera::default();
     tera.autoescape_on(vec![".html", ".xml"]);
     tera.set_escape_fn(escape_html);
-    tera.register_filter("url_encode", url_encode);
+    tera.register_filter("url_encode", recursion::Guarded(url_encode));
     // Replaced in each language's copy (`functions::register`).
     partials::register_root_stub(&mut tera);
     let (files, mut errors) = crate::fsutil::walk_files(&crate::fsutil::Walk {
@@ -123,29 +124,30 @@ fn parse_templates(
     parsed
 }
 
-/// An error for each cycle of includes that would never end (`includes::cycles`), at the
-/// first template's include of the next.
+/// An error for each cycle of includes and macro calls that would never end
+/// (`includes::cycles`), at the first member's tag that renders the next.
 fn include_cycle_errors(tera: &Tera, templates: &[(String, String, PathBuf)]) -> Vec<Diagnostic> {
     includes::cycles(tera)
         .into_iter()
-        .filter_map(|cycle| {
-            let (name, text, path) = templates.iter().find(|(n, _, _)| *n == cycle[0])?;
-            let next = cycle.get(1)?;
-            // The tag's line: the first line naming the next template after `include`.
-            let line = text
-                .lines()
-                .position(|l| l.contains("include") && l.contains(next.as_str()));
-            let location = match line {
-                Some(at) => Location::at(path, at + 1, 1),
-                None => Location::file(path),
+        .map(|cycle| {
+            let first = &cycle[0];
+            let file = first.split("::").next().unwrap_or(first);
+            let next = cycle.get(1).map_or(first.as_str(), String::as_str);
+            let found = templates.iter().find(|(n, _, _)| n == file);
+            let position = found.and_then(|(_, text, _)| includes::tag_position(text, next));
+            let location = match (found, position) {
+                (Some((_, _, path)), Some((line, column))) => Location::at(path, line, column),
+                (Some((_, _, path)), None) => Location::file(path),
+                (None, _) => Location::file(PathBuf::from(file)),
             };
             let chain = cycle.join(" → ");
             let message = format!(
-                "template error: {name} includes itself ({chain}): rendering it would never end"
+                "template error: {first} renders itself again ({chain}): rendering it would \
+                 never end"
             );
-            let help = "include it again only under an `{% if %}` or in a `{% for %}` loop \
-                        that ends the recursion, or write the recursion as a macro";
-            Some(Diagnostic::error(Some(location), message).with_help(help))
+            let help = "render it again only under an `{% if %}` or in a `{% for %}` loop \
+                        that ends the recursion";
+            Diagnostic::error(Some(location), message).with_help(help)
         })
         .collect()
 }
