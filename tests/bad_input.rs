@@ -359,6 +359,24 @@ fn a_macro_that_always_includes_its_caller_is_an_error_not_a_crash() {
 }
 
 #[test]
+fn a_macro_file_that_imports_itself_is_an_error_not_a_crash() {
+    let site = SiteFixture::new();
+    let diagnostics = library_fails_keeping_output(&site, |s| {
+        s.write(
+            "themes/ngmo/templates/partials/m.html",
+            "{% import \"partials/m.html\" as m %}{% macro r(n) %}hi{% endmacro r %}\n",
+        );
+        s.write(
+            "themes/ngmo/templates/partials/uses-m.html",
+            "{% import \"partials/m.html\" as m %}\n{{ m::r(n=0) }}\n",
+        );
+    });
+    let error = error_in(&diagnostics, "themes/ngmo/templates/partials/m.html");
+    assert!(error.message.contains("imports itself"), "{error}");
+    assert_eq!(error.location.as_ref().unwrap().line, Some(1), "{error}");
+}
+
+#[test]
 fn a_recursion_whose_condition_never_ends_it_is_an_error_not_a_crash() {
     let site = SiteFixture::new();
     let partial = "themes/ngmo/templates/partials/language-switcher.html";

@@ -527,6 +527,18 @@ fn missing_chapter_is_a_warning_naming_chapter_and_language() {
 }
 
 #[test]
+fn paginate_by_in_a_book_is_an_error_naming_the_file_and_line() {
+    let fixture = fixture();
+    let part = "content/handbook/a-practice/_index.en.md";
+    fixture.replace(part, "weight = 2", "weight = 2\npaginate_by = 2");
+    let diagnostics = fixture.build_errors();
+    let error = support::error_in(&diagnostics, part);
+    assert!(error.message.contains("paginate_by in a book"), "{error}");
+    assert_eq!(error.location.as_ref().unwrap().line, Some(4), "{error}");
+    assert!(!fixture.exists("en/handbook/a-practice/page/2/index.html"));
+}
+
+#[test]
 fn missing_chapter_warning_is_printed_by_the_binary_and_the_build_succeeds() {
     let fixture = fixture();
     let run = fixture.run_build(&[]);

@@ -493,17 +493,19 @@ fn a_long_list_links_its_first_last_and_nearby_pages_only() {
         let labels = page.attrs(".pager-numbers a", "aria-label");
         (items, current, hrefs, labels)
     };
-    let (items, current, hrefs, labels) = pager(5);
-    assert_eq!(items, ["1", "…", "3", "4", "5", "6", "7", "…", "9"]);
-    assert_eq!(current, "5");
+    let (items, current, hrefs, labels) = pager(6);
+    assert_eq!(items, ["1", "…", "4", "5", "6", "7", "8", "9"]);
+    assert_eq!(current, "6");
     assert_eq!(hrefs[0], "/en/releases/");
-    assert_eq!(hrefs[1], "/en/releases/page/3/");
+    assert_eq!(hrefs[1], "/en/releases/page/4/");
     assert_eq!(hrefs.last().unwrap(), "/en/releases/page/9/");
     assert_eq!(labels[0], "Page 1");
     for href in &hrefs {
         let file = format!("{}index.html", href.trim_start_matches('/'));
         assert!(site.exists(&file), "{href} leads nowhere");
     }
+    // A gap of a single page shows its number instead of "…".
+    assert_eq!(pager(5).0, ["1", "2", "3", "4", "5", "6", "7", "8", "9"]);
     assert_eq!(pager(1).0, ["1", "2", "3", "…", "9"]);
     assert_eq!(pager(9).0, ["1", "…", "7", "8", "9"]);
     assert_eq!(pager(3).0, ["1", "2", "3", "4", "5", "…", "9"]);

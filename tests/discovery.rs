@@ -344,6 +344,24 @@ fn feed_settings_that_cannot_work_are_errors_naming_the_file() {
     );
 }
 
+#[test]
+fn a_feed_section_whose_files_fail_gives_their_errors_only() {
+    let site = site();
+    for lang in ["ja", "en", "zh"] {
+        let file = format!("content/releases/_index.{lang}.md");
+        site.replace(&file, "paginate_by = 10", "paginate_by = 0");
+    }
+    let errors = site.build_errors();
+    assert!(
+        errors
+            .iter()
+            .all(|e| !e.message.contains("is not a section")),
+        "{}",
+        render(&errors)
+    );
+    assert!(errors.iter().any(|e| e.message.contains("paginate_by")));
+}
+
 fn site_with_undated_feed() -> SiteFixture {
     let site = site();
     site.replace(

@@ -24,6 +24,29 @@ pub fn cycles(tera: &Tera) -> Vec<Vec<String>> {
             edges.insert(macro_id(name, macro_name), reached);
         }
     }
+    find_cycles(&edges)
+}
+
+/// Every cycle of `{% import %}`s: Tera loads a file's imported macros, and theirs, with no
+/// end when the imports come back to a file (even one that imports itself and calls nothing),
+/// and the process aborts. Named as `cycles` names include cycles.
+pub fn import_cycles(tera: &Tera) -> Vec<Vec<String>> {
+    let edges: BTreeMap<String, Vec<String>> = tera
+        .templates
+        .iter()
+        .map(|(name, template)| {
+            let imported = template.imported_macro_files.iter();
+            (
+                name.clone(),
+                imported.map(|(file, _)| file.clone()).collect(),
+            )
+        })
+        .collect();
+    find_cycles(&edges)
+}
+
+/// The cycles of the graph `edges` (name → the names it leads to), each once (see `walk`).
+fn find_cycles(edges: &BTreeMap<String, Vec<String>>) -> Vec<Vec<String>> {
     let edges: BTreeMap<&str, Vec<&str>> = edges
         .iter()
         .map(|(from, to)| (from.as_str(), to.iter().map(String::as_str).collect()))
@@ -80,8 +103,8 @@ fn from_smallest(mut members: Vec<&str>) -> Vec<String> {
     cycle
 }
 
-/// Where (1-based line and column, in characters) the first `{% include %}` tag naming
-/// `target` in quotes starts in the template `text`, even when the tag spans lines.
+/// Where (1-based line and column, in characters) the first `{% include %}` or `{% import %}`
+/// tag naming `target` in quotes starts in the template `text`, even when the tag spans lines.
 /// For a macro (`file::name`, as `cycles` names it), the first `{{ }}` or `{% set %}` tag that
 /// calls `…::name(`.
 pub fn tag_position(text: &str, target: &str) -> Option<(usize, usize)> {
@@ -95,7 +118,9 @@ pub fn tag_position(text: &str, target: &str) -> Option<(usize, usize)> {
         None => {
             let quoted = [format!("\"{target}\""), format!("'{target}'")];
             find_tag(text, "{%", "%}", |tag| {
-                keyword(tag).starts_with("include") && quoted.iter().any(|q| tag.contains(q))
+                let keyword = keyword(tag);
+                (keyword.starts_with("include") || keyword.starts_with("import"))
+                    && quoted.iter().any(|q| tag.contains(q))
             })
         }
     }?;
@@ -259,6 +284,33 @@ mod tests {
                 vec!["macros.html::m", "mself.html", "macros.html::m"],
                 vec!["macros.html::r", "macros.html::r"],
             ]
+        );
+    }
+
+    #[test]
+    fn macro_files_that_import_each_other_are_cycles() {
+        let tera = tera(&[
+            (
+                "m.html",
+                "{% import \"m.html\" as m %}{% macro r() %}hi{% endmacro r %}",
+            ),
+            (
+                "a.html",
+                "{% import \"b.html\" as b %}{% macro x() %}{% endmacro x %}",
+            ),
+            (
+                "b.html",
+                "{% import \"a.html\" as a %}{% macro y() %}{% endmacro y %}",
+            ),
+            ("page.html", "{% import \"m.html\" as m %}{{ m::r() }}"),
+        ]);
+        assert_eq!(
+            import_cycles(&tera),
+            vec![vec!["a.html", "b.html", "a.html"], vec!["m.html", "m.html"]]
+        );
+        assert_eq!(
+            tag_position("x\n{% import 'm.html' as m %}", "m.html"),
+            Some((2, 1))
         );
     }
 

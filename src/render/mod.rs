@@ -125,31 +125,50 @@ fn parse_templates(
 }
 
 /// An error for each cycle of includes and macro calls that would never end
-/// (`includes::cycles`), at the first member's tag that renders the next.
+/// (`includes::cycles`) and each cycle of imports (`includes::import_cycles`), at the first
+/// member's tag that leads to the next.
 fn include_cycle_errors(tera: &Tera, templates: &[(String, String, PathBuf)]) -> Vec<Diagnostic> {
-    includes::cycles(tera)
-        .into_iter()
-        .map(|cycle| {
-            let first = &cycle[0];
-            let file = first.split("::").next().unwrap_or(first);
-            let next = cycle.get(1).map_or(first.as_str(), String::as_str);
-            let found = templates.iter().find(|(n, _, _)| n == file);
-            let position = found.and_then(|(_, text, _)| includes::tag_position(text, next));
-            let location = match (found, position) {
-                (Some((_, _, path)), Some((line, column))) => Location::at(path, line, column),
-                (Some((_, _, path)), None) => Location::file(path),
-                (None, _) => Location::file(PathBuf::from(file)),
-            };
-            let chain = cycle.join(" → ");
-            let message = format!(
-                "template error: {first} renders itself again ({chain}): rendering it would \
-                 never end"
-            );
-            let help = "render it again only under an `{% if %}` or in a `{% for %}` loop \
-                        that ends the recursion";
-            Diagnostic::error(Some(location), message).with_help(help)
-        })
-        .collect()
+    let renders = includes::cycles(tera).into_iter().map(|cycle| {
+        let message = format!(
+            "template error: {} renders itself again ({}): rendering it would never end",
+            cycle[0],
+            cycle.join(" → ")
+        );
+        let help = "render it again only under an `{% if %}` or in a `{% for %}` loop that \
+                    ends the recursion";
+        cycle_error(&cycle, templates, message, help)
+    });
+    let imports = includes::import_cycles(tera).into_iter().map(|cycle| {
+        let message = format!(
+            "template error: {} imports itself ({}): Tera would load its macros forever",
+            cycle[0],
+            cycle.join(" → ")
+        );
+        let help = "remove the import that leads back; a file calls its own macros as \
+                    `self::name()`";
+        cycle_error(&cycle, templates, message, help)
+    });
+    renders.chain(imports).collect()
+}
+
+/// The error `message` at the tag of `cycle`'s first member that leads to the next.
+fn cycle_error(
+    cycle: &[String],
+    templates: &[(String, String, PathBuf)],
+    message: String,
+    help: &str,
+) -> Diagnostic {
+    let first = &cycle[0];
+    let file = first.split("::").next().unwrap_or(first);
+    let next = cycle.get(1).map_or(first.as_str(), String::as_str);
+    let found = templates.iter().find(|(n, _, _)| n == file);
+    let position = found.and_then(|(_, text, _)| includes::tag_position(text, next));
+    let location = match (found, position) {
+        (Some((_, _, path)), Some((line, column))) => Location::at(path, line, column),
+        (Some((_, _, path)), None) => Location::file(path),
+        (None, _) => Location::file(PathBuf::from(file)),
+    };
+    Diagnostic::error(Some(location), message).with_help(help)
 }
 
 /// Where links in a theme may lead: anywhere under themes/, or, for a theme that is itself
@@ -774,7 +793,16 @@ fn paginate(site: &Site, page: &Page, number: usize) -> Option<(Vec<usize>, Pagi
         .chunks(per_page.max(1))
         .nth(number - 1)?
         .to_vec();
-    let window = number.saturating_sub(PAGER_WINDOW).max(1)..=(number + PAGER_WINDOW).min(total);
+    let mut first = number.saturating_sub(PAGER_WINDOW).max(1);
+    let mut last = (number + PAGER_WINDOW).min(total);
+    // A gap of one page shows that page: its number takes no more room than "…".
+    if first == 3 {
+        first = 2;
+    }
+    if last + 2 == total {
+        last = total - 1;
+    }
+    let window = first..=last;
     let paginator = Paginator {
         current: number,
         total,

@@ -201,7 +201,7 @@ pub fn translations<'a>(site: &'a Site, page: &Page) -> Vec<Translation<'a>> {
 
 /// Where a paginated list is: its page `current` of `total` (from 1), the links a pager
 /// shows, and the numbered links `nearby` (up to `PAGER_WINDOW` on each side of the current
-/// page, itself included). Not every page's link: a list of 500 pages would carry 500 links
+/// page, itself included, and one more where that leaves out only page 2 or the last but one). Not every page's link: a list of 500 pages would carry 500 links
 /// on each of its 500 pages, a cost growing with the square of the list (Zola's paginator
 /// gives first, last, previous and next the same way).
 #[derive(Serialize)]

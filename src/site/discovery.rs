@@ -275,7 +275,11 @@ fn plan_feeds(site: &Site, files: &mut Vec<PlannedFile>, site_toml: &Path) -> Ve
             },
         });
     }
-    if found {
+    // A section whose files all failed to load has their errors already: its route is kept,
+    // but no page of it exists.
+    let failed_to_load =
+        site.routes.documents.contains_key(section_key) && !site.by_key.contains_key(section_key);
+    if found || failed_to_load {
         return Vec::new();
     }
     vec![Diagnostic::in_file(

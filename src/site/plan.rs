@@ -210,6 +210,7 @@ pub fn plan(
     let mut files = Vec::new();
     let mut diagnostics = Vec::new();
     plan_pages(site, &mut files);
+    diagnostics.extend(paginated_chapters(site));
     plan_books(site, &mut files);
     if theme.pdf {
         plan_pdfs(site, &mut files);
@@ -293,16 +294,49 @@ pub fn numbered_path(path: &str, number: usize) -> String {
     }
 }
 
-/// How many pages a section's listing takes (1 when it is not paginated or not a section).
+/// How many pages a section's listing takes (1 when it is not paginated, not a section, or
+/// in a book: see `paginated_chapters`).
 pub fn pagination_count(site: &Site, id: PageId) -> usize {
     let page = &site.pages[id];
     let (Some(per_page), DocKind::Section) = (page.front.paginate_by, page.kind) else {
         return 1;
     };
+    if site.book_of(&page.key).is_some() {
+        return 1;
+    }
     let members = site
         .section(&page.key, &page.lang)
         .map_or(0, |s| s.pages.len());
     members.div_ceil(per_page.max(1)).max(1)
+}
+
+/// An error for each section of a book with `paginate_by`: a book's sections are its parts,
+/// shown whole with the book's contents, so their listing is never split (the pages would be
+/// orphans no link leads to).
+fn paginated_chapters(site: &Site) -> Vec<Diagnostic> {
+    site.pages
+        .iter()
+        .filter(|page| page.front.paginate_by.is_some() && site.book_of(&page.key).is_some())
+        .map(|page| {
+            let text = std::fs::read_to_string(site.config.root.join(&page.source));
+            let line = text.ok().and_then(|text| {
+                let at = text
+                    .lines()
+                    .position(|l| l.trim_start().starts_with("paginate_by"));
+                at.map(|at| at + 1)
+            });
+            let location = match line {
+                Some(line) => Location::at(&page.source, line, 1),
+                None => Location::file(&page.source),
+            };
+            Diagnostic::error(
+                Some(location),
+                "paginate_by in a book: a book's sections are shown whole, never split into \
+                 listing pages",
+            )
+            .with_help("remove paginate_by from this file")
+        })
+        .collect()
 }
 
 fn plan_books(site: &Site, files: &mut Vec<PlannedFile>) {
