@@ -377,6 +377,28 @@ fn a_macro_file_that_imports_itself_is_an_error_not_a_crash() {
 }
 
 #[test]
+fn templates_that_extend_each_other_are_an_error_at_the_extends_tag() {
+    let site = SiteFixture::new();
+    let diagnostics = library_fails_keeping_output(&site, |s| {
+        s.write(
+            "themes/ngmo/templates/ring-a.html",
+            "{# a #}\n{% extends \"ring-b.html\" %}\n",
+        );
+        s.write(
+            "themes/ngmo/templates/ring-b.html",
+            "{% extends \"ring-a.html\" %}\n",
+        );
+    });
+    let error = errors(&diagnostics)
+        .into_iter()
+        .find(|e| e.message.contains("extends itself"))
+        .unwrap_or_else(|| panic!("{}", render(&diagnostics)));
+    let location = error.location.as_ref().unwrap();
+    assert!(location.path.to_string_lossy().contains("ring-"), "{error}");
+    assert!(location.line.is_some(), "{error}");
+}
+
+#[test]
 fn a_recursion_whose_condition_never_ends_it_is_an_error_not_a_crash() {
     let site = SiteFixture::new();
     let partial = "themes/ngmo/templates/partials/language-switcher.html";

@@ -86,10 +86,11 @@ pub fn load_theme(
             .build_inheritance_chains()
             .and_then(|()| tera.check_macro_files());
         if let Err(e) = linked {
-            errors.push(Diagnostic::in_file(
-                &display(&templates_dir),
-                error_chain(&e),
-            ));
+            errors.push(
+                link_error(&e, &templates).unwrap_or_else(|| {
+                    Diagnostic::in_file(&display(&templates_dir), error_chain(&e))
+                }),
+            );
         }
         errors.extend(include_cycle_errors(&tera, &templates));
     }
@@ -122,6 +123,38 @@ fn parse_templates(
         }
     }
     parsed
+}
+
+/// Tera's error about `{% extends %}` (a cycle, a missing parent) at the template's tag.
+fn link_error(error: &tera::Error, templates: &[(String, String, PathBuf)]) -> Option<Diagnostic> {
+    let (name, message) = match &error.kind {
+        tera::ErrorKind::CircularExtend {
+            tpl,
+            inheritance_chain,
+        } => (
+            tpl,
+            format!(
+                "template error: {tpl} extends itself ({} → {tpl})",
+                inheritance_chain.join(" → ")
+            ),
+        ),
+        tera::ErrorKind::MissingParent { current, parent } => (
+            current,
+            format!("template error: {current} extends {parent}, which the theme does not have"),
+        ),
+        _ => return None,
+    };
+    let (_, text, path) = templates.iter().find(|(n, _, _)| n == name)?;
+    let line = text
+        .lines()
+        .position(|l| l.contains("extends"))
+        .map(|at| at + 1);
+    let location = match line {
+        Some(line) => Location::at(path, line, 1),
+        None => Location::file(path),
+    };
+    let help = "a template extends another that does not extend it back, directly or not";
+    Some(Diagnostic::error(Some(location), message).with_help(help))
 }
 
 /// An error for each cycle of includes and macro calls that would never end
