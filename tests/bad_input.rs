@@ -389,13 +389,58 @@ fn templates_that_extend_each_other_are_an_error_at_the_extends_tag() {
             "{% extends \"ring-a.html\" %}\n",
         );
     });
-    let error = errors(&diagnostics)
-        .into_iter()
-        .find(|e| e.message.contains("extends itself"))
-        .unwrap_or_else(|| panic!("{}", render(&diagnostics)));
+    let error = error_in(&diagnostics, "themes/ngmo/templates/ring-a.html");
+    assert!(
+        error
+            .message
+            .contains("ring-a.html → ring-b.html → ring-a.html"),
+        "{error}"
+    );
+    assert_eq!(error.location.as_ref().unwrap().line, Some(2), "{error}");
+}
+
+#[test]
+fn an_extends_cycle_entered_from_another_template_is_an_error_not_a_crash() {
+    let site = SiteFixture::new();
+    let diagnostics = library_fails_keeping_output(&site, |s| {
+        s.write(
+            "themes/ngmo/templates/self.html",
+            "{% extends \"self.html\" %}\n",
+        );
+        s.write(
+            "themes/ngmo/templates/tail.html",
+            "{% extends \"self.html\" %}\n",
+        );
+    });
+    let error = error_in(&diagnostics, "themes/ngmo/templates/self.html");
+    assert!(error.message.contains("self.html → self.html"), "{error}");
+}
+
+#[test]
+fn a_missing_parent_template_is_an_error_at_its_extends_tag() {
+    let site = SiteFixture::new();
+    let diagnostics = library_fails_keeping_output(&site, |s| {
+        s.write(
+            "themes/ngmo/templates/orphan.html",
+            "{# orphan #}\n  {%- extends \"nope/missing.html\" -%}\n",
+        );
+    });
+    let error = error_in(&diagnostics, "themes/ngmo/templates/orphan.html");
+    assert!(error.message.contains("nope/missing.html"), "{error}");
     let location = error.location.as_ref().unwrap();
-    assert!(location.path.to_string_lossy().contains("ring-"), "{error}");
-    assert!(location.line.is_some(), "{error}");
+    assert_eq!(
+        (location.line, location.column),
+        (Some(2), Some(3)),
+        "{error}"
+    );
+    assert!(
+        error
+            .help
+            .as_deref()
+            .unwrap_or("")
+            .contains("add nope/missing.html"),
+        "{error}"
+    );
 }
 
 #[test]

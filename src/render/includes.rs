@@ -45,6 +45,17 @@ pub fn import_cycles(tera: &Tera) -> Vec<Vec<String>> {
     find_cycles(&edges)
 }
 
+/// Every cycle of `{% extends %}`: Tera's own check misses a cycle that a template outside it
+/// extends into, and then follows the cycle until the stack overflows.
+pub fn extends_cycles(tera: &Tera) -> Vec<Vec<String>> {
+    let edges: BTreeMap<String, Vec<String>> = tera
+        .templates
+        .iter()
+        .map(|(name, template)| (name.clone(), template.parent.iter().cloned().collect()))
+        .collect();
+    find_cycles(&edges)
+}
+
 /// The cycles of the graph `edges` (name → the names it leads to), each once (see `walk`).
 fn find_cycles(edges: &BTreeMap<String, Vec<String>>) -> Vec<Vec<String>> {
     let edges: BTreeMap<&str, Vec<&str>> = edges
@@ -103,8 +114,8 @@ fn from_smallest(mut members: Vec<&str>) -> Vec<String> {
     cycle
 }
 
-/// Where (1-based line and column, in characters) the first `{% include %}` or `{% import %}`
-/// tag naming `target` in quotes starts in the template `text`, even when the tag spans lines.
+/// Where (1-based line and column, in characters) the first `{% include %}`, `{% import %}`
+/// or `{% extends %}` tag naming `target` in quotes starts in the template `text`, even when the tag spans lines.
 /// For a macro (`file::name`, as `cycles` names it), the first `{{ }}` or `{% set %}` tag that
 /// calls `…::name(`.
 pub fn tag_position(text: &str, target: &str) -> Option<(usize, usize)> {
@@ -119,7 +130,9 @@ pub fn tag_position(text: &str, target: &str) -> Option<(usize, usize)> {
             let quoted = [format!("\"{target}\""), format!("'{target}'")];
             find_tag(text, "{%", "%}", |tag| {
                 let keyword = keyword(tag);
-                (keyword.starts_with("include") || keyword.starts_with("import"))
+                ["include", "import", "extends"]
+                    .iter()
+                    .any(|k| keyword.starts_with(k))
                     && quoted.iter().any(|q| tag.contains(q))
             })
         }
@@ -311,6 +324,31 @@ mod tests {
         assert_eq!(
             tag_position("x\n{% import 'm.html' as m %}", "m.html"),
             Some((2, 1))
+        );
+    }
+
+    #[test]
+    fn an_extends_cycle_is_found_even_when_entered_from_outside() {
+        let mut tera = Tera::default();
+        for (name, text) in [
+            ("self.html", "{% extends \"self.html\" %}"),
+            ("tail.html", "{% extends \"self.html\" %}"),
+            ("ea.html", "{% extends \"eb.html\" %}"),
+            ("eb.html", "  {% extends \"ea.html\" %}"),
+        ] {
+            let template = tera::Template::new(name, None, text).unwrap();
+            tera.templates.insert(name.to_string(), template);
+        }
+        assert_eq!(
+            extends_cycles(&tera),
+            vec![
+                vec!["ea.html", "eb.html", "ea.html"],
+                vec!["self.html", "self.html"]
+            ]
+        );
+        assert_eq!(
+            tag_position("  {% extends \"ea.html\" %}", "ea.html"),
+            Some((1, 3))
         );
     }
 

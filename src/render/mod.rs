@@ -82,17 +82,22 @@ pub fn load_theme(
     let parsed = parse_templates(&templates, &mut errors);
     if !errors.iter().any(Diagnostic::is_error) {
         tera.templates.extend(parsed);
-        let linked = tera
+        // Before Tera links them: its own check misses some cycles and then never ends.
+        let extends = extends_cycle_errors(&tera, &templates);
+        if !extends.is_empty() {
+            errors.extend(extends);
+        } else if let Err(e) = tera
             .build_inheritance_chains()
-            .and_then(|()| tera.check_macro_files());
-        if let Err(e) = linked {
+            .and_then(|()| tera.check_macro_files())
+        {
             errors.push(
                 link_error(&e, &templates).unwrap_or_else(|| {
                     Diagnostic::in_file(&display(&templates_dir), error_chain(&e))
                 }),
             );
+        } else {
+            errors.extend(include_cycle_errors(&tera, &templates));
         }
-        errors.extend(include_cycle_errors(&tera, &templates));
     }
     if errors.iter().any(Diagnostic::is_error) {
         Err(errors)
@@ -125,36 +130,39 @@ fn parse_templates(
     parsed
 }
 
-/// Tera's error about `{% extends %}` (a cycle, a missing parent) at the template's tag.
+/// Tera's error about a missing `{% extends %}` parent, at the template's tag.
 fn link_error(error: &tera::Error, templates: &[(String, String, PathBuf)]) -> Option<Diagnostic> {
-    let (name, message) = match &error.kind {
-        tera::ErrorKind::CircularExtend {
-            tpl,
-            inheritance_chain,
-        } => (
-            tpl,
-            format!(
-                "template error: {tpl} extends itself ({} → {tpl})",
-                inheritance_chain.join(" → ")
-            ),
-        ),
-        tera::ErrorKind::MissingParent { current, parent } => (
-            current,
-            format!("template error: {current} extends {parent}, which the theme does not have"),
-        ),
-        _ => return None,
+    let tera::ErrorKind::MissingParent { current, parent } = &error.kind else {
+        return None;
     };
-    let (_, text, path) = templates.iter().find(|(n, _, _)| n == name)?;
-    let line = text
-        .lines()
-        .position(|l| l.contains("extends"))
-        .map(|at| at + 1);
-    let location = match line {
-        Some(line) => Location::at(path, line, 1),
-        None => Location::file(path),
-    };
-    let help = "a template extends another that does not extend it back, directly or not";
-    Some(Diagnostic::error(Some(location), message).with_help(help))
+    let message =
+        format!("template error: {current} extends {parent}, which the theme does not have");
+    let help = format!(
+        "add {parent} to the theme's templates/ folder or extend a template it has \
+         (names are relative to templates/)"
+    );
+    Some(cycle_error(
+        &[current.clone(), parent.clone()],
+        templates,
+        message,
+        &help,
+    ))
+}
+
+/// An error for each cycle of `{% extends %}` (`includes::extends_cycles`).
+fn extends_cycle_errors(tera: &Tera, templates: &[(String, String, PathBuf)]) -> Vec<Diagnostic> {
+    includes::extends_cycles(tera)
+        .into_iter()
+        .map(|cycle| {
+            let message = format!(
+                "template error: {} extends itself ({})",
+                cycle[0],
+                cycle.join(" → ")
+            );
+            let help = "make one template of the chain extend a template outside it, or none";
+            cycle_error(&cycle, templates, message, help)
+        })
+        .collect()
 }
 
 /// An error for each cycle of includes and macro calls that would never end

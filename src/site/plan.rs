@@ -319,14 +319,14 @@ fn paginated_chapters(site: &Site) -> Vec<Diagnostic> {
         .filter(|page| page.front.paginate_by.is_some() && site.book_of(&page.key).is_some())
         .map(|page| {
             let text = std::fs::read_to_string(site.config.root.join(&page.source));
-            let line = text.ok().and_then(|text| {
-                let at = text
-                    .lines()
-                    .position(|l| l.trim_start().starts_with("paginate_by"));
-                at.map(|at| at + 1)
+            let position = text.ok().and_then(|text| {
+                let (at, line) = (text.lines().enumerate())
+                    .find(|(_, l)| l.trim_start().starts_with("paginate_by"))?;
+                let indent = line.chars().count() - line.trim_start().chars().count();
+                Some((at + 1, indent + 1))
             });
-            let location = match line {
-                Some(line) => Location::at(&page.source, line, 1),
+            let location = match position {
+                Some((line, column)) => Location::at(&page.source, line, column),
                 None => Location::file(&page.source),
             };
             Diagnostic::error(
