@@ -141,7 +141,7 @@ fn link_error(error: &tera::Error, templates: &[(String, String, PathBuf)]) -> O
         "add {parent} to the theme's templates/ folder or extend a template it has \
          (names are relative to templates/)"
     );
-    Some(cycle_error(
+    Some(tag_error(
         &[current.clone(), parent.clone()],
         templates,
         message,
@@ -160,7 +160,7 @@ fn extends_cycle_errors(tera: &Tera, templates: &[(String, String, PathBuf)]) ->
                 cycle.join(" → ")
             );
             let help = "make one template of the chain extend a template outside it, or none";
-            cycle_error(&cycle, templates, message, help)
+            tag_error(&cycle, templates, message, help)
         })
         .collect()
 }
@@ -177,7 +177,7 @@ fn include_cycle_errors(tera: &Tera, templates: &[(String, String, PathBuf)]) ->
         );
         let help = "render it again only under an `{% if %}` or in a `{% for %}` loop that \
                     ends the recursion";
-        cycle_error(&cycle, templates, message, help)
+        tag_error(&cycle, templates, message, help)
     });
     let imports = includes::import_cycles(tera).into_iter().map(|cycle| {
         let message = format!(
@@ -187,21 +187,22 @@ fn include_cycle_errors(tera: &Tera, templates: &[(String, String, PathBuf)]) ->
         );
         let help = "remove the import that leads back; a file calls its own macros as \
                     `self::name()`";
-        cycle_error(&cycle, templates, message, help)
+        tag_error(&cycle, templates, message, help)
     });
     renders.chain(imports).collect()
 }
 
-/// The error `message` at the tag of `cycle`'s first member that leads to the next.
-fn cycle_error(
-    cycle: &[String],
+/// The error `message` at the tag by which `chain`'s first template (or macro) leads to the next
+/// (an include, import, extends or macro call).
+fn tag_error(
+    chain: &[String],
     templates: &[(String, String, PathBuf)],
     message: String,
     help: &str,
 ) -> Diagnostic {
-    let first = &cycle[0];
+    let first = &chain[0];
     let file = first.split("::").next().unwrap_or(first);
-    let next = cycle.get(1).map_or(first.as_str(), String::as_str);
+    let next = chain.get(1).map_or(first.as_str(), String::as_str);
     let found = templates.iter().find(|(n, _, _)| n == file);
     let position = found.and_then(|(_, text, _)| includes::tag_position(text, next));
     let location = match (found, position) {
