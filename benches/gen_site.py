@@ -16,11 +16,91 @@ import sys
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-BODY = {
-    "ja": "当機構は、日本と中国の医療交流を推進しています。本日は第{n}号の発表です。\n\n## 概要\n\n医療用マスク{n}枚を寄贈しました。詳細は以下のとおりです。\n\n- 日時：2020年5月13日\n- 場所：東京\n\n## 背景\n\n感染拡大が続くなか、医療現場の物資不足が課題となっています。",
-    "en": "NGMO promotes medical exchange between Japan and China. This is release number {n}.\n\n## Summary\n\n{n} medical masks were donated. Details follow.\n\n- Date: 13 May 2020\n- Place: Tokyo\n\n## Background\n\nAs infections spread, hospitals faced shortages of supplies.",
-    "zh": "本机构致力于推动日中医疗交流。这是第{n}号新闻稿。\n\n## 概要\n\n捐赠了{n}只医用口罩。详情如下。\n\n- 日期：2020年5月13日\n- 地点：东京\n\n## 背景\n\n疫情持续扩大，医疗一线物资短缺。",
+# Sentences the release bodies are built from (synthetic, written for the benchmark). The
+# issue asks for 2-4 KB of Markdown a release with CJK paragraphs: `release_body` strings them into
+# paragraphs under headings, with a list, emphasis and a link, to a length set by the number.
+OPENING = {
+    "ja": "当機構は、日本と中国の医療交流を推進しています。本日は第{n}号の発表です。",
+    "en": "NGMO promotes medical exchange between Japan and China. This is release number {n}.",
+    "zh": "本机构致力于推动日中医疗交流。这是第{n}号新闻稿。",
 }
+HEADINGS = {
+    "ja": ["概要", "背景", "今後の取り組み", "関係者の声", "補足"],
+    "en": ["Summary", "Background", "Next steps", "Voices", "Notes"],
+    "zh": ["概要", "背景", "今后的工作", "相关人士的话", "补充说明"],
+}
+LIST = {
+    "ja": "- 日時：2020年5月13日\n- 場所：東京\n- 数量：医療用マスク{n}枚",
+    "en": "- Date: 13 May 2020\n- Place: Tokyo\n- Quantity: {n} medical masks",
+    "zh": "- 日期：2020年5月13日\n- 地点：东京\n- 数量：医用口罩{n}只",
+}
+SENTENCES = {
+    "ja": [
+        "感染拡大が続くなか、医療現場では物資の不足が大きな課題となっています。",
+        "寄贈された物資は、協力病院を通じて必要とする施設へ順次届けられます。",
+        "当機構は、受け入れ病院と連絡を取り合い、配送の状況を確認しています。",
+        "**医療従事者の安全**を守ることは、地域医療を支える第一歩です。",
+        "今回の取り組みには、多くの企業と団体から温かいご支援をいただきました。",
+        "外国人患者の受け入れ体制の整備も、引き続き重要な課題です。",
+        "通訳や案内の多言語化について、病院との意見交換を重ねています。",
+        "詳しくは[当機構のウェブサイト](https://example.org/about/)をご覧ください。",
+        "現場の声をもとに、支援の内容を見直しながら活動を続けてまいります。",
+        "物資の保管と配布には、地域の自治体にもご協力いただいています。",
+        "関係者の皆さまに、この場を借りて心より御礼申し上げます。",
+        "今後も状況に応じて、必要な情報を適時お知らせいたします。",
+    ],
+    "en": [
+        "As infections continue to spread, shortages of supplies remain a serious problem in hospitals.",
+        "The donated items will be delivered to the facilities that need them through partner hospitals.",
+        "NGMO stays in contact with the receiving hospitals and follows each delivery.",
+        "Keeping **health workers safe** is the first step in supporting local medical care.",
+        "Many companies and organisations supported this effort generously.",
+        "Preparing hospitals to receive patients from abroad also remains an important task.",
+        "We continue to discuss interpreting and multilingual guidance with hospitals.",
+        "See [the NGMO website](https://example.org/en/about/) for details.",
+        "We will keep reviewing our support based on what we hear from the front line.",
+        "Local governments are also helping with the storage and distribution of the supplies.",
+        "We would like to thank everyone involved for their cooperation.",
+        "We will share further information as the situation develops.",
+    ],
+    "zh": [
+        "疫情持续扩大，医疗一线物资短缺的问题依然严峻。",
+        "捐赠的物资将通过合作医院陆续送往有需要的机构。",
+        "本机构与接收医院保持联系，跟进每一批物资的配送情况。",
+        "保护**医务人员的安全**是支持地区医疗的第一步。",
+        "此次行动得到了众多企业和团体的热情支持。",
+        "完善接收外国患者的体制，仍然是一项重要的课题。",
+        "我们正就翻译服务和多语言指引与医院持续交换意见。",
+        "详情请访问[本机构网站](https://example.org/zh/about/)。",
+        "我们将根据一线的反馈，不断调整支援内容并继续开展工作。",
+        "当地政府也在物资的保管与分发方面给予了协助。",
+        "借此机会，谨向各位相关人士表示衷心的感谢。",
+        "今后我们将根据情况，及时发布相关信息。",
+    ],
+}
+
+
+def release_body(lang, n):
+    """The Markdown of release n in lang: 2,048 to 4,096 bytes (UTF-8), set by n."""
+    target = 2048 + (n * 2654435761) % 2049
+    sentences = SENTENCES[lang]
+    parts = [OPENING[lang].format(n=n), f"## {HEADINGS[lang][0]}", LIST[lang].format(n=n)]
+    size, k, heading = sum(len(p.encode()) + 2 for p in parts), n, 1
+    while size < target:
+        if heading < len(HEADINGS[lang]) and k % 3 == 0:
+            parts.append(f"## {HEADINGS[lang][heading]}")
+            heading += 1
+        sep = "" if lang in ("ja", "zh") else " "
+        paragraph = sep.join(sentences[(3 * k + i) % len(sentences)] for i in range(3))
+        parts.append(paragraph)
+        size += len(paragraph.encode()) + 2
+        k += 1
+    return "\n\n".join(parts)
+
+
+def chapter_body(lang, c):
+    """A handbook chapter: the same kind of text as a release."""
+    return release_body(lang, c)
 
 
 def write(path, text):
@@ -73,7 +153,7 @@ def main():
               f'+++\ntitle = "handbook {lang}"\nsort_by = "weight"\n+++\nIntro.\n')
         write(os.path.join(hugo, "content", "handbook", f"_index.{lang}.md"), front(f"handbook {lang}", "2020-01-01") + "Intro.\n")
         for c in range(20):
-            body = BODY[lang].format(n=c) + "\n"
+            body = chapter_body(lang, c) + "\n"
             write(os.path.join(koho, "content", "handbook", f"c{c:02d}.{lang}.md"),
                   f'+++\ntitle = "Chapter {c} ({lang})"\nweight = {c + 1}\n+++\n' + body)
             write(os.path.join(hugo, "content", "handbook", f"c{c:02d}.{lang}.md"),
@@ -96,7 +176,7 @@ def main():
         month = 1 + (n // 28) % 12
         date = f"20{10 + n % 10:02d}-{month:02d}-{day:02d}"
         for lang in ("ja", "en", "zh"):
-            text = front(f"Release {n} ({lang})", date) + BODY[lang].format(n=n) + "\n"
+            text = front(f"Release {n} ({lang})", date) + release_body(lang, n) + "\n"
             rel = os.path.join("content", "releases", f"r{n:05d}", f"index.{lang}.md")
             write(os.path.join(koho, rel), text)
             write(os.path.join(hugo, rel), text)

@@ -93,25 +93,30 @@ pub fn worth_saving_again(saved: usize, kept: usize, changed: usize) -> bool {
 /// written is removed, so that no older texts outlive it (they would still be right for their
 /// stamps, but need not be kept). Failing to save is not an error of the build.
 pub fn save<'a>(file: &Path, texts: impl Iterator<Item = (&'a Path, Stamp, &'a str)>) {
-    let mut bytes = MAGIC.to_vec();
-    for (path, stamp, text) in texts {
-        let path = path.as_os_str().as_encoded_bytes();
-        let (Ok(path_len), Ok(text_len)) = (u32::try_from(path.len()), u32::try_from(text.len()))
-        else {
-            continue;
-        };
-        bytes.extend_from_slice(&path_len.to_le_bytes());
-        bytes.extend_from_slice(path);
-        bytes.extend_from_slice(&stamp.size.to_le_bytes());
-        bytes.extend_from_slice(&stamp.modified_ns.to_le_bytes());
-        bytes.extend_from_slice(&stamp.inode.to_le_bytes());
-        bytes.extend_from_slice(&stamp.changed_ns.to_le_bytes());
-        bytes.extend_from_slice(&text_len.to_le_bytes());
-        bytes.extend_from_slice(text.as_bytes());
-    }
-    crate::cache::append_checksum(&mut bytes);
-    use std::io::Write;
-    if crate::cache::replace_file(file, |out| out.write_all(&bytes)).is_err() {
+    // Streamed: built in memory first, the file's bytes (about as many as the site's Markdown)
+    // were the largest allocation of a fresh build.
+    let written = crate::cache::replace_file(file, |out| {
+        let mut out = crate::cache::ChecksumWriter::new(out);
+        out.write_all(MAGIC)?;
+        for (path, stamp, text) in texts {
+            let path = path.as_os_str().as_encoded_bytes();
+            let (Ok(path_len), Ok(text_len)) =
+                (u32::try_from(path.len()), u32::try_from(text.len()))
+            else {
+                continue;
+            };
+            out.write_all(&path_len.to_le_bytes())?;
+            out.write_all(path)?;
+            out.write_all(&stamp.size.to_le_bytes())?;
+            out.write_all(&stamp.modified_ns.to_le_bytes())?;
+            out.write_all(&stamp.inode.to_le_bytes())?;
+            out.write_all(&stamp.changed_ns.to_le_bytes())?;
+            out.write_all(&text_len.to_le_bytes())?;
+            out.write_all(text.as_bytes())?;
+        }
+        out.finish()
+    });
+    if written.is_err() {
         let _ = std::fs::remove_file(file);
     }
 }
