@@ -161,13 +161,19 @@ fn prepare_with(
     // Assembling and planning need neither the theme nor every file to be valid and find broken
     // links and clashing paths: so that one build reports every error, they run before stopping.
     let config_root = config.root.clone();
-    let (site, site_diagnostics) = site::assemble_cached(
-        config,
-        locales,
-        content,
-        download_items,
-        caches.map(|c| &c.markdown),
-    );
+    // A one-off build or check keeps the pages' HTML in a file beside its other state until
+    // it renders them; the preview keeps everything in memory anyway.
+    let html_store = match caches {
+        Some(_) => site::html_store::HtmlStore::in_memory(),
+        None => site::html_store::HtmlStore::in_folder(&config_root.join(".koho")),
+    };
+    let options = site::AssembleOptions {
+        cache: caches.map(|c| &c.markdown),
+        keep_markdown: theme_outputs.pdf,
+        html_store,
+    };
+    let (site, site_diagnostics) =
+        site::assemble_cached(config, locales, content, download_items, options);
     diagnostics.extend(site_diagnostics);
     let mut site = site;
     release_unused_text(&mut site, theme_outputs.pdf);
@@ -292,15 +298,13 @@ pub fn remember_search(caches: Option<&Caches>, files: &[site::plan::GeneratedFi
     }
 }
 
-/// Frees what no later stage reads, since every page stays in memory until the build ends:
-/// the Markdown of pages (only PDF editions typeset from it) when there are no PDFs, and the
-/// spare capacity of each page's HTML.
+/// Frees the Markdown the pages of books kept for the EPUB checks when there are no PDFs (no
+/// later stage reads it; other pages kept none, `site::assemble_cached`).
 fn release_unused_text(site: &mut site::Site, pdf: bool) {
-    for page in &mut site.pages {
-        if !pdf {
-            page.markdown = std::sync::Arc::from("");
+    if !pdf {
+        for page in &mut site.pages {
+            page.markdown = content::MarkdownBody::default();
         }
-        page.html.shrink_to_fit();
     }
 }
 

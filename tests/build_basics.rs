@@ -1061,3 +1061,63 @@ fn a_fourth_language_shows_missing_translations_like_the_others() {
     assert!(!site.exists(&format!("fr/{FIRST}/index.html")));
     assert!(site.exists("fr/index.html"));
 }
+
+/// Every file under `dir`, relative, recursively.
+fn files_under(dir: &std::path::Path) -> Vec<String> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.path().strip_prefix(dir).unwrap().display().to_string())
+        .collect()
+}
+
+#[test]
+fn pages_read_back_from_the_html_store_are_whole_and_it_leaves_no_file() {
+    let site = SiteFixture::new();
+    // Long bodies in three scripts, so that pages sit at many offsets of the store's file.
+    for (i, lang) in LANGS.iter().enumerate() {
+        for n in 0..12 {
+            let body = format!(
+                "## 見出し {n}\n\n{}",
+                "本文と text と 正文。".repeat(40 + n * 7)
+            );
+            let key = format!("releases/2021-01-{:02}-long-{n}", n + 1);
+            write_page(
+                &site,
+                &key,
+                lang,
+                &format!("長文 {n} {i}"),
+                "2021-01-02",
+                &body,
+            );
+        }
+    }
+    site.build_ok();
+    for lang in LANGS {
+        for n in 0..12 {
+            let key = format!("releases/2021-01-{:02}-long-{n}", n + 1);
+            let page = site.page(&format!("{lang}/{key}/index.html"));
+            let heading = page.one(&format!("main h2[id=\"見出し-{n}\"]"));
+            // The heading's text, then its anchor link (`#`).
+            let heading_text = text(heading);
+            assert!(heading_text.starts_with(&format!("見出し {n}")), "{heading_text}");
+            let body = page.text("main");
+            assert_eq!(
+                body.matches("本文と text と 正文。").count(),
+                40 + n * 7,
+                "{lang} {key}"
+            );
+        }
+    }
+    let left: Vec<String> = files_under(&site.root().join(".koho"))
+        .into_iter()
+        .filter(|f| f.contains("pages-html"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    let checked = site.run(&["check"]);
+    assert_eq!(checked.code, 0, "{}", checked.stderr);
+    assert!(files_under(&site.root().join(".koho"))
+        .iter()
+        .all(|f| !f.contains("pages-html")));
+}

@@ -55,7 +55,8 @@ pub struct FrontMatter {
 #[derive(Debug)]
 pub struct Parsed {
     pub front: FrontMatter,
-    pub body: String,
+    /// The byte where the body starts in the text given to [`parse`] (it runs to the end).
+    pub body_start: usize,
     /// The line of the file where the body starts (1-based).
     pub body_line: usize,
 }
@@ -63,6 +64,7 @@ pub struct Parsed {
 /// Splits and checks a file; `is_section` allows the section-only keys. Every problem of the
 /// front matter at once, each at the line of its key.
 pub fn parse(path: &Path, text: &str, is_section: bool) -> Result<Parsed, Vec<Diagnostic>> {
+    let whole_len = text.len();
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let (toml_text, body) = split_checked(path, text)?;
     let raw: RawFrontMatter = toml::from_str(toml_text).map_err(|e| {
@@ -112,7 +114,8 @@ pub fn parse(path: &Path, text: &str, is_section: bool) -> Result<Parsed, Vec<Di
             translated_from: raw.translated_from,
             extra,
         },
-        body: body.to_string(),
+        // The body is always the end of the text (`split`).
+        body_start: whole_len - body.len(),
         body_line,
     })
 }
@@ -382,15 +385,13 @@ mod tests {
 
     #[test]
     fn reads_fields_and_body_line() {
-        let parsed = parse_page(
-            "+++\ntitle = \"題\"\ndate = 2020-05-13\n[extra]\nsubtitle = \"副\"\npublished = 2020-03-18\n+++\n\n本文\n",
-        )
-        .unwrap();
+        let text = "+++\ntitle = \"題\"\ndate = 2020-05-13\n[extra]\nsubtitle = \"副\"\npublished = 2020-03-18\n+++\n\n本文\n";
+        let parsed = parse_page(text).unwrap();
         assert_eq!(parsed.front.title, "題");
         assert_eq!(parsed.front.date.unwrap().to_string(), "2020-05-13");
         assert_eq!(parsed.front.extra["subtitle"], "副");
         assert_eq!(parsed.front.extra["published"], "2020-03-18");
-        assert_eq!(parsed.body, "\n本文\n");
+        assert_eq!(&text[parsed.body_start..], "\n本文\n");
         assert_eq!(parsed.body_line, 8);
     }
 
@@ -493,10 +494,18 @@ mod tests {
     }
 
     #[test]
+    fn the_body_starts_after_the_front_matter_of_a_file_with_a_byte_order_mark() {
+        let text = "\u{feff}+++\ntitle = \"t\"\n+++\n本文\n";
+        let parsed = parse_page(text).unwrap();
+        assert_eq!(&text[parsed.body_start..], "本文\n");
+        assert_eq!(parsed.body_line, 4);
+    }
+
+    #[test]
     fn a_file_of_front_matter_only_has_an_empty_body() {
         for text in ["+++\ntitle = \"t\"\n+++", "+++\ntitle = \"t\"\n+++\n"] {
             let parsed = parse_page(text).unwrap();
-            assert_eq!(parsed.body, "");
+            assert_eq!(&text[parsed.body_start..], "");
             assert_eq!(parsed.front.title, "t");
         }
     }

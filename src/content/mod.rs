@@ -1,5 +1,6 @@
 //! Content: reading content/ into documents (front matter checked, Markdown not yet rendered).
 
+mod body;
 pub mod date;
 pub mod downloads;
 pub mod front_matter;
@@ -13,6 +14,7 @@ use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
+pub use body::MarkdownBody;
 pub use date::Date;
 pub use front_matter::{FrontMatter, SortBy};
 pub use source::{AssetSource, DocKind, MarkdownSource};
@@ -26,7 +28,7 @@ use crate::error::Diagnostic;
 pub struct Document {
     pub source: MarkdownSource,
     pub front: FrontMatter,
-    pub body: std::sync::Arc<str>,
+    pub body: MarkdownBody,
     /// The line of the file where the body starts, to report Markdown errors at the right line.
     pub body_line: usize,
 }
@@ -292,8 +294,14 @@ fn list(
     listing
 }
 
-/// A source's path, stamp and text, for `saved_texts::save`.
-type TextToSave<'a> = (PathBuf, Stamp, saved_texts::Text<'a>);
+/// A source's text for `saved_texts::save`: its path, its stamp, the text (shared with the
+/// document), and whether it was read from the file (not taken from the saved texts).
+struct TextToSave {
+    path: PathBuf,
+    stamp: Stamp,
+    text: Arc<str>,
+    read_from_file: bool,
+}
 
 /// Every source read, each from the texts saved in `file` when its stamp is the saved one
 /// (`saved_texts`), else from its file; the texts are saved again when enough of them changed
@@ -303,33 +311,34 @@ fn read_with_saved(
     file: &std::path::Path,
     stamps: &rustc_hash::FxHashMap<&str, Stamp>,
 ) -> Vec<Result<Document, ReadFailure>> {
-    use saved_texts::{SavedTexts, Text};
-    let saved = SavedTexts::load(file);
+    let saved = saved_texts::SavedTexts::load(file);
     let read: Vec<(Result<Document, ReadFailure>, Option<TextToSave>)> = sources
         .into_par_iter()
         .map(|source| read_source(&saved, stamps, source))
         .collect();
     let from_files = read
         .iter()
-        .filter(|(_, text)| matches!(text, Some((_, _, Text::Read(_)))))
+        .filter(|(_, text)| text.as_ref().is_some_and(|t| t.read_from_file))
         .count();
     let kept = read.iter().filter(|(_, text)| text.is_some()).count();
     let dropped = saved.len().saturating_sub(kept - from_files);
-    if saved_texts::worth_saving_again(saved.len(), kept, from_files + dropped) {
+    // The saved file's bytes are not needed any more: free them before writing anew.
+    let saved_count = saved.len();
+    drop(saved);
+    if saved_texts::worth_saving_again(saved_count, kept, from_files + dropped) {
         let texts = read.iter().filter_map(|(_, text)| text.as_ref());
-        saved_texts::save(file, texts.map(|(p, s, t)| (p.as_path(), *s, t.as_str())));
+        saved_texts::save(file, texts.map(|t| (t.path.as_path(), t.stamp, &*t.text)));
     }
     read.into_iter().map(|(document, _)| document).collect()
 }
 
 /// One source: its text from `saved` when the file's stamp (`stamps`, else read now) is the
 /// saved one, else read from the file; with the text to save for the next build.
-fn read_source<'s>(
-    saved: &'s saved_texts::SavedTexts,
+fn read_source(
+    saved: &saved_texts::SavedTexts,
     stamps: &rustc_hash::FxHashMap<&str, Stamp>,
     source: MarkdownSource,
-) -> (Result<Document, ReadFailure>, Option<TextToSave<'s>>) {
-    use saved_texts::Text;
+) -> (Result<Document, ReadFailure>, Option<TextToSave>) {
     // The stamp is taken before reading: a write during the read is seen next time.
     let recorded = source
         .display_path
@@ -341,30 +350,35 @@ fn read_source<'s>(
             None,
         );
     };
-    let text = match saved.get(&source.path, stamp) {
-        Some(text) => Text::Saved(text),
+    let (text, read_from_file): (Arc<str>, bool) = match saved.get(&source.path, stamp) {
+        Some(text) => (Arc::from(text), false),
         None => match crate::text::read_text(&source.path, &source.display_path) {
-            Ok(text) => Text::Read(text),
+            Ok(text) => (Arc::from(text), true),
             Err(e) => return (Err(Box::new((source, vec![e]))), None),
         },
     };
-    let path = source.path.clone();
-    let document = parse_document(source.clone(), text.as_str()).map_err(|e| Box::new((source, e)));
-    (document, Some((path, stamp, text)))
+    let to_save = TextToSave {
+        path: source.path.clone(),
+        stamp,
+        text: text.clone(),
+        read_from_file,
+    };
+    let document = parse_document(source.clone(), text).map_err(|e| Box::new((source, e)));
+    (document, Some(to_save))
 }
 
 fn read_document(source: MarkdownSource) -> Result<Document, Vec<Diagnostic>> {
     let text = crate::text::read_text(&source.path, &source.display_path).map_err(|e| vec![e])?;
-    parse_document(source, &text)
+    parse_document(source, Arc::from(text))
 }
 
 /// The document of `source` whose file holds `text`.
-fn parse_document(source: MarkdownSource, text: &str) -> Result<Document, Vec<Diagnostic>> {
-    let parsed = front_matter::parse(&source.display_path, text, source.kind == DocKind::Section)?;
+fn parse_document(source: MarkdownSource, text: Arc<str>) -> Result<Document, Vec<Diagnostic>> {
+    let parsed = front_matter::parse(&source.display_path, &text, source.kind == DocKind::Section)?;
     Ok(Document {
         source,
         front: parsed.front,
-        body: parsed.body.into(),
+        body: MarkdownBody::new(text, parsed.body_start),
         body_line: parsed.body_line,
     })
 }

@@ -1,6 +1,7 @@
 //! Template data for books: the table of contents per language, chapter navigation, and the
 //! print edition's chapters.
 
+use crate::site::html_store::ReadBackError;
 use std::collections::HashMap;
 
 use fluent_bundle::FluentArgs;
@@ -317,8 +318,13 @@ pub fn chapter_targets(
     targets
 }
 
-/// The whole book in `lang` as one document, in reading order.
-pub fn print_items<'a>(site: &'a Site, book: &'a Book, lang: &str) -> Vec<PrintItem<'a>> {
+/// The whole book in `lang` as one document, in reading order; an error when a page's HTML
+/// cannot be read back (`Site::page_html`).
+pub fn print_items<'a>(
+    site: &'a Site,
+    book: &'a Book,
+    lang: &str,
+) -> Result<Vec<PrintItem<'a>>, ReadBackError> {
     let targets = chapter_targets(site, book, lang, &|_| String::new());
     let resolve = |url: &str| targets.get(url).cloned();
     let keep = |url: &str| url.to_string();
@@ -330,7 +336,7 @@ pub fn print_items<'a>(site: &'a Site, book: &'a Book, lang: &str) -> Vec<PrintI
         resolve: &dyn Fn(&str) -> Option<ChapterTarget>,
         keep: &dyn Fn(&str) -> String,
         items: &mut Vec<PrintItem<'a>>,
-    ) {
+    ) -> Result<(), ReadBackError> {
         for node in nodes {
             let Some(page) = site.page(&node.key, lang) else {
                 continue;
@@ -345,18 +351,19 @@ pub fn print_items<'a>(site: &'a Site, book: &'a Book, lang: &str) -> Vec<PrintI
                 kind,
                 label: part_label(site, lang, node),
                 title: &page.front.title,
-                html: demote_headings(&rewrite(&page.html, &prefix, resolve, keep)),
+                html: demote_headings(&rewrite(&site.page_html(page)?, &prefix, resolve, keep)),
                 anchor: prefix,
                 lang_tag: site
                     .config
                     .language(&page.content_lang)
                     .map_or(&page.content_lang, |l| &l.tag),
             });
-            visit(site, &node.children, lang, resolve, keep, items);
+            visit(site, &node.children, lang, resolve, keep, items)?;
         }
+        Ok(())
     }
-    visit(site, &book.nodes, lang, &resolve, &keep, &mut items);
-    items
+    visit(site, &book.nodes, lang, &resolve, &keep, &mut items)?;
+    Ok(items)
 }
 
 /// Every heading of a chapter body one level down (`h2` → `h3`, `h6` stays), for the print

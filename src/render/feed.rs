@@ -159,6 +159,7 @@ fn write_feed(w: &mut Xml, feed: &Feed) -> std::io::Result<()> {
 
 fn entry(w: &mut Xml, site: &Site, page: &Page) -> std::io::Result<()> {
     let permalink = site.config.permalink(&page.path);
+    let html = site.page_html(page).map_err(std::io::Error::other)?;
     let tag = |code: &str| {
         site.config
             .language(code)
@@ -197,16 +198,15 @@ fn entry(w: &mut Xml, site: &Site, page: &Page) -> std::io::Result<()> {
                 )?;
             }
         }
-        let summary =
-            excerpt::description(page.front.description.as_deref(), &page.html, &page.lang);
+        let summary = excerpt::description(page.front.description.as_deref(), &html, &page.lang);
         if !summary.is_empty() {
             w.create_element("summary")
                 .with_attribute(("type", "text"))
                 .write_text_content(BytesText::new(&xml_safe(&summary)))?;
         }
         let content = match Url::parse(&permalink) {
-            Ok(base) => absolutize(&page.html, &base),
-            Err(_) => page.html.clone(),
+            Ok(base) => absolutize(&html, &base),
+            Err(_) => html.to_string(),
         };
         w.create_element("content")
             .with_attribute(("type", "html"))

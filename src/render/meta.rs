@@ -197,22 +197,21 @@ pub fn image_size(bytes: &[u8]) -> Option<(u32, u32, &'static str)> {
     None
 }
 
-/// The metadata of a page; `number` > 1 for the later pages of a paginated list.
+/// The metadata of a page whose body HTML is `html`; `number` > 1 for the later pages of a
+/// paginated list.
 pub fn page_meta<'a>(
     site: &Site,
     share: &'a ShareData,
     page: &Page,
+    html: &str,
     number: usize,
 ) -> MetaView<'a> {
     let title = match page.key.is_empty() {
         true => site_name(site, &page.lang),
         false => paged_title(site, &page.lang, &page.front.title, number),
     };
-    let description = excerpt::description(
-        page.front.description.as_deref(),
-        &page.html,
-        &page.content_lang,
-    );
+    let description =
+        excerpt::description(page.front.description.as_deref(), html, &page.content_lang);
     let is_release = is_release(site, page);
     let og_type = if is_release {
         "article"

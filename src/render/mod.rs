@@ -771,7 +771,7 @@ fn render_page(
         template_for(tera, page)
     };
     let paginator = (!print).then(|| paginate(site, page, number)).flatten();
-    let context = page_context(site, shared, page, paginator.as_ref(), print);
+    let context = page_context(site, shared, page, paginator.as_ref(), print)?;
     tera.render(&template, &context)
         .map(String::into_bytes)
         .map_err(|e| {
@@ -868,14 +868,21 @@ fn page_context(
     page: &Page,
     paginator: Option<&(Vec<usize>, Paginator)>,
     print: bool,
-) -> Context {
+) -> Result<Context, Diagnostic> {
+    let read_back = |e: crate::site::html_store::ReadBackError| {
+        Diagnostic::in_file(&page.source, e.to_string())
+    };
+    let html = site.page_html(page).map_err(read_back)?;
     let mut context = Context::new();
     context.insert("site", &shared.site_view);
     context.insert("lang", &page.lang);
-    context.insert("page", &views::page_view(site, page));
+    context.insert("page", &views::page_view(site, page, &html));
     context.insert("translations", &views::translations(site, page));
     let number = paginator.map_or(1, |(_, p)| p.current);
-    context.insert("meta", &meta::page_meta(site, &shared.share, page, number));
+    context.insert(
+        "meta",
+        &meta::page_meta(site, &shared.share, page, &html, number),
+    );
     if let Some(book) = site.book_of(&page.key) {
         if let Some(view) = shared
             .book_views
@@ -887,7 +894,8 @@ fn page_context(
             context.insert("chapter", &nav);
         }
         if print {
-            context.insert("print_items", &book::print_items(site, book, &page.lang));
+            let items = book::print_items(site, book, &page.lang).map_err(read_back)?;
+            context.insert("print_items", &items);
         }
     }
     if page.kind == DocKind::Section {
@@ -913,7 +921,7 @@ fn page_context(
         };
         context.insert("section", &view);
     }
-    context
+    Ok(context)
 }
 
 /// The template of the site root, which sends a visitor to their language.

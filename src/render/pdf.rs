@@ -47,7 +47,8 @@ pub fn release(site: &Site, context: &PdfContext, page: &Page) -> Result<Vec<u8>
         &format!("{:?}", [t("release-end"), t("release-issuer")]),
         &format!("{date_text:?} {dateline:?} {date:?}"),
         &page.markdown,
-        &page.html,
+        // The HTML shows how links resolved; its hash says as much.
+        &page.html.hash().to_string(),
         &format!("{:?}", profile.map(|f| (&f.title, &f.markdown, &f.html))),
         &format!("{:?}", contact.map(|f| (&f.title, &f.markdown, &f.html))),
         &site.config.base_url,
@@ -127,7 +128,7 @@ pub fn book(
     let mut texts: Vec<String> = vec![
         format!("{:?}", home.front),
         home.markdown.to_string(),
-        home.html.clone(),
+        home.html.hash().to_string(),
         site.config.base_url.clone(),
         lang.to_string(),
     ];
@@ -148,7 +149,7 @@ pub fn book(
         texts.extend([
             page.front.title.clone(),
             page.markdown.to_string(),
-            page.html.clone(),
+            page.html.hash().to_string(),
         ]);
         files.extend(image_files(site, &page.link_dir).into_values());
     }

@@ -83,7 +83,8 @@ pub fn language_tag<'a>(site: &'a Site, code: &'a str) -> &'a str {
     site.config.language(code).map_or(code, |l| l.tag.as_str())
 }
 
-pub fn page_view<'a>(site: &'a Site, page: &'a Page) -> PageView<'a> {
+/// The view of `page`, whose body HTML is `content` (`Site::page_html`).
+pub fn page_view<'a>(site: &'a Site, page: &'a Page, content: &'a str) -> PageView<'a> {
     let language = |code: &str| site.config.language(code);
     let content_language = language(&page.content_lang);
     PageView {
@@ -105,7 +106,7 @@ pub fn page_view<'a>(site: &'a Site, page: &'a Page) -> PageView<'a> {
         is_fallback: page.is_fallback(),
         url: site.config.url(&page.path),
         permalink: site.config.permalink(&page.path),
-        content: &page.html,
+        content,
         toc: &page.headings,
         extra: &page.front.extra,
         ancestors: ancestors(site, page),

@@ -28,6 +28,7 @@ pub fn check(
     pages: &[Page],
     by_key: &HashMap<String, BTreeMap<String, PageId>>,
     links: &[AnchorLink],
+    store: &super::html_store::HtmlStore,
 ) -> Vec<Diagnostic> {
     let mut ids: HashMap<PageId, PageIds> = HashMap::new();
     let mut seen = BTreeSet::new();
@@ -46,7 +47,19 @@ pub fn check(
         {
             continue;
         }
-        let known = ids.entry(page_id).or_insert_with(|| PageIds::of(page));
+        let known = match ids.entry(page_id) {
+            std::collections::hash_map::Entry::Occupied(known) => known.into_mut(),
+            std::collections::hash_map::Entry::Vacant(entry) => match store.read(&page.html) {
+                Ok(html) => entry.insert(PageIds::of(&html)),
+                Err(e) => {
+                    errors.push(Diagnostic::error(
+                        Some(link.location.clone()),
+                        e.to_string(),
+                    ));
+                    continue;
+                }
+            },
+        };
         if known.set.contains(&link.target.id) {
             continue;
         }
@@ -73,8 +86,9 @@ struct PageIds {
 }
 
 impl PageIds {
-    fn of(page: &Page) -> PageIds {
-        let listed = html_ids(&page.html);
+    /// The ids of a page whose body is `html`.
+    fn of(html: &str) -> PageIds {
+        let listed = html_ids(html);
         let set = listed.iter().cloned().collect();
         PageIds { listed, set }
     }

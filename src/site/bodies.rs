@@ -50,9 +50,10 @@ impl<'a> BodyRenderer<'a> {
         }
     }
 
-    /// The body of `doc` published in `lang`. A fragment's heading ids are prefixed with its
-    /// key, so that they do not collide with the ids of the page that shows it.
-    pub fn render(&self, doc: &Document, lang: &str) -> Body {
+    /// The body of `doc`, `text` (taken out of it, `site::take_page_texts`), published in
+    /// `lang`. A fragment's heading ids are prefixed with its key, so that they do not collide
+    /// with the ids of the page that shows it.
+    pub fn render(&self, doc: &Document, text: &str, lang: &str) -> Body {
         let mut ids = match doc.source.kind {
             DocKind::Fragment => {
                 IdMaker::with_prefix(&format!("{}-", doc.source.key.replace('/', "-")))
@@ -73,7 +74,7 @@ impl<'a> BodyRenderer<'a> {
             let resolved = self.routes.resolve(dest, &from)?;
             if let Some(target) = resolved.anchor {
                 let location =
-                    Location::at_offset(&doc.source.display_path, &doc.body, offset, doc.body_line);
+                    Location::at_offset(&doc.source.display_path, text, offset, doc.body_line);
                 anchor_links.borrow_mut().push(AnchorLink {
                     location,
                     dest: dest.to_string(),
@@ -92,16 +93,16 @@ impl<'a> BodyRenderer<'a> {
             Some(cache) => cache.render(
                 &doc.source.display_path,
                 lang,
-                &doc.body,
+                text,
                 &resolve,
                 &mut ids,
                 &options,
             ),
-            None => markdown::render(&doc.body, &resolve, &mut ids, &options),
+            None => markdown::render(text, &resolve, &mut ids, &options),
         };
         let diagnostics = problems
             .iter()
-            .map(|p| p.diagnostic(&doc.source.display_path, &doc.body, doc.body_line))
+            .map(|p| p.diagnostic(&doc.source.display_path, text, doc.body_line))
             .collect();
         Body {
             rendered,

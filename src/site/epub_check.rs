@@ -20,6 +20,7 @@ pub fn check(
     documents: &[&Document],
     assets: &[AssetCopy],
     base_path: &str,
+    store: &super::html_store::HtmlStore,
 ) -> Vec<Diagnostic> {
     let by_source: HashMap<&Path, &Document> = documents
         .iter()
@@ -34,7 +35,14 @@ pub fn check(
     for key in keys {
         for &id in by_key.get(key).into_iter().flat_map(|l| l.values()) {
             let page = &pages[id];
-            for problem in page_problems(page, assets, base_path) {
+            let html = match store.read(&page.html) {
+                Ok(html) => html,
+                Err(e) => {
+                    errors.push(Diagnostic::in_file(&page.source, e.to_string()));
+                    continue;
+                }
+            };
+            for problem in page_problems(&html, &page.path, assets, base_path) {
                 let location = by_source
                     .get(page.source.as_path())
                     .map(|doc| locate(doc, &problem.needle))
@@ -64,9 +72,15 @@ fn collect<'a>(nodes: &'a [BookNode], out: &mut Vec<&'a str>) {
 }
 
 /// The body's problems as XHTML, then its images that the EPUB cannot pack.
-fn page_problems(page: &Page, assets: &[AssetCopy], base_path: &str) -> Vec<crate::xhtml::Problem> {
+/// `page_path`: the site-relative folder of the page (`ja/handbook/c1/`).
+fn page_problems(
+    html: &str,
+    page_path: &str,
+    assets: &[AssetCopy],
+    base_path: &str,
+) -> Vec<crate::xhtml::Problem> {
     let mut images = Vec::new();
-    let mut problems = crate::xhtml::to_xhtml(&page.html, &mut |element, attribute, value| {
+    let mut problems = crate::xhtml::to_xhtml(html, &mut |element, attribute, value| {
         if element == "img" && attribute == "src" {
             images.push(value.to_string());
         }
@@ -78,7 +92,7 @@ fn page_problems(page: &Page, assets: &[AssetCopy], base_path: &str) -> Vec<crat
         if src.starts_with("data:") {
             continue;
         }
-        let output = crate::xhtml::site_path_of_src(&src, base_path, &page.path);
+        let output = crate::xhtml::site_path_of_src(&src, base_path, page_path);
         let name = output
             .as_deref()
             .map_or(src.as_str(), |o| o.rsplit('/').next().unwrap_or(o))

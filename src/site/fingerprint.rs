@@ -235,7 +235,7 @@ fn page_hashes(page: &Page) -> [u64; 3] {
     (front.draft, front.paginate_by).hash(&mut shared);
     debug_hash(&mut shared, &(&front.date, &front.sort_by, &front.extra));
     let mut own = shared.clone();
-    page.html.hash(&mut own);
+    page.html.hash().hash(&mut own);
     (&page.headings, &page.source, &page.bundle_dir).hash(&mut own);
     [route.finish(), shared.finish(), own.finish()]
 }

@@ -7,6 +7,7 @@ pub mod book;
 pub mod discovery;
 pub mod epub_check;
 pub mod fingerprint;
+pub mod html_store;
 pub mod markdown_cache;
 pub mod plan;
 pub mod routes;
@@ -19,7 +20,7 @@ use rayon::prelude::*;
 use crate::config::{MissingTranslation, SiteConfig};
 use crate::content::downloads::DownloadItem;
 use crate::content::{
-    AssetSource, Content, DocKind, Document, FrontMatter, MarkdownSource, SortBy,
+    AssetSource, Content, DocKind, Document, FrontMatter, MarkdownBody, MarkdownSource, SortBy,
 };
 use crate::error::{Diagnostic, Location};
 use crate::i18n::dates::LocalizedDates;
@@ -41,9 +42,10 @@ pub struct Page {
     pub content_lang: String,
     pub source: PathBuf,
     pub front: FrontMatter,
-    pub html: String,
+    /// The body's HTML, read with `Site::page_html` (it may wait in a file, `html_store`).
+    pub html: html_store::PageHtml,
     /// The Markdown body `html` was rendered from (the PDF editions typeset it again).
-    pub markdown: std::sync::Arc<str>,
+    pub markdown: crate::content::MarkdownBody,
     /// The content-relative folder the body's relative links start from.
     pub link_dir: String,
     pub headings: Vec<Heading>,
@@ -74,7 +76,7 @@ pub struct Fragment {
     pub title: String,
     pub html: String,
     /// The Markdown body `html` was rendered from.
-    pub markdown: std::sync::Arc<str>,
+    pub markdown: crate::content::MarkdownBody,
     /// The content-relative folder the body's relative links start from.
     pub link_dir: String,
 }
@@ -108,9 +110,19 @@ pub struct Site {
     pub routes: Routes,
     /// Every page's date in every language, localized once (`Site::localized_date`).
     pub dates: crate::i18n::dates::LocalizedDates,
+    /// The pages' HTML (`Page::html`).
+    pub html_store: html_store::HtmlStore,
 }
 
 impl Site {
+    /// The body HTML of `page`, read back when it waits in the store's file.
+    pub fn page_html<'a>(
+        &self,
+        page: &'a Page,
+    ) -> Result<std::borrow::Cow<'a, str>, html_store::ReadBackError> {
+        self.html_store.read(&page.html)
+    }
+
     /// The book that `key` belongs to, if any.
     pub fn book_of(&self, key: &str) -> Option<&Book> {
         self.books.iter().find(|b| b.contains(key))
@@ -191,6 +203,9 @@ impl Site {
 /// A page to be: which document, in which language, at which path.
 struct Planned<'a> {
     doc: &'a Document,
+    /// The body to render, taken when rendered: the last page of a document to be rendered
+    /// frees its text, unless the document keeps it (`keeps_markdown`).
+    text: MarkdownBody,
     lang: String,
     path: String,
 }
@@ -202,23 +217,47 @@ pub fn assemble(
     content: Content,
     downloads: Vec<DownloadItem>,
 ) -> (Site, Vec<Diagnostic>) {
-    assemble_cached(config, locales, content, downloads, None)
+    let options = AssembleOptions {
+        cache: None,
+        keep_markdown: true,
+        html_store: html_store::HtmlStore::in_memory(),
+    };
+    assemble_cached(config, locales, content, downloads, options)
 }
 
-/// `assemble`, reusing the Markdown of unchanged documents from `cache` when given.
+/// How `assemble_cached` keeps what it makes.
+pub struct AssembleOptions<'a> {
+    /// The preview's Markdown of unchanged documents.
+    pub cache: Option<&'a markdown_cache::MarkdownCache>,
+    /// Every page keeps its Markdown (`Page::markdown`) for the PDF editions; otherwise only
+    /// the pages of books do (the EPUB checks quote it) and every other text is freed once its
+    /// pages are rendered, so that a build never holds all the texts and all the HTML at once.
+    pub keep_markdown: bool,
+    /// Where the pages' HTML waits until it is rendered (`html_store`).
+    pub html_store: html_store::HtmlStore,
+}
+
+/// `assemble` with `options`: the preview's Markdown cache, which texts to keep, where the
+/// HTML goes (texts and HTML were together 220 MB at 10,000 releases × 3 languages of 2–4 KB).
 pub fn assemble_cached(
     config: SiteConfig,
     locales: Locales,
-    content: Content,
+    mut content: Content,
     downloads: Vec<DownloadItem>,
-    cache: Option<&markdown_cache::MarkdownCache>,
+    options: AssembleOptions,
 ) -> (Site, Vec<Diagnostic>) {
+    let AssembleOptions {
+        cache,
+        keep_markdown,
+        html_store,
+    } = options;
     let mut errors = Vec::new();
+    let texts = take_page_texts(&mut content.documents, &config.books, keep_markdown);
     let (documents, fragment_docs): (Vec<&Document>, Vec<&Document>) = content
         .documents
         .iter()
         .partition(|d| d.source.kind != DocKind::Fragment);
-    let planned = plan(&config, &documents);
+    let mut planned = plan(&config, &documents, texts);
     let section_keys = section_keys(&documents, &content.failed);
     errors.extend(missing_home_page(&section_keys, &config));
     let mut routes = document_routes(&content.failed, &planned);
@@ -227,7 +266,8 @@ pub fn assemble_cached(
     errors.extend(check_extra_images(&documents, &routes));
 
     let renderer = bodies::BodyRenderer::new(&config, &locales, &routes, cache);
-    let (bodies, fragment_bodies) = render_bodies(&renderer, &planned, &fragment_docs);
+    let (bodies, fragment_bodies) =
+        render_bodies(&renderer, &mut planned, &fragment_docs, &html_store);
     if let Some(cache) = cache {
         forget_removed(cache, &planned, &fragment_docs);
     }
@@ -246,7 +286,7 @@ pub fn assemble_cached(
         &mut anchor_links,
     );
 
-    errors.extend(anchors::check(&pages, &by_key, &anchor_links));
+    errors.extend(anchors::check(&pages, &by_key, &anchor_links, &html_store));
     let sections = build_sections(&pages, &by_key, &mut errors);
     errors.extend(check_download_pages(&downloads, &by_key, &content));
     let books = build_books(&config, &pages, &by_key, &mut errors);
@@ -257,6 +297,7 @@ pub fn assemble_cached(
         &documents,
         &asset_copies,
         &config.base_path,
+        &html_store,
     ));
     let languages: Vec<&str> = config.languages.iter().map(|l| l.code.as_str()).collect();
     let dates = LocalizedDates::new(
@@ -276,25 +317,56 @@ pub fn assemble_cached(
         downloads,
         routes,
         dates,
+        html_store,
     };
     (site, errors)
 }
 
 /// The bodies of the planned pages and of the fragments, in their order, rendered in parallel.
+/// Each page's HTML goes to `store` as soon as it is rendered.
 fn render_bodies(
     renderer: &bodies::BodyRenderer,
-    planned: &[Planned],
+    planned: &mut [Planned],
     fragment_docs: &[&Document],
-) -> (Vec<bodies::Body>, Vec<bodies::Body>) {
+    store: &html_store::HtmlStore,
+) -> (Vec<(bodies::Body, html_store::PageHtml)>, Vec<bodies::Body>) {
     let pages = planned
-        .par_iter()
-        .map(|p| renderer.render(p.doc, &p.lang))
+        .par_iter_mut()
+        .map(|p| {
+            let mut body = renderer.render(p.doc, &std::mem::take(&mut p.text), &p.lang);
+            let html = store.keep(std::mem::take(&mut body.rendered.html));
+            (body, html)
+        })
         .collect();
     let fragments = fragment_docs
         .par_iter()
-        .map(|doc| renderer.render(doc, &doc.source.lang))
+        .map(|doc| renderer.render(doc, &doc.body, &doc.source.lang))
         .collect();
     (pages, fragments)
+}
+
+/// The bodies of the documents that are not fragments, in their order: taken from the
+/// documents (which are left with an empty body) unless they keep them: all with
+/// `keep_markdown`, else those of the `books`' sections (the key of a book or below it).
+fn take_page_texts(
+    documents: &mut [Document],
+    books: &[String],
+    keep_markdown: bool,
+) -> Vec<MarkdownBody> {
+    let in_book = |key: &str| {
+        books.iter().any(|book| {
+            key.strip_prefix(book.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        })
+    };
+    documents
+        .iter_mut()
+        .filter(|doc| doc.source.kind != DocKind::Fragment)
+        .map(|doc| match keep_markdown || in_book(&doc.source.key) {
+            true => doc.body.clone(),
+            false => std::mem::take(&mut doc.body),
+        })
+        .collect()
 }
 
 /// The keys of every section, including those whose file failed to load.
@@ -362,14 +434,14 @@ fn forget_removed(
 /// `errors` and their links to ids to `anchor_links`.
 fn collect_pages(
     planned: &[Planned],
-    bodies: Vec<bodies::Body>,
+    bodies: Vec<(bodies::Body, html_store::PageHtml)>,
     section_keys: &HashSet<&str>,
     errors: &mut Vec<Diagnostic>,
     anchor_links: &mut Vec<anchors::AnchorLink>,
 ) -> (Vec<Page>, HashMap<String, BTreeMap<String, PageId>>) {
     let mut pages = Vec::with_capacity(planned.len());
     let mut by_key: HashMap<String, BTreeMap<String, PageId>> = HashMap::new();
-    for (p, body) in planned.iter().zip(bodies) {
+    for (p, (body, html)) in planned.iter().zip(bodies) {
         errors.extend(body.diagnostics);
         anchor_links.extend(body.anchor_links);
         let doc = p.doc;
@@ -384,7 +456,7 @@ fn collect_pages(
             content_lang: doc.source.lang.clone(),
             source: doc.source.display_path.clone(),
             front: doc.front.clone(),
-            html: body.rendered.html,
+            html,
             markdown: doc.body.clone(),
             link_dir: link_dir(doc),
             headings: body.rendered.headings,
@@ -486,11 +558,18 @@ fn link_dir(doc: &Document) -> String {
 
 /// Every (document, language) to publish: each translation, plus in fallback mode the default
 /// language's text for each language that lacks one.
-fn plan<'a>(config: &SiteConfig, documents: &[&'a Document]) -> Vec<Planned<'a>> {
+/// `texts` are the documents' bodies, in their order.
+fn plan<'a>(
+    config: &SiteConfig,
+    documents: &[&'a Document],
+    texts: Vec<MarkdownBody>,
+) -> Vec<Planned<'a>> {
     let mut planned: Vec<Planned<'a>> = documents
         .iter()
-        .map(|doc| Planned {
+        .zip(texts)
+        .map(|(doc, text)| Planned {
             doc,
+            text,
             lang: doc.source.lang.clone(),
             path: routes::document_path(
                 &doc.source.lang,
@@ -504,14 +583,17 @@ fn plan<'a>(config: &SiteConfig, documents: &[&'a Document]) -> Vec<Planned<'a>>
             .iter()
             .map(|d| (d.source.key.as_str(), d.source.lang.as_str()))
             .collect();
-        for doc in documents
+        let mut fallbacks = Vec::new();
+        for original in planned
             .iter()
-            .filter(|d| d.source.lang == config.default_language)
+            .filter(|p| p.doc.source.lang == config.default_language)
         {
+            let doc = original.doc;
             for language in &config.languages {
                 if !present.contains(&(doc.source.key.as_str(), language.code.as_str())) {
-                    planned.push(Planned {
+                    fallbacks.push(Planned {
                         doc,
+                        text: original.text.clone(),
                         lang: language.code.clone(),
                         path: routes::document_path(
                             &language.code,
@@ -522,6 +604,7 @@ fn plan<'a>(config: &SiteConfig, documents: &[&'a Document]) -> Vec<Planned<'a>>
                 }
             }
         }
+        planned.extend(fallbacks);
     }
     planned.sort_by(|a, b| (&a.doc.source.key, &a.lang).cmp(&(&b.doc.source.key, &b.lang)));
     planned

@@ -49,20 +49,23 @@ pub fn index(site: &Site, cache_dir: &Path) -> Result<Vec<GeneratedFile>, Vec<Di
             .filter(|p| p.lang == lang && searchable(site, p))
             .collect();
         let documents: Vec<Document> = pages.par_iter().map(|p| document(site, p)).collect();
-        let bodies: Vec<(&str, Option<&str>, Option<&str>)> = pages
+        let bodies: Vec<(u64, Option<&str>, Option<&str>)> = pages
             .iter()
-            .map(|p| (p.html.as_str(), extra(p, "subtitle"), extra(p, "tagline")))
+            .map(|p| (p.html.hash(), extra(p, "subtitle"), extra(p, "tagline")))
             .collect();
         let key = search_cache::key(lang, &(&documents, &bodies));
-        let bundle = search_cache::load(cache_dir, lang, key).unwrap_or_else(|| {
-            let bundle = bundle::build(&documents, &|i| text(pages[i]));
-            let listed: Vec<(&str, &[u8])> = bundle
-                .iter()
-                .map(|(p, b)| (p.as_str(), b.as_slice()))
-                .collect();
-            search_cache::save(cache_dir, lang, key, &listed);
-            bundle
-        });
+        let bundle = match search_cache::load(cache_dir, lang, key) {
+            Some(bundle) => bundle,
+            None => {
+                let bundle = build_bundle(site, &pages, &documents)?;
+                let listed: Vec<(&str, &[u8])> = bundle
+                    .iter()
+                    .map(|(p, b)| (p.as_str(), b.as_slice()))
+                    .collect();
+                search_cache::save(cache_dir, lang, key, &listed);
+                bundle
+            }
+        };
         files.extend(bundle.into_iter().map(|(path, bytes)| GeneratedFile {
             path: format!("{}{path}", bundle_path(lang)),
             kind: OutputKind::SearchIndex,
@@ -73,12 +76,34 @@ pub fn index(site: &Site, cache_dir: &Path) -> Result<Vec<GeneratedFile>, Vec<Di
     Ok(files)
 }
 
+/// The bundle of `pages`; errors when a page's HTML cannot be read back (`Site::page_html`).
+fn build_bundle(
+    site: &Site,
+    pages: &[&Page],
+    documents: &[Document],
+) -> Result<Vec<(String, Vec<u8>)>, Vec<Diagnostic>> {
+    let failures = std::sync::Mutex::new(Vec::new());
+    let bundle = bundle::build(documents, &|i| {
+        let page = pages[i];
+        text(site, page).unwrap_or_else(|e| {
+            if let Ok(mut failures) = failures.lock() {
+                failures.push(Diagnostic::in_file(&page.source, e.to_string()));
+            }
+            String::new()
+        })
+    });
+    match failures.into_inner().unwrap_or_default() {
+        failures if failures.is_empty() => Ok(bundle),
+        failures => Err(failures),
+    }
+}
+
 fn extra<'a>(page: &'a Page, key: &str) -> Option<&'a str> {
     page.front.extra.get(key).and_then(|v| v.as_str())
 }
 
 /// The text the index reads of a page: its subtitle (or tagline) and body.
-fn text(page: &Page) -> String {
+fn text(site: &Site, page: &Page) -> Result<String, crate::site::html_store::ReadBackError> {
     let mut text = String::new();
     for line in [extra(page, "subtitle"), extra(page, "tagline")]
         .into_iter()
@@ -87,8 +112,8 @@ fn text(page: &Page) -> String {
         text.push_str(line);
         text.push('\n');
     }
-    text.push_str(&text::plain_text(&page.html));
-    text
+    text.push_str(&text::plain_text(&site.page_html(page)?));
+    Ok(text)
 }
 
 /// What a result shows of a page: its address, title, the section or book it belongs to and
