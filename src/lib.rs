@@ -16,6 +16,7 @@ pub mod error;
 pub mod fsutil;
 pub mod i18n;
 pub mod markdown;
+mod memory;
 pub mod output;
 #[cfg(feature = "pdf")]
 pub mod pdf;
@@ -177,6 +178,9 @@ fn prepare_with(
     diagnostics.extend(site_diagnostics);
     let mut site = site;
     release_unused_text(&mut site, theme_outputs.pdf);
+    // The texts and the HTML of every page were freed during assembly (the HTML waits in the
+    // store): give that memory back before the search index and rendering allocate anew.
+    memory::return_freed_memory();
     lap("assemble (Markdown)");
     // The search index is made before the plan, from the pages' bodies, so that the plan holds
     // its files (named by hashes of their bytes) and checks them with every other entry.

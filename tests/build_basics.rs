@@ -1101,7 +1101,10 @@ fn pages_read_back_from_the_html_store_are_whole_and_it_leaves_no_file() {
             let heading = page.one(&format!("main h2[id=\"見出し-{n}\"]"));
             // The heading's text, then its anchor link (`#`).
             let heading_text = text(heading);
-            assert!(heading_text.starts_with(&format!("見出し {n}")), "{heading_text}");
+            assert!(
+                heading_text.starts_with(&format!("見出し {n}")),
+                "{heading_text}"
+            );
             let body = page.text("main");
             assert_eq!(
                 body.matches("本文と text と 正文。").count(),
