@@ -168,13 +168,18 @@ pub fn strip_checksum(bytes: &mut Vec<u8>) -> bool {
 /// terminal.
 pub fn read_state_file(file: &Path) -> Option<Vec<u8>> {
     use std::io::Read;
-    let (mut opened, meta) = crate::text::open_file(file, false).ok()?;
-    if !meta.is_file() {
-        return None;
-    }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    let mut opened = open_state_file(file)?;
+    let len = opened.metadata().ok()?.len();
+    let mut bytes = Vec::with_capacity(len as usize);
     opened.read_to_end(&mut bytes).ok()?;
     Some(bytes)
+}
+
+/// A state file opened for reading as `read_state_file` opens it: `None` when it is missing,
+/// unreadable, a link or not a regular file.
+pub fn open_state_file(file: &Path) -> Option<std::fs::File> {
+    let (opened, meta) = crate::text::open_file(file, false).ok()?;
+    meta.is_file().then_some(opened)
 }
 
 /// One line of a record file: `digest size modified_ns inode changed_ns path`, tab-separated

@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
-pub use body::MarkdownBody;
+pub use body::{MarkdownBody, SharedText};
 pub use date::Date;
 pub use front_matter::{FrontMatter, SortBy};
 pub use source::{AssetSource, DocKind, MarkdownSource};
@@ -299,7 +299,7 @@ fn list(
 struct TextToSave {
     path: PathBuf,
     stamp: Stamp,
-    text: Arc<str>,
+    text: SharedText,
     read_from_file: bool,
 }
 
@@ -322,7 +322,7 @@ fn read_with_saved(
         .count();
     let kept = read.iter().filter(|(_, text)| text.is_some()).count();
     let dropped = saved.len().saturating_sub(kept - from_files);
-    // The saved file's bytes are not needed any more: free them before writing anew.
+    // The saved texts the documents did not take are freed before writing anew.
     let saved_count = saved.len();
     drop(saved);
     if saved_texts::worth_saving_again(saved_count, kept, from_files + dropped) {
@@ -350,10 +350,10 @@ fn read_source(
             None,
         );
     };
-    let (text, read_from_file): (Arc<str>, bool) = match saved.get(&source.path, stamp) {
-        Some(text) => (Arc::from(text), false),
+    let (text, read_from_file) = match saved.get(&source.path, stamp) {
+        Some(text) => (text, false),
         None => match crate::text::read_text(&source.path, &source.display_path) {
-            Ok(text) => (Arc::from(text), true),
+            Ok(text) => (SharedText::from(text), true),
             Err(e) => return (Err(Box::new((source, vec![e]))), None),
         },
     };
@@ -369,11 +369,11 @@ fn read_source(
 
 fn read_document(source: MarkdownSource) -> Result<Document, Vec<Diagnostic>> {
     let text = crate::text::read_text(&source.path, &source.display_path).map_err(|e| vec![e])?;
-    parse_document(source, Arc::from(text))
+    parse_document(source, SharedText::from(text))
 }
 
 /// The document of `source` whose file holds `text`.
-fn parse_document(source: MarkdownSource, text: Arc<str>) -> Result<Document, Vec<Diagnostic>> {
+fn parse_document(source: MarkdownSource, text: SharedText) -> Result<Document, Vec<Diagnostic>> {
     let parsed = front_matter::parse(&source.display_path, &text, source.kind == DocKind::Section)?;
     Ok(Document {
         source,

@@ -9,64 +9,55 @@
 //! stamp and the next build reads the file again. The text is the one `text::read_text`
 //! accepted, so a file that was refused is never in it.
 //!
-//! Format, all integers little-endian: the line `koho-texts 1\n`, then per file `u32` path
-//! length, the path's bytes (`OsStr::as_encoded_bytes`), the stamp (`u64` size, `u128`
-//! modified ns, `u64` inode, `u128` changed ns), `u32` text length, the text (UTF-8). Anything
-//! else (an older format, a truncated file) is no saved text at all. The last 8 bytes are the
-//! XXH3-64 of every byte before them, so a file changed by hand is no saved text either.
+//! Format, all integers little-endian: the line `koho-texts 2\n`; `u64` length of the index;
+//! the index: per file `u32` path length, the path's bytes (`OsStr::as_encoded_bytes`), the
+//! stamp (`u64` size, `u128` modified ns, `u64` inode, `u128` changed ns), `u64` start and
+//! `u64` length of its text in the texts; then the texts, one after the other (UTF-8). The
+//! texts are read into one buffer that the documents share (`content::SharedText`): a rebuild
+//! holds them once, not once as read and once as parsed. Anything else (an older format, a
+//! truncated file) is no saved text at all. The last 8 bytes are the XXH3-64 of every byte
+//! before them, so a file changed by hand is no saved text either.
 
+use std::io::Read;
 use std::ops::Range;
 use std::path::Path;
+use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
+use super::SharedText;
 use crate::cache::Stamp;
 
-const MAGIC: &[u8] = b"koho-texts 1\n";
+const MAGIC: &[u8] = b"koho-texts 2\n";
 
 /// The saved texts, as read from the file (empty when there is none or it is unreadable).
 #[derive(Default)]
 pub struct SavedTexts {
-    bytes: Vec<u8>,
-    /// Path bytes → (stamp, range of the text in `bytes`).
-    entries: FxHashMap<Box<[u8]>, (Stamp, Range<usize>)>,
+    /// The texts, in buffers of about `CHUNK` bytes each.
+    chunks: Vec<Arc<String>>,
+    /// Path bytes → (stamp, chunk, range of the text in the chunk).
+    entries: Entries,
 }
 
-/// A file's text for the next save: borrowed from the saved file or read in this build.
-pub enum Text<'a> {
-    Saved(&'a str),
-    Read(String),
-}
-
-impl Text<'_> {
-    pub fn as_str(&self) -> &str {
-        match self {
-            Text::Saved(text) => text,
-            Text::Read(text) => text,
-        }
-    }
-}
+/// The size of one buffer of saved texts. The documents share the buffers their texts are
+/// in, and a buffer is freed once every document in it is rendered, so that a rebuild frees
+/// its texts as it goes, as a fresh build does, instead of holding all of them (about 100 MB
+/// at 10,000 releases × 3 languages) until the last page is rendered.
+const CHUNK: usize = 1 << 20;
 
 impl SavedTexts {
     /// The texts saved in `file`; none when it is missing or not in this format.
     pub fn load(file: &Path) -> SavedTexts {
-        let Some(mut bytes) = crate::cache::read_state_file(file) else {
-            return SavedTexts::default();
-        };
-        if !crate::cache::strip_checksum(&mut bytes) {
-            return SavedTexts::default();
-        }
-        match parse(&bytes) {
-            Some(entries) => SavedTexts { bytes, entries },
-            None => SavedTexts::default(),
-        }
+        read(file).unwrap_or_default()
     }
 
-    /// The saved text of `path` if its file still has `stamp`.
-    pub fn get(&self, path: &Path, stamp: Stamp) -> Option<&str> {
-        let (saved, range) = self.entries.get(path.as_os_str().as_encoded_bytes())?;
-        // Validated as UTF-8 when parsed.
-        (*saved == stamp).then(|| std::str::from_utf8(&self.bytes[range.clone()]).ok())?
+    /// The saved text of `path` if its file still has `stamp`: shared, not copied.
+    pub fn get(&self, path: &Path, stamp: Stamp) -> Option<SharedText> {
+        let (saved, chunk, range) = self.entries.get(path.as_os_str().as_encoded_bytes())?;
+        let buffer = self.chunks.get(*chunk)?;
+        (*saved == stamp)
+            .then(|| SharedText::new(buffer.clone(), range.clone()))
+            .flatten()
     }
 
     /// How many files have a saved text.
@@ -93,25 +84,30 @@ pub fn worth_saving_again(saved: usize, kept: usize, changed: usize) -> bool {
 /// written is removed, so that no older texts outlive it (they would still be right for their
 /// stamps, but need not be kept). Failing to save is not an error of the build.
 pub fn save<'a>(file: &Path, texts: impl Iterator<Item = (&'a Path, Stamp, &'a str)>) {
-    // Streamed: built in memory first, the file's bytes (about as many as the site's Markdown)
-    // were the largest allocation of a fresh build.
+    let texts: Vec<(&[u8], Stamp, &str)> = texts
+        .map(|(path, stamp, text)| (path.as_os_str().as_encoded_bytes(), stamp, text))
+        .filter(|(path, _, _)| u32::try_from(path.len()).is_ok())
+        .collect();
+    let index_len: usize = texts.iter().map(|(path, _, _)| 4 + path.len() + 64).sum();
+    // Streamed: built in memory first, the file (about as large as the site's Markdown) was
+    // the largest allocation of a fresh build.
     let written = crate::cache::replace_file(file, |out| {
         let mut out = crate::cache::ChecksumWriter::new(out);
         out.write_all(MAGIC)?;
-        for (path, stamp, text) in texts {
-            let path = path.as_os_str().as_encoded_bytes();
-            let (Ok(path_len), Ok(text_len)) =
-                (u32::try_from(path.len()), u32::try_from(text.len()))
-            else {
-                continue;
-            };
-            out.write_all(&path_len.to_le_bytes())?;
+        out.write_all(&(index_len as u64).to_le_bytes())?;
+        let mut start = 0u64;
+        for (path, stamp, text) in &texts {
+            out.write_all(&(path.len() as u32).to_le_bytes())?;
             out.write_all(path)?;
             out.write_all(&stamp.size.to_le_bytes())?;
             out.write_all(&stamp.modified_ns.to_le_bytes())?;
             out.write_all(&stamp.inode.to_le_bytes())?;
             out.write_all(&stamp.changed_ns.to_le_bytes())?;
-            out.write_all(&text_len.to_le_bytes())?;
+            out.write_all(&start.to_le_bytes())?;
+            out.write_all(&(text.len() as u64).to_le_bytes())?;
+            start += text.len() as u64;
+        }
+        for (_, _, text) in &texts {
             out.write_all(text.as_bytes())?;
         }
         out.finish()
@@ -121,18 +117,73 @@ pub fn save<'a>(file: &Path, texts: impl Iterator<Item = (&'a Path, Stamp, &'a s
     }
 }
 
-type Entries = FxHashMap<Box<[u8]>, (Stamp, Range<usize>)>;
+type Entries = FxHashMap<Box<[u8]>, (Stamp, usize, Range<usize>)>;
 
-fn parse(bytes: &[u8]) -> Option<Entries> {
-    let mut reader = Reader {
-        bytes,
-        at: MAGIC.len(),
-    };
-    if !bytes.starts_with(MAGIC) {
+/// One file of the index: its path's bytes, stamp and the range of its text in the texts.
+type IndexEntry<'a> = (&'a [u8], Stamp, Range<usize>);
+
+/// The saved texts of `file`, read in parts so that the texts land in their own buffers without
+/// a copy: the magic line and the index, the texts chunk by chunk, the checksum.
+fn read(file: &Path) -> Option<SavedTexts> {
+    let mut opened = crate::cache::open_state_file(file)?;
+    let total = opened.metadata().ok()?.len();
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    let mut head = vec![0; MAGIC.len() + 8];
+    opened.read_exact(&mut head).ok()?;
+    if !head.starts_with(MAGIC) {
         return None;
     }
+    hasher.update(&head);
+    let index_len = u64::from_le_bytes(head[MAGIC.len()..].try_into().ok()?);
+    let texts_len = total.checked_sub(head.len() as u64 + index_len + 8)?;
+    let mut index = vec![0; usize::try_from(index_len).ok()?];
+    opened.read_exact(&mut index).ok()?;
+    hasher.update(&index);
+    let listed = parse_index(&index, usize::try_from(texts_len).ok()?)?;
+    let mut chunks = Vec::new();
     let mut entries = Entries::default();
-    while reader.at < bytes.len() {
+    for group in chunk_groups(&listed) {
+        let start = group.first()?.2.start;
+        let mut bytes = vec![0; group.last()?.2.end - start];
+        opened.read_exact(&mut bytes).ok()?;
+        hasher.update(&bytes);
+        // Whole texts only, each UTF-8 when saved: a chunk that is not was changed by hand.
+        let chunk = String::from_utf8(bytes).ok()?;
+        for (path, stamp, range) in group {
+            let within = range.start - start..range.end - start;
+            chunk.get(within.clone())?;
+            entries.insert((*path).into(), (*stamp, chunks.len(), within));
+        }
+        chunks.push(Arc::new(chunk));
+    }
+    let mut checksum = [0; 8];
+    opened.read_exact(&mut checksum).ok()?;
+    (u64::from_le_bytes(checksum) == hasher.digest()).then_some(SavedTexts { chunks, entries })
+}
+
+/// The index's entries split into runs whose texts add up to about `CHUNK` bytes.
+fn chunk_groups<'e, 'a>(listed: &'e [IndexEntry<'a>]) -> Vec<&'e [IndexEntry<'a>]> {
+    let mut groups = Vec::new();
+    let mut first = 0;
+    for (i, (_, _, range)) in listed.iter().enumerate() {
+        if range.end - listed[first].2.start >= CHUNK || i + 1 == listed.len() {
+            groups.push(&listed[first..=i]);
+            first = i + 1;
+        }
+    }
+    groups
+}
+
+/// The index's entries in file order; `None` unless their texts follow one another from the
+/// start of the texts to their end (`texts_len` bytes), as `save` writes them.
+fn parse_index(index: &[u8], texts_len: usize) -> Option<Vec<IndexEntry<'_>>> {
+    let mut reader = Reader {
+        bytes: index,
+        at: 0,
+    };
+    let mut listed = Vec::new();
+    let mut end = 0;
+    while reader.at < index.len() {
         let path_len = u32::from_le_bytes(reader.array()?) as usize;
         let path = reader.take(path_len)?;
         let stamp = Stamp {
@@ -141,15 +192,18 @@ fn parse(bytes: &[u8]) -> Option<Entries> {
             inode: u64::from_le_bytes(reader.array()?),
             changed_ns: u128::from_le_bytes(reader.array()?),
         };
-        let text_len = u32::from_le_bytes(reader.array()?) as usize;
-        let start = reader.at;
-        std::str::from_utf8(reader.take(text_len)?).ok()?;
-        entries.insert(path.into(), (stamp, start..reader.at));
+        let start = usize::try_from(u64::from_le_bytes(reader.array()?)).ok()?;
+        let len = usize::try_from(u64::from_le_bytes(reader.array()?)).ok()?;
+        if start != end {
+            return None;
+        }
+        end = start.checked_add(len)?;
+        listed.push((path, stamp, start..end));
     }
-    Some(entries)
+    (end == texts_len).then_some(listed)
 }
 
-/// Reads the saved file front to back; `None` past its end.
+/// Reads the index front to back; `None` past its end.
 struct Reader<'a> {
     bytes: &'a [u8],
     at: usize,
@@ -170,6 +224,7 @@ impl<'a> Reader<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
 
     fn stamp(size: u64) -> Stamp {
         Stamp {
@@ -192,10 +247,36 @@ mod tests {
         );
         let saved = SavedTexts::load(&file);
         assert_eq!(saved.len(), 2);
-        assert_eq!(saved.get(a, stamp(9)), Some("+++\n防護服\n"));
-        assert_eq!(saved.get(b, stamp(3)), Some(""));
-        assert_eq!(saved.get(a, stamp(10)), None, "another stamp");
-        assert_eq!(saved.get(Path::new("/site/content/c.md"), stamp(9)), None);
+        assert_eq!(saved.get(a, stamp(9)).as_deref(), Some("+++\n防護服\n"));
+        assert_eq!(saved.get(b, stamp(3)).as_deref(), Some(""));
+        assert!(saved.get(a, stamp(10)).is_none(), "another stamp");
+        assert!(saved
+            .get(Path::new("/site/content/c.md"), stamp(9))
+            .is_none());
+    }
+
+    #[test]
+    fn texts_come_back_from_many_buffers() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("sources.bin");
+        let paths: Vec<PathBuf> = (0..300)
+            .map(|i| PathBuf::from(format!("/site/content/r{i}.ja.md")))
+            .collect();
+        let texts: Vec<String> = (0..300)
+            .map(|i| format!("+++\n{i}\n+++\n{}", "防護服 ".repeat(i * 97 % 5000)))
+            .chain(["x".repeat(3 * CHUNK)])
+            .collect();
+        let big = PathBuf::from("/site/content/big.md");
+        let listed = paths.iter().chain([&big]).zip(&texts);
+        save(
+            &file,
+            listed.map(|(p, t)| (p.as_path(), stamp(1), t.as_str())),
+        );
+        let saved = SavedTexts::load(&file);
+        assert!(saved.chunks.len() > 3, "{} buffers", saved.chunks.len());
+        for (path, text) in paths.iter().chain([&big]).zip(&texts) {
+            assert_eq!(saved.get(path, stamp(1)).as_deref(), Some(text.as_str()));
+        }
     }
 
     #[test]
@@ -231,6 +312,11 @@ mod tests {
         std::fs::write(&file, &flipped).unwrap();
         assert!(SavedTexts::load(&file).is_empty(), "a byte changed");
         std::fs::write(&file, b"koho-texts 0\n").unwrap();
+        assert!(SavedTexts::load(&file).is_empty(), "another format");
+        // The first format: texts between the index entries.
+        let mut first = b"koho-texts 1\n".to_vec();
+        first.extend_from_slice(&whole[MAGIC.len()..]);
+        std::fs::write(&file, &first).unwrap();
         assert!(SavedTexts::load(&file).is_empty(), "another format");
         assert!(SavedTexts::load(&dir.path().join("missing")).is_empty());
     }

@@ -457,7 +457,7 @@ fn collect_pages(
             source: doc.source.display_path.clone(),
             front: doc.front.clone(),
             html,
-            markdown: doc.body.clone(),
+            markdown: doc.body.detached(),
             link_dir: link_dir(doc),
             headings: body.rendered.headings,
             path: p.path.clone(),
@@ -484,7 +484,7 @@ fn collect_fragments(
             Fragment {
                 title: doc.front.title.clone(),
                 html: body.rendered.html,
-                markdown: doc.body.clone(),
+                markdown: doc.body.detached(),
                 link_dir: link_dir(doc),
             },
         );
