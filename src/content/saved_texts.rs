@@ -135,7 +135,9 @@ fn read(file: &Path) -> Option<SavedTexts> {
     }
     hasher.update(&head);
     let index_len = u64::from_le_bytes(head[MAGIC.len()..].try_into().ok()?);
-    let texts_len = total.checked_sub(head.len() as u64 + index_len + 8)?;
+    // Checked: a length changed by hand must not wrap around (and then ask for memory).
+    let before_texts = (head.len() as u64).checked_add(index_len)?.checked_add(8)?;
+    let texts_len = total.checked_sub(before_texts)?;
     let mut index = vec![0; usize::try_from(index_len).ok()?];
     opened.read_exact(&mut index).ok()?;
     hasher.update(&index);
@@ -311,6 +313,18 @@ mod tests {
         flipped[at] = b'T';
         std::fs::write(&file, &flipped).unwrap();
         assert!(SavedTexts::load(&file).is_empty(), "a byte changed");
+        // An index length near 2^64 (with the checksum left as it was, or made to match).
+        let mut huge = whole.clone();
+        huge[MAGIC.len()..MAGIC.len() + 8].copy_from_slice(&u64::MAX.to_le_bytes());
+        std::fs::write(&file, &huge).unwrap();
+        assert!(SavedTexts::load(&file).is_empty(), "index length 2^64 - 1");
+        huge.truncate(huge.len() - 8);
+        crate::cache::append_checksum(&mut huge);
+        std::fs::write(&file, &huge).unwrap();
+        assert!(
+            SavedTexts::load(&file).is_empty(),
+            "with a matching checksum"
+        );
         std::fs::write(&file, b"koho-texts 0\n").unwrap();
         assert!(SavedTexts::load(&file).is_empty(), "another format");
         // The first format: texts between the index entries.

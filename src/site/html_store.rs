@@ -126,21 +126,42 @@ impl HtmlStore {
     }
 }
 
-/// A new file in `folder`, opened for reading and writing, its name already removed.
+/// The start and end of the names the store's files have for an instant.
+const NAME_PREFIX: &str = "pages-html-";
+const NAME_SUFFIX: &str = ".tmp";
+
+/// A new file in `folder`, opened for reading and writing, its name already removed. Names a
+/// build killed at that instant left, or that a folder refusing removals kept, are removed
+/// first (a build that meets its own name gone keeps its HTML in memory).
 fn unnamed_file(folder: &Path) -> std::io::Result<File> {
     std::fs::create_dir_all(folder)?;
+    for entry in std::fs::read_dir(folder)?.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(NAME_PREFIX) && name.ends_with(NAME_SUFFIX) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
     // Two builds of one site at once (two processes, or two threads of one) take different
     // names; the name lives only until the next line but one.
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
-    let name = folder.join(format!("pages-html-{}-{nanos}.tmp", std::process::id()));
+    let name = folder.join(format!(
+        "{NAME_PREFIX}{}-{nanos}{NAME_SUFFIX}",
+        std::process::id()
+    ));
     let file = std::fs::OpenOptions::new()
         .read(true)
         .write(true)
         .create_new(true)
         .open(&name)?;
-    std::fs::remove_file(&name)?;
+    if let Err(e) = std::fs::remove_file(&name) {
+        // A folder that refuses removals (`chattr +a`): no file is better than a named one.
+        drop(file);
+        let _ = std::fs::remove_file(&name);
+        return Err(e);
+    }
     Ok(file)
 }
 
@@ -177,6 +198,19 @@ mod tests {
         file.write_all_at(b"<p>b</p>", 0).unwrap();
         let error = store.read(&a).unwrap_err().to_string();
         assert!(error.contains("changed during the build"), "{error}");
+    }
+
+    #[test]
+    fn names_left_by_a_killed_build_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let left = dir.path().join("pages-html-99999-1796089176997496554.tmp");
+        let other = dir.path().join("sources.bin");
+        std::fs::write(&left, "stale").unwrap();
+        std::fs::write(&other, "kept").unwrap();
+        let store = HtmlStore::in_folder(dir.path());
+        assert!(store.file.is_some());
+        assert!(!left.exists());
+        assert!(other.exists());
     }
 
     #[test]
