@@ -32,15 +32,6 @@ impl PageHtml {
     }
 }
 
-impl Default for PageHtml {
-    fn default() -> Self {
-        PageHtml {
-            hash: xxhash_rust::xxh3::xxh3_64(b""),
-            place: Place::Held(String::new()),
-        }
-    }
-}
-
 /// Reading a page's HTML back failed: the disk failed, or the file was changed by someone
 /// else during the build.
 #[derive(Debug, thiserror::Error)]

@@ -204,7 +204,7 @@ impl Site {
 struct Planned<'a> {
     doc: &'a Document,
     /// The body to render, taken when rendered: the last page of a document to be rendered
-    /// frees its text, unless the document keeps it (`keeps_markdown`).
+    /// frees its text, unless the document kept it (`take_page_texts`).
     text: MarkdownBody,
     lang: String,
     path: String,
