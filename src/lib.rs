@@ -153,10 +153,21 @@ fn prepare_with(
     let mut diagnostics = Diagnostics::default();
     // The theme's templates are parsed on one core while the content is read on the others.
     let mut theme_diagnostics = Diagnostics::default();
-    let ((theme, theme_outputs), (locales, content, download_items, hash_cache)) = rayon::join(
-        || load_theme(&config, &mut theme_diagnostics),
-        || load_inputs(&config, options, caches, listing, &mut diagnostics),
-    );
+    // A one-off build or check reads the bodies its previous builds saved (the preview keeps
+    // its own in memory).
+    let bodies_folder = config.root.join(".koho").join("bodies");
+    let (((theme, theme_outputs), saved_bodies), (locales, content, download_items, hash_cache)) =
+        rayon::join(
+            || {
+                let theme = load_theme(&config, &mut theme_diagnostics);
+                let saved = caches
+                    .is_none()
+                    .then(|| site::saved_bodies::open(&bodies_folder, program_salt()))
+                    .flatten();
+                (theme, saved)
+            },
+            || load_inputs(&config, options, caches, listing, &mut diagnostics),
+        );
     diagnostics.extend(theme_diagnostics.into_items());
     lap("load content, locales, downloads and theme");
     // Assembling and planning need neither the theme nor every file to be valid and find broken
@@ -164,17 +175,25 @@ fn prepare_with(
     let config_root = config.root.clone();
     // A one-off build or check keeps the pages' HTML in a file beside its other state until
     // it renders them; the preview keeps everything in memory anyway.
-    let html_store = match caches {
-        Some(_) => site::html_store::HtmlStore::in_memory(),
-        None => site::html_store::HtmlStore::in_folder(&config_root.join(".koho")),
+    let (saved_bodies, html_store) = match (caches, saved_bodies) {
+        (Some(_), _) => (None, site::html_store::HtmlStore::in_memory()),
+        (None, Some((saved, store))) => (Some(saved), store),
+        (None, None) => (
+            None,
+            site::html_store::HtmlStore::in_folder(&config_root.join(".koho")),
+        ),
     };
     let options = site::AssembleOptions {
         cache: caches.map(|c| &c.markdown),
+        saved: saved_bodies.as_ref(),
         keep_markdown: theme_outputs.pdf,
         html_store,
     };
     let (site, site_diagnostics) =
         site::assemble_cached(config, locales, content, download_items, options);
+    if let Some(saved) = saved_bodies {
+        saved.save();
+    }
     diagnostics.extend(site_diagnostics);
     let mut site = site;
     release_unused_text(&mut site, theme_outputs.pdf);
@@ -669,9 +688,7 @@ fn fingerprint_plan<'a>(
 ) -> std::collections::HashMap<&'a str, u64> {
     use std::hash::{Hash, Hasher};
     let mut salt = digest::hasher();
-    env!("CARGO_PKG_VERSION").hash(&mut salt);
-    let program = std::env::current_exe().and_then(|exe| cache::Stamp::read(&exe));
-    program.map(|stamp| stamp.key()).ok().hash(&mut salt);
+    program_salt().hash(&mut salt);
     options.include_drafts.hash(&mut salt);
     let salt = salt.finish();
     let prints = site::fingerprint::Fingerprints::of(&prepared.site, &options.root, &prepared.plan);
@@ -687,6 +704,17 @@ fn fingerprint_plan<'a>(
             Some((file.path.as_str(), hasher.finish()))
         })
         .collect()
+}
+
+/// A hash of this program: its version and its executable's stamp, so that what a build saves
+/// for the next (fingerprints, rendered bodies) is not trusted by another koho.
+fn program_salt() -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut salt = digest::hasher();
+    env!("CARGO_PKG_VERSION").hash(&mut salt);
+    let program = std::env::current_exe().and_then(|exe| cache::Stamp::read(&exe));
+    program.map(|stamp| stamp.key()).ok().hash(&mut salt);
+    salt.finish()
 }
 
 /// `options` with the site's folder as one canonical path, when it exists: fingerprints hash

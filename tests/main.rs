@@ -27,6 +27,7 @@ mod path_safety;
 mod pdf;
 mod pdf_site;
 mod safe_output;
+mod saved_bodies;
 mod search;
 mod serve;
 mod shipped_site;

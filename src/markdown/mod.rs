@@ -32,7 +32,7 @@ pub struct Rendered {
 /// A problem in the Markdown text at byte `offset` of it: a link the resolver refused (an
 /// error), a footnote reference without a definition or a definition nothing refers to (a
 /// warning).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Problem {
     pub offset: usize,
     pub severity: Severity,

@@ -5,9 +5,11 @@ use std::cell::RefCell;
 use std::collections::HashSet;
 
 use super::anchors::AnchorLink;
+use super::html_store::{HtmlStore, PageHtml};
 use super::link_dir;
 use super::markdown_cache::MarkdownCache;
 use super::routes::{LinkSource, Routes};
+use super::saved_bodies::{self, SavedBodies};
 use crate::config::SiteConfig;
 use crate::content::{DocKind, Document};
 use crate::error::{Diagnostic, Location};
@@ -24,13 +26,15 @@ pub(super) struct Body {
 }
 
 /// What every body's rendering shares: the routes links resolve through, the languages, the
-/// locales (for the footnote back-link's label) and the preview's cache.
+/// locales (for the footnote back-link's label) and the preview's cache or a build's saved
+/// bodies.
 pub(super) struct BodyRenderer<'a> {
     config: &'a SiteConfig,
     locales: &'a Locales,
     routes: &'a Routes,
     languages: HashSet<String>,
     cache: Option<&'a MarkdownCache>,
+    saved: Option<&'a SavedBodies>,
 }
 
 impl<'a> BodyRenderer<'a> {
@@ -39,6 +43,7 @@ impl<'a> BodyRenderer<'a> {
         locales: &'a Locales,
         routes: &'a Routes,
         cache: Option<&'a MarkdownCache>,
+        saved: Option<&'a SavedBodies>,
     ) -> Self {
         let languages = config.languages.iter().map(|l| l.code.clone()).collect();
         BodyRenderer {
@@ -47,7 +52,65 @@ impl<'a> BodyRenderer<'a> {
             routes,
             languages,
             cache,
+            saved,
         }
+    }
+
+    /// The body of a page (`render`), its HTML kept in `store`: with saved bodies, the last
+    /// build's when its text, options and every link's answer are unchanged.
+    pub fn render_page(
+        &self,
+        doc: &Document,
+        text: &str,
+        lang: &str,
+        store: &HtmlStore,
+    ) -> (Body, PageHtml) {
+        let Some(saved) = self.saved else {
+            let mut body = self.render(doc, text, lang);
+            let html = store.keep(std::mem::take(&mut body.rendered.html));
+            return (body, html);
+        };
+        let source = &doc.source.display_path;
+        self.with_resolver(doc, text, lang, |resolve, options| {
+            let key = saved_bodies::body_key(text, options);
+            if let Some(found) = saved.find(source, lang, key) {
+                // Asking again also records what the resolver records (links to ids).
+                let same = found
+                    .links()
+                    .iter()
+                    .all(|(dest, offset, answer)| resolve(dest, *offset) == *answer);
+                if same {
+                    let (html, headings, problems) = saved.reuse(found, store);
+                    let rendered = Rendered {
+                        html: String::new(),
+                        headings,
+                    };
+                    return ((rendered, problems), html);
+                }
+            }
+            let links = RefCell::new(Vec::new());
+            let recording = |dest: &str, offset: usize| {
+                let answer = resolve(dest, offset);
+                links
+                    .borrow_mut()
+                    .push((dest.to_string(), offset, answer.clone()));
+                answer
+            };
+            let mut ids = IdMaker::for_page();
+            let (mut rendered, problems) = markdown::render(text, &recording, &mut ids, options);
+            let html = store.keep(std::mem::take(&mut rendered.html));
+            let links = links.into_inner();
+            saved.rendered(
+                source,
+                lang,
+                key,
+                links,
+                &rendered.headings,
+                &problems,
+                &html,
+            );
+            ((rendered, problems), html)
+        })
     }
 
     /// The body of `doc`, `text` (taken out of it, `site::take_page_texts`), published in
@@ -60,6 +123,35 @@ impl<'a> BodyRenderer<'a> {
             }
             _ => IdMaker::for_page(),
         };
+        let (body, ()) = self.with_resolver(doc, text, lang, |resolve, options| {
+            let rendered = match self.cache {
+                Some(cache) => cache.render(
+                    &doc.source.display_path,
+                    lang,
+                    text,
+                    resolve,
+                    &mut ids,
+                    options,
+                ),
+                None => markdown::render(text, resolve, &mut ids, options),
+            };
+            (rendered, ())
+        });
+        body
+    }
+
+    /// Calls `render` with the resolver of links in `doc` (which collects its links to ids)
+    /// and the render options of `lang`, and makes its result a `Body`.
+    fn with_resolver<T>(
+        &self,
+        doc: &Document,
+        text: &str,
+        lang: &str,
+        render: impl FnOnce(
+            &dyn Fn(&str, usize) -> Result<String, String>,
+            &markdown::RenderOptions,
+        ) -> ((Rendered, Vec<markdown::Problem>), T),
+    ) -> (Body, T) {
         let dir = link_dir(doc);
         let from = LinkSource {
             dir: &dir,
@@ -89,25 +181,16 @@ impl<'a> BodyRenderer<'a> {
             footnote_backref_label: backref.as_deref().unwrap_or("Back to reference"),
             raw_html: self.config.security.raw_html,
         };
-        let (rendered, problems) = match self.cache {
-            Some(cache) => cache.render(
-                &doc.source.display_path,
-                lang,
-                text,
-                &resolve,
-                &mut ids,
-                &options,
-            ),
-            None => markdown::render(text, &resolve, &mut ids, &options),
-        };
+        let ((rendered, problems), extra) = render(&resolve, &options);
         let diagnostics = problems
             .iter()
             .map(|p| p.diagnostic(&doc.source.display_path, text, doc.body_line))
             .collect();
-        Body {
+        let body = Body {
             rendered,
             diagnostics,
             anchor_links: anchor_links.into_inner(),
-        }
+        };
+        (body, extra)
     }
 }

@@ -1,8 +1,9 @@
-//! Where the pages' body HTML waits between assembly and rendering: in memory, or in a file
-//! without a name in the site's state folder (`<root>/.koho/`), read back a page at a time.
-//! Every page's HTML is needed again only when its page, a feed or the search index is made,
-//! and holding all of it was the largest part of a build's memory (120 MB at 10,000 releases
-//! × 3 languages of 2–4 KB of Markdown each).
+//! Where the pages' body HTML waits between assembly and rendering: in memory, or in a file in
+//! the site's state folder (`<root>/.koho/`), read back a page at a time. Every page's HTML is
+//! needed again only when its page, a feed or the search index is made, and holding all of it
+//! was the largest part of a build's memory (120 MB at 10,000 releases × 3 languages of 2–4 KB
+//! of Markdown each). The file has no name, or a name that `saved_bodies` keeps for the next
+//! builds, which read the HTML of unchanged pages from it (`HtmlStore::earlier`).
 
 use std::borrow::Cow;
 use std::fs::File;
@@ -22,7 +23,28 @@ pub struct PageHtml {
 #[derive(Debug, Clone)]
 enum Place {
     Held(String),
-    Stored { offset: u64, len: usize },
+    /// In this build's file.
+    Stored {
+        offset: u64,
+        len: usize,
+    },
+    /// In an earlier build's file (`HtmlStore::add_earlier` numbered it).
+    Earlier {
+        file: u32,
+        offset: u64,
+        len: usize,
+    },
+}
+
+/// Where a page's HTML is, for `saved_bodies` to find it again in a later build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Whereabouts {
+    /// Only in memory: nothing to save.
+    Memory,
+    /// At `offset`, `len` bytes, in this build's file.
+    Own { offset: u64, len: u64 },
+    /// In the earlier build's file numbered `file`.
+    Earlier { file: u32, offset: u64, len: u64 },
 }
 
 impl PageHtml {
@@ -30,12 +52,28 @@ impl PageHtml {
     pub fn hash(&self) -> u64 {
         self.hash
     }
+
+    /// Where the HTML is.
+    pub fn whereabouts(&self) -> Whereabouts {
+        match self.place {
+            Place::Held(_) => Whereabouts::Memory,
+            Place::Stored { offset, len } => Whereabouts::Own {
+                offset,
+                len: len as u64,
+            },
+            Place::Earlier { file, offset, len } => Whereabouts::Earlier {
+                file,
+                offset,
+                len: len as u64,
+            },
+        }
+    }
 }
 
 /// Reading a page's HTML back failed: the disk failed, or the file was changed by someone
 /// else during the build.
 #[derive(Debug, thiserror::Error)]
-#[error("could not read a page's HTML back from koho's temporary file in `{}`: {reason}; build again", .folder.display())]
+#[error("could not read a page's HTML back from koho's file in `{}`: {reason}; build again (koho renders it anew)", .folder.display())]
 pub struct ReadBackError {
     folder: PathBuf,
     reason: String,
@@ -47,6 +85,11 @@ pub struct HtmlStore {
     file: Option<(File, PathBuf)>,
     /// Where the next page's HTML goes in the file.
     end: AtomicU64,
+    /// Earlier builds' files holding the HTML of pages this build reuses, by number.
+    earlier: Vec<File>,
+    /// The index that names the earlier files (`saved_bodies`), removed when one of them turns
+    /// out damaged, so that the next build renders every page anew instead of failing again.
+    earlier_index: Option<PathBuf>,
 }
 
 impl HtmlStore {
@@ -62,10 +105,53 @@ impl HtmlStore {
         match unnamed_file(folder) {
             Ok(file) => HtmlStore {
                 file: Some((file, folder.to_path_buf())),
-                end: AtomicU64::new(0),
+                ..HtmlStore::default()
             },
             Err(_) => HtmlStore::in_memory(),
         }
+    }
+
+    /// A store in a new file at `path` that stays after the build (`saved_bodies` names it in
+    /// its index); an error when the file cannot be made or already exists.
+    pub fn named(path: &Path) -> std::io::Result<Self> {
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(path)?;
+        let folder = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+        Ok(HtmlStore {
+            file: Some((file, folder)),
+            ..HtmlStore::default()
+        })
+    }
+
+    /// Names the index that lists the earlier files (see `earlier_index`).
+    pub fn set_earlier_index(&mut self, index: PathBuf) {
+        self.earlier_index = Some(index);
+    }
+
+    /// Adds an earlier build's file (opened for reading) and returns its number, for
+    /// `earlier`.
+    pub fn add_earlier(&mut self, file: File) -> u32 {
+        self.earlier.push(file);
+        (self.earlier.len() - 1) as u32
+    }
+
+    /// The HTML an earlier build wrote at `offset`, `len` bytes, in the file numbered `file`,
+    /// with the XXH3-64 `hash` it had then (checked when it is read).
+    pub fn earlier(&self, file: u32, offset: u64, len: u64, hash: u64) -> PageHtml {
+        let place = Place::Earlier {
+            file,
+            offset,
+            len: len as usize,
+        };
+        PageHtml { hash, place }
+    }
+
+    /// How many bytes of HTML this build wrote to its file.
+    pub fn written(&self) -> u64 {
+        self.end.load(Ordering::Relaxed)
     }
 
     /// Keeps `html`: writes it to the file (pages render on several threads at once; each
@@ -91,29 +177,41 @@ impl HtmlStore {
     /// The HTML `html` stands for: borrowed when held, else read from the file and checked
     /// against its hash.
     pub fn read<'a>(&self, html: &'a PageHtml) -> Result<Cow<'a, str>, ReadBackError> {
-        let (offset, len) = match &html.place {
+        let (own, offset, len) = match &html.place {
             Place::Held(text) => return Ok(Cow::Borrowed(text)),
-            Place::Stored { offset, len } => (*offset, *len),
+            Place::Stored { offset, len } => (None, *offset, *len),
+            Place::Earlier { file, offset, len } => (Some(*file as usize), *offset, *len),
         };
-        let Some((file, folder)) = &self.file else {
-            return Err(ReadBackError {
-                folder: PathBuf::from(".koho"),
-                reason: "the store has no file".to_string(),
-            });
+        let failure = |reason: &str| {
+            if let (Some(_), Some(index)) = (own, &self.earlier_index) {
+                let _ = std::fs::remove_file(index);
+            }
+            self.read_back_error(reason)
         };
-        let failure = |reason: String| ReadBackError {
-            folder: folder.clone(),
-            reason,
+        let file = match own {
+            None => self.file.as_ref().map(|(file, _)| file),
+            Some(number) => self.earlier.get(number),
+        };
+        let Some(file) = file else {
+            return Err(failure("the store has no such file"));
         };
         let mut bytes = vec![0; len];
         file.read_exact_at(&mut bytes, offset)
-            .map_err(|e| failure(e.to_string()))?;
+            .map_err(|e| failure(&e.to_string()))?;
         if xxhash_rust::xxh3::xxh3_64(&bytes) != html.hash {
-            return Err(failure("it was changed during the build".to_string()));
+            return Err(failure("it was changed by something other than koho"));
         }
         String::from_utf8(bytes)
             .map(Cow::Owned)
-            .map_err(|_| failure("it is not UTF-8".to_string()))
+            .map_err(|_| failure("it is not UTF-8"))
+    }
+
+    fn read_back_error(&self, reason: &str) -> ReadBackError {
+        let folder = self.file.as_ref().map(|(_, folder)| folder.clone());
+        ReadBackError {
+            folder: folder.unwrap_or_else(|| PathBuf::from(".koho")),
+            reason: reason.to_string(),
+        }
     }
 }
 
@@ -188,7 +286,7 @@ mod tests {
         let (file, _) = store.file.as_ref().unwrap();
         file.write_all_at(b"<p>b</p>", 0).unwrap();
         let error = store.read(&a).unwrap_err().to_string();
-        assert!(error.contains("changed during the build"), "{error}");
+        assert!(error.contains("changed by something other"), "{error}");
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod html_store;
 pub mod markdown_cache;
 pub mod plan;
 pub mod routes;
+pub mod saved_bodies;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
@@ -219,6 +220,7 @@ pub fn assemble(
 ) -> (Site, Vec<Diagnostic>) {
     let options = AssembleOptions {
         cache: None,
+        saved: None,
         keep_markdown: true,
         html_store: html_store::HtmlStore::in_memory(),
     };
@@ -229,6 +231,9 @@ pub fn assemble(
 pub struct AssembleOptions<'a> {
     /// The preview's Markdown of unchanged documents.
     pub cache: Option<&'a markdown_cache::MarkdownCache>,
+    /// A build's bodies saved by the previous builds (`saved_bodies`), used with a store
+    /// `saved_bodies::open` made.
+    pub saved: Option<&'a saved_bodies::SavedBodies>,
     /// Every page keeps its Markdown (`Page::markdown`) for the PDF editions; otherwise only
     /// the pages of books do (the EPUB checks quote it) and every other text is freed once its
     /// pages are rendered, so that a build never holds all the texts and all the HTML at once.
@@ -248,6 +253,7 @@ pub fn assemble_cached(
 ) -> (Site, Vec<Diagnostic>) {
     let AssembleOptions {
         cache,
+        saved,
         keep_markdown,
         html_store,
     } = options;
@@ -265,7 +271,7 @@ pub fn assemble_cached(
     routes.assets = asset_routes;
     errors.extend(check_extra_images(&documents, &routes));
 
-    let renderer = bodies::BodyRenderer::new(&config, &locales, &routes, cache);
+    let renderer = bodies::BodyRenderer::new(&config, &locales, &routes, cache, saved);
     let (bodies, fragment_bodies) =
         render_bodies(&renderer, &mut planned, &fragment_docs, &html_store);
     if let Some(cache) = cache {
@@ -332,11 +338,7 @@ fn render_bodies(
 ) -> (Vec<(bodies::Body, html_store::PageHtml)>, Vec<bodies::Body>) {
     let pages = planned
         .par_iter_mut()
-        .map(|p| {
-            let mut body = renderer.render(p.doc, &std::mem::take(&mut p.text), &p.lang);
-            let html = store.keep(std::mem::take(&mut body.rendered.html));
-            (body, html)
-        })
+        .map(|p| renderer.render_page(p.doc, &std::mem::take(&mut p.text), &p.lang, store))
         .collect();
     let fragments = fragment_docs
         .par_iter()

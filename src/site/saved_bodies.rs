@@ -1,0 +1,509 @@
+//! Rendered Markdown kept between builds, on disk under `<root>/.koho/bodies/`: a page whose
+//! body text and render options are unchanged, and each of whose links the routes still
+//! answer as before, takes its last HTML, headings and problems without being rendered (the
+//! speed issue's "cache rendered pages by the hash of their inputs, on disk under the site
+//! root"). The HTML stays in the file of the build that rendered it (`html_store`), so
+//! reusing a page reads none of it.
+//!
+//! The folder holds `index.bin` (`koho-bodies 1`, a `Header` in postcard, then each body's
+//! `Entry` with its `Payload` in postcard, then the XXH3-64 of all that,
+//! `cache::append_checksum`) and `html-<pid>-<ns>.bin`, one file per build
+//! that rendered something: its pages' HTML back to back. A build reuses pages from at most
+//! `MAX_FILES` files and only from files at least half alive; the others' pages are rendered
+//! again into its own file, and files no index names are removed when the index is saved.
+//! Anything wrong with the folder only costs rendering: a missing, damaged or foreign index is
+//! no index, a missing file is pages to render, and HTML changed in a file is found when it is
+//! read (`HtmlStore::read`, which then removes the index).
+
+use std::collections::HashSet;
+use std::fs::File;
+use std::hash::{Hash, Hasher};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::SystemTime;
+
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+
+use super::html_store::{HtmlStore, PageHtml, Whereabouts};
+use crate::markdown::{Heading, Problem};
+
+/// The first line of the index; a new layout gets a new number.
+const MAGIC: &[u8] = b"koho-bodies 1\n";
+
+/// Files a build reuses pages from, at most: a build that edits one page writes a small file,
+/// and without a limit a long series of edits would open one file per build.
+const MAX_FILES: usize = 8;
+
+/// One link or image destination the body asked the resolver for: the destination, its byte
+/// offset in the body, and the answer (href, or why it is broken).
+type Resolution = (String, usize, Result<String, String>);
+
+/// What the index keeps of one body besides its place: read only for the bodies a build
+/// looks up, so that the index is held as its bytes (11 MB at 30,000 pages) and not as
+/// strings (about five times that).
+#[derive(Debug, Serialize, Deserialize)]
+struct Payload {
+    /// The source file (as diagnostics name it) and the language the page is published in.
+    source: PathBuf,
+    lang: String,
+    links: Vec<Resolution>,
+    headings: Vec<Heading>,
+    problems: Vec<Problem>,
+}
+
+/// One body of the index: `key` (of its source and language, `entry_key`), `body_key` (of its
+/// Markdown and options, `body_key`), its HTML's place and hash, and where its `Payload` is in
+/// the index's bytes.
+#[derive(Debug, Clone)]
+struct Entry {
+    key: u64,
+    body_key: u64,
+    file: u32,
+    offset: u64,
+    len: u64,
+    html_hash: u64,
+    payload: Range<usize>,
+}
+
+/// The bytes of an entry before its payload: key, body key, file, offset, length, hash (all
+/// little-endian), then the payload's length (u32).
+const FIXED: usize = 8 + 8 + 4 + 8 + 8 + 8 + 4;
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Header {
+    /// What the HTML also depends on besides the text: this program (`koho::program_salt`).
+    salt: u64,
+    /// The HTML files' names, by number.
+    files: Vec<String>,
+}
+
+/// A page's body found in the index, ready to reuse once its links are asked again.
+pub(super) struct Reusable<'a> {
+    entry: &'a Entry,
+    payload: Payload,
+}
+
+impl Reusable<'_> {
+    /// The destinations to resolve again, each with the answer the page was rendered with.
+    pub fn links(&self) -> &[Resolution] {
+        &self.payload.links
+    }
+}
+
+/// A body of this build, for the next index.
+enum Kept {
+    /// Found in the last index (its file renumbered as the store numbers it).
+    Reused(Entry),
+    /// Rendered by this build: its entry's fixed fields and its payload's bytes.
+    Rendered(Entry, Vec<u8>),
+}
+
+/// The saved bodies of the last build, and those of this build to save.
+pub struct SavedBodies {
+    folder: PathBuf,
+    salt: u64,
+    /// The last index's bytes, which its entries' payloads point into.
+    bytes: Vec<u8>,
+    /// The last build's bodies by `entry_key`, only those in files this build reuses.
+    previous: FxHashMap<u64, Entry>,
+    /// The reused files' names, by their number in the HTML store.
+    earlier_names: Vec<String>,
+    /// The name of this build's file.
+    own_name: String,
+    kept: Mutex<Vec<(Kept, Whereabouts)>>,
+    started: SystemTime,
+}
+
+/// The saved bodies under `folder` and an HTML store that writes to a new file there and
+/// reads the reused files; `None` when the folder cannot be made or written (the caller
+/// then uses a store without a name).
+pub fn open(folder: &Path, salt: u64) -> Option<(SavedBodies, HtmlStore)> {
+    let started = SystemTime::now();
+    std::fs::create_dir_all(folder).ok()?;
+    let own_name = own_file_name(started);
+    let mut store = HtmlStore::named(&folder.join(&own_name)).ok()?;
+    store.set_earlier_index(folder.join("index.bin"));
+    let mut saved = SavedBodies {
+        folder: folder.to_path_buf(),
+        salt,
+        bytes: Vec::new(),
+        previous: FxHashMap::default(),
+        earlier_names: Vec::new(),
+        own_name,
+        kept: Mutex::new(Vec::new()),
+        started,
+    };
+    if let Some((header, entries, bytes)) = read_index(&folder.join("index.bin")) {
+        if header.salt == salt {
+            saved.take_reusable(&header, entries, &mut store);
+            saved.bytes = bytes;
+        }
+    }
+    Some((saved, store))
+}
+
+/// `html-<pid>-<ns since the epoch>.bin`: two builds at once take different names.
+fn own_file_name(started: SystemTime) -> String {
+    let nanos = started
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("html-{}-{nanos}.bin", std::process::id())
+}
+
+/// The index at `path`: its header, entries and bytes; `None` when missing, damaged or of
+/// another layout.
+fn read_index(path: &Path) -> Option<(Header, Vec<Entry>, Vec<u8>)> {
+    let mut bytes = crate::cache::read_state_file(path)?;
+    if !crate::cache::strip_checksum(&mut bytes) || !bytes.starts_with(MAGIC) {
+        return None;
+    }
+    let mut at = MAGIC.len();
+    let header_len = u32_at(&bytes, at)? as usize;
+    at += 4;
+    let header: Header = postcard::from_bytes(bytes.get(at..at.checked_add(header_len)?)?).ok()?;
+    at += header_len;
+    let mut entries = Vec::new();
+    while at < bytes.len() {
+        let (entry, next) = entry_at(&bytes, at)?;
+        entries.push(entry);
+        at = next;
+    }
+    Some((header, entries, bytes))
+}
+
+/// The entry at `at` of `bytes` (see `FIXED`) and where the next starts.
+fn entry_at(bytes: &[u8], at: usize) -> Option<(Entry, usize)> {
+    let fixed = bytes.get(at..at.checked_add(FIXED)?)?;
+    let u64_at = |i: usize| fixed[i..i + 8].try_into().ok().map(u64::from_le_bytes);
+    let payload_len = u32_at(fixed, 44)? as usize;
+    let start = at + FIXED;
+    let end = start
+        .checked_add(payload_len)
+        .filter(|&e| e <= bytes.len())?;
+    let entry = Entry {
+        key: u64_at(0)?,
+        body_key: u64_at(8)?,
+        file: u32_at(fixed, 16)?,
+        offset: u64_at(20)?,
+        len: u64_at(28)?,
+        html_hash: u64_at(36)?,
+        payload: start..end,
+    };
+    Some((entry, end))
+}
+
+fn u32_at(bytes: &[u8], at: usize) -> Option<u32> {
+    let four = bytes.get(at..at.checked_add(4)?)?;
+    four.try_into().ok().map(u32::from_le_bytes)
+}
+
+/// Appends `entry`'s fixed fields and `payload` (see `FIXED`).
+fn push_entry(out: &mut Vec<u8>, entry: &Entry, payload: &[u8]) {
+    out.extend_from_slice(&entry.key.to_le_bytes());
+    out.extend_from_slice(&entry.body_key.to_le_bytes());
+    out.extend_from_slice(&entry.file.to_le_bytes());
+    out.extend_from_slice(&entry.offset.to_le_bytes());
+    out.extend_from_slice(&entry.len.to_le_bytes());
+    out.extend_from_slice(&entry.html_hash.to_le_bytes());
+    out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+    out.extend_from_slice(payload);
+}
+
+/// The key of a page's entry: its source (as diagnostics name it) and language.
+fn entry_key(source: &Path, lang: &str) -> u64 {
+    let mut hasher = crate::digest::StableHasher::new();
+    source.hash(&mut hasher);
+    lang.hash(&mut hasher);
+    hasher.finish()
+}
+
+impl SavedBodies {
+    /// Keeps the entries of the files worth reusing (`reused_files`) that open, numbered as
+    /// `store` numbers them.
+    fn take_reusable(&mut self, header: &Header, entries: Vec<Entry>, store: &mut HtmlStore) {
+        let mut numbers: FxHashMap<u32, u32> = FxHashMap::default();
+        for file in reused_files(header.files.len(), &entries) {
+            let name = &header.files[file as usize];
+            if let Some(opened) = open_html_file(&self.folder.join(name)) {
+                numbers.insert(file, store.add_earlier(opened));
+                self.earlier_names.push(name.clone());
+            }
+        }
+        for mut entry in entries {
+            if let Some(&number) = numbers.get(&entry.file) {
+                entry.file = number;
+                self.previous.insert(entry.key, entry);
+            }
+        }
+    }
+
+    /// The last build's body of `source` in `lang` when its Markdown and options had the key
+    /// `body_key`.
+    pub(super) fn find(&self, source: &Path, lang: &str, body_key: u64) -> Option<Reusable<'_>> {
+        let entry = self.previous.get(&entry_key(source, lang))?;
+        if entry.body_key != body_key {
+            return None;
+        }
+        let payload: Payload = postcard::from_bytes(self.bytes.get(entry.payload.clone())?).ok()?;
+        (payload.source == source && payload.lang == lang).then_some(Reusable { entry, payload })
+    }
+
+    /// Takes `found` for this build: its HTML (in `store`), headings and problems.
+    pub(super) fn reuse(
+        &self,
+        found: Reusable,
+        store: &HtmlStore,
+    ) -> (PageHtml, Vec<Heading>, Vec<Problem>) {
+        let e = found.entry;
+        let html = store.earlier(e.file, e.offset, e.len, e.html_hash);
+        self.record(Kept::Reused(e.clone()), &html);
+        (html, found.payload.headings, found.payload.problems)
+    }
+
+    /// Records a body this build rendered, with the links it asked for and where its HTML went.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn rendered(
+        &self,
+        source: &Path,
+        lang: &str,
+        body_key: u64,
+        links: Vec<Resolution>,
+        headings: &[Heading],
+        problems: &[Problem],
+        html: &PageHtml,
+    ) {
+        let payload = Payload {
+            source: source.to_path_buf(),
+            lang: lang.to_string(),
+            links,
+            headings: headings.to_vec(),
+            problems: problems.to_vec(),
+        };
+        let Ok(bytes) = postcard::to_stdvec(&payload) else {
+            return;
+        };
+        let entry = Entry {
+            key: entry_key(source, lang),
+            body_key,
+            file: 0,
+            offset: 0,
+            len: 0,
+            html_hash: html.hash(),
+            payload: 0..0,
+        };
+        self.record(Kept::Rendered(entry, bytes), html);
+    }
+
+    fn record(&self, kept: Kept, html: &PageHtml) {
+        let whereabouts = html.whereabouts();
+        if whereabouts != Whereabouts::Memory {
+            if let Ok(mut all) = self.kept.lock() {
+                all.push((kept, whereabouts));
+            }
+        }
+    }
+
+    /// Writes the index of this build's bodies and removes the files it no longer names.
+    /// Failing to write is not an error of the build: the next one renders more.
+    pub fn save(self) {
+        let kept = self.kept.into_inner().unwrap_or_default();
+        let own_used = kept
+            .iter()
+            .any(|(_, w)| matches!(w, Whereabouts::Own { .. }));
+        let mut files: Vec<String> = self.earlier_names.clone();
+        if own_used {
+            files.push(self.own_name.clone());
+        }
+        let header = Header {
+            salt: self.salt,
+            files,
+        };
+        let own_number = self.earlier_names.len() as u32;
+        let written = write_index(&self.folder.join("index.bin"), &header, |out| {
+            for (kept, whereabouts) in &kept {
+                let (mut entry, payload) = match kept {
+                    Kept::Reused(e) => (e.clone(), self.bytes.get(e.payload.clone())),
+                    Kept::Rendered(e, payload) => (e.clone(), Some(payload.as_slice())),
+                };
+                (entry.file, entry.offset, entry.len) = match *whereabouts {
+                    Whereabouts::Own { offset, len } => (own_number, offset, len),
+                    Whereabouts::Earlier { file, offset, len } => (file, offset, len),
+                    Whereabouts::Memory => continue,
+                };
+                if let Some(payload) = payload {
+                    push_entry(out, &entry, payload);
+                }
+            }
+        });
+        // Until the new index is in place, the old one may still name every file.
+        if written.is_ok() {
+            let named: HashSet<&str> = header.files.iter().map(String::as_str).collect();
+            remove_unnamed_files(&self.folder, &named, self.started, &self.own_name);
+        }
+    }
+}
+
+/// The numbers of the files whose bodies a build reuses: those at least half alive (the others
+/// are mostly HTML of pages edited since), the `MAX_FILES` with the most live bytes.
+fn reused_files(file_count: usize, entries: &[Entry]) -> Vec<u32> {
+    let mut live = vec![0u64; file_count];
+    let mut end = vec![0u64; file_count];
+    for body in entries {
+        if let (Some(l), Some(e)) = (
+            live.get_mut(body.file as usize),
+            end.get_mut(body.file as usize),
+        ) {
+            *l += body.len;
+            *e = (*e).max(body.offset + body.len);
+        }
+    }
+    let mut files: Vec<u32> = (0..file_count as u32)
+        .filter(|&f| live[f as usize] * 2 >= end[f as usize] && live[f as usize] > 0)
+        .collect();
+    files.sort_by_key(|&f| std::cmp::Reverse(live[f as usize]));
+    files.truncate(MAX_FILES);
+    files
+}
+
+/// An HTML file of an earlier build, opened for reading; `None` when it is missing or not a
+/// regular file.
+fn open_html_file(path: &Path) -> Option<File> {
+    crate::cache::open_state_file(path)
+}
+
+/// Writes the index: `MAGIC`, the header's length (u32) and bytes, the entries `entries`
+/// appends, the checksum.
+fn write_index(
+    path: &Path,
+    header: &Header,
+    entries: impl FnOnce(&mut Vec<u8>),
+) -> std::io::Result<()> {
+    use std::io::Write;
+    let header = postcard::to_stdvec(header).map_err(std::io::Error::other)?;
+    let mut bytes = MAGIC.to_vec();
+    bytes.extend_from_slice(&(header.len() as u32).to_le_bytes());
+    bytes.extend_from_slice(&header);
+    entries(&mut bytes);
+    crate::cache::append_checksum(&mut bytes);
+    crate::cache::replace_file(path, |out| out.write_all(&bytes))
+}
+
+/// Removes the HTML files of `folder` that `named` does not list: this build's (`own`) and
+/// those nobody changed since `started` (a build running beside this one may be writing to
+/// the others).
+fn remove_unnamed_files(folder: &Path, named: &HashSet<&str>, started: SystemTime, own: &str) {
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if !name.starts_with("html-") || !name.ends_with(".bin") || named.contains(name) {
+            continue;
+        }
+        let before = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|modified| modified <= started);
+        if before || name == own {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// The key of a body: its Markdown and the options it is rendered with (the footnote label
+/// and what raw HTML becomes).
+pub(super) fn body_key(markdown: &str, options: &crate::markdown::RenderOptions) -> u64 {
+    let mut hasher = crate::digest::StableHasher::new();
+    markdown.hash(&mut hasher);
+    options.footnote_backref_label.hash(&mut hasher);
+    options.raw_html.hash(&mut hasher);
+    hasher.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::markdown::RenderOptions;
+
+    fn entry(file: u32, offset: u64, len: u64) -> Entry {
+        Entry {
+            key: 0,
+            body_key: 0,
+            file,
+            offset,
+            len,
+            html_hash: 0,
+            payload: 0..0,
+        }
+    }
+
+    #[test]
+    fn a_saved_body_is_found_again_with_its_links_headings_and_problems() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("bodies");
+        let key = body_key("# 見出し\n\n[a](b.md)", &RenderOptions::default());
+        let (saved, store) = open(&folder, 7).unwrap();
+        let html = store.keep("<h1 id=\"見出し\">見出し</h1>".to_string());
+        let heading = Heading {
+            level: 1,
+            id: "見出し".into(),
+            text: "見出し".into(),
+        };
+        let links = vec![("b.md".to_string(), 12, Ok("/b/".to_string()))];
+        let problem = Problem::warning(3, "a warning");
+        let source = Path::new("content/a.md");
+        saved.rendered(
+            source,
+            "ja",
+            key,
+            links.clone(),
+            std::slice::from_ref(&heading),
+            std::slice::from_ref(&problem),
+            &html,
+        );
+        saved.save();
+        drop(store);
+
+        let (again, store) = open(&folder, 7).unwrap();
+        assert!(again.find(source, "en", key).is_none(), "another language");
+        assert!(again.find(source, "ja", key + 1).is_none(), "another text");
+        let found = again.find(source, "ja", key).unwrap();
+        assert_eq!(found.links(), &links[..]);
+        let (html, headings, problems) = again.reuse(found, &store);
+        assert_eq!(store.read(&html).unwrap(), "<h1 id=\"見出し\">見出し</h1>");
+        assert_eq!((headings, problems), (vec![heading], vec![problem]));
+        // Another program's index is no index.
+        let (other, _store) = open(&folder, 8).unwrap();
+        assert!(other.find(source, "ja", key).is_none());
+    }
+
+    #[test]
+    fn files_mostly_dead_are_not_reused_and_at_most_eight_are() {
+        // File 0: 100 bytes live of 1,000; file 1: all live.
+        let entries = [entry(0, 900, 100), entry(1, 0, 50)];
+        assert_eq!(reused_files(2, &entries), vec![1]);
+        let many: Vec<Entry> = (0..12).map(|f| entry(f, 0, 10 + u64::from(f))).collect();
+        let reused = reused_files(12, &many);
+        assert_eq!(reused, vec![11, 10, 9, 8, 7, 6, 5, 4], "the largest first");
+    }
+
+    #[test]
+    fn an_index_cut_anywhere_is_no_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("bodies");
+        let (saved, store) = open(&folder, 1).unwrap();
+        let html = store.keep("<p>a</p>".to_string());
+        saved.rendered(Path::new("a.md"), "en", 5, Vec::new(), &[], &[], &html);
+        saved.save();
+        let index = folder.join("index.bin");
+        let whole = std::fs::read(&index).unwrap();
+        assert!(read_index(&index).is_some());
+        for cut in 0..whole.len() {
+            std::fs::write(&index, &whole[..cut]).unwrap();
+            assert!(read_index(&index).is_none(), "cut at {cut}");
+        }
+    }
+}

@@ -1,0 +1,194 @@
+//! Rendered bodies kept between builds (`<root>/.koho/bodies/`): a rebuild reuses the HTML of
+//! every body whose text, options and links' answers are unchanged, and its output is always
+//! what a build without saved bodies makes, its errors and warnings included.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use crate::support;
+use support::{assert_same_files, snapshot, SiteFixture};
+
+const R1_EN: &str = "content/releases/2021-01-01-r1/index.en.md";
+const R2_EN: &str = "content/releases/2021-02-01-r2/index.en.md";
+const R3_EN: &str = "content/releases/2021-03-01-r3/index.en.md";
+
+/// Three releases per language; r1 links to r2 and to a heading of r3.
+fn fixture() -> SiteFixture {
+    let fixture = SiteFixture::new();
+    for n in 1..=3 {
+        for lang in ["ja", "en", "zh"] {
+            fixture.write(
+                &format!("content/releases/2021-0{n}-01-r{n}/index.{lang}.md"),
+                &format!(
+                    "+++\ntitle = \"r{n}-{lang}\"\ndate = 2021-0{n}-01\n+++\n\n\
+                     body {n}, long enough to count.\n\n## Section {n}\n\nMore text {n}.\n"
+                ),
+            );
+        }
+    }
+    fixture.write(
+        R1_EN,
+        "+++\ntitle = \"r1-en\"\ndate = 2021-01-01\n+++\n\nSee [two](@/releases/2021-02-01-r2/index.md) \
+         and [three's section](@/releases/2021-03-01-r3/index.md#section-3).\n",
+    );
+    fixture
+}
+
+fn bodies_dir(fixture: &SiteFixture) -> PathBuf {
+    fixture.root().join(".koho").join("bodies")
+}
+
+/// The HTML files of the saved bodies, by name, with their sizes.
+fn html_files(fixture: &SiteFixture) -> BTreeMap<String, u64> {
+    std::fs::read_dir(bodies_dir(fixture))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with("html-"))
+        .map(|name| {
+            let len = std::fs::metadata(bodies_dir(fixture).join(&name))
+                .unwrap()
+                .len();
+            (name, len)
+        })
+        .collect()
+}
+
+/// The output of a build into a new folder with no saved bodies (they are saved anew).
+fn output_without_saved_bodies(fixture: &SiteFixture) -> BTreeMap<String, Vec<u8>> {
+    std::fs::remove_dir_all(bodies_dir(fixture)).unwrap();
+    let other = fixture.path("fresh-out");
+    let _ = std::fs::remove_dir_all(&other);
+    support::unwrap_report(fixture.build_with(|o| o.output = Some(other.clone())));
+    snapshot(&other)
+}
+
+#[test]
+fn a_rebuild_renders_only_the_edited_body_and_publishes_what_a_fresh_build_does() {
+    let fixture = fixture();
+    fixture.build_ok();
+    let first = html_files(&fixture);
+    assert_eq!(first.len(), 1, "{first:?}");
+    fixture.replace(R2_EN, "body 2", "an edited body");
+    fixture.build_ok();
+    let second = html_files(&fixture);
+    assert_eq!(second.len(), 2, "{second:?}");
+    let added: Vec<u64> = second
+        .iter()
+        .filter(|(name, _)| !first.contains_key(*name))
+        .map(|(_, len)| *len)
+        .collect();
+    // One body rendered again: its HTML alone, a small part of the first build's.
+    let whole = first.values().sum::<u64>();
+    assert!(
+        added.len() == 1 && added[0] * 5 < whole,
+        "{added:?} of {whole}"
+    );
+    let main = fixture
+        .page("en/releases/2021-02-01-r2/index.html")
+        .text("main");
+    assert!(main.contains("an edited body"), "{main}");
+    assert_same_files(&output_without_saved_bodies(&fixture), &fixture.snapshot());
+}
+
+#[test]
+fn a_link_whose_target_moved_is_rendered_with_the_new_address() {
+    let fixture = fixture();
+    fixture.build_ok();
+    fixture.replace(
+        R2_EN,
+        "date = 2021-02-01",
+        "date = 2021-02-01\nslug = \"moved\"",
+    );
+    fixture.build_ok();
+    let page = fixture.page("en/releases/2021-01-01-r1/index.html");
+    let hrefs = page.attrs("main a", "href");
+    assert!(
+        hrefs.iter().any(|h| h.ends_with("/en/releases/moved/")),
+        "{hrefs:?}"
+    );
+    assert_same_files(&output_without_saved_bodies(&fixture), &fixture.snapshot());
+}
+
+#[test]
+fn a_reused_body_reports_its_problems_again() {
+    let fixture = fixture();
+    fixture.replace(R3_EN, "More text 3.", "More text 3.[^nowhere]");
+    let first = fixture.build_ok();
+    let warning = |report: &koho::BuildReport| {
+        report
+            .warnings
+            .iter()
+            .map(|w| w.to_string())
+            .find(|w| w.contains("nowhere"))
+    };
+    let expected = warning(&first).expect("a warning for the undefined footnote");
+    fixture.replace(R2_EN, "body 2", "an edited body");
+    let second = fixture.build_ok();
+    assert_eq!(warning(&second), Some(expected));
+    // A broken link fails every build, whether its body is rendered or reused.
+    fixture.replace(R3_EN, "More text 3.", "[gone](@/releases/none/index.md)");
+    for _ in 0..2 {
+        let errors = support::expect_site_errors(fixture.build());
+        let error = support::error_in(&errors, R3_EN);
+        assert!(error.to_string().contains("none"), "{error}");
+    }
+}
+
+#[test]
+fn a_link_to_a_removed_heading_fails_even_when_its_body_is_reused() {
+    let fixture = fixture();
+    fixture.build_ok();
+    fixture.replace(R3_EN, "## Section 3", "## Renamed");
+    let errors = support::expect_site_errors(fixture.build());
+    let error = support::error_in(&errors, R1_EN);
+    assert!(error.to_string().contains("section-3"), "{error}");
+}
+
+#[test]
+fn saved_html_changed_by_hand_fails_one_build_with_a_message_then_is_rendered_anew() {
+    let fixture = fixture();
+    fixture.build_ok();
+    let (name, len) = html_files(&fixture).into_iter().next().unwrap();
+    let file = bodies_dir(&fixture).join(name);
+    std::fs::write(&file, vec![b'x'; len as usize]).unwrap();
+    // A title edit renders r2's page, whose body is reused: its HTML is read back.
+    fixture.replace(R2_EN, "title = \"r2-en\"", "title = \"r2, renamed\"");
+    let message = support::render(&support::expect_site_errors(fixture.build()));
+    assert!(
+        message.contains("changed by something other than koho"),
+        "{message}"
+    );
+    fixture.build_ok();
+    let title = fixture
+        .page("en/releases/2021-02-01-r2/index.html")
+        .text("h1");
+    assert!(title.contains("r2, renamed"), "{title}");
+    assert_same_files(&output_without_saved_bodies(&fixture), &fixture.snapshot());
+}
+
+#[test]
+fn a_damaged_or_foreign_index_only_costs_rendering() {
+    let fixture = fixture();
+    fixture.build_ok();
+    let index = bodies_dir(&fixture).join("index.bin");
+    for damage in [&b"koho-bodies 1\nnot postcard"[..], b"", b"koho-bodies 9\n"] {
+        std::fs::write(&index, damage).unwrap();
+        fixture.replace(R2_EN, "body 2", "body 2 again");
+        fixture.build_ok();
+        assert_same_files(&output_without_saved_bodies(&fixture), &fixture.snapshot());
+    }
+}
+
+#[test]
+fn html_files_do_not_pile_up_over_many_edits() {
+    let fixture = fixture();
+    fixture.build_ok();
+    for n in 0..12 {
+        fixture.replace(R2_EN, "body 2", &format!("body 2 ({n})"));
+        fixture.build_ok();
+        let files = html_files(&fixture);
+        assert!(files.len() <= 9, "after {n} edits: {files:?}");
+    }
+    assert_same_files(&output_without_saved_bodies(&fixture), &fixture.snapshot());
+}
