@@ -9,7 +9,7 @@ use super::html_store::{HtmlStore, PageHtml};
 use super::link_dir;
 use super::markdown_cache::MarkdownCache;
 use super::routes::{LinkSource, Routes};
-use super::saved_bodies::{self, SavedBodies};
+use super::saved_bodies::{self, KeptBody, SavedBodies};
 use crate::config::SiteConfig;
 use crate::content::{DocKind, Document};
 use crate::error::{Diagnostic, Location};
@@ -57,18 +57,19 @@ impl<'a> BodyRenderer<'a> {
     }
 
     /// The body of a page (`render`), its HTML kept in `store`: with saved bodies, the last
-    /// build's when its text, options and every link's answer are unchanged.
+    /// build's when its text, options and every link's answer are unchanged, and what the
+    /// next build's index is to keep of it.
     pub fn render_page(
         &self,
         doc: &Document,
         text: &str,
         lang: &str,
         store: &HtmlStore,
-    ) -> (Body, PageHtml) {
+    ) -> (Body, (PageHtml, Option<KeptBody>)) {
         let Some(saved) = self.saved else {
             let mut body = self.render(doc, text, lang);
             let html = store.keep(std::mem::take(&mut body.rendered.html));
-            return (body, html);
+            return (body, (html, None));
         };
         let source = &doc.source.display_path;
         self.with_resolver(doc, text, lang, |resolve, options| {
@@ -80,12 +81,12 @@ impl<'a> BodyRenderer<'a> {
                     .iter()
                     .all(|(dest, offset, answer)| resolve(dest, *offset) == *answer);
                 if same {
-                    let (html, headings, problems) = saved.reuse(found, store);
+                    let (html, headings, problems, kept) = saved.reuse(found, store);
                     let rendered = Rendered {
                         html: String::new(),
                         headings,
                     };
-                    return ((rendered, problems), html);
+                    return ((rendered, problems), (html, kept));
                 }
             }
             let links = RefCell::new(Vec::new());
@@ -100,7 +101,7 @@ impl<'a> BodyRenderer<'a> {
             let (mut rendered, problems) = markdown::render(text, &recording, &mut ids, options);
             let html = store.keep(std::mem::take(&mut rendered.html));
             let links = links.into_inner();
-            saved.rendered(
+            let kept = saved.rendered(
                 source,
                 lang,
                 key,
@@ -109,7 +110,7 @@ impl<'a> BodyRenderer<'a> {
                 &problems,
                 &html,
             );
-            ((rendered, problems), html)
+            ((rendered, problems), (html, kept))
         })
     }
 

@@ -273,7 +273,7 @@ pub fn assemble_cached(
 
     let renderer = bodies::BodyRenderer::new(&config, &locales, &routes, cache, saved);
     let (bodies, fragment_bodies) =
-        render_bodies(&renderer, &mut planned, &fragment_docs, &html_store);
+        render_bodies(&renderer, &mut planned, &fragment_docs, &html_store, saved);
     if let Some(cache) = cache {
         forget_removed(cache, &planned, &fragment_docs);
     }
@@ -328,18 +328,28 @@ pub fn assemble_cached(
     (site, errors)
 }
 
-/// The bodies of the planned pages and of the fragments, in their order, rendered in parallel.
-/// Each page's HTML goes to `store` as soon as it is rendered.
+/// The bodies of the planned pages and of the fragments, in their order, rendered in parallel
+/// (or found in `saved`, whose index is then written anew). Each page's HTML goes to `store`
+/// as soon as it is rendered.
 fn render_bodies(
     renderer: &bodies::BodyRenderer,
     planned: &mut [Planned],
     fragment_docs: &[&Document],
     store: &html_store::HtmlStore,
+    saved: Option<&saved_bodies::SavedBodies>,
 ) -> (Vec<(bodies::Body, html_store::PageHtml)>, Vec<bodies::Body>) {
-    let pages = planned
+    let (pages, kept): (Vec<_>, Vec<_>) = planned
         .par_iter_mut()
-        .map(|p| renderer.render_page(p.doc, &std::mem::take(&mut p.text), &p.lang, store))
-        .collect();
+        .map(|p| {
+            let (body, (html, kept)) =
+                renderer.render_page(p.doc, &std::mem::take(&mut p.text), &p.lang, store);
+            ((body, html), kept)
+        })
+        .unzip();
+    if let Some(saved) = saved {
+        let kept: Vec<_> = kept.into_iter().flatten().collect();
+        saved.save(&kept);
+    }
     let fragments = fragment_docs
         .par_iter()
         .map(|doc| renderer.render(doc, &doc.body, &doc.source.lang))

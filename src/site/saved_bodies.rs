@@ -20,7 +20,6 @@ use std::fs::File;
 use std::hash::{Hash, Hasher};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::time::SystemTime;
 
 use rustc_hash::FxHashMap;
@@ -92,12 +91,13 @@ impl Reusable<'_> {
     }
 }
 
-/// A body of this build, for the next index.
-enum Kept {
-    /// Found in the last index (its file renumbered as the store numbers it).
-    Reused(Entry),
-    /// Rendered by this build: its entry's fixed fields and its payload's bytes.
-    Rendered(Entry, Vec<u8>),
+/// A body of this build, for the next index (`SavedBodies::save`).
+pub(super) struct KeptBody {
+    /// Its entry, its file numbered as the store numbers it.
+    entry: Entry,
+    /// Its payload when this build rendered it; else it is `entry.payload` of the last index.
+    payload: Option<Box<[u8]>>,
+    whereabouts: Whereabouts,
 }
 
 /// The saved bodies of the last build, and those of this build to save.
@@ -112,7 +112,6 @@ pub struct SavedBodies {
     earlier_names: Vec<String>,
     /// The name of this build's file.
     own_name: String,
-    kept: Mutex<Vec<(Kept, Whereabouts)>>,
     started: SystemTime,
 }
 
@@ -132,7 +131,6 @@ pub fn open(folder: &Path, salt: u64) -> Option<(SavedBodies, HtmlStore)> {
         previous: FxHashMap::default(),
         earlier_names: Vec::new(),
         own_name,
-        kept: Mutex::new(Vec::new()),
         started,
     };
     if let Some((header, entries, bytes)) = read_index(&folder.join("index.bin")) {
@@ -199,16 +197,18 @@ fn u32_at(bytes: &[u8], at: usize) -> Option<u32> {
     four.try_into().ok().map(u32::from_le_bytes)
 }
 
-/// Appends `entry`'s fixed fields and `payload` (see `FIXED`).
-fn push_entry(out: &mut Vec<u8>, entry: &Entry, payload: &[u8]) {
-    out.extend_from_slice(&entry.key.to_le_bytes());
-    out.extend_from_slice(&entry.body_key.to_le_bytes());
-    out.extend_from_slice(&entry.file.to_le_bytes());
-    out.extend_from_slice(&entry.offset.to_le_bytes());
-    out.extend_from_slice(&entry.len.to_le_bytes());
-    out.extend_from_slice(&entry.html_hash.to_le_bytes());
-    out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-    out.extend_from_slice(payload);
+/// Writes `entry`'s fixed fields and `payload` (see `FIXED`).
+fn write_entry(out: &mut IndexWriter, entry: &Entry, payload: &[u8]) -> std::io::Result<()> {
+    let mut fixed = [0u8; FIXED];
+    fixed[0..8].copy_from_slice(&entry.key.to_le_bytes());
+    fixed[8..16].copy_from_slice(&entry.body_key.to_le_bytes());
+    fixed[16..20].copy_from_slice(&entry.file.to_le_bytes());
+    fixed[20..28].copy_from_slice(&entry.offset.to_le_bytes());
+    fixed[28..36].copy_from_slice(&entry.len.to_le_bytes());
+    fixed[36..44].copy_from_slice(&entry.html_hash.to_le_bytes());
+    fixed[44..48].copy_from_slice(&(payload.len() as u32).to_le_bytes());
+    out.write_all(&fixed)?;
+    out.write_all(payload)
 }
 
 /// The key of a page's entry: its source (as diagnostics name it) and language.
@@ -250,19 +250,21 @@ impl SavedBodies {
         (payload.source == source && payload.lang == lang).then_some(Reusable { entry, payload })
     }
 
-    /// Takes `found` for this build: its HTML (in `store`), headings and problems.
+    /// Takes `found` for this build: its HTML (in `store`), headings and problems, and what
+    /// the next index keeps of it.
     pub(super) fn reuse(
         &self,
         found: Reusable,
         store: &HtmlStore,
-    ) -> (PageHtml, Vec<Heading>, Vec<Problem>) {
+    ) -> (PageHtml, Vec<Heading>, Vec<Problem>, Option<KeptBody>) {
         let e = found.entry;
         let html = store.earlier(e.file, e.offset, e.len, e.html_hash);
-        self.record(Kept::Reused(e.clone()), &html);
-        (html, found.payload.headings, found.payload.problems)
+        let kept = kept(e.clone(), None, &html);
+        (html, found.payload.headings, found.payload.problems, kept)
     }
 
-    /// Records a body this build rendered, with the links it asked for and where its HTML went.
+    /// What the next index keeps of a body this build rendered: the links it asked for, its
+    /// headings, its problems and where its HTML went (`None` when it is only in memory).
     #[allow(clippy::too_many_arguments)]
     pub(super) fn rendered(
         &self,
@@ -273,7 +275,7 @@ impl SavedBodies {
         headings: &[Heading],
         problems: &[Problem],
         html: &PageHtml,
-    ) {
+    ) -> Option<KeptBody> {
         let payload = Payload {
             source: source.to_path_buf(),
             lang: lang.to_string(),
@@ -281,9 +283,7 @@ impl SavedBodies {
             headings: headings.to_vec(),
             problems: problems.to_vec(),
         };
-        let Ok(bytes) = postcard::to_stdvec(&payload) else {
-            return;
-        };
+        let bytes = postcard::to_stdvec(&payload).ok()?;
         let entry = Entry {
             key: entry_key(source, lang),
             body_key,
@@ -293,25 +293,16 @@ impl SavedBodies {
             html_hash: html.hash(),
             payload: 0..0,
         };
-        self.record(Kept::Rendered(entry, bytes), html);
+        kept(entry, Some(bytes.into_boxed_slice()), html)
     }
 
-    fn record(&self, kept: Kept, html: &PageHtml) {
-        let whereabouts = html.whereabouts();
-        if whereabouts != Whereabouts::Memory {
-            if let Ok(mut all) = self.kept.lock() {
-                all.push((kept, whereabouts));
-            }
-        }
-    }
-
-    /// Writes the index of this build's bodies and removes the files it no longer names.
-    /// Failing to write is not an error of the build: the next one renders more.
-    pub fn save(self) {
-        let kept = self.kept.into_inner().unwrap_or_default();
+    /// Writes the index of this build's bodies, `kept` (in the pages' order), and removes the
+    /// files it no longer names. Failing to write is not an error of the build: the next one
+    /// renders more.
+    pub(super) fn save(&self, kept: &[KeptBody]) {
         let own_used = kept
             .iter()
-            .any(|(_, w)| matches!(w, Whereabouts::Own { .. }));
+            .any(|k| matches!(k.whereabouts, Whereabouts::Own { .. }));
         let mut files: Vec<String> = self.earlier_names.clone();
         if own_used {
             files.push(self.own_name.clone());
@@ -322,20 +313,22 @@ impl SavedBodies {
         };
         let own_number = self.earlier_names.len() as u32;
         let written = write_index(&self.folder.join("index.bin"), &header, |out| {
-            for (kept, whereabouts) in &kept {
-                let (mut entry, payload) = match kept {
-                    Kept::Reused(e) => (e.clone(), self.bytes.get(e.payload.clone())),
-                    Kept::Rendered(e, payload) => (e.clone(), Some(payload.as_slice())),
-                };
-                (entry.file, entry.offset, entry.len) = match *whereabouts {
+            for body in kept {
+                let mut entry = body.entry.clone();
+                (entry.file, entry.offset, entry.len) = match body.whereabouts {
                     Whereabouts::Own { offset, len } => (own_number, offset, len),
                     Whereabouts::Earlier { file, offset, len } => (file, offset, len),
                     Whereabouts::Memory => continue,
                 };
+                let payload = match &body.payload {
+                    Some(bytes) => Some(&bytes[..]),
+                    None => self.bytes.get(entry.payload.clone()),
+                };
                 if let Some(payload) = payload {
-                    push_entry(out, &entry, payload);
+                    write_entry(out, &entry, payload)?;
                 }
             }
+            Ok(())
         });
         // Until the new index is in place, the old one may still name every file.
         if written.is_ok() {
@@ -343,6 +336,16 @@ impl SavedBodies {
             remove_unnamed_files(&self.folder, &named, self.started, &self.own_name);
         }
     }
+}
+
+/// What the next index keeps of a body whose HTML is `html`; `None` when it is only in memory.
+fn kept(entry: Entry, payload: Option<Box<[u8]>>, html: &PageHtml) -> Option<KeptBody> {
+    let whereabouts = html.whereabouts();
+    (whereabouts != Whereabouts::Memory).then_some(KeptBody {
+        entry,
+        payload,
+        whereabouts,
+    })
 }
 
 /// The numbers of the files whose bodies a build reuses: those at least half alive (the others
@@ -373,21 +376,25 @@ fn open_html_file(path: &Path) -> Option<File> {
     crate::cache::open_state_file(path)
 }
 
+/// The index being written, with its checksum (`cache::ChecksumWriter`).
+type IndexWriter<'a> = crate::cache::ChecksumWriter<&'a mut std::io::BufWriter<File>>;
+
 /// Writes the index: `MAGIC`, the header's length (u32) and bytes, the entries `entries`
-/// appends, the checksum.
+/// writes, the checksum; streamed, since it is about 12 MB at 30,000 pages.
 fn write_index(
     path: &Path,
     header: &Header,
-    entries: impl FnOnce(&mut Vec<u8>),
+    entries: impl FnOnce(&mut IndexWriter) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
-    use std::io::Write;
     let header = postcard::to_stdvec(header).map_err(std::io::Error::other)?;
-    let mut bytes = MAGIC.to_vec();
-    bytes.extend_from_slice(&(header.len() as u32).to_le_bytes());
-    bytes.extend_from_slice(&header);
-    entries(&mut bytes);
-    crate::cache::append_checksum(&mut bytes);
-    crate::cache::replace_file(path, |out| out.write_all(&bytes))
+    crate::cache::replace_file(path, |out| {
+        let mut out = crate::cache::ChecksumWriter::new(out);
+        out.write_all(MAGIC)?;
+        out.write_all(&(header.len() as u32).to_le_bytes())?;
+        out.write_all(&header)?;
+        entries(&mut out)?;
+        out.finish()
+    })
 }
 
 /// Removes the HTML files of `folder` that `named` does not list: this build's (`own`) and
@@ -455,7 +462,7 @@ mod tests {
         let links = vec![("b.md".to_string(), 12, Ok("/b/".to_string()))];
         let problem = Problem::warning(3, "a warning");
         let source = Path::new("content/a.md");
-        saved.rendered(
+        let kept = saved.rendered(
             source,
             "ja",
             key,
@@ -464,7 +471,7 @@ mod tests {
             std::slice::from_ref(&problem),
             &html,
         );
-        saved.save();
+        saved.save(&[kept.unwrap()]);
         drop(store);
 
         let (again, store) = open(&folder, 7).unwrap();
@@ -472,7 +479,8 @@ mod tests {
         assert!(again.find(source, "ja", key + 1).is_none(), "another text");
         let found = again.find(source, "ja", key).unwrap();
         assert_eq!(found.links(), &links[..]);
-        let (html, headings, problems) = again.reuse(found, &store);
+        let (html, headings, problems, kept) = again.reuse(found, &store);
+        assert!(kept.is_some());
         assert_eq!(store.read(&html).unwrap(), "<h1 id=\"見出し\">見出し</h1>");
         assert_eq!((headings, problems), (vec![heading], vec![problem]));
         // Another program's index is no index.
@@ -496,8 +504,8 @@ mod tests {
         let folder = dir.path().join("bodies");
         let (saved, store) = open(&folder, 1).unwrap();
         let html = store.keep("<p>a</p>".to_string());
-        saved.rendered(Path::new("a.md"), "en", 5, Vec::new(), &[], &[], &html);
-        saved.save();
+        let kept = saved.rendered(Path::new("a.md"), "en", 5, Vec::new(), &[], &[], &html);
+        saved.save(&[kept.unwrap()]);
         let index = folder.join("index.bin");
         let whole = std::fs::read(&index).unwrap();
         assert!(read_index(&index).is_some());
