@@ -145,9 +145,15 @@ impl<W: std::io::Write> ChecksumWriter<W> {
     }
 
     /// Writes the checksum (XXH3-64, little-endian) of everything written before.
-    pub fn finish(mut self) -> std::io::Result<()> {
+    pub fn finish(self) -> std::io::Result<()> {
+        self.finish_into_inner().map(drop)
+    }
+
+    /// `finish`, giving back the writer (to flush it and see its errors).
+    pub fn finish_into_inner(mut self) -> std::io::Result<W> {
         let checksum = self.hasher.digest();
-        self.out.write_all(&checksum.to_le_bytes())
+        self.out.write_all(&checksum.to_le_bytes())?;
+        Ok(self.out)
     }
 }
 

@@ -707,7 +707,7 @@ fn fingerprint_plan<'a>(
 
 /// A hash of this program: its version and its executable's stamp, so that what a build saves
 /// for the next (fingerprints, rendered bodies) is not trusted by another koho.
-fn program_salt() -> u64 {
+pub(crate) fn program_salt() -> u64 {
     use std::hash::{Hash, Hasher};
     let mut salt = digest::hasher();
     env!("CARGO_PKG_VERSION").hash(&mut salt);

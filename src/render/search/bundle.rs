@@ -35,7 +35,7 @@ const TITLE_WEIGHT: u32 = 8;
 
 /// Pages tokenized together on the thread pool before their postings are merged in order;
 /// bounds the memory of the term lists in flight.
-const BATCH: usize = 256;
+pub(super) const BATCH: usize = 256;
 
 /// What a result shows of a page, in the language of the bundle.
 #[derive(Hash)]
@@ -52,12 +52,25 @@ pub struct Document {
 /// The files of the bundle: (path under the bundle folder, bytes). `text_of(i)` gives the
 /// plain text of `documents[i]` (subtitle and body, blocks on their own lines); it is asked
 /// for a batch of pages at a time, so the texts of a whole site are never held together.
+/// The builds use `saved_terms::postings` and `files`; this is the reference they are tested
+/// against.
+#[cfg(test)]
 pub fn build(
     documents: &[Document],
     text_of: &(dyn Fn(usize) -> String + Sync),
 ) -> Vec<(String, Vec<u8>)> {
-    let postings = postings(documents, text_of);
-    let total: usize = postings.values().map(|p| p.bytes.len() + 8).sum();
+    files(
+        documents,
+        postings(documents, text_of).into_iter().collect(),
+    )
+}
+
+/// The files of the bundle of `documents` from every term's postings (in any order).
+pub(super) fn files(
+    documents: &[Document],
+    postings: Vec<(String, Postings)>,
+) -> Vec<(String, Vec<u8>)> {
+    let total: usize = postings.iter().map(|(_, p)| p.bytes.len() + 8).sum();
     let shard_count = (total / SHARD_TARGET_BYTES)
         .next_power_of_two()
         .clamp(1, 4096);
@@ -98,13 +111,29 @@ fn json(value: &impl Serialize) -> Vec<u8> {
 
 /// The postings of one term while they are collected.
 #[derive(Default)]
-struct Postings {
+pub(super) struct Postings {
     last: u32,
     count: u32,
     bytes: Vec<u8>,
 }
 
+impl Postings {
+    /// Adds page `id` (ascending from one call to the next) with the term's count there.
+    pub(super) fn add(&mut self, id: u32, count: u32) {
+        varint(&mut self.bytes, id - self.last);
+        varint(&mut self.bytes, count.min(255));
+        self.last = id;
+        self.count += 1;
+    }
+
+    /// Whether any page has the term.
+    pub(super) fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+}
+
 /// Every term's postings, page ids ascending.
+#[cfg(test)]
 fn postings(
     documents: &[Document],
     text_of: &(dyn Fn(usize) -> String + Sync),
@@ -119,11 +148,7 @@ fn postings(
         for (offset, page_terms) in weighed.into_iter().enumerate() {
             let id = (batch_index * BATCH + offset) as u32;
             for (term, weight) in page_terms {
-                let entry = all.entry(term).or_default();
-                varint(&mut entry.bytes, id - entry.last);
-                varint(&mut entry.bytes, weight.min(255));
-                entry.last = id;
-                entry.count += 1;
+                all.entry(term).or_default().add(id, weight);
             }
         }
     }
@@ -131,7 +156,7 @@ fn postings(
 }
 
 /// The terms of one page with their weights.
-fn weights(title: &str, text: &str) -> Vec<(String, u32)> {
+pub(super) fn weights(title: &str, text: &str) -> Vec<(String, u32)> {
     let mut counts: TermMap<String, u32> = TermMap::default();
     let mut add = |term: &str, by: u32| match counts.get_mut(term) {
         Some(n) => *n = n.saturating_add(by),
@@ -145,7 +170,7 @@ fn weights(title: &str, text: &str) -> Vec<(String, u32)> {
 }
 
 /// The shard files, terms sorted by bytes in each.
-fn shards(postings: TermMap<String, Postings>, count: usize) -> Vec<(String, Vec<u8>)> {
+fn shards(postings: Vec<(String, Postings)>, count: usize) -> Vec<(String, Vec<u8>)> {
     let mut grouped: Vec<Vec<(String, Postings)>> = (0..count).map(|_| Vec::new()).collect();
     for (term, list) in postings {
         let k = shard_of(&term, count);
@@ -189,7 +214,7 @@ fn fnv1a(bytes: &[u8]) -> u32 {
 }
 
 /// Appends `value` as unsigned LEB128.
-fn varint(out: &mut Vec<u8>, mut value: u32) {
+pub(super) fn varint(out: &mut Vec<u8>, mut value: u32) {
     while value >= 0x80 {
         out.push((value as u8 & 0x7f) | 0x80);
         value >>= 7;

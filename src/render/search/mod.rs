@@ -9,6 +9,7 @@
 //! search page and box are left out.
 
 mod bundle;
+mod saved_terms;
 pub mod terms;
 pub mod text;
 
@@ -57,7 +58,7 @@ pub fn index(site: &Site, cache_dir: &Path) -> Result<Vec<GeneratedFile>, Vec<Di
         let bundle = match search_cache::load(cache_dir, lang, key) {
             Some(bundle) => bundle,
             None => {
-                let bundle = build_bundle(site, &pages, &documents)?;
+                let bundle = build_bundle(site, &pages, &documents, &bodies, cache_dir, lang)?;
                 let listed: Vec<(&str, &[u8])> = bundle
                     .iter()
                     .map(|(p, b)| (p.as_str(), b.as_slice()))
@@ -76,14 +77,25 @@ pub fn index(site: &Site, cache_dir: &Path) -> Result<Vec<GeneratedFile>, Vec<Di
     Ok(files)
 }
 
-/// The bundle of `pages`; errors when a page's HTML cannot be read back (`Site::page_html`).
+/// The bundle of `pages` (`bodies`: what their text is made of), their terms taken from the
+/// last build's (`saved_terms`, under `cache_dir`) when their title and text are unchanged;
+/// errors when a page's HTML cannot be read back (`Site::page_html`).
 fn build_bundle(
     site: &Site,
     pages: &[&Page],
     documents: &[Document],
+    bodies: &[(u64, Option<&str>, Option<&str>)],
+    cache_dir: &Path,
+    lang: &str,
 ) -> Result<Vec<(String, Vec<u8>)>, Vec<Diagnostic>> {
     let failures = std::sync::Mutex::new(Vec::new());
-    let bundle = bundle::build(documents, &|i| {
+    let keys: Vec<u64> = documents
+        .iter()
+        .zip(bodies)
+        .map(|(d, body)| saved_terms::page_key(&d.title, body))
+        .collect();
+    let salt = crate::program_salt();
+    let postings = saved_terms::postings(cache_dir, lang, salt, documents, &keys, &|i| {
         let page = pages[i];
         text(site, page).unwrap_or_else(|e| {
             if let Ok(mut failures) = failures.lock() {
@@ -93,7 +105,7 @@ fn build_bundle(
         })
     });
     match failures.into_inner().unwrap_or_default() {
-        failures if failures.is_empty() => Ok(bundle),
+        failures if failures.is_empty() => Ok(bundle::files(documents, postings)),
         failures => Err(failures),
     }
 }

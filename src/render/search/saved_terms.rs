@@ -1,0 +1,376 @@
+//! Each page's weighed search terms kept between builds, in `<root>/.koho/search/<lang>.terms`,
+//! so that indexing a language again after one page changed reads and splits that page's text
+//! only (at 10,000 releases, splitting every page was most of a one-edit build's search index).
+//!
+//! File format: `koho-search-terms 1\n`, the salt (u64), then per page its key (u64), the byte
+//! length of its pairs (u32) and the pairs, each `varint(term number) varint(count)`; then the
+//! terms, each `varint(byte length)` and bytes; then the byte offset where the terms start (u64)
+//! and the page count (u32); then the XXH3-64 of all that (`cache::append_checksum`). Numbers
+//! are little-endian, varints LEB128. A missing, damaged or foreign file is no saved term.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+
+use super::bundle::{varint, weights, Document, Postings, BATCH};
+
+const MAGIC: &[u8] = b"koho-search-terms 1\n";
+
+/// The terms of a language by number, and the number of each.
+#[derive(Default)]
+struct Dictionary {
+    numbers: FxHashMap<String, u32>,
+    terms: Vec<String>,
+}
+
+impl Dictionary {
+    fn number(&mut self, term: String) -> u32 {
+        if let Some(&n) = self.numbers.get(&term) {
+            return n;
+        }
+        let n = self.terms.len() as u32;
+        self.terms.push(term.clone());
+        self.numbers.insert(term, n);
+        n
+    }
+}
+
+/// The last build's file: its bytes, each page's pairs in them, its terms.
+#[derive(Default)]
+struct SavedTerms {
+    bytes: Vec<u8>,
+    pages: FxHashMap<u64, Range<usize>>,
+    dictionary: Dictionary,
+}
+
+/// The postings of every term of `documents` (their keys `keys`: see `page_key`), each page's
+/// pairs taken from the file under `dir` when its key is there, else made from `text_of(i)`;
+/// the file is written anew (best effort) with this build's pages.
+pub(super) fn postings(
+    dir: &Path,
+    lang: &str,
+    salt: u64,
+    documents: &[Document],
+    keys: &[u64],
+    text_of: &(dyn Fn(usize) -> String + Sync),
+) -> Vec<(String, Postings)> {
+    let file = dir.join(format!("{lang}.terms"));
+    let saved = load(&file, salt).unwrap_or_default();
+    let SavedTerms {
+        bytes,
+        pages,
+        mut dictionary,
+    } = saved;
+    let mut postings: Vec<Postings> = Vec::new();
+    let mut out = NewFile::start(&file, salt);
+    for (batch_index, batch) in documents.chunks(BATCH).enumerate() {
+        let first = batch_index * BATCH;
+        let fresh: Vec<Option<Vec<(String, u32)>>> = (first..first + batch.len())
+            .into_par_iter()
+            .map(|i| match pages.contains_key(&keys[i]) {
+                true => None,
+                false => Some(weights(&documents[i].title, &text_of(i))),
+            })
+            .collect();
+        for (offset, weighed) in fresh.into_iter().enumerate() {
+            let i = first + offset;
+            let pairs = match weighed {
+                Some(weighed) => encode(weighed, &mut dictionary),
+                None => bytes[pages[&keys[i]].clone()].to_vec(),
+            };
+            add_page(&mut postings, i as u32, &pairs);
+            out.page(keys[i], &pairs);
+        }
+    }
+    let used = postings.iter().filter(|p| !p.is_empty()).count();
+    // Terms no page has any more stay in the file's list; past half of it, start anew.
+    match used * 2 >= dictionary.terms.len() {
+        true => out.finish(&dictionary.terms, documents.len()),
+        false => out.abandon(),
+    }
+    dictionary
+        .terms
+        .into_iter()
+        .zip(postings)
+        .filter(|(_, p)| !p.is_empty())
+        .collect()
+}
+
+/// The key of a page's pairs: what `weights` reads of it (its title and text, through the
+/// text's parts: subtitle, tagline and the hash of its HTML).
+pub(super) fn page_key(title: &str, parts: &impl std::hash::Hash) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = crate::digest::hasher();
+    (title, parts).hash(&mut hasher);
+    hasher.finish()
+}
+
+/// `weighed` as pairs of term numbers (new terms numbered in `dictionary`) and counts.
+fn encode(weighed: Vec<(String, u32)>, dictionary: &mut Dictionary) -> Vec<u8> {
+    let mut pairs = Vec::with_capacity(weighed.len() * 3);
+    for (term, count) in weighed {
+        varint(&mut pairs, dictionary.number(term));
+        varint(&mut pairs, count);
+    }
+    pairs
+}
+
+/// Adds page `id`'s pairs to `postings` (indexed by term number).
+fn add_page(postings: &mut Vec<Postings>, id: u32, pairs: &[u8]) {
+    let mut at = 0;
+    while let (Some(term), Some(count)) = (read_varint(pairs, &mut at), read_varint(pairs, &mut at))
+    {
+        let term = term as usize;
+        if postings.len() <= term {
+            postings.resize_with(term + 1, Postings::default);
+        }
+        postings[term].add(id, count);
+    }
+}
+
+fn read_varint(bytes: &[u8], at: &mut usize) -> Option<u32> {
+    let mut value: u32 = 0;
+    for shift in (0..35).step_by(7) {
+        let byte = *bytes.get(*at)?;
+        *at += 1;
+        value |= u32::from(byte & 0x7f).checked_shl(shift)?;
+        if byte & 0x80 == 0 {
+            return Some(value);
+        }
+    }
+    None
+}
+
+/// The file at `path` when it is whole, of this layout and `salt`, and every pair in it names
+/// a term it lists.
+fn load(path: &Path, salt: u64) -> Option<SavedTerms> {
+    let mut bytes = crate::cache::read_state_file(path)?;
+    if !crate::cache::strip_checksum(&mut bytes) || !bytes.starts_with(MAGIC) {
+        return None;
+    }
+    let u64_at = |at: usize| -> Option<u64> {
+        Some(u64::from_le_bytes(bytes.get(at..at + 8)?.try_into().ok()?))
+    };
+    let end = bytes.len().checked_sub(12)?;
+    if u64_at(MAGIC.len())? != salt {
+        return None;
+    }
+    let terms_start = usize::try_from(u64_at(end)?).ok().filter(|&s| s <= end)?;
+    let page_count = u32::from_le_bytes(bytes.get(end + 8..end + 12)?.try_into().ok()?);
+    let mut dictionary = Dictionary::default();
+    let mut at = terms_start;
+    while at < end {
+        let len = read_varint(&bytes, &mut at)? as usize;
+        let term = std::str::from_utf8(bytes.get(at..at.checked_add(len)?)?).ok()?;
+        dictionary.number(term.to_string());
+        at += len;
+    }
+    let mut pages = FxHashMap::default();
+    let mut at = MAGIC.len() + 8;
+    for _ in 0..page_count {
+        let key = u64_at(at)?;
+        let len = u32::from_le_bytes(bytes.get(at + 8..at + 12)?.try_into().ok()?) as usize;
+        let range = at + 12..(at + 12).checked_add(len).filter(|&e| e <= terms_start)?;
+        pages.insert(key, range.clone());
+        at = range.end;
+    }
+    Some(SavedTerms {
+        bytes,
+        pages,
+        dictionary,
+    })
+    .filter(|saved| saved.pairs_name_known_terms())
+}
+
+impl SavedTerms {
+    fn pairs_name_known_terms(&self) -> bool {
+        let known = self.dictionary.terms.len() as u32;
+        self.pages.values().all(|range| {
+            let pairs = &self.bytes[range.clone()];
+            let mut at = 0;
+            while at < pairs.len() {
+                match (read_varint(pairs, &mut at), read_varint(pairs, &mut at)) {
+                    (Some(term), Some(_)) if term < known => {}
+                    _ => return false,
+                }
+            }
+            true
+        })
+    }
+}
+
+/// The new file, written beside the old one as pages come and renamed over it at the end; a
+/// failure to write only leaves the old one (or none).
+struct NewFile {
+    path: PathBuf,
+    temporary: PathBuf,
+    out: Option<crate::cache::ChecksumWriter<std::io::BufWriter<std::fs::File>>>,
+    written: u64,
+}
+
+impl NewFile {
+    fn start(path: &Path, salt: u64) -> NewFile {
+        let temporary = path.with_extension(format!("terms-tmp{}", std::process::id()));
+        let _ = std::fs::create_dir_all(path.parent().unwrap_or(Path::new(".")));
+        let _ = std::fs::remove_file(&temporary);
+        let out = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temporary)
+            .ok()
+            .map(|f| crate::cache::ChecksumWriter::new(std::io::BufWriter::new(f)));
+        let mut file = NewFile {
+            path: path.to_path_buf(),
+            temporary,
+            out,
+            written: 0,
+        };
+        file.write(MAGIC);
+        file.write(&salt.to_le_bytes());
+        file
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        if let Some(out) = &mut self.out {
+            match out.write_all(bytes) {
+                Ok(()) => self.written += bytes.len() as u64,
+                Err(_) => self.out = None,
+            }
+        }
+    }
+
+    fn page(&mut self, key: u64, pairs: &[u8]) {
+        self.write(&key.to_le_bytes());
+        self.write(&(pairs.len() as u32).to_le_bytes());
+        self.write(pairs);
+    }
+
+    /// Writes `terms` and the end, then renames the file into place.
+    fn finish(mut self, terms: &[String], pages: usize) {
+        let terms_start = self.written;
+        for term in terms {
+            let mut len = Vec::with_capacity(2);
+            varint(&mut len, term.len() as u32);
+            self.write(&len);
+            self.write(term.as_bytes());
+        }
+        self.write(&terms_start.to_le_bytes());
+        self.write(&(pages as u32).to_le_bytes());
+        let done = self.out.take().map(|out| {
+            out.finish_into_inner()
+                .and_then(|b| b.into_inner().map_err(|e| e.into_error()))
+        });
+        match done {
+            Some(Ok(_)) => {
+                if std::fs::rename(&self.temporary, &self.path).is_err() {
+                    let _ = std::fs::remove_file(&self.temporary);
+                }
+            }
+            _ => self.abandon(),
+        }
+    }
+
+    /// Removes the new file and the old one (whose terms are mostly unused).
+    fn abandon(self) {
+        let _ = std::fs::remove_file(&self.temporary);
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+impl Drop for NewFile {
+    fn drop(&mut self) {
+        // After `finish` renamed it this finds nothing; otherwise nothing half-written stays.
+        if self.out.is_some() {
+            let _ = std::fs::remove_file(&self.temporary);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::bundle::{build, files};
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn documents(n: usize) -> Vec<Document> {
+        (0..n)
+            .map(|i| Document {
+                url: format!("/p{i}/"),
+                title: format!("マスク {i}"),
+                section: String::new(),
+                date: String::new(),
+            })
+            .collect()
+    }
+
+    /// The bundle through the saved terms in `dir`, and how many texts were asked for.
+    fn through_saved(
+        dir: &Path,
+        docs: &[Document],
+        texts: &[String],
+    ) -> (Vec<(String, Vec<u8>)>, usize) {
+        let asked = AtomicUsize::new(0);
+        let keys: Vec<u64> = docs
+            .iter()
+            .zip(texts)
+            .map(|(d, t)| page_key(&d.title, t))
+            .collect();
+        let postings = postings(dir, "ja", 1, docs, &keys, &|i| {
+            asked.fetch_add(1, Ordering::Relaxed);
+            texts[i].clone()
+        });
+        (files(docs, postings), asked.into_inner())
+    }
+
+    #[test]
+    fn saved_terms_give_the_bundle_a_full_indexing_gives_and_only_changed_pages_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let docs = documents(600);
+        let mut texts: Vec<String> = (0..600)
+            .map(|i| format!("防護服 {i} protective suits 寄贈 {}", i % 7))
+            .collect();
+        let reference = |texts: &[String]| build(&docs, &|i| texts[i].clone());
+        let (first, asked) = through_saved(dir.path(), &docs, &texts);
+        assert_eq!((first == reference(&texts), asked), (true, 600));
+        texts[42] = "新しい本文 brand new words".to_string();
+        let (second, asked) = through_saved(dir.path(), &docs, &texts);
+        assert_eq!((second == reference(&texts), asked), (true, 1));
+        // Another program's file (salt) is not used.
+        let file = dir.path().join("ja.terms");
+        assert!(load(&file, 1).is_some() && load(&file, 2).is_none());
+    }
+
+    #[test]
+    fn a_damaged_file_or_one_naming_unknown_terms_is_no_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let docs = documents(3);
+        let texts: Vec<String> = ["a b", "b c", "c d"].map(String::from).to_vec();
+        through_saved(dir.path(), &docs, &texts);
+        let file = dir.path().join("ja.terms");
+        let whole = std::fs::read(&file).unwrap();
+        for cut in [0, 10, whole.len() / 2, whole.len() - 1] {
+            std::fs::write(&file, &whole[..cut]).unwrap();
+            assert!(load(&file, 1).is_none(), "cut at {cut}");
+        }
+        // A pair naming term 999 of a three-term list, with a valid checksum.
+        let mut forged = MAGIC.to_vec();
+        forged.extend(1u64.to_le_bytes());
+        forged.extend(7u64.to_le_bytes());
+        forged.extend(3u32.to_le_bytes());
+        forged.extend([0xe7, 0x07, 1]);
+        let terms_start = forged.len() as u64;
+        forged.extend([1, b'a']);
+        forged.extend(terms_start.to_le_bytes());
+        forged.extend(1u32.to_le_bytes());
+        crate::cache::append_checksum(&mut forged);
+        std::fs::write(&file, &forged).unwrap();
+        assert!(load(&file, 1).is_none());
+        let (bundle, asked) = through_saved(dir.path(), &docs, &texts);
+        assert_eq!(
+            (bundle == build(&docs, &|i| texts[i].clone()), asked),
+            (true, 3)
+        );
+    }
+}
