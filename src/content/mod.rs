@@ -174,26 +174,29 @@ pub fn load_cached(
     if let Some(cache) = cache.filter(|_| !listing_unchanged) {
         cache.forget_missing(&results);
     }
-    let mut documents = Vec::with_capacity(results.len());
     let mut failed = Vec::new();
-    for result in results {
-        match result {
-            Ok(doc) => documents.push(doc),
+    // Collected in place (the results' buffer becomes the documents'), and drafts taken out in
+    // place: at 30,000 documents each copy of the list was 11 MB at the build's peak.
+    let mut documents: Vec<Document> = results
+        .into_iter()
+        .filter_map(|result| match result {
+            Ok(doc) => Some(doc),
             Err(failure) => {
                 let (source, e) = *failure;
                 errors.extend(e);
                 failed.push(source);
+                None
             }
-        }
-    }
+        })
+        .collect();
     errors.extend(find_duplicates(&documents));
     let mut assets = sources.assets;
     let mut drafts = Vec::new();
     if !include_drafts {
-        let (kept, left_out): (Vec<Document>, Vec<Document>) =
-            documents.into_iter().partition(|doc| !doc.front.draft);
-        documents = kept;
-        drafts = left_out.into_iter().map(|doc| doc.source).collect();
+        drafts = documents
+            .extract_if(.., |doc| doc.front.draft)
+            .map(|doc| doc.source)
+            .collect();
         leave_out_draft_assets(&mut assets, &documents, &drafts);
     }
     let content = Content {
