@@ -258,6 +258,22 @@ fn format_line(out: &mut Vec<u8>, record: &Record) {
     out.push(b'\n');
 }
 
+/// Makes `folder`, a folder of koho's state inside `<root>/.koho/`, a real folder: a symbolic
+/// link in its place is removed (its target left as it was) and the folder made, so that koho
+/// never writes or removes files elsewhere through it. False when it cannot be a folder (a
+/// file is there, the disk refuses): the caller then keeps nothing there.
+pub fn state_folder(folder: &Path) -> bool {
+    let made = match std::fs::symlink_metadata(folder) {
+        Ok(meta) if meta.is_dir() => return true,
+        Ok(meta) if meta.file_type().is_symlink() => {
+            std::fs::remove_file(folder).is_ok() && std::fs::create_dir(folder).is_ok()
+        }
+        Ok(_) => false,
+        Err(_) => std::fs::create_dir_all(folder).is_ok(),
+    };
+    made && std::fs::symlink_metadata(folder).is_ok_and(|m| m.is_dir())
+}
+
 /// Writes `file` whole or not at all: `write` fills a temporary file beside it, which is then
 /// renamed over it, so a reader (or the next build after a crash) never sees half of it, and a
 /// hard link or a symbolic link at `file` is replaced, its target left as it was. On error the

@@ -13,7 +13,10 @@ use crate::{prepare, render, BuildError, BuildOptions};
 /// Every diagnostic of the site, sorted (errors first, then by file and line). Errors about the
 /// environment (the site root cannot be read) are returned as `Err`.
 pub fn check(options: &BuildOptions) -> Result<Vec<Diagnostic>, BuildError> {
-    let prepared = match prepare(options) {
+    // The root as `build` sees it, so that both find the same cached PDFs, bodies and search
+    // terms under `.koho/` (a check with another spelling of the root replaced the PDFs).
+    let options = crate::with_canonical_root(options);
+    let prepared = match prepare(&options) {
         Ok(prepared) => prepared,
         Err(BuildError::Site(diagnostics)) => return Ok(sorted(diagnostics)),
         Err(other) => return Err(other),

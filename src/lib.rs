@@ -719,7 +719,7 @@ pub(crate) fn program_salt() -> u64 {
 /// `options` with the site's folder as one canonical path, when it exists: fingerprints hash
 /// the paths of the site's files, and `koho build` inside the site and `koho build -r
 /// ../site` beside it must keep each other's output instead of rendering every page again.
-fn with_canonical_root(options: &BuildOptions) -> BuildOptions {
+pub(crate) fn with_canonical_root(options: &BuildOptions) -> BuildOptions {
     let mut options = options.clone();
     if let Ok(root) = std::fs::canonicalize(&options.root) {
         if options.output.is_none() {

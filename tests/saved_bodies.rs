@@ -192,3 +192,88 @@ fn html_files_do_not_pile_up_over_many_edits() {
     }
     assert_same_files(&output_without_saved_bodies(&fixture), &fixture.snapshot());
 }
+
+/// The names in `dir`, sorted.
+fn names(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_link_in_place_of_a_state_folder_is_replaced_and_its_target_left_alone() {
+    let fixture = fixture();
+    let elsewhere = fixture.path("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::fs::write(elsewhere.join("html-1-2.bin"), "not koho's").unwrap();
+    std::fs::write(elsewhere.join("en.terms"), "not koho's").unwrap();
+    std::fs::create_dir_all(fixture.path(".koho")).unwrap();
+    for folder in ["bodies", "search"] {
+        std::os::unix::fs::symlink(&elsewhere, fixture.path(&format!(".koho/{folder}"))).unwrap();
+    }
+    fixture.build_ok();
+    fixture.replace(R2_EN, "body 2", "an edited body");
+    fixture.build_ok();
+    assert_eq!(names(&elsewhere), ["en.terms", "html-1-2.bin"]);
+    for file in ["html-1-2.bin", "en.terms"] {
+        assert_eq!(
+            std::fs::read_to_string(elsewhere.join(file)).unwrap(),
+            "not koho's"
+        );
+    }
+    for folder in ["bodies", "search"] {
+        let meta = std::fs::symlink_metadata(fixture.path(&format!(".koho/{folder}"))).unwrap();
+        assert!(meta.is_dir(), "{folder} is a folder of koho's again");
+    }
+    assert_same_files(&output_without_saved_bodies(&fixture), &fixture.snapshot());
+}
+
+#[test]
+fn a_folder_in_place_of_the_index_does_not_let_html_files_pile_up() {
+    let fixture = fixture();
+    fixture.build_ok();
+    let index = bodies_dir(&fixture).join("index.bin");
+    std::fs::remove_file(&index).unwrap();
+    std::fs::create_dir_all(index.join("inside")).unwrap();
+    for n in 0..4 {
+        fixture.replace(R2_EN, "body 2", &format!("body 2 ({n})"));
+        fixture.build_ok();
+        assert!(
+            html_files(&fixture).len() <= 2,
+            "{:?}",
+            html_files(&fixture)
+        );
+    }
+    assert!(std::fs::metadata(&index).unwrap().is_file());
+    assert_same_files(&output_without_saved_bodies(&fixture), &fixture.snapshot());
+}
+
+#[test]
+fn a_check_through_another_spelling_of_the_root_keeps_the_builds_cached_pdfs() {
+    // Releases get PDFs when they are the feed's section (as in tests/pdf_site.rs).
+    let fixture = SiteFixture::new().with_pdf();
+    let config = fixture.read("site.toml");
+    fixture.write(
+        "site.toml",
+        &config.replace(
+            "[languages.ja]",
+            "[discovery]\nfeed_section = \"releases\"\n\n[languages.ja]",
+        ),
+    );
+    fixture.build_ok();
+    let cached = names(&fixture.path(".koho/pdf"));
+    assert!(!cached.is_empty());
+    let options = koho::BuildOptions {
+        root: fixture.root().join("content").join(".."),
+        ..koho::BuildOptions::default()
+    };
+    koho::check::check(&options).unwrap();
+    assert_eq!(names(&fixture.path(".koho/pdf")), cached);
+}

@@ -23,7 +23,8 @@ pub struct Cli {
 pub enum Command {
     /// Build the site into the output folder (public/ by default).
     Build(build::BuildArgs),
-    /// Check links, anchors, templates, messages and the output plan without writing anything.
+    /// Check links, anchors, templates, messages and the output plan without writing output
+    /// (it keeps what it rendered in .koho/ for the next build, as a build does).
     Check(check::CheckArgs),
     /// Show which translations are current, stale, draft or missing; mark finished ones.
     Status(status::StatusArgs),

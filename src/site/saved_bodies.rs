@@ -121,7 +121,9 @@ pub struct SavedBodies {
 /// then uses a store without a name).
 pub fn open(folder: &Path, salt: u64) -> Option<(SavedBodies, HtmlStore)> {
     let started = SystemTime::now();
-    std::fs::create_dir_all(folder).ok()?;
+    if !crate::cache::state_folder(folder) {
+        return None;
+    }
     let own_name = own_file_name(started);
     let mut store = HtmlStore::named(&folder.join(&own_name)).ok()?;
     store.set_earlier_index(folder.join("index.bin"));
@@ -309,26 +311,21 @@ impl SavedBodies {
     /// files it no longer names. Failing to write is not an error of the build: the next one
     /// renders more.
     pub(super) fn save(&self, kept: &[KeptBody]) {
-        let own_used = kept
-            .iter()
-            .any(|k| matches!(k.whereabouts, Whereabouts::Own { .. }));
-        let mut files: Vec<String> = self.earlier_names.clone();
-        if own_used {
-            files.push(self.own_name.clone());
-        }
+        let (files, numbers) = self.files_named(kept);
         let header = Header {
             salt: self.salt,
             files,
         };
-        let own_number = self.earlier_names.len() as u32;
         // The reused bodies' payloads, read once now that the texts are freed.
         let last = self.last_index_bytes(kept);
         let written = write_index(&self.folder.join("index.bin"), &header, |out| {
             for body in kept {
                 let mut entry = body.entry.clone();
                 (entry.file, entry.offset, entry.len) = match body.whereabouts {
-                    Whereabouts::Own { offset, len } => (own_number, offset, len),
-                    Whereabouts::Earlier { file, offset, len } => (file, offset, len),
+                    Whereabouts::Own { offset, len } => (numbers.own, offset, len),
+                    Whereabouts::Earlier { file, offset, len } => {
+                        (numbers.earlier[file as usize], offset, len)
+                    }
                     Whereabouts::Memory => continue,
                 };
                 let payload = match &body.payload {
@@ -341,15 +338,54 @@ impl SavedBodies {
             }
             Ok(())
         });
-        // Until the new index is in place, the old one may still name every file.
-        if written.is_ok() {
-            let named: HashSet<&str> = header.files.iter().map(String::as_str).collect();
-            remove_unnamed_files(&self.folder, &named, self.started, &self.own_name);
+        match written {
+            Ok(()) => {
+                let named: HashSet<&str> = header.files.iter().map(String::as_str).collect();
+                remove_unnamed_files(&self.folder, &named, self.started, &self.own_name);
+            }
+            // The old index may still name every other file; nothing names this build's.
+            Err(_) => {
+                let _ = std::fs::remove_file(self.folder.join(&self.own_name));
+            }
         }
     }
 }
 
+/// The numbers of the files in the next index: of each earlier file (as the store numbers
+/// it) and of this build's.
+struct FileNumbers {
+    earlier: Vec<u32>,
+    own: u32,
+}
+
 impl SavedBodies {
+    /// The files the next index names, those that hold a body of `kept` (a file whose every
+    /// page was rendered anew is named no more, and goes), and their numbers there.
+    fn files_named(&self, kept: &[KeptBody]) -> (Vec<String>, FileNumbers) {
+        let mut used = vec![false; self.earlier_names.len()];
+        let mut own_used = false;
+        for body in kept {
+            match body.whereabouts {
+                Whereabouts::Own { .. } => own_used = true,
+                Whereabouts::Earlier { file, .. } => used[file as usize] = true,
+                Whereabouts::Memory => {}
+            }
+        }
+        let mut files = Vec::new();
+        let mut earlier = vec![u32::MAX; self.earlier_names.len()];
+        for (number, name) in self.earlier_names.iter().enumerate() {
+            if used[number] {
+                earlier[number] = files.len() as u32;
+                files.push(name.clone());
+            }
+        }
+        let own = files.len() as u32;
+        if own_used {
+            files.push(self.own_name.clone());
+        }
+        (files, FileNumbers { earlier, own })
+    }
+
     /// The bytes of the last index when `kept` reuses any of its bodies (empty otherwise, or
     /// when it cannot be read: those bodies are then left out of the next index).
     fn last_index_bytes(&self, kept: &[KeptBody]) -> Vec<u8> {
@@ -414,6 +450,10 @@ fn write_index(
     entries: impl FnOnce(&mut IndexWriter) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
     let header = postcard::to_stdvec(header).map_err(std::io::Error::other)?;
+    // A folder in the index's place (made by hand) would refuse it for good.
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) {
+        std::fs::remove_dir_all(path)?;
+    }
     crate::cache::replace_file(path, |out| {
         let mut out = crate::cache::ChecksumWriter::new(out);
         out.write_all(MAGIC)?;

@@ -42,6 +42,8 @@ pub fn index(site: &Site, cache_dir: &Path) -> Result<Vec<GeneratedFile>, Vec<Di
     }
     let origin = Location::file(PathBuf::from("content"));
     let mut files = Vec::new();
+    // Never a link to a folder elsewhere, whose files koho would then replace.
+    let cache_dir = crate::cache::state_folder(cache_dir).then_some(cache_dir);
     for language in &site.config.languages {
         let lang = language.code.as_str();
         let pages: Vec<&Page> = site
@@ -55,7 +57,7 @@ pub fn index(site: &Site, cache_dir: &Path) -> Result<Vec<GeneratedFile>, Vec<Di
             .map(|p| (p.html.hash(), extra(p, "subtitle"), extra(p, "tagline")))
             .collect();
         let key = search_cache::key(lang, &(&documents, &bodies));
-        let bundle = match search_cache::load(cache_dir, lang, key) {
+        let bundle = match cache_dir.and_then(|dir| search_cache::load(dir, lang, key)) {
             Some(bundle) => bundle,
             None => {
                 let bundle = build_bundle(site, &pages, &documents, &bodies, cache_dir, lang)?;
@@ -63,7 +65,9 @@ pub fn index(site: &Site, cache_dir: &Path) -> Result<Vec<GeneratedFile>, Vec<Di
                     .iter()
                     .map(|(p, b)| (p.as_str(), b.as_slice()))
                     .collect();
-                search_cache::save(cache_dir, lang, key, &listed);
+                if let Some(dir) = cache_dir {
+                    search_cache::save(dir, lang, key, &listed);
+                }
                 bundle
             }
         };
@@ -78,14 +82,15 @@ pub fn index(site: &Site, cache_dir: &Path) -> Result<Vec<GeneratedFile>, Vec<Di
 }
 
 /// The bundle of `pages` (`bodies`: what their text is made of), their terms taken from the
-/// last build's (`saved_terms`, under `cache_dir`) when their title and text are unchanged;
+/// last build's (`saved_terms`, under `cache_dir` when there is one) when their title and
+/// text are unchanged;
 /// errors when a page's HTML cannot be read back (`Site::page_html`).
 fn build_bundle(
     site: &Site,
     pages: &[&Page],
     documents: &[Document],
     bodies: &[(u64, Option<&str>, Option<&str>)],
-    cache_dir: &Path,
+    cache_dir: Option<&Path>,
     lang: &str,
 ) -> Result<Vec<(String, Vec<u8>)>, Vec<Diagnostic>> {
     let failures = std::sync::Mutex::new(Vec::new());

@@ -49,22 +49,25 @@ struct SavedTerms {
 /// pairs taken from the file under `dir` when its key is there, else made from `text_of(i)`;
 /// the file is written anew (best effort) with this build's pages.
 pub(super) fn postings(
-    dir: &Path,
+    dir: Option<&Path>,
     lang: &str,
     salt: u64,
     documents: &[Document],
     keys: &[u64],
     text_of: &(dyn Fn(usize) -> String + Sync),
 ) -> Vec<(String, Postings)> {
-    let file = dir.join(format!("{lang}.terms"));
-    let saved = load(&file, salt).unwrap_or_default();
+    let file = dir.map(|dir| dir.join(format!("{lang}.terms")));
+    let saved = file
+        .as_deref()
+        .and_then(|f| load(f, salt))
+        .unwrap_or_default();
     let SavedTerms {
         bytes,
         pages,
         mut dictionary,
     } = saved;
     let mut postings: Vec<Postings> = Vec::new();
-    let mut out = NewFile::start(&file, salt);
+    let mut out = NewFile::start(file, salt);
     for (batch_index, batch) in documents.chunks(BATCH).enumerate() {
         let first = batch_index * BATCH;
         let fresh: Vec<Option<Vec<(String, u32)>>> = (first..first + batch.len())
@@ -211,18 +214,23 @@ struct NewFile {
 }
 
 impl NewFile {
-    fn start(path: &Path, salt: u64) -> NewFile {
+    /// The new file for `path` (none without a path: nothing is written).
+    fn start(path: Option<PathBuf>, salt: u64) -> NewFile {
+        let path = path.unwrap_or_default();
         let temporary = path.with_extension(format!("terms-tmp{}", std::process::id()));
-        let _ = std::fs::create_dir_all(path.parent().unwrap_or(Path::new(".")));
-        let _ = std::fs::remove_file(&temporary);
-        let out = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temporary)
-            .ok()
+        let out = (!path.as_os_str().is_empty())
+            .then(|| {
+                let _ = std::fs::remove_file(&temporary);
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .open(&temporary)
+                    .ok()
+            })
+            .flatten()
             .map(|f| crate::cache::ChecksumWriter::new(std::io::BufWriter::new(f)));
         let mut file = NewFile {
-            path: path.to_path_buf(),
+            path,
             temporary,
             out,
             written: 0,
@@ -317,7 +325,7 @@ mod tests {
             .zip(texts)
             .map(|(d, t)| page_key(&d.title, t))
             .collect();
-        let postings = postings(dir, "ja", 1, docs, &keys, &|i| {
+        let postings = postings(Some(dir), "ja", 1, docs, &keys, &|i| {
             asked.fetch_add(1, Ordering::Relaxed);
             texts[i].clone()
         });
