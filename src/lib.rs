@@ -412,7 +412,9 @@ pub fn build_with_progress(
     }
     uptodate::forget(&state);
     let up_to_date_check = clock.elapsed();
-    let listing_file = state.join("listing.json");
+    let listing_file = state.join("listing.bin");
+    // The listing's earlier format; a file nobody reads any more.
+    let _ = std::fs::remove_file(state.join("listing.json"));
     let texts_file = state.join("sources.bin");
     let stamps = inputs.stamps();
     let listing = content::Listing::Saved {

@@ -610,9 +610,9 @@ fn a_saved_listing_that_cannot_be_read_or_outlived_a_failed_build_is_walked_agai
     let state = std::fs::read_dir(fixture.path(".koho"))
         .unwrap()
         .map(|e| e.unwrap().path())
-        .find(|p| p.join("listing.json").is_file())
+        .find(|p| p.join("listing.bin").is_file())
         .expect("a saved listing");
-    std::fs::write(state.join("listing.json"), "{ not json").unwrap();
+    std::fs::write(state.join("listing.bin"), "koho-listing 1\nnot postcard").unwrap();
     let r2 = "content/releases/2021-02-01-r2/index.en.md";
     fixture.replace(r2, "body 2", "body 2, edited in place");
     fixture.build_ok();

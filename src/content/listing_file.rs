@@ -1,5 +1,8 @@
-//! The listing of content/ saved between one-off builds (`<root>/.koho/output-<hash>/listing.json`),
-//! so that a rebuild after an edit in place does not walk content/ again.
+//! The listing of content/ saved between one-off builds (`<root>/.koho/output-<hash>/listing.bin`),
+//! so that a rebuild after an edit in place does not walk content/ again. The file is
+//! `koho-listing 1\n`, the listing in postcard and the XXH3-64 of both
+//! (`cache::append_checksum`): at 30,000 sources, reading it as JSON took 140 ms of a one-edit
+//! build, in postcard about 30.
 //!
 //! It is used only when the caller knows it is current (`uptodate::Check::listing_current`: the
 //! last successful build recorded every folder under content/, and none of them nor site.toml has
@@ -45,14 +48,23 @@ pub fn read_or_discover(
         sources,
         diagnostics,
     };
-    if let Ok(json) = serde_json::to_vec(&saved) {
-        if crate::cache::replace_file(file, |out| std::io::Write::write_all(out, &json)).is_err() {
+    if let Ok(listing) = postcard::to_stdvec(&saved) {
+        let mut bytes = MAGIC.to_vec();
+        bytes.extend_from_slice(&listing);
+        crate::cache::append_checksum(&mut bytes);
+        if crate::cache::replace_file(file, |out| std::io::Write::write_all(out, &bytes)).is_err() {
             let _ = std::fs::remove_file(file);
         }
     }
     (saved.sources, saved.diagnostics)
 }
 
+const MAGIC: &[u8] = b"koho-listing 1\n";
+
 fn read(file: &Path) -> Option<Saved> {
-    serde_json::from_slice(&crate::cache::read_state_file(file)?).ok()
+    let mut bytes = crate::cache::read_state_file(file)?;
+    if !crate::cache::strip_checksum(&mut bytes) {
+        return None;
+    }
+    postcard::from_bytes(bytes.strip_prefix(MAGIC)?).ok()
 }

@@ -18,6 +18,7 @@
 //! truncated file) is no saved text at all. The last 8 bytes are the XXH3-64 of every byte
 //! before them, so a file changed by hand is no saved text either.
 
+use rayon::prelude::*;
 use std::io::Read;
 use std::ops::Range;
 use std::path::Path;
@@ -142,25 +143,43 @@ fn read(file: &Path) -> Option<SavedTexts> {
     opened.read_exact(&mut index).ok()?;
     hasher.update(&index);
     let listed = parse_index(&index, usize::try_from(texts_len).ok()?)?;
-    let mut chunks = Vec::new();
-    let mut entries = Entries::default();
-    for group in chunk_groups(&listed) {
+    let groups = chunk_groups(&listed);
+    let mut read = Vec::with_capacity(groups.len());
+    for group in &groups {
         let start = group.first()?.2.start;
         let mut bytes = vec![0; group.last()?.2.end - start];
         opened.read_exact(&mut bytes).ok()?;
         hasher.update(&bytes);
-        // Whole texts only, each UTF-8 when saved: a chunk that is not was changed by hand.
-        let chunk = String::from_utf8(bytes).ok()?;
-        for (path, stamp, range) in group {
-            let within = range.start - start..range.end - start;
-            chunk.get(within.clone())?;
-            entries.insert((*path).into(), (*stamp, chunks.len(), within));
-        }
-        chunks.push(Arc::new(chunk));
+        read.push(bytes);
     }
     let mut checksum = [0; 8];
     opened.read_exact(&mut checksum).ok()?;
-    (u64::from_le_bytes(checksum) == hasher.digest()).then_some(SavedTexts { chunks, entries })
+    if u64::from_le_bytes(checksum) != hasher.digest() {
+        return None;
+    }
+    // Checked on every core (a third of the load's time on one): whole texts only, each UTF-8
+    // when saved; a chunk that is not was changed by hand.
+    let chunks: Vec<Arc<String>> = groups
+        .par_iter()
+        .zip(read)
+        .map(|(group, bytes)| {
+            let chunk = String::from_utf8(bytes).ok()?;
+            let start = group.first()?.2.start;
+            group
+                .iter()
+                .all(|(_, _, range)| chunk.is_char_boundary(range.start - start))
+                .then(|| Arc::new(chunk))
+        })
+        .collect::<Option<_>>()?;
+    let mut entries = Entries::default();
+    for (number, group) in groups.iter().enumerate() {
+        let start = group.first()?.2.start;
+        for (path, stamp, range) in group.iter() {
+            let within = range.start - start..range.end - start;
+            entries.insert((*path).into(), (*stamp, number, within));
+        }
+    }
+    Some(SavedTexts { chunks, entries })
 }
 
 /// The index's entries split into runs whose texts add up to about `CHUNK` bytes.
