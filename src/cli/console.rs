@@ -74,17 +74,42 @@ fn resolve(root: &Path, path: &Path) -> std::path::PathBuf {
     }
 }
 
-/// The byte range of the character at 1-based `column` (to the end of the word it starts).
+/// The byte range to underline from the character at 1-based `column`: the Markdown link,
+/// image or footnote reference that starts there (`[text](dest)`, `![alt](src)`, `[^note]`,
+/// `<url>`), else the word (to the next space, or the next character for Japanese and
+/// Chinese, which have no spaces between words: the whole rest of the line was underlined).
 fn caret(line: &str, column: usize) -> std::ops::Range<usize> {
     let start = line
         .char_indices()
         .nth(column.saturating_sub(1))
         .map_or(line.len(), |(i, _)| i);
-    let end = line[start..]
-        .char_indices()
-        .find(|(_, c)| c.is_whitespace())
-        .map_or(line.len(), |(i, _)| start + i);
-    start..end.max(start)
+    let rest = &line[start..];
+    let end = markdown_span(rest).unwrap_or_else(|| {
+        let first = rest.chars().next().map_or(0, char::len_utf8);
+        let word = rest
+            .char_indices()
+            .find(|(_, c)| c.is_whitespace() || !c.is_ascii())
+            .map_or(rest.len(), |(i, _)| i);
+        word.max(first)
+    });
+    start..start + end
+}
+
+/// The byte length of the link, image, footnote reference or autolink at the start of `text`.
+fn markdown_span(text: &str) -> Option<usize> {
+    let bracket = text.strip_prefix('!').unwrap_or(text);
+    let offset = text.len() - bracket.len();
+    if bracket.starts_with('<') {
+        return text.find('>').map(|i| i + 1);
+    }
+    if !bracket.starts_with('[') {
+        return None;
+    }
+    let close = bracket.find(']')?;
+    match bracket[close + 1..].starts_with('(') {
+        true => bracket[close..].find(')').map(|i| offset + close + i + 1),
+        false => Some(offset + close + 1),
+    }
 }
 
 /// Diagnostics as JSON for CI: one object per diagnostic with severity, code, file, line,
@@ -156,6 +181,39 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("help: fix it"), "{text}");
+        let json: serde_json::Value = serde_json::from_str(&to_json(&[d])).unwrap();
+        assert_eq!(json[0]["code"], "broken-link");
+        assert_eq!(json[0]["line"], 2);
+    }
+
+    #[test]
+    fn the_caret_underlines_the_link_not_the_rest_of_the_line() {
+        fn underlined(line: &str, column: usize) -> &str {
+            &line[caret(line, column)]
+        }
+        let ja = "詳しくは[日本語の資料](@/nope.md)をご覧ください。";
+        assert_eq!(underlined(ja, 5), "[日本語の資料](@/nope.md)");
+        let en = "See [the Japanese original](@/nope.md) for details.";
+        assert_eq!(underlined(en, 5), "[the Japanese original](@/nope.md)");
+        assert_eq!(underlined("図 ![写真](a b.png) と", 3), "![写真](a b.png)");
+        assert_eq!(underlined("注[^nowhere]です", 2), "[^nowhere]");
+        assert_eq!(
+            underlined("go <https://example.org> now", 4),
+            "<https://example.org>"
+        );
+        // Not a link: a word, or one character of Japanese.
+        assert_eq!(underlined("title = x", 1), "title");
+        assert_eq!(underlined("日本語", 2), "本");
+        assert_eq!(underlined("[unclosed", 1), "[unclosed");
+        assert_eq!(underlined("end", 9), "");
+    }
+
+    #[test]
+    fn the_json_names_the_code_and_line() {
+        let d = Diagnostic::error(
+            Some(Location::at("content/a.md", 2, 4)),
+            "broken link: nope",
+        );
         let json: serde_json::Value = serde_json::from_str(&to_json(&[d])).unwrap();
         assert_eq!(json[0]["code"], "broken-link");
         assert_eq!(json[0]["line"], 2);
