@@ -100,8 +100,9 @@ pub fn output_dir(options: &BuildOptions) -> PathBuf {
         .unwrap_or_else(|| options.root.join("public"))
 }
 
-/// Loads, assembles and plans the site without writing anything: every error of every stage
-/// at once, or the prepared site.
+/// Loads, assembles and plans the site without writing output (it keeps rendered bodies and
+/// search terms under `<root>/.koho/` for the next build): every error of every stage at
+/// once, or the prepared site.
 pub fn prepare(options: &BuildOptions) -> Result<Prepared, BuildError> {
     // A one-off build keeps no cache: it would hold a second copy of every document and page.
     prepare_cached(options, None, false)
@@ -431,7 +432,7 @@ pub fn build_with_progress(
         Ok(count) => count,
         Err(e) => {
             writer.abandon();
-            return Err(e);
+            return Err(with_warnings(e, &prepared.warnings));
         }
     };
     let last = last_build(&prepared, salt);
@@ -705,6 +706,20 @@ fn fingerprint_plan<'a>(
             Some((file.path.as_str(), hasher.finish()))
         })
         .collect()
+}
+
+/// `error` with the warnings found before it (a build that fails while rendering still
+/// reports what preparing found: a failed build printed only its errors), sorted.
+fn with_warnings(error: BuildError, warnings: &[error::Diagnostic]) -> BuildError {
+    match error {
+        BuildError::Site(mut diagnostics) => {
+            diagnostics.extend(warnings.iter().cloned());
+            diagnostics.sort();
+            diagnostics.dedup();
+            BuildError::Site(diagnostics)
+        }
+        other => other,
+    }
 }
 
 /// A hash of this program: its version and its executable's stamp, so that what a build saves

@@ -457,7 +457,10 @@ pub fn render_selected(
     if errors.is_empty() {
         Ok(())
     } else {
-        Err(one_per_template_error(errors))
+        // Sorted: the PDFs finish in any order, and two runs printed their errors differently.
+        let mut errors = one_per_template_error(errors);
+        errors.sort();
+        Err(errors)
     }
 }
 
