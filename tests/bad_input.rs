@@ -880,3 +880,25 @@ fn a_backslash_in_a_content_file_name_is_an_error_naming_the_file() {
     assert!(error.message.contains("backslash"), "{error}");
     assert_eq!(errors(&diagnostics).len(), 1, "{}", render(&diagnostics));
 }
+
+#[test]
+fn a_build_that_fails_while_rendering_still_reports_the_warnings_found_before() {
+    let fixture = SiteFixture::new();
+    fixture.write(
+        "content/releases/2021-03-01-r3/index.en.md",
+        "+++\ntitle = \"r3\"\ndate = 2021-03-01\n+++\n\nMore text.[^nowhere]\n",
+    );
+    let base = fixture.read("themes/ngmo/templates/base.html");
+    fixture.write(
+        "themes/ngmo/templates/base.html",
+        &base.replacen("</body>", "{{ page.no_such_field.at_all }}</body>", 1),
+    );
+    let diagnostics = support::expect_site_errors(fixture.build());
+    let rendered = support::render(&diagnostics);
+    assert!(!support::errors(&diagnostics).is_empty(), "{rendered}");
+    assert!(rendered.contains("nowhere"), "{rendered}");
+    // Sorted: errors first, then by file and line.
+    let mut sorted = diagnostics.clone();
+    sorted.sort();
+    assert_eq!(diagnostics, sorted);
+}

@@ -277,22 +277,3 @@ fn a_check_through_another_spelling_of_the_root_keeps_the_builds_cached_pdfs() {
     koho::check::check(&options).unwrap();
     assert_eq!(names(&fixture.path(".koho/pdf")), cached);
 }
-
-#[test]
-fn a_build_that_fails_while_rendering_still_reports_the_warnings_found_before() {
-    let fixture = fixture();
-    fixture.replace(R3_EN, "More text 3.", "More text 3.[^nowhere]");
-    let base = fixture.read("themes/ngmo/templates/base.html");
-    fixture.write(
-        "themes/ngmo/templates/base.html",
-        &base.replacen("</body>", "{{ page.no_such_field.at_all }}</body>", 1),
-    );
-    let diagnostics = support::expect_site_errors(fixture.build());
-    let rendered = support::render(&diagnostics);
-    assert!(!support::errors(&diagnostics).is_empty(), "{rendered}");
-    assert!(rendered.contains("nowhere"), "{rendered}");
-    // Sorted: errors first, then by file and line.
-    let mut sorted = diagnostics.clone();
-    sorted.sort();
-    assert_eq!(diagnostics, sorted);
-}

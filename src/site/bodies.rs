@@ -7,9 +7,9 @@ use std::collections::HashSet;
 use super::anchors::AnchorLink;
 use super::html_store::{HtmlStore, PageHtml};
 use super::link_dir;
-use super::markdown_cache::MarkdownCache;
+use super::markdown_cache::{self, MarkdownCache};
 use super::routes::{LinkSource, Routes};
-use super::saved_bodies::{self, KeptBody, SavedBodies};
+use super::saved_bodies::{KeptBody, SavedBodies};
 use crate::config::SiteConfig;
 use crate::content::{DocKind, Document};
 use crate::error::{Diagnostic, Location};
@@ -73,14 +73,9 @@ impl<'a> BodyRenderer<'a> {
         };
         let source = &doc.source.display_path;
         self.with_resolver(doc, text, lang, |resolve, options| {
-            let key = saved_bodies::body_key(text, options);
+            let key = markdown_cache::body_key(text, options);
             if let Some(found) = saved.find(source, lang, key) {
-                // Asking again also records what the resolver records (links to ids).
-                let same = found
-                    .links()
-                    .iter()
-                    .all(|(dest, offset, answer)| resolve(dest, *offset) == *answer);
-                if same {
+                if markdown_cache::same_answers(found.links(), resolve) {
                     let (html, headings, problems, kept) = saved.reuse(found, store);
                     let rendered = Rendered {
                         html: String::new(),
@@ -89,18 +84,9 @@ impl<'a> BodyRenderer<'a> {
                     return ((rendered, problems), (html, kept));
                 }
             }
-            let links = RefCell::new(Vec::new());
-            let recording = |dest: &str, offset: usize| {
-                let answer = resolve(dest, offset);
-                links
-                    .borrow_mut()
-                    .push((dest.to_string(), offset, answer.clone()));
-                answer
-            };
-            let mut ids = IdMaker::for_page();
-            let (mut rendered, problems) = markdown::render(text, &recording, &mut ids, options);
+            let (mut rendered, problems, links) =
+                markdown_cache::render_recording(text, resolve, &mut IdMaker::for_page(), options);
             let html = store.keep(std::mem::take(&mut rendered.html));
-            let links = links.into_inner();
             let kept = saved.rendered(
                 source,
                 lang,

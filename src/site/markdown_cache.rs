@@ -1,5 +1,6 @@
 //! Rendered Markdown kept between builds of one process (the preview): a document whose text
 //! is unchanged and whose every link still resolves to the same address is not rendered again.
+//! The rule (body key, recorded links asked again) is shared with the builds' `saved_bodies`.
 
 use crate::digest::StableHasher;
 use std::cell::RefCell;
@@ -11,7 +12,47 @@ use std::sync::{Arc, Mutex};
 use crate::markdown::{self, IdMaker, Problem, RenderOptions, Rendered};
 
 /// What the resolver answered for one link or image destination at a byte offset.
-type Resolution = (String, usize, Result<String, String>);
+pub(super) type Resolution = (String, usize, Result<String, String>);
+
+/// The key of a body's rendering: its Markdown and the options it is rendered with (the
+/// footnote label and what raw HTML becomes; site.toml may change between builds).
+pub(super) fn body_key(markdown: &str, options: &RenderOptions) -> u64 {
+    let mut hasher = StableHasher::new();
+    markdown.hash(&mut hasher);
+    options.footnote_backref_label.hash(&mut hasher);
+    options.raw_html.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// Whether every destination of `links`, asked again, gets the answer it got; asking again
+/// also lets the resolver record what it records (links to ids, checked later).
+pub(super) fn same_answers(
+    links: &[Resolution],
+    resolve: &dyn Fn(&str, usize) -> Result<String, String>,
+) -> bool {
+    links
+        .iter()
+        .all(|(dest, offset, answer)| resolve(dest, *offset) == *answer)
+}
+
+/// `markdown::render`, with every destination the body asked `resolve` for and its answer.
+pub(super) fn render_recording(
+    body: &str,
+    resolve: &dyn Fn(&str, usize) -> Result<String, String>,
+    ids: &mut IdMaker,
+    options: &RenderOptions,
+) -> (Rendered, Vec<Problem>, Vec<Resolution>) {
+    let links = RefCell::new(Vec::new());
+    let recording = |dest: &str, offset: usize| {
+        let answer = resolve(dest, offset);
+        links
+            .borrow_mut()
+            .push((dest.to_string(), offset, answer.clone()));
+        answer
+    };
+    let (rendered, problems) = markdown::render(body, &recording, ids, options);
+    (rendered, problems, links.into_inner())
+}
 
 struct Entry {
     body_hash: u64,
@@ -39,12 +80,7 @@ impl MarkdownCache {
         ids: &mut IdMaker,
         options: &RenderOptions,
     ) -> (Rendered, Vec<Problem>) {
-        let mut hasher = StableHasher::new();
-        body.hash(&mut hasher);
-        // The options change the HTML too (site.toml may change between builds of a preview).
-        options.footnote_backref_label.hash(&mut hasher);
-        options.raw_html.hash(&mut hasher);
-        let body_hash = hasher.finish();
+        let body_hash = body_key(body, options);
         let key = (source.to_path_buf(), lang.to_string());
         let cached = self
             .entries
@@ -52,27 +88,14 @@ impl MarkdownCache {
             .ok()
             .and_then(|entries| entries.get(&key).cloned());
         if let Some(entry) = cached.filter(|e| e.body_hash == body_hash) {
-            // Asking the resolver again also lets it record what it records (anchors to check).
-            if entry
-                .links
-                .iter()
-                .all(|(dest, offset, answer)| resolve(dest, *offset) == *answer)
-            {
+            if same_answers(&entry.links, resolve) {
                 return (entry.rendered.clone(), entry.errors.clone());
             }
         }
-        let links = RefCell::new(Vec::new());
-        let recording = |dest: &str, offset: usize| {
-            let answer = resolve(dest, offset);
-            links
-                .borrow_mut()
-                .push((dest.to_string(), offset, answer.clone()));
-            answer
-        };
-        let (rendered, errors) = markdown::render(body, &recording, ids, options);
+        let (rendered, errors, links) = render_recording(body, resolve, ids, options);
         let entry = Entry {
             body_hash,
-            links: links.into_inner(),
+            links,
             rendered: rendered.clone(),
             errors: errors.clone(),
         };

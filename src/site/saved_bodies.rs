@@ -36,9 +36,7 @@ const MAGIC: &[u8] = b"koho-bodies 1\n";
 /// and without a limit a long series of edits would open one file per build.
 const MAX_FILES: usize = 8;
 
-/// One link or image destination the body asked the resolver for: the destination, its byte
-/// offset in the body, and the answer (href, or why it is broken).
-type Resolution = (String, usize, Result<String, String>);
+use super::markdown_cache::Resolution;
 
 /// What the index keeps of one body besides its place: read from the index file only for the
 /// bodies a build looks up, so that a build holds its entries' fixed fields (about 3 MB at
@@ -53,8 +51,8 @@ struct Payload {
     problems: Vec<Problem>,
 }
 
-/// One body of the index: `key` (of its source and language, `entry_key`), `body_key` (of its
-/// Markdown and options, `body_key`), its HTML's place and hash, and where its `Payload` is in
+/// One body of the index: `key` (of its source and language, `entry_key`), `body_key`
+/// (`markdown_cache::body_key`), its HTML's place and hash, and where its `Payload` is in
 /// the index's bytes.
 #[derive(Debug, Clone)]
 struct Entry {
@@ -487,16 +485,6 @@ fn remove_unnamed_files(folder: &Path, named: &HashSet<&str>, started: SystemTim
     }
 }
 
-/// The key of a body: its Markdown and the options it is rendered with (the footnote label
-/// and what raw HTML becomes).
-pub(super) fn body_key(markdown: &str, options: &crate::markdown::RenderOptions) -> u64 {
-    let mut hasher = crate::digest::StableHasher::new();
-    markdown.hash(&mut hasher);
-    options.footnote_backref_label.hash(&mut hasher);
-    options.raw_html.hash(&mut hasher);
-    hasher.finish()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -518,7 +506,10 @@ mod tests {
     fn a_saved_body_is_found_again_with_its_links_headings_and_problems() {
         let dir = tempfile::tempdir().unwrap();
         let folder = dir.path().join("bodies");
-        let key = body_key("# 見出し\n\n[a](b.md)", &RenderOptions::default());
+        let key = crate::site::markdown_cache::body_key(
+            "# 見出し\n\n[a](b.md)",
+            &RenderOptions::default(),
+        );
         let (saved, store) = open(&folder, 7).unwrap();
         let html = store.keep("<h1 id=\"見出し\">見出し</h1>".to_string());
         let heading = Heading {
