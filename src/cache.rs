@@ -123,8 +123,8 @@ pub fn append_checksum(bytes: &mut Vec<u8>) {
 }
 
 /// A writer that ends what it wrote with the checksum `append_checksum` would have added, for
-/// state files too large to build in memory first (the saved texts: about 100 MB at 10,000
-/// releases × 3 languages of 2–4 KB each). Call `finish` after the last byte.
+/// state files too large to build in memory first (the search terms of a language). Call
+/// `finish` after the last byte.
 pub struct ChecksumWriter<W: std::io::Write> {
     out: W,
     hasher: xxhash_rust::xxh3::Xxh3,

@@ -416,12 +416,15 @@ pub fn build_with_progress(
     let listing_file = state.join("listing.bin");
     // The listing's earlier format; a file nobody reads any more.
     let _ = std::fs::remove_file(state.join("listing.json"));
-    let texts_file = state.join("sources.bin");
+    // The texts' file of earlier builds; documents.bin holds what is needed of them.
+    let _ = std::fs::remove_file(state.join("sources.bin"));
+    let documents_file = state.join("documents.bin");
     let stamps = inputs.stamps();
     let listing = content::Listing::Saved {
         file: &listing_file,
         current: listing_current,
-        texts: &texts_file,
+        documents: &documents_file,
+        salt: program_salt(),
         stamps: &stamps,
     };
     let (prepared, mut writer) = prepare_and_open(options, listing, &output, lock)?;

@@ -637,8 +637,8 @@ fn state_dir(fixture: &SiteFixture) -> std::path::PathBuf {
     std::fs::read_dir(fixture.path(".koho"))
         .unwrap()
         .map(|e| e.unwrap().path())
-        .find(|p| p.join("sources.bin").is_file())
-        .expect("saved source texts")
+        .find(|p| p.join("documents.bin").is_file())
+        .expect("saved documents")
 }
 
 #[test]
@@ -662,12 +662,12 @@ fn a_source_edited_in_place_with_its_size_and_time_restored_is_read_again() {
 }
 
 #[test]
-fn damaged_or_foreign_saved_texts_are_never_published() {
+fn damaged_or_foreign_saved_documents_are_never_published() {
     let fixture = fixture();
     fixture.build_ok();
-    let saved = state_dir(&fixture).join("sources.bin");
+    let saved = state_dir(&fixture).join("documents.bin");
     let r2 = "content/releases/2021-02-01-r2/index.en.md";
-    // Cut in the middle of a text: none of the file is used.
+    // Cut in the middle: none of the file is used.
     let bytes = std::fs::read(&saved).unwrap();
     std::fs::write(&saved, &bytes[..bytes.len() / 2]).unwrap();
     fixture.replace(r2, "body 2", "body 2, edited once");
@@ -675,7 +675,7 @@ fn damaged_or_foreign_saved_texts_are_never_published() {
     assert_same_files(&fresh_output(&fixture), &fixture.snapshot());
     // Saved again whole by that build, then replaced by a file in another format.
     assert!(std::fs::metadata(&saved).unwrap().len() > bytes.len() as u64 / 2);
-    std::fs::write(&saved, "koho-texts 0\n").unwrap();
+    std::fs::write(&saved, "koho-documents 0\n").unwrap();
     fixture.replace(r2, "edited once", "edited twice");
     fixture.build_ok();
     let main = main_text(&fixture, "en/releases/2021-02-01-r2/index.html");
@@ -713,7 +713,7 @@ fn state_files_linked_elsewhere_are_replaced_never_written_through() {
     for name in [
         "lock",
         "last-build.json",
-        "sources.bin",
+        "documents.bin",
         "written.tsv",
         "inputs.tsv",
     ] {
@@ -761,15 +761,15 @@ fn records_cut_or_edited_by_hand_are_not_trusted() {
 }
 
 #[test]
-fn a_saved_text_changed_by_hand_is_never_published() {
+fn a_saved_document_changed_by_hand_is_never_published() {
     let fixture = fixture();
     fixture.build_ok();
-    let saved = state_dir(&fixture).join("sources.bin");
+    let saved = state_dir(&fixture).join("documents.bin");
     let mut bytes = std::fs::read(&saved).unwrap();
     let at = bytes
-        .windows(6)
-        .position(|w| w == b"body 1")
-        .expect("a saved text");
+        .windows(5)
+        .position(|w| w == b"r1-en")
+        .expect("a saved title");
     bytes[at] = b'X';
     std::fs::write(&saved, &bytes).unwrap();
     fixture.replace(
@@ -790,7 +790,7 @@ fn named_pipes_in_place_of_state_files_are_never_waited_on() {
     for name in [
         "output-id",
         "output-path",
-        "sources.bin",
+        "documents.bin",
         "written.tsv",
         "last-build.json",
     ] {

@@ -142,7 +142,30 @@ fn a_link_to_a_removed_heading_fails_even_when_its_body_is_reused() {
     fixture.replace(R3_EN, "## Section 3", "## Renamed");
     let errors = support::expect_site_errors(fixture.build());
     let error = support::error_in(&errors, R1_EN);
-    assert!(error.to_string().contains("section-3"), "{error}");
+    // At its line and column: r1's text, not read since the first build, is read for it.
+    let message = error.to_string();
+    assert!(message.contains("section-3"), "{message}");
+    assert!(message.contains(&format!("{R1_EN}:6:50:")), "{message}");
+}
+
+#[test]
+fn a_changed_footnote_label_renders_every_body_again_from_its_file() {
+    let fixture = fixture();
+    fixture.replace(R2_EN, "More text 2.", "More text 2.[^1]\n\n[^1]: A note.");
+    fixture.build_ok();
+    fixture.replace(
+        "locales/en/main.ftl",
+        "footnote-backref = Back to reference",
+        "footnote-backref = Back to the text",
+    );
+    fixture.build_ok();
+    let page = fixture.page("en/releases/2021-02-01-r2/index.html");
+    let labels = page.attrs("main a.footnote-backref", "aria-label");
+    assert!(
+        labels.iter().any(|l| l.starts_with("Back to the text ")),
+        "{labels:?}"
+    );
+    assert_same_files(&output_without_saved_bodies(&fixture), &fixture.snapshot());
 }
 
 #[test]

@@ -5,7 +5,7 @@ pub mod date;
 pub mod downloads;
 pub mod front_matter;
 mod listing_file;
-pub mod saved_texts;
+pub mod saved_documents;
 pub mod source;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
-pub use body::{MarkdownBody, SharedText};
+pub use body::{text_hash, MarkdownBody, TextHashes};
 pub use date::Date;
 pub use front_matter::{FrontMatter, SortBy};
 pub use source::{AssetSource, DocKind, MarkdownSource};
@@ -79,8 +79,10 @@ pub enum Listing<'a> {
     Saved {
         file: &'a std::path::Path,
         current: bool,
-        /// Where the texts of the sources are kept between builds (`saved_texts`).
-        texts: &'a std::path::Path,
+        /// Where the parsed sources are kept between builds (`saved_documents`).
+        documents: &'a std::path::Path,
+        /// This koho's `program_salt`: documents saved by another are parsed again.
+        salt: u64,
         /// The files' stamps taken by the up-to-date check, by path relative to the site root
         /// (`content/releases/x/index.ja.md`); a file not in it is stamped when read.
         stamps: &'a rustc_hash::FxHashMap<&'a str, Stamp>,
@@ -164,7 +166,12 @@ pub fn load_cached(
     let listing_unchanged = matches!(listing, Listing::Unchanged);
     let (sources, mut errors) = list(config, cache, listing);
     let results: Vec<Result<Document, ReadFailure>> = match listing {
-        Listing::Saved { texts, stamps, .. } => read_with_saved(sources.markdown, texts, stamps),
+        Listing::Saved {
+            documents,
+            salt,
+            stamps,
+            ..
+        } => read_with_saved(sources.markdown, documents, salt, stamps),
         _ => sources
             .markdown
             .into_par_iter()
@@ -297,86 +304,94 @@ fn list(
     listing
 }
 
-/// A source's text for `saved_texts::save`: its path, its stamp, the text (shared with the
-/// document), and whether it was read from the file (not taken from the saved texts).
-struct TextToSave {
-    path: PathBuf,
-    stamp: Stamp,
-    text: SharedText,
-    read_from_file: bool,
-}
-
-/// Every source read, each from the texts saved in `file` when its stamp is the saved one
-/// (`saved_texts`), else from its file; the texts are saved again when enough of them changed
-/// (`saved_texts::worth_saving_again`).
+/// Every source read, each from the documents saved in `file` when its stamp is the saved one
+/// (`saved_documents`: its body then stays unread), else from its file; the documents are saved
+/// again when enough of them changed (`saved_documents::worth_saving_again`).
 fn read_with_saved(
     sources: Vec<MarkdownSource>,
     file: &std::path::Path,
+    salt: u64,
     stamps: &rustc_hash::FxHashMap<&str, Stamp>,
 ) -> Vec<Result<Document, ReadFailure>> {
-    let saved = saved_texts::SavedTexts::load(file);
-    let read: Vec<(Result<Document, ReadFailure>, Option<TextToSave>)> = sources
+    let saved = saved_documents::SavedDocuments::load(file, salt);
+    let read: Vec<(Result<Document, ReadFailure>, Option<Stamp>)> = sources
         .into_par_iter()
         .map(|source| read_source(&saved, stamps, source))
         .collect();
-    let from_files = read
+    let parsed_now = read
         .iter()
-        .filter(|(_, text)| text.as_ref().is_some_and(|t| t.read_from_file))
+        .filter(|(doc, stamp)| stamp.is_some() && doc.as_ref().is_ok_and(|d| d.body.is_read()))
         .count();
-    let kept = read.iter().filter(|(_, text)| text.is_some()).count();
-    let dropped = saved.len().saturating_sub(kept - from_files);
-    // The saved texts the documents did not take are freed before writing anew.
+    let kept = read.iter().filter(|(_, stamp)| stamp.is_some()).count();
+    let dropped = saved.len().saturating_sub(kept - parsed_now);
     let saved_count = saved.len();
     drop(saved);
-    if saved_texts::worth_saving_again(saved_count, kept, from_files + dropped) {
-        let texts = read.iter().filter_map(|(_, text)| text.as_ref());
-        saved_texts::save(file, texts.map(|t| (t.path.as_path(), t.stamp, &*t.text)));
+    if saved_documents::worth_saving_again(saved_count, kept, parsed_now + dropped) {
+        let documents = read.iter().filter_map(|(document, stamp)| {
+            let doc = document.as_ref().ok()?;
+            let path = doc.source.path.as_path();
+            Some((path, (*stamp)?, &doc.front, &doc.body, doc.body_line))
+        });
+        saved_documents::save(file, salt, documents);
     }
     read.into_iter().map(|(document, _)| document).collect()
 }
 
-/// One source: its text from `saved` when the file's stamp (`stamps`, else read now) is the
-/// saved one, else read from the file; with the text to save for the next build.
+/// One source: its saved document when the file's stamp (`stamps`, else read now) is the saved
+/// one, else read and parsed; with the stamp, when there is one, to save it under.
 fn read_source(
-    saved: &saved_texts::SavedTexts,
+    saved: &saved_documents::SavedDocuments,
     stamps: &rustc_hash::FxHashMap<&str, Stamp>,
     source: MarkdownSource,
-) -> (Result<Document, ReadFailure>, Option<TextToSave>) {
+) -> (Result<Document, ReadFailure>, Option<Stamp>) {
     // The stamp is taken before reading: a write during the read is seen next time.
     let recorded = source
         .display_path
         .to_str()
         .and_then(|path| stamps.get(path).copied());
-    let Some(stamp) = recorded.or_else(|| Stamp::read(&source.path).ok()) else {
-        return (
-            read_document(source.clone()).map_err(|e| Box::new((source, e))),
-            None,
-        );
-    };
-    let (text, read_from_file) = match saved.get(&source.path, stamp) {
-        Some(text) => (text, false),
-        None => match crate::text::read_text(&source.path, &source.display_path) {
-            Ok(text) => (SharedText::from(text), true),
-            Err(e) => return (Err(Box::new((source, vec![e]))), None),
-        },
-    };
-    let to_save = TextToSave {
-        path: source.path.clone(),
-        stamp,
-        text: text.clone(),
-        read_from_file,
-    };
-    let document = parse_document(source.clone(), text).map_err(|e| Box::new((source, e)));
-    (document, Some(to_save))
+    let stamp = recorded.or_else(|| Stamp::read(&source.path).ok());
+    if let Some(found) = stamp.and_then(|stamp| saved.get(&source.path, stamp)) {
+        let document = Document {
+            source,
+            front: found.front,
+            body: found.body,
+            body_line: found.body_line,
+        };
+        return (Ok(document), stamp);
+    }
+    match read_document(source.clone()) {
+        Ok(document) => (Ok(document), stamp),
+        Err(e) => (Err(Box::new((source, e))), None),
+    }
+}
+
+/// Reads the bodies of the `documents` that are `needed` and were left unread
+/// (`saved_documents`), in parallel; a file that cannot be read, or changed since it was
+/// parsed, is an error (`MarkdownBody::read`).
+pub fn read_bodies(
+    documents: &mut [Document],
+    needed: impl Fn(&Document) -> bool + Sync,
+) -> Vec<Diagnostic> {
+    documents
+        .par_iter_mut()
+        .filter(|doc| !doc.body.is_read() && needed(doc))
+        .filter_map(|doc| match doc.body.read(&doc.source) {
+            Ok(body) => {
+                doc.body = body;
+                None
+            }
+            Err(e) => Some(e),
+        })
+        .collect()
 }
 
 fn read_document(source: MarkdownSource) -> Result<Document, Vec<Diagnostic>> {
     let text = crate::text::read_text(&source.path, &source.display_path).map_err(|e| vec![e])?;
-    parse_document(source, SharedText::from(text))
+    parse_document(source, text)
 }
 
 /// The document of `source` whose file holds `text`.
-fn parse_document(source: MarkdownSource, text: SharedText) -> Result<Document, Vec<Diagnostic>> {
+fn parse_document(source: MarkdownSource, text: String) -> Result<Document, Vec<Diagnostic>> {
     let parsed = front_matter::parse(&source.display_path, &text, source.kind == DocKind::Section)?;
     Ok(Document {
         source,
@@ -407,4 +422,88 @@ fn find_duplicates(documents: &[Document]) -> Vec<Diagnostic> {
         }
     }
     errors
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(root: &std::path::Path) -> SiteConfig {
+        std::fs::write(
+            root.join("site.toml"),
+            "base_url = \"https://example.org/\"\ndefault_language = \"ja\"\ntheme = \"t\"\n\n\
+             [languages.ja]\nname = \"日本語\"\ntag = \"ja\"\n",
+        )
+        .unwrap();
+        crate::config::load(root, None).unwrap()
+    }
+
+    /// Loads content/ as a one-off build does, with the documents saved in `file`.
+    fn load_saved(config: &SiteConfig, file: &std::path::Path) -> Content {
+        let listing = Listing::Saved {
+            file: &config.root.join("listing.bin"),
+            current: false,
+            documents: file,
+            salt: 1,
+            stamps: &rustc_hash::FxHashMap::default(),
+        };
+        let (content, errors) = load_cached(config, false, None, listing);
+        assert!(errors.is_empty(), "{errors:?}");
+        content
+    }
+
+    fn body_of<'a>(content: &'a Content, key: &str) -> &'a MarkdownBody {
+        let doc = content.documents.iter().find(|d| d.source.key == key);
+        &doc.unwrap().body
+    }
+
+    #[test]
+    fn an_unchanged_source_is_not_read_again_until_its_body_is_needed() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = config(dir.path());
+        let content_dir = dir.path().join("content");
+        std::fs::create_dir_all(&content_dir).unwrap();
+        std::fs::write(
+            content_dir.join("_index.ja.md"),
+            "+++\ntitle = \"ホーム\"\n+++\n本文\n",
+        )
+        .unwrap();
+        std::fs::write(
+            content_dir.join("a.ja.md"),
+            "+++\ntitle = \"防護服\"\n+++\nマスク\n",
+        )
+        .unwrap();
+        let file = dir.path().join("documents.bin");
+        let first = load_saved(&config, &file);
+        assert_eq!(body_of(&first, "a").text(), Some("マスク\n"));
+        let mut second = load_saved(&config, &file);
+        assert_eq!(body_of(&second, "a").text(), None, "not read");
+        assert_eq!(
+            body_of(&second, "a").hashes(),
+            body_of(&first, "a").hashes()
+        );
+        let titles: Vec<&str> = second
+            .documents
+            .iter()
+            .map(|d| d.front.title.as_str())
+            .collect();
+        assert!(titles.contains(&"防護服"), "{titles:?}");
+        std::fs::write(
+            content_dir.join("a.ja.md"),
+            "+++\ntitle = \"防護服\"\n+++\n手袋\n",
+        )
+        .unwrap();
+        let third = load_saved(&config, &file);
+        assert_eq!(body_of(&third, "a").text(), Some("手袋\n"), "edited: read");
+        assert_eq!(body_of(&third, "").text(), None);
+        // The second load's unread body, asked for now, is the file as it is: refused.
+        let errors = read_bodies(&mut second.documents, |doc| doc.source.key == "a");
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0]
+            .to_string()
+            .contains("changed while koho was building"));
+        let errors = read_bodies(&mut second.documents, |_| true);
+        assert_eq!(errors.len(), 1, "a is still refused: {errors:?}");
+        assert_eq!(body_of(&second, "").text(), Some("本文\n"));
+    }
 }

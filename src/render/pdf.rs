@@ -46,7 +46,7 @@ pub fn release(site: &Site, context: &PdfContext, page: &Page) -> Result<Vec<u8>
         &format!("{:?}", [t("release-label"), t("release-addressee")]),
         &format!("{:?}", [t("release-end"), t("release-issuer")]),
         &format!("{date_text:?} {dateline:?} {date:?}"),
-        &page.markdown,
+        page.markdown.text().unwrap_or_default(),
         // The HTML shows how links resolved; its hash says as much.
         &page.html.hash().to_string(),
         &format!("{:?}", profile.map(|f| (&f.title, &f.markdown, &f.html))),
@@ -75,7 +75,7 @@ pub fn release(site: &Site, context: &PdfContext, page: &Page) -> Result<Vec<u8>
             dateline: dateline.as_deref(),
             addressee: addressee.as_deref().unwrap_or_default(),
             end_mark: end_mark.as_deref(),
-            body_markdown: &page.markdown,
+            body_markdown: page.markdown.text().unwrap_or_default(),
             photo: extra("photo").map(|name| Photo {
                 name,
                 alt: extra("photo_alt").unwrap_or_default(),
@@ -106,7 +106,7 @@ fn dateline(site: &Site, lang: &str, date: &str) -> Option<String> {
 fn pdf_fragment(fragment: &crate::site::Fragment) -> Fragment<'_> {
     Fragment {
         title: &fragment.title,
-        markdown: &fragment.markdown,
+        markdown: fragment.markdown.text().unwrap_or_default(),
     }
 }
 
@@ -127,7 +127,7 @@ pub fn book(
     let nodes = book_nodes(site, book, lang);
     let mut texts: Vec<String> = vec![
         format!("{:?}", home.front),
-        home.markdown.to_string(),
+        home.markdown.text().unwrap_or_default().to_string(),
         home.html.hash().to_string(),
         site.config.base_url.clone(),
         lang.to_string(),
@@ -148,7 +148,7 @@ pub fn book(
         ));
         texts.extend([
             page.front.title.clone(),
-            page.markdown.to_string(),
+            page.markdown.text().unwrap_or_default().to_string(),
             page.html.hash().to_string(),
         ]);
         files.extend(image_files(site, &page.link_dir).into_values());
@@ -212,7 +212,7 @@ fn typeset_book(
             parts.push(BookPart {
                 label,
                 title: &page.front.title,
-                markdown: &page.markdown,
+                markdown: page.markdown.text().unwrap_or_default(),
             });
             current_part = Some(parts.len() - 1);
             continue;
@@ -224,7 +224,7 @@ fn typeset_book(
             title: &page.front.title,
             part: current_part.filter(|_| book.part_of(&node.key).is_some()),
             depth,
-            markdown: &page.markdown,
+            markdown: page.markdown.text().unwrap_or_default(),
             images: &chapter_images[i],
             links: Some(&chapter_links[i]),
         });
@@ -241,7 +241,7 @@ fn typeset_book(
         date_text: None,
         notice_title: notice_title.as_deref(),
         notice_markdown: extra("notice").unwrap_or_default(),
-        intro_markdown: &home.markdown,
+        intro_markdown: home.markdown.text().unwrap_or_default(),
         images: &home_images,
         contents_title: contents_title.as_deref().unwrap_or_default(),
         parts: &parts,

@@ -1,7 +1,7 @@
 //! Markdown bodies for the assembled site: each document rendered in the language it is
 //! published in, its links resolved through the site's routes, its links to ids collected.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
 
 use super::anchors::AnchorLink;
@@ -11,7 +11,7 @@ use super::markdown_cache::{self, MarkdownCache};
 use super::routes::{LinkSource, Routes};
 use super::saved_bodies::{KeptBody, SavedBodies};
 use crate::config::SiteConfig;
-use crate::content::{DocKind, Document};
+use crate::content::{self, DocKind, Document, MarkdownBody};
 use crate::error::{Diagnostic, Location};
 use crate::i18n::Locales;
 use crate::markdown::{self, IdMaker, Rendered};
@@ -58,22 +58,33 @@ impl<'a> BodyRenderer<'a> {
 
     /// The body of a page (`render`), its HTML kept in `store`: with saved bodies, the last
     /// build's when its text, options and every link's answer are unchanged, and what the
-    /// next build's index is to keep of it.
+    /// next build keeps of it. A body left unread (`content::saved_documents`) is reused
+    /// without reading it when it can be; otherwise its file is read now.
     pub fn render_page(
         &self,
         doc: &Document,
-        text: &str,
+        body: &MarkdownBody,
         lang: &str,
         store: &HtmlStore,
     ) -> (Body, (PageHtml, Option<KeptBody>)) {
+        if let (Some(saved), false) = (self.saved, body.is_read()) {
+            if let Some(reused) = self.reuse_unread(doc, body, lang, saved, store) {
+                return reused;
+            }
+        }
+        let body = match body.read(&doc.source) {
+            Ok(body) => body,
+            Err(e) => return (unreadable(e), (store.keep(String::new()), None)),
+        };
+        let text = body.text().unwrap_or_default();
         let Some(saved) = self.saved else {
             let mut body = self.render(doc, text, lang);
             let html = store.keep(std::mem::take(&mut body.rendered.html));
             return (body, (html, None));
         };
         let source = &doc.source.display_path;
-        self.with_resolver(doc, text, lang, |resolve, options| {
-            let key = markdown_cache::body_key(text, options);
+        let (body, kept) = self.with_resolver(doc, Some(text), lang, |resolve, options| {
+            let key = markdown_cache::body_key(content::text_hash(text), options);
             if let Some(found) = saved.find(source, lang, key) {
                 if markdown_cache::same_answers(found.links(), resolve) {
                     let (html, headings, problems, kept) = saved.reuse(found, store);
@@ -97,7 +108,39 @@ impl<'a> BodyRenderer<'a> {
                 &html,
             );
             ((rendered, problems), (html, kept))
-        })
+        });
+        (body.unwrap_or_else(unreadable_text), kept)
+    }
+
+    /// The saved body of `doc`, whose text was not read, when it can be reused without the
+    /// text: its key matches, every link gets the same answer, and neither a link to an id
+    /// nor a problem needs a line of the text for its message. `None` otherwise.
+    fn reuse_unread(
+        &self,
+        doc: &Document,
+        body: &MarkdownBody,
+        lang: &str,
+        saved: &SavedBodies,
+        store: &HtmlStore,
+    ) -> Option<(Body, (PageHtml, Option<KeptBody>))> {
+        let source = &doc.source.display_path;
+        let (body, reused) = self.with_resolver(doc, None, lang, |resolve, options| {
+            let key = markdown_cache::body_key(body.body_hash(), options);
+            let found = saved
+                .find(source, lang, key)
+                .filter(|found| found.problems().is_empty())
+                .filter(|found| markdown_cache::same_answers(found.links(), resolve));
+            let Some(found) = found else {
+                return ((Rendered::default(), Vec::new()), None);
+            };
+            let (html, headings, problems, kept) = saved.reuse(found, store);
+            let rendered = Rendered {
+                html: String::new(),
+                headings,
+            };
+            ((rendered, problems), Some((html, kept)))
+        });
+        Some((body.ok()?, reused?))
     }
 
     /// The body of `doc`, `text` (taken out of it, `site::take_page_texts`), published in
@@ -110,7 +153,7 @@ impl<'a> BodyRenderer<'a> {
             }
             _ => IdMaker::for_page(),
         };
-        let (body, ()) = self.with_resolver(doc, text, lang, |resolve, options| {
+        let (body, ()) = self.with_resolver(doc, Some(text), lang, |resolve, options| {
             let rendered = match self.cache {
                 Some(cache) => cache.render(
                     &doc.source.display_path,
@@ -124,21 +167,23 @@ impl<'a> BodyRenderer<'a> {
             };
             (rendered, ())
         });
-        body
+        body.unwrap_or_else(unreadable_text)
     }
 
     /// Calls `render` with the resolver of links in `doc` (which collects its links to ids)
-    /// and the render options of `lang`, and makes its result a `Body`.
+    /// and the render options of `lang`, and makes its result a `Body`. Without the body's
+    /// `text`, a link to an id or a problem cannot be placed on a line: the body is then
+    /// `Err(NeedsText)` (the result of `render` is still given).
     fn with_resolver<T>(
         &self,
         doc: &Document,
-        text: &str,
+        text: Option<&str>,
         lang: &str,
         render: impl FnOnce(
             &dyn Fn(&str, usize) -> Result<String, String>,
             &markdown::RenderOptions,
         ) -> ((Rendered, Vec<markdown::Problem>), T),
-    ) -> (Body, T) {
+    ) -> (Result<Body, NeedsText>, T) {
         let dir = link_dir(doc);
         let from = LinkSource {
             dir: &dir,
@@ -149,9 +194,14 @@ impl<'a> BodyRenderer<'a> {
             default_language: &self.config.default_language,
         };
         let anchor_links = RefCell::new(Vec::new());
+        let needs_text = Cell::new(false);
         let resolve = |dest: &str, offset: usize| {
             let resolved = self.routes.resolve(dest, &from)?;
             if let Some(target) = resolved.anchor {
+                let Some(text) = text else {
+                    needs_text.set(true);
+                    return Ok(resolved.href);
+                };
                 let location =
                     Location::at_offset(&doc.source.display_path, text, offset, doc.body_line);
                 anchor_links.borrow_mut().push(AnchorLink {
@@ -169,6 +219,11 @@ impl<'a> BodyRenderer<'a> {
             raw_html: self.config.security.raw_html,
         };
         let ((rendered, problems), extra) = render(&resolve, &options);
+        let text = match text {
+            Some(text) if !needs_text.get() => text,
+            None if !needs_text.get() && problems.is_empty() => "",
+            _ => return (Err(NeedsText), extra),
+        };
         let diagnostics = problems
             .iter()
             .map(|p| p.diagnostic(&doc.source.display_path, text, doc.body_line))
@@ -178,6 +233,26 @@ impl<'a> BodyRenderer<'a> {
             diagnostics,
             anchor_links: anchor_links.into_inner(),
         };
-        (body, extra)
+        (Ok(body), extra)
     }
+}
+
+/// A body rendered without its text that needed it (`BodyRenderer::with_resolver`).
+struct NeedsText;
+
+/// The body of a page whose file could not be read: nothing, and the error.
+fn unreadable(error: Diagnostic) -> Body {
+    Body {
+        rendered: Rendered::default(),
+        diagnostics: vec![error],
+        anchor_links: Vec::new(),
+    }
+}
+
+/// Never happens: a body rendered with its text never needs it. An empty body, as safe.
+fn unreadable_text(_: NeedsText) -> Body {
+    unreadable(Diagnostic::error(
+        None,
+        "internal error: a body rendered with its text asked for it",
+    ))
 }

@@ -119,7 +119,8 @@ fn page_problems(
 /// Where `needle` first occurs in the document's Markdown (ASCII case ignored, as HTML tag
 /// names are); the start of the body when it does not occur.
 fn locate(doc: &Document, needle: &str) -> Location {
-    let body = doc.body.to_ascii_lowercase();
+    let text = doc.body.text().unwrap_or_default();
+    let body = text.to_ascii_lowercase();
     let offset = body.find(&needle.to_ascii_lowercase()).unwrap_or(0);
-    Location::at_offset(&doc.source.display_path, &doc.body, offset, doc.body_line)
+    Location::at_offset(&doc.source.display_path, text, offset, doc.body_line)
 }

@@ -293,7 +293,7 @@ mod tests {
     fn names_left_by_a_killed_build_are_removed() {
         let dir = tempfile::tempdir().unwrap();
         let left = dir.path().join("pages-html-99999-1796089176997496554.tmp");
-        let other = dir.path().join("sources.bin");
+        let other = dir.path().join("documents.bin");
         std::fs::write(&left, "stale").unwrap();
         std::fs::write(&other, "kept").unwrap();
         let store = HtmlStore::in_folder(dir.path());

@@ -14,11 +14,12 @@ use crate::markdown::{self, IdMaker, Problem, RenderOptions, Rendered};
 /// What the resolver answered for one link or image destination at a byte offset.
 pub(super) type Resolution = (String, usize, Result<String, String>);
 
-/// The key of a body's rendering: its Markdown and the options it is rendered with (the
-/// footnote label and what raw HTML becomes; site.toml may change between builds).
-pub(super) fn body_key(markdown: &str, options: &RenderOptions) -> u64 {
+/// The key of a body's rendering: its Markdown (`markdown_hash`, `content::text_hash` of
+/// it) and the options it is rendered with (the footnote label and what raw HTML becomes;
+/// site.toml may change between builds).
+pub(super) fn body_key(markdown_hash: u64, options: &RenderOptions) -> u64 {
     let mut hasher = StableHasher::new();
-    markdown.hash(&mut hasher);
+    markdown_hash.hash(&mut hasher);
     options.footnote_backref_label.hash(&mut hasher);
     options.raw_html.hash(&mut hasher);
     hasher.finish()
@@ -80,7 +81,7 @@ impl MarkdownCache {
         ids: &mut IdMaker,
         options: &RenderOptions,
     ) -> (Rendered, Vec<Problem>) {
-        let body_hash = body_key(body, options);
+        let body_hash = body_key(crate::content::text_hash(body), options);
         let key = (source.to_path_buf(), lang.to_string());
         let cached = self
             .entries

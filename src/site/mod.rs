@@ -19,6 +19,7 @@ use std::path::PathBuf;
 use rayon::prelude::*;
 
 use crate::config::{MissingTranslation, SiteConfig};
+use crate::content;
 use crate::content::downloads::DownloadItem;
 use crate::content::{
     AssetSource, Content, DocKind, Document, FrontMatter, MarkdownBody, MarkdownSource, SortBy,
@@ -257,7 +258,11 @@ pub fn assemble_cached(
         keep_markdown,
         html_store,
     } = options;
-    let mut errors = Vec::new();
+    let mut errors = content::read_bodies(&mut content.documents, |doc| {
+        doc.source.kind == DocKind::Fragment
+            || keep_markdown
+            || in_book(&config.books, &doc.source.key)
+    });
     let texts = take_page_texts(&mut content.documents, &config.books, keep_markdown);
     let (documents, fragment_docs): (Vec<&Document>, Vec<&Document>) = content
         .documents
@@ -352,7 +357,8 @@ fn render_bodies(
     }
     let fragments = fragment_docs
         .par_iter()
-        .map(|doc| renderer.render(doc, &doc.body, &doc.source.lang))
+        // Read before (`content::read_bodies`), or the build has failed already.
+        .map(|doc| renderer.render(doc, doc.body.text().unwrap_or_default(), &doc.source.lang))
         .collect();
     (pages, fragments)
 }
@@ -365,20 +371,24 @@ fn take_page_texts(
     books: &[String],
     keep_markdown: bool,
 ) -> Vec<MarkdownBody> {
-    let in_book = |key: &str| {
-        books.iter().any(|book| {
-            key.strip_prefix(book.as_str())
-                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-        })
-    };
     documents
         .iter_mut()
         .filter(|doc| doc.source.kind != DocKind::Fragment)
-        .map(|doc| match keep_markdown || in_book(&doc.source.key) {
-            true => doc.body.clone(),
-            false => std::mem::take(&mut doc.body),
-        })
+        .map(
+            |doc| match keep_markdown || in_book(books, &doc.source.key) {
+                true => doc.body.clone(),
+                false => std::mem::take(&mut doc.body),
+            },
+        )
         .collect()
+}
+
+/// Whether `key` is one of the `books`' sections or below one.
+fn in_book(books: &[String], key: &str) -> bool {
+    books.iter().any(|book| {
+        key.strip_prefix(book.as_str())
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    })
 }
 
 /// The keys of every section, including those whose file failed to load.
@@ -469,7 +479,7 @@ fn collect_pages(
             source: doc.source.display_path.clone(),
             front: doc.front.clone(),
             html,
-            markdown: doc.body.detached(),
+            markdown: doc.body.clone(),
             link_dir: link_dir(doc),
             headings: body.rendered.headings,
             path: p.path.clone(),
@@ -496,7 +506,7 @@ fn collect_fragments(
             Fragment {
                 title: doc.front.title.clone(),
                 html: body.rendered.html,
-                markdown: doc.body.detached(),
+                markdown: doc.body.clone(),
                 link_dir: link_dir(doc),
             },
         );

@@ -88,6 +88,11 @@ impl Reusable<'_> {
     pub fn links(&self) -> &[Resolution] {
         &self.payload.links
     }
+
+    /// Its problems (each at an offset of the body: their messages need its text).
+    pub fn problems(&self) -> &[Problem] {
+        &self.payload.problems
+    }
 }
 
 /// A body of this build, for the next index (`SavedBodies::save`).
@@ -507,7 +512,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let folder = dir.path().join("bodies");
         let key = crate::site::markdown_cache::body_key(
-            "# 見出し\n\n[a](b.md)",
+            crate::content::text_hash("# 見出し\n\n[a](b.md)"),
             &RenderOptions::default(),
         );
         let (saved, store) = open(&folder, 7).unwrap();
