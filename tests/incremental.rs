@@ -830,3 +830,26 @@ fn named_pipes_in_place_of_state_files_are_never_waited_on() {
     let refused = same.expect_err("the record is a pipe");
     assert!(refused.contains("not written by koho"), "{refused}");
 }
+
+#[test]
+fn extra_floats_of_an_unchanged_source_are_published_as_a_fresh_build_publishes_them() {
+    let fixture = fixture();
+    let r1 = "content/releases/2021-01-01-r1/index.en.md";
+    fixture.replace(
+        r1,
+        "date = 2021-01-01\n",
+        "date = 2021-01-01\n[extra]\nsubtitle = 9.109e-31\ntagline = 1.602176634e-19\n",
+    );
+    fixture.build_ok();
+    // Another release's title: the listing that shows r1's subtitle is rendered again from
+    // r1's saved front matter.
+    fixture.replace(
+        "content/releases/2021-02-01-r2/index.en.md",
+        "title = \"r2-en\"",
+        "title = \"r2-en, edited\"",
+    );
+    fixture.build_ok();
+    let listing = main_text(&fixture, "en/releases/index.html");
+    assert!(listing.contains("109e-31"), "{listing}");
+    assert_same_files(&fresh_output(&fixture), &fixture.snapshot());
+}

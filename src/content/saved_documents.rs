@@ -250,7 +250,8 @@ mod tests {
 
     fn front() -> FrontMatter {
         let text = "+++\ntitle = \"防護服\"\ndate = 2020-05-18\nweight = -3\nslug = \"s\"\n\
-                    [extra]\nratio = 0.1\nbig = 1e300\nwhen = 2020-05-19\nlist = [1, \"二\"]\n+++\n";
+                    [extra]\nratio = 0.1\nbig = 1e300\nmass = 9.109e-31\ncharge = 1.602176634e-19\n\
+                    tiny = 2.7715077941825975e-163\nwhen = 2020-05-19\nlist = [1, \"二\"]\n+++\n";
         super::super::front_matter::parse(Path::new("a.md"), text, true)
             .unwrap()
             .front
