@@ -21,7 +21,7 @@ use std::hash::{Hash, Hasher};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::terms::{is_cjk, terms};
+use super::terms::{each_term, fold_text, is_cjk};
 
 /// Pages per metadata file.
 pub const CHUNK: usize = 32;
@@ -140,33 +140,65 @@ fn postings(
 ) -> TermMap<String, Postings> {
     let mut all: TermMap<String, Postings> = TermMap::default();
     for (batch_index, batch) in documents.chunks(BATCH).enumerate() {
-        let weighed: Vec<Vec<(String, u32)>> = batch
+        let weighed: Vec<Weighed> = batch
             .par_iter()
             .enumerate()
             .map(|(offset, d)| weights(&d.title, &text_of(batch_index * BATCH + offset)))
             .collect();
         for (offset, page_terms) in weighed.into_iter().enumerate() {
             let id = (batch_index * BATCH + offset) as u32;
-            for (term, weight) in page_terms {
-                all.entry(term).or_default().add(id, weight);
+            for (term, weight) in page_terms.iter() {
+                all.entry(term.to_string()).or_default().add(id, weight);
             }
         }
     }
     all
 }
 
-/// The terms of one page with their weights.
-pub(super) fn weights(title: &str, text: &str) -> Vec<(String, u32)> {
-    let mut counts: TermMap<String, u32> = TermMap::default();
-    let mut add = |term: &str, by: u32| match counts.get_mut(term) {
-        Some(n) => *n = n.saturating_add(by),
-        None => {
-            counts.insert(term.to_string(), by);
-        }
+/// The distinct terms of one page with their weights: the terms one after the other in one
+/// string (a string per term was most of the allocations of indexing), each with where it
+/// ends and its weight.
+pub(super) struct Weighed {
+    terms: String,
+    ends: Vec<(u32, u32)>,
+}
+
+impl Weighed {
+    /// How many distinct terms.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Each term with its weight.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, u32)> {
+        let mut start = 0;
+        self.ends.iter().map(move |&(end, weight)| {
+            let term = &self.terms[start..end as usize];
+            start = end as usize;
+            (term, weight)
+        })
+    }
+}
+
+/// The terms of one page with their weights: its title's count `TITLE_WEIGHT` times.
+pub(super) fn weights(title: &str, text: &str) -> Weighed {
+    let (title, text) = (fold_text(title), fold_text(text));
+    let mut counts: TermMap<&str, u32> = TermMap::default();
+    let mut add = |term, by: u32| {
+        let n = counts.entry(term).or_default();
+        *n = n.saturating_add(by);
     };
-    terms(title, |t| add(t, TITLE_WEIGHT));
-    terms(text, |t| add(t, 1));
-    counts.into_iter().collect()
+    each_term(&title, |t| add(t, TITLE_WEIGHT));
+    each_term(&text, |t| add(t, 1));
+    let mut weighed = Weighed {
+        terms: String::with_capacity(counts.keys().map(|t| t.len()).sum()),
+        ends: Vec::with_capacity(counts.len()),
+    };
+    for (term, weight) in counts {
+        weighed.terms.push_str(term);
+        weighed.ends.push((weighed.terms.len() as u32, weight));
+    }
+    weighed
 }
 
 /// The shard files, terms sorted by bytes in each.

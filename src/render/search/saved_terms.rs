@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-use super::bundle::{varint, weights, Document, Postings, BATCH};
+use super::bundle::{varint, weights, Document, Postings, Weighed, BATCH};
 
 const MAGIC: &[u8] = b"koho-search-terms 1\n";
 
@@ -26,13 +26,13 @@ struct Dictionary {
 }
 
 impl Dictionary {
-    fn number(&mut self, term: String) -> u32 {
-        if let Some(&n) = self.numbers.get(&term) {
+    fn number(&mut self, term: &str) -> u32 {
+        if let Some(&n) = self.numbers.get(term) {
             return n;
         }
         let n = self.terms.len() as u32;
-        self.terms.push(term.clone());
-        self.numbers.insert(term, n);
+        self.terms.push(term.to_string());
+        self.numbers.insert(term.to_string(), n);
         n
     }
 }
@@ -70,7 +70,7 @@ pub(super) fn postings(
     let mut out = NewFile::start(file, salt);
     for (batch_index, batch) in documents.chunks(BATCH).enumerate() {
         let first = batch_index * BATCH;
-        let fresh: Vec<Option<Vec<(String, u32)>>> = (first..first + batch.len())
+        let fresh: Vec<Option<Weighed>> = (first..first + batch.len())
             .into_par_iter()
             .map(|i| match pages.contains_key(&keys[i]) {
                 true => None,
@@ -111,9 +111,9 @@ pub(super) fn page_key(title: &str, parts: &impl std::hash::Hash) -> u64 {
 }
 
 /// `weighed` as pairs of term numbers (new terms numbered in `dictionary`) and counts.
-fn encode(weighed: Vec<(String, u32)>, dictionary: &mut Dictionary) -> Vec<u8> {
+fn encode(weighed: Weighed, dictionary: &mut Dictionary) -> Vec<u8> {
     let mut pairs = Vec::with_capacity(weighed.len() * 3);
-    for (term, count) in weighed {
+    for (term, count) in weighed.iter() {
         varint(&mut pairs, dictionary.number(term));
         varint(&mut pairs, count);
     }
@@ -167,7 +167,7 @@ fn load(path: &Path, salt: u64) -> Option<SavedTerms> {
     while at < end {
         let len = read_varint(&bytes, &mut at)? as usize;
         let term = std::str::from_utf8(bytes.get(at..at.checked_add(len)?)?).ok()?;
-        dictionary.number(term.to_string());
+        dictionary.number(term);
         at += len;
     }
     let mut pages = FxHashMap::default();
