@@ -239,11 +239,17 @@ fn load_inputs(
 ) {
     let (locales, locale_diagnostics) = i18n::Locales::load(config);
     diagnostics.extend(locale_diagnostics);
+    // The preview keeps every text in its cache; PDF editions typeset every page's Markdown.
+    let texts = match caches.is_some() || pdf_planned(config) {
+        true => content::Texts::All,
+        false => content::Texts::Needed,
+    };
     let (content, content_diagnostics) = content::load_cached(
         config,
         options.include_drafts,
         caches.map(|c| &c.documents),
         listing,
+        texts,
     );
     diagnostics.extend(content_diagnostics);
     let hash_cache =
@@ -366,6 +372,21 @@ fn pdf_enabled(theme_dir: &Path, display_dir: &Path, diagnostics: &mut Diagnosti
             false
         }
     }
+}
+
+/// Whether the theme asks for PDF editions (it has `pdf.toml`), known before the theme is
+/// loaded (`pdf_enabled` then checks the file).
+#[cfg(feature = "pdf")]
+fn pdf_planned(config: &config::SiteConfig) -> bool {
+    config
+        .theme_dir()
+        .join(render::pdf::THEME_SETTINGS)
+        .is_file()
+}
+
+#[cfg(not(feature = "pdf"))]
+fn pdf_planned(_: &config::SiteConfig) -> bool {
+    false
 }
 
 /// Without the `pdf` feature no PDF is planned.

@@ -102,6 +102,12 @@ impl MarkdownBody {
         }
     }
 
+    /// The same body with its text dropped (kept as its hashes and start, `unread`): the file
+    /// is read again when the text is needed (`read`).
+    pub fn without_text(&self) -> MarkdownBody {
+        MarkdownBody::unread(self.start(), self.hashes())
+    }
+
     /// This body with its text: itself when read, else `source`'s file read now.
     ///
     /// Errors: the file cannot be read (`text::read_text`'s messages), or its text is not the

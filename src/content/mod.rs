@@ -60,7 +60,33 @@ type ReadFailure = Box<(MarkdownSource, Vec<Diagnostic>)>;
 
 /// Reads every file of content/ (in parallel) and reports every problem found, not only the first.
 pub fn load(config: &SiteConfig, include_drafts: bool) -> (Content, Vec<Diagnostic>) {
-    load_cached(config, include_drafts, None, Listing::Walk)
+    load_cached(config, include_drafts, None, Listing::Walk, Texts::All)
+}
+
+/// Which bodies loading keeps in memory once their front matter is parsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Texts {
+    /// Every body (the preview's cache, the PDF editions, callers that read the bodies).
+    All,
+    /// Only the bodies read before rendering pages (`keeps_text`: fragments and books); the
+    /// others are left unread with their hashes and read again when their page is rendered
+    /// (`MarkdownBody::read`), so that a build never holds every text at once (about 100 MB
+    /// at 10,000 releases × 3 languages, most of a fresh build's peak memory).
+    Needed,
+}
+
+/// Whether assembly needs `source`'s body before rendering pages: fragments (rendered first,
+/// shown on many pages) and the pages of `books` (their EPUB checks quote the Markdown).
+pub fn keeps_text(books: &[String], source: &MarkdownSource) -> bool {
+    source.kind == DocKind::Fragment || in_book(books, &source.key)
+}
+
+/// Whether `key` is one of the `books`' sections or below one.
+pub fn in_book(books: &[String], key: &str) -> bool {
+    books.iter().any(|book| {
+        key.strip_prefix(book.as_str())
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    })
 }
 
 /// Where `load_cached` takes the listing of content/ (its Markdown files and assets) from.
@@ -162,7 +188,9 @@ pub fn load_cached(
     include_drafts: bool,
     cache: Option<&DocumentCache>,
     listing: Listing,
+    texts: Texts,
 ) -> (Content, Vec<Diagnostic>) {
+    let keep = |source: &MarkdownSource| texts == Texts::All || keeps_text(&config.books, source);
     let listing_unchanged = matches!(listing, Listing::Unchanged);
     let (sources, mut errors) = list(config, cache, listing);
     let results: Vec<Result<Document, ReadFailure>> = match listing {
@@ -171,11 +199,11 @@ pub fn load_cached(
             salt,
             stamps,
             ..
-        } => read_with_saved(sources.markdown, documents, salt, stamps),
+        } => read_with_saved(sources.markdown, documents, salt, stamps, &keep),
         _ => sources
             .markdown
             .into_par_iter()
-            .map(|source| read_through(cache, source))
+            .map(|source| read_through(cache, source, &keep))
             .collect(),
     };
     if let Some(cache) = cache.filter(|_| !listing_unchanged) {
@@ -220,16 +248,17 @@ pub fn load_cached(
 fn read_through(
     cache: Option<&DocumentCache>,
     source: MarkdownSource,
+    keep: &(dyn Fn(&MarkdownSource) -> bool + Sync),
 ) -> Result<Document, ReadFailure> {
     let Some(cache) = cache else {
-        return read_document(source.clone()).map_err(|e| Box::new((source, e)));
+        return read_document(source.clone(), keep).map_err(|e| Box::new((source, e)));
     };
     if let Some(document) = cache.get(&source) {
         return Ok(document);
     }
     // The stamp is taken before reading: a write during the read is seen next time.
     let stamp = Stamp::read(&source.path).ok();
-    let document = read_document(source.clone()).map_err(|e| Box::new((source, e)))?;
+    let document = read_document(source.clone(), keep).map_err(|e| Box::new((source, e)))?;
     if let (Some(stamp), Ok(mut entries)) = (stamp, cache.entries.lock()) {
         entries.insert(
             document.source.path.clone(),
@@ -312,11 +341,12 @@ fn read_with_saved(
     file: &std::path::Path,
     salt: u64,
     stamps: &rustc_hash::FxHashMap<&str, Stamp>,
+    keep: &(dyn Fn(&MarkdownSource) -> bool + Sync),
 ) -> Vec<Result<Document, ReadFailure>> {
     let saved = saved_documents::SavedDocuments::load(file, salt);
     let read: Vec<(Result<Document, ReadFailure>, Option<Stamp>)> = sources
         .into_par_iter()
-        .map(|source| read_source(&saved, stamps, source))
+        .map(|source| read_source(&saved, stamps, source, keep))
         .collect();
     let parsed_now = read
         .iter()
@@ -343,6 +373,7 @@ fn read_source(
     saved: &saved_documents::SavedDocuments,
     stamps: &rustc_hash::FxHashMap<&str, Stamp>,
     source: MarkdownSource,
+    keep: &(dyn Fn(&MarkdownSource) -> bool + Sync),
 ) -> (Result<Document, ReadFailure>, Option<Stamp>) {
     // The stamp is taken before reading: a write during the read is seen next time.
     let recorded = source
@@ -359,7 +390,7 @@ fn read_source(
         };
         return (Ok(document), stamp);
     }
-    match read_document(source.clone()) {
+    match read_document(source.clone(), keep) {
         Ok(document) => (Ok(document), stamp),
         Err(e) => (Err(Box::new((source, e))), None),
     }
@@ -385,9 +416,17 @@ pub fn read_bodies(
         .collect()
 }
 
-fn read_document(source: MarkdownSource) -> Result<Document, Vec<Diagnostic>> {
+/// The document at `source`, its body's text dropped once parsed unless `keep` says so.
+fn read_document(
+    source: MarkdownSource,
+    keep: &(dyn Fn(&MarkdownSource) -> bool + Sync),
+) -> Result<Document, Vec<Diagnostic>> {
     let text = crate::text::read_text(&source.path, &source.display_path).map_err(|e| vec![e])?;
-    parse_document(source, text)
+    let mut document = parse_document(source, text)?;
+    if !keep(&document.source) {
+        document.body = document.body.without_text();
+    }
+    Ok(document)
 }
 
 /// The document of `source` whose file holds `text`.
@@ -447,7 +486,7 @@ mod tests {
             salt: 1,
             stamps: &rustc_hash::FxHashMap::default(),
         };
-        let (content, errors) = load_cached(config, false, None, listing);
+        let (content, errors) = load_cached(config, false, None, listing, Texts::All);
         assert!(errors.is_empty(), "{errors:?}");
         content
     }
@@ -505,5 +544,43 @@ mod tests {
         let errors = read_bodies(&mut second.documents, |_| true);
         assert_eq!(errors.len(), 1, "a is still refused: {errors:?}");
         assert_eq!(body_of(&second, "").text(), Some("本文\n"));
+    }
+
+    #[test]
+    fn a_build_keeps_only_the_texts_it_needs_before_rendering_pages() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = config(dir.path());
+        config.books = vec!["handbook".to_string()];
+        let content_dir = dir.path().join("content");
+        for folder in ["_fragments", "handbook/ch1", "releases"] {
+            std::fs::create_dir_all(content_dir.join(folder)).unwrap();
+        }
+        let files = [
+            ("_index.ja.md", "本文"),
+            ("_fragments/contact.ja.md", "連絡先"),
+            ("handbook/_index.ja.md", "手引き"),
+            ("handbook/ch1/index.ja.md", "第一章"),
+            ("releases/_index.ja.md", "一覧"),
+            ("releases/masks.ja.md", "マスク"),
+        ];
+        for (path, body) in files {
+            let text = format!("+++\ntitle = \"t\"\n+++\n{body}\n");
+            std::fs::write(content_dir.join(path), text).unwrap();
+        }
+        let (mut content, errors) = load_cached(&config, false, None, Listing::Walk, Texts::Needed);
+        assert!(errors.is_empty(), "{errors:?}");
+        let read: Vec<&str> = content
+            .documents
+            .iter()
+            .filter(|d| d.body.is_read())
+            .map(|d| d.source.key.as_str())
+            .collect();
+        assert_eq!(read.len(), 3, "{read:?}");
+        for key in ["contact", "handbook", "handbook/ch1"] {
+            assert!(read.iter().any(|k| k.ends_with(key)), "{key} in {read:?}");
+        }
+        // The others are read again, and checked, when their page is rendered.
+        assert!(read_bodies(&mut content.documents, |_| true).is_empty());
+        assert_eq!(body_of(&content, "releases/masks").text(), Some("マスク\n"));
     }
 }

@@ -259,9 +259,7 @@ pub fn assemble_cached(
         html_store,
     } = options;
     let mut errors = content::read_bodies(&mut content.documents, |doc| {
-        doc.source.kind == DocKind::Fragment
-            || keep_markdown
-            || in_book(&config.books, &doc.source.key)
+        keep_markdown || content::keeps_text(&config.books, &doc.source)
     });
     let texts = take_page_texts(&mut content.documents, &config.books, keep_markdown);
     let (documents, fragment_docs): (Vec<&Document>, Vec<&Document>) = content
@@ -375,20 +373,12 @@ fn take_page_texts(
         .iter_mut()
         .filter(|doc| doc.source.kind != DocKind::Fragment)
         .map(
-            |doc| match keep_markdown || in_book(books, &doc.source.key) {
+            |doc| match keep_markdown || content::in_book(books, &doc.source.key) {
                 true => doc.body.clone(),
                 false => std::mem::take(&mut doc.body),
             },
         )
         .collect()
-}
-
-/// Whether `key` is one of the `books`' sections or below one.
-fn in_book(books: &[String], key: &str) -> bool {
-    books.iter().any(|book| {
-        key.strip_prefix(book.as_str())
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-    })
 }
 
 /// The keys of every section, including those whose file failed to load.
