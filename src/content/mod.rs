@@ -59,8 +59,10 @@ impl Content {
 type ReadFailure = Box<(MarkdownSource, Vec<Diagnostic>)>;
 
 /// Reads every file of content/ (in parallel) and reports every problem found, not only the first.
+/// Only fragments and books keep their bodies' text (`Texts::Needed`); `read_bodies` reads
+/// the others when a caller needs them.
 pub fn load(config: &SiteConfig, include_drafts: bool) -> (Content, Vec<Diagnostic>) {
-    load_cached(config, include_drafts, None, Listing::Walk, Texts::All)
+    load_cached(config, include_drafts, None, Listing::Walk, Texts::Needed)
 }
 
 /// Which bodies loading keeps in memory once their front matter is parsed.
