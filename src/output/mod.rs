@@ -309,8 +309,8 @@ impl Writer {
         }
         let target = self.target(&file.path);
         self.make_parent(&target, file)?;
-        write_new(&target, bytes).map_err(|e| write_error(file, &e))?;
-        self.record_new(file, &target, digest)
+        let stamp = write_new(&target, bytes).map_err(|e| write_error(file, &e))?;
+        self.record_new(file, stamp, digest)
     }
 
     /// Keeps the file of the previous build for `file` without rendering it, when it was
@@ -342,8 +342,8 @@ impl Writer {
         }
         let target = self.target(&file.path);
         self.make_parent(&target, file)?;
-        copy_keeping_time(source, &target).map_err(|e| write_error(file, &e))?;
-        self.record_new(file, &target, digest)
+        let stamp = copy_keeping_time(source, &target).map_err(|e| write_error(file, &e))?;
+        self.record_new(file, stamp, digest)
     }
 
     fn keep(
@@ -361,10 +361,9 @@ impl Writer {
     fn record_new(
         &self,
         file: &PlannedFile,
-        target: &Path,
+        stamp: Stamp,
         digest: String,
     ) -> Result<(), Diagnostic> {
-        let stamp = Stamp::read_entry(target).map_err(|e| write_error(file, &e))?;
         lock(&self.written).push((file.path.clone(), Written { stamp, digest }));
         lock(&self.changed).push(file.path.clone());
         Ok(())
@@ -674,13 +673,15 @@ fn same_bytes(path: &Path, bytes: &[u8]) -> bool {
 }
 
 /// Copies (streamed by the OS) and gives the copy the source's modification time, so that
-/// deploy tools that compare times see an unchanged download as unchanged.
-fn copy_keeping_time(source: &Path, target: &Path) -> io::Result<()> {
+/// deploy tools that compare times see an unchanged download as unchanged. Returns the
+/// copy's stamp, taken from the open file (no second lookup of its path).
+fn copy_keeping_time(source: &Path, target: &Path) -> io::Result<Stamp> {
     let mut from = File::open(source)?;
     let modified = from.metadata()?.modified()?;
     let mut to = create_new(target)?;
     io::copy(&mut from, &mut to)?;
-    to.set_modified(modified)
+    to.set_modified(modified)?;
+    Ok(Stamp::of(&to.metadata()?))
 }
 
 /// Creates `target`, which must not exist yet (`O_CREAT | O_EXCL`): koho writes each staged
@@ -690,8 +691,13 @@ fn create_new(target: &Path) -> io::Result<File> {
     File::options().write(true).create_new(true).open(target)
 }
 
-fn write_new(target: &Path, bytes: &[u8]) -> io::Result<()> {
-    io::Write::write_all(&mut create_new(target)?, bytes)
+/// Writes `bytes` to the new file `target` and returns its stamp, taken from the open file:
+/// the same size, times and inode a later `lstat` of the path gives, one path lookup fewer
+/// for each of a build's 30,000 files.
+fn write_new(target: &Path, bytes: &[u8]) -> io::Result<Stamp> {
+    let mut file = create_new(target)?;
+    io::Write::write_all(&mut file, bytes)?;
+    Ok(Stamp::of(&file.metadata()?))
 }
 
 /// Removes a folder tree.
