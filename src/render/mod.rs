@@ -760,6 +760,10 @@ fn xml_error(file: &PlannedFile, error: &std::io::Error) -> Diagnostic {
 }
 
 /// A page (page `number` of its listing when paginated) or the print edition of a book.
+/// The starting capacity of a page's rendered bytes: the shipped theme's release pages are
+/// 9–12 KB.
+const PAGE_BUFFER_BYTES: usize = 16 * 1024;
+
 fn render_page(
     shared: &Shared,
     page: &Page,
@@ -775,8 +779,11 @@ fn render_page(
     };
     let paginator = (!print).then(|| paginate(site, page, number)).flatten();
     let context = page_context(site, shared, page, paginator.as_ref(), print)?;
-    tera.render(&template, &context)
-        .map(String::into_bytes)
+    // Rendered straight into bytes: `Tera::render` checks the whole page as UTF-8 once more
+    // (4 % of a check's CPU at 1,000 releases) and grows its buffer from 2 KB.
+    let mut bytes = Vec::with_capacity(PAGE_BUFFER_BYTES);
+    tera.render_to(&template, &context, &mut bytes)
+        .map(|()| bytes)
         .map_err(|e| {
             Diagnostic::error(
                 Some(Location::file(template_path(site, &template))),
