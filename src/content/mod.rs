@@ -581,8 +581,23 @@ mod tests {
         for key in ["contact", "handbook", "handbook/ch1"] {
             assert!(read.iter().any(|k| k.ends_with(key)), "{key} in {read:?}");
         }
-        // The others are read again, and checked, when their page is rendered.
-        assert!(read_bodies(&mut content.documents, |_| true).is_empty());
-        assert_eq!(body_of(&content, "releases/masks").text(), Some("マスク\n"));
+        // The others are read again, and checked, when their page is rendered: a file
+        // changed since it was parsed is refused, not published half old, half new.
+        let (mut changed, _) = load_cached(&config, false, None, Listing::Walk, Texts::Needed);
+        std::fs::write(
+            content_dir.join("releases/masks.ja.md"),
+            "+++\ntitle = \"t\"\n+++\n防護服\n",
+        )
+        .unwrap();
+        let errors = read_bodies(&mut changed.documents, |_| true);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        let message = errors[0].to_string();
+        assert!(message.contains("releases/masks.ja.md"), "{message}");
+        assert!(
+            message.contains("changed while koho was building"),
+            "{message}"
+        );
+        assert!(read_bodies(&mut content.documents, |d| d.source.key == "").is_empty());
+        assert_eq!(body_of(&content, "").text(), Some("本文\n"));
     }
 }
