@@ -597,7 +597,7 @@ mod tests {
             message.contains("changed while koho was building"),
             "{message}"
         );
-        assert!(read_bodies(&mut content.documents, |d| d.source.key == "").is_empty());
+        assert!(read_bodies(&mut content.documents, |d| d.source.key.is_empty()).is_empty());
         assert_eq!(body_of(&content, "").text(), Some("本文\n"));
     }
 }
