@@ -58,6 +58,9 @@ impl Content {
 /// A file that could not be read, with why.
 type ReadFailure = Box<(MarkdownSource, Vec<Diagnostic>)>;
 
+/// Whether a source's body keeps its text once parsed (`Texts`, `keeps_text`).
+type KeepText<'a> = &'a (dyn Fn(&MarkdownSource) -> bool + Sync);
+
 /// Reads every file of content/ (in parallel) and reports every problem found, not only the first.
 /// Only fragments and books keep their bodies' text (`Texts::Needed`); `read_bodies` reads
 /// the others when a caller needs them.
@@ -250,7 +253,7 @@ pub fn load_cached(
 fn read_through(
     cache: Option<&DocumentCache>,
     source: MarkdownSource,
-    keep: &(dyn Fn(&MarkdownSource) -> bool + Sync),
+    keep: KeepText,
 ) -> Result<Document, ReadFailure> {
     let Some(cache) = cache else {
         return read_document(source.clone(), keep).map_err(|e| Box::new((source, e)));
@@ -343,7 +346,7 @@ fn read_with_saved(
     file: &std::path::Path,
     salt: u64,
     stamps: &rustc_hash::FxHashMap<&str, Stamp>,
-    keep: &(dyn Fn(&MarkdownSource) -> bool + Sync),
+    keep: KeepText,
 ) -> Vec<Result<Document, ReadFailure>> {
     let saved = saved_documents::SavedDocuments::load(file, salt);
     let read: Vec<(Result<Document, ReadFailure>, Option<Stamp>)> = sources
@@ -375,7 +378,7 @@ fn read_source(
     saved: &saved_documents::SavedDocuments,
     stamps: &rustc_hash::FxHashMap<&str, Stamp>,
     source: MarkdownSource,
-    keep: &(dyn Fn(&MarkdownSource) -> bool + Sync),
+    keep: KeepText,
 ) -> (Result<Document, ReadFailure>, Option<Stamp>) {
     // The stamp is taken before reading: a write during the read is seen next time.
     let recorded = source
@@ -419,10 +422,7 @@ pub fn read_bodies(
 }
 
 /// The document at `source`, its body's text dropped once parsed unless `keep` says so.
-fn read_document(
-    source: MarkdownSource,
-    keep: &(dyn Fn(&MarkdownSource) -> bool + Sync),
-) -> Result<Document, Vec<Diagnostic>> {
+fn read_document(source: MarkdownSource, keep: KeepText) -> Result<Document, Vec<Diagnostic>> {
     let text = crate::text::read_text(&source.path, &source.display_path).map_err(|e| vec![e])?;
     let mut document = parse_document(source, text)?;
     if !keep(&document.source) {

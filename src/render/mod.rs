@@ -759,11 +759,11 @@ fn xml_error(file: &PlannedFile, error: &std::io::Error) -> Diagnostic {
     )
 }
 
-/// A page (page `number` of its listing when paginated) or the print edition of a book.
 /// The starting capacity of a page's rendered bytes: the shipped theme's release pages are
 /// 9–12 KB.
 const PAGE_BUFFER_BYTES: usize = 16 * 1024;
 
+/// A page (page `number` of its listing when paginated) or the print edition of a book.
 fn render_page(
     shared: &Shared,
     page: &Page,
