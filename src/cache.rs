@@ -61,6 +61,18 @@ impl Stamp {
     }
 }
 
+/// This koho's identity: its version and its executable's size, modification time and inode,
+/// so that what one build saves for the next (fingerprints, rendered bodies, search bundles,
+/// the up-to-date record) is not trusted by another koho. The change time is left out: it also
+/// moves when the executable gains a hard link (`perf record` links every binary it profiles
+/// into `~/.debug`) or changes mode, which leave the program as it was; a rebuilt or replaced
+/// executable has a new modification time or inode. `None` when the executable cannot be found.
+pub fn program_identity() -> (&'static str, Option<(u64, u128, u64)>) {
+    let program = std::env::current_exe().and_then(|exe| Stamp::read(&exe));
+    let identity = program.ok().map(|s| (s.size, s.modified_ns, s.inode));
+    (env!("CARGO_PKG_VERSION"), identity)
+}
+
 #[cfg(unix)]
 fn unix_identity(meta: &std::fs::Metadata) -> (u64, u128) {
     use std::os::unix::fs::MetadataExt;
@@ -305,6 +317,20 @@ pub fn replace_file(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_hard_link_to_the_executable_leaves_the_program_identity_as_it_was() {
+        // `perf record` links every binary it profiles into ~/.debug; the next build rendered
+        // every page again when the link's new change time made it "another koho".
+        let before = program_identity();
+        let exe = std::env::current_exe().unwrap();
+        let link = exe.with_extension(format!("identity-test-{}", std::process::id()));
+        std::fs::hard_link(&exe, &link).unwrap();
+        let after = program_identity();
+        std::fs::remove_file(&link).unwrap();
+        assert!(before.1.is_some());
+        assert_eq!(before, after);
+    }
 
     #[test]
     fn the_streamed_checksum_is_the_appended_one() {

@@ -751,9 +751,7 @@ fn with_warnings(error: BuildError, warnings: &[error::Diagnostic]) -> BuildErro
 pub(crate) fn program_salt() -> u64 {
     use std::hash::{Hash, Hasher};
     let mut salt = digest::hasher();
-    env!("CARGO_PKG_VERSION").hash(&mut salt);
-    let program = std::env::current_exe().and_then(|exe| cache::Stamp::read(&exe));
-    program.map(|stamp| stamp.key()).ok().hash(&mut salt);
+    cache::program_identity().hash(&mut salt);
     salt.finish()
 }
 

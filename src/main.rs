@@ -18,6 +18,7 @@ fn main() {
     // CPU (BENCHMARKS.md, third pass). SAFETY: a plain option store, made before any thread
     // starts.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 1) };
+    without_huge_pages();
     let cli = koho::cli::Cli::parse();
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| koho::cli::run(cli)));
     let code = match run {
@@ -29,6 +30,17 @@ fn main() {
         Err(payload) => std::panic::resume_unwind(payload),
     };
     std::process::exit(code);
+}
+
+/// Turns transparent huge pages off for this process (`prctl(PR_SET_THP_DISABLE)`, which
+/// holds for every mapping, also those mimalloc reserved and advised `MADV_HUGEPAGE` before
+/// `main`). With them, a page fault could zero 2 MiB where koho touched a few KiB: a one-release
+/// rebuild at 10,000 releases peaked at 190–200 MiB and took 0.39–0.60 s of wall time; without
+/// them, 161 MiB and 0.45–0.46 s. Fresh builds: 155–160 MiB instead of 174–180, time unchanged
+/// (BENCHMARKS.md, thirteenth pass). A kernel without the call only keeps huge pages.
+fn without_huge_pages() {
+    #[cfg(target_os = "linux")]
+    let _ = rustix::thread::disable_transparent_huge_pages(true);
 }
 
 /// Whether a panic's payload is std's "failed printing to stderr/stdout" (`eprintln!`, `println!`).

@@ -129,9 +129,7 @@ impl Inputs {
 pub fn salt(options: &impl std::fmt::Debug) -> String {
     use std::hash::{DefaultHasher, Hash, Hasher};
     let mut hasher = DefaultHasher::new();
-    env!("CARGO_PKG_VERSION").hash(&mut hasher);
-    let program = std::env::current_exe().and_then(|exe| Stamp::read(&exe));
-    program.map(|s| s.key()).ok().hash(&mut hasher);
+    crate::cache::program_identity().hash(&mut hasher);
     format!("{options:?}").hash(&mut hasher);
     format!("{:016x}", hasher.finish())
 }

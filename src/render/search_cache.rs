@@ -18,13 +18,7 @@ const MAGIC: &str = "koho-search-bundle 2";
 /// document), the language, and the version and executable of koho (which fix the indexer).
 pub fn key(lang: &str, documents: &impl Hash) -> u64 {
     let mut hasher = StableHasher::new();
-    let program = std::env::current_exe().and_then(|exe| crate::cache::Stamp::read(&exe));
-    (
-        env!("CARGO_PKG_VERSION"),
-        program.map(|s| s.key()).ok(),
-        lang,
-    )
-        .hash(&mut hasher);
+    (crate::cache::program_identity(), lang).hash(&mut hasher);
     documents.hash(&mut hasher);
     hasher.finish()
 }
