@@ -11,6 +11,7 @@ use crate::digest::StableHasher;
 use std::hash::{Hash, Hasher};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 const MAGIC: &str = "koho-search-bundle 2";
 
@@ -28,8 +29,9 @@ fn file_of(dir: &Path, lang: &str) -> PathBuf {
 }
 
 /// The bundle saved for `lang` with `key`: (path, bytes) in the order saved; None when there
-/// is none, it was made from other documents, or it cannot be read whole.
-pub fn load(dir: &Path, lang: &str, key: u64) -> Option<Vec<(String, Vec<u8>)>> {
+/// is none, it was made from other documents, or it cannot be read whole. Each file's bytes
+/// are copied once, straight into the shared slice the output plan holds.
+pub fn load(dir: &Path, lang: &str, key: u64) -> Option<Vec<(String, Arc<[u8]>)>> {
     let mut bytes = crate::cache::read_state_file(&file_of(dir, lang))?;
     if !crate::cache::strip_checksum(&mut bytes) {
         return None;
@@ -45,7 +47,7 @@ pub fn load(dir: &Path, lang: &str, key: u64) -> Option<Vec<(String, Vec<u8>)>> 
         let (length, path) = std::str::from_utf8(&bytes[at..end]).ok()?.split_once(' ')?;
         let start = end + 1;
         let stop = start.checked_add(length.parse().ok()?)?;
-        files.push((path.to_string(), bytes.get(start..stop)?.to_vec()));
+        files.push((path.to_string(), Arc::from(bytes.get(start..stop)?)));
         at = stop;
     }
     Some(files)
@@ -83,10 +85,10 @@ mod tests {
             loaded[0],
             (
                 "search-index/ja/t/0.bin".to_string(),
-                b"\x00\x01\n2".to_vec()
+                Arc::from(&b"\x00\x01\n2"[..])
             )
         );
-        assert_eq!(loaded[1], ("b".to_string(), Vec::new()));
+        assert_eq!(loaded[1], ("b".to_string(), Arc::from(&b""[..])));
         assert!(load(dir.path(), "ja", 8).is_none());
         assert!(load(dir.path(), "en", 7).is_none());
     }

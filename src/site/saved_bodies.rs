@@ -319,8 +319,9 @@ impl SavedBodies {
             salt: self.salt,
             files,
         };
-        // The reused bodies' payloads, read once now that the texts are freed.
-        let last = self.last_index_bytes(kept);
+        // The reused bodies' payloads, read in the order they are written (the pages' order,
+        // which is the last index's), through a small buffer rather than the whole index.
+        let mut last = self.last_index_reader(kept);
         let written = write_index(&self.folder.join("index.bin"), &header, |out| {
             for body in kept {
                 let mut entry = body.entry.clone();
@@ -333,7 +334,7 @@ impl SavedBodies {
                 };
                 let payload = match &body.payload {
                     Some(bytes) => Some(&bytes[..]),
-                    None => last.get(body.entry.payload.clone()),
+                    None => last.as_mut().and_then(|l| l.read(&body.entry.payload)),
                 };
                 if let Some(payload) = payload {
                     write_entry(out, &entry, payload)?;
@@ -389,18 +390,49 @@ impl SavedBodies {
         (files, FileNumbers { earlier, own })
     }
 
-    /// The bytes of the last index when `kept` reuses any of its bodies (empty otherwise, or
-    /// when it cannot be read: those bodies are then left out of the next index).
-    fn last_index_bytes(&self, kept: &[KeptBody]) -> Vec<u8> {
-        let (Some(index), true) = (&self.index, kept.iter().any(|k| k.payload.is_none())) else {
-            return Vec::new();
-        };
-        let len = index.metadata().map_or(0, |m| m.len());
-        let mut bytes = vec![0; len as usize];
-        match index.read_exact_at(&mut bytes, 0) {
-            Ok(()) => bytes,
-            Err(_) => Vec::new(),
+    /// A reader of the last index's payloads when `kept` reuses any of its bodies.
+    fn last_index_reader(&self, kept: &[KeptBody]) -> Option<PayloadReader<'_>> {
+        let index = self.index.as_ref()?;
+        kept.iter()
+            .any(|k| k.payload.is_none())
+            .then(|| PayloadReader {
+                file: std::io::BufReader::with_capacity(PAYLOAD_BUFFER_BYTES, index),
+                at: None,
+                bytes: Vec::new(),
+            })
+    }
+}
+
+/// The read buffer of `PayloadReader`: large enough that copying the payloads of 30,000
+/// reused bodies takes a few dozen reads.
+const PAYLOAD_BUFFER_BYTES: usize = 256 * 1024;
+
+/// Reads byte ranges of the last index, mostly forward: a range after the last one read skips
+/// ahead within the buffer; any other seeks.
+struct PayloadReader<'a> {
+    file: std::io::BufReader<&'a File>,
+    /// Where the file is read next, once known.
+    at: Option<u64>,
+    bytes: Vec<u8>,
+}
+
+impl PayloadReader<'_> {
+    /// The bytes of `range`; `None` when they cannot be read (the body is then left out of the
+    /// next index: it is rendered again next time).
+    fn read(&mut self, range: &Range<usize>) -> Option<&[u8]> {
+        use std::io::{Read, Seek, SeekFrom};
+        let start = range.start as u64;
+        match self.at {
+            Some(at) if at <= start => self.file.seek_relative((start - at) as i64).ok()?,
+            _ => {
+                self.file.seek(SeekFrom::Start(start)).ok()?;
+            }
         }
+        self.at = None;
+        self.bytes.resize(range.len(), 0);
+        self.file.read_exact(&mut self.bytes).ok()?;
+        self.at = Some(range.end as u64);
+        Some(&self.bytes)
     }
 }
 

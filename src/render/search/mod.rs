@@ -61,10 +61,8 @@ pub fn index(site: &Site, cache_dir: &Path) -> Result<Vec<GeneratedFile>, Vec<Di
             Some(bundle) => bundle,
             None => {
                 let bundle = build_bundle(site, &pages, &documents, &bodies, cache_dir, lang)?;
-                let listed: Vec<(&str, &[u8])> = bundle
-                    .iter()
-                    .map(|(p, b)| (p.as_str(), b.as_slice()))
-                    .collect();
+                let listed: Vec<(&str, &[u8])> =
+                    bundle.iter().map(|(p, b)| (p.as_str(), &b[..])).collect();
                 if let Some(dir) = cache_dir {
                     search_cache::save(dir, lang, key, &listed);
                 }
@@ -75,11 +73,14 @@ pub fn index(site: &Site, cache_dir: &Path) -> Result<Vec<GeneratedFile>, Vec<Di
             path: format!("{}{path}", bundle_path(lang)),
             kind: OutputKind::SearchIndex,
             origin: origin.clone(),
-            bytes: Arc::from(bytes),
+            bytes,
         }));
     }
     Ok(files)
 }
+
+/// One file of a language's bundle: its path under the bundle's folder and its bytes.
+type BundleFile = (String, Arc<[u8]>);
 
 /// The bundle of `pages` (`bodies`: what their text is made of), their terms taken from the
 /// last build's (`saved_terms`, under `cache_dir` when there is one) when their title and
@@ -92,7 +93,7 @@ fn build_bundle(
     bodies: &[(u64, Option<&str>, Option<&str>)],
     cache_dir: Option<&Path>,
     lang: &str,
-) -> Result<Vec<(String, Vec<u8>)>, Vec<Diagnostic>> {
+) -> Result<Vec<BundleFile>, Vec<Diagnostic>> {
     let failures = std::sync::Mutex::new(Vec::new());
     let keys: Vec<u64> = documents
         .iter()
@@ -110,7 +111,10 @@ fn build_bundle(
         })
     });
     match failures.into_inner().unwrap_or_default() {
-        failures if failures.is_empty() => Ok(bundle::files(documents, postings)),
+        failures if failures.is_empty() => Ok(bundle::files(documents, postings)
+            .into_iter()
+            .map(|(path, bytes)| (path, Arc::from(bytes)))
+            .collect()),
         failures => Err(failures),
     }
 }
