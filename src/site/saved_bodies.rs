@@ -19,7 +19,6 @@ use std::collections::HashSet;
 use std::fs::File;
 use std::hash::{Hash, Hasher};
 use std::ops::Range;
-use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -38,9 +37,10 @@ const MAX_FILES: usize = 8;
 
 use super::markdown_cache::Resolution;
 
-/// What the index keeps of one body besides its place: read from the index file only for the
-/// bodies a build looks up, so that a build holds its entries' fixed fields (about 3 MB at
-/// 30,000 pages) instead of the index (12 MB) or its strings (about five times that).
+/// What the index keeps of one body besides its place: decoded from the last index's bytes
+/// only for the bodies a build looks up, so that a build holds its entries' fixed fields and
+/// those bytes (about 3 and 12 MB at 30,000 pages, until assembly ends) instead of every
+/// payload's strings (about five times that).
 #[derive(Debug, Serialize, Deserialize)]
 struct Payload {
     /// The source file (as diagnostics name it) and the language the page is published in.
@@ -108,8 +108,9 @@ pub(super) struct KeptBody {
 pub struct SavedBodies {
     folder: PathBuf,
     salt: u64,
-    /// The last index, opened (its entries' payloads are read from it as they are needed).
-    index: Option<File>,
+    /// The last index's bytes, read whole to check it (empty without one): its entries'
+    /// payloads are decoded from them as they are needed, and copied into the next index.
+    last_index: Vec<u8>,
     /// The last build's bodies by `entry_key`, only those in files this build reuses.
     previous: FxHashMap<u64, Entry>,
     /// The reused files' names, by their number in the HTML store.
@@ -133,16 +134,16 @@ pub fn open(folder: &Path, salt: u64) -> Option<(SavedBodies, HtmlStore)> {
     let mut saved = SavedBodies {
         folder: folder.to_path_buf(),
         salt,
-        index: None,
+        last_index: Vec::new(),
         previous: FxHashMap::default(),
         earlier_names: Vec::new(),
         own_name,
         started,
     };
-    if let Some((header, entries, index)) = read_index(&folder.join("index.bin")) {
+    if let Some((header, entries, bytes)) = read_index(&folder.join("index.bin")) {
         if header.salt == salt {
             saved.take_reusable(&header, entries, &mut store);
-            saved.index = Some(index);
+            saved.last_index = bytes;
         }
     }
     Some((saved, store))
@@ -156,9 +157,9 @@ fn own_file_name(started: SystemTime) -> String {
     format!("html-{}-{nanos}.bin", std::process::id())
 }
 
-/// The index at `path`: its header, entries and the file, still open; `None` when missing,
+/// The index at `path`: its header, entries and bytes (checksum removed); `None` when missing,
 /// damaged or of another layout.
-fn read_index(path: &Path) -> Option<(Header, Vec<Entry>, File)> {
+fn read_index(path: &Path) -> Option<(Header, Vec<Entry>, Vec<u8>)> {
     use std::io::Read;
     let mut file = crate::cache::open_state_file(path)?;
     let mut bytes = Vec::with_capacity(file.metadata().ok()?.len() as usize);
@@ -177,7 +178,7 @@ fn read_index(path: &Path) -> Option<(Header, Vec<Entry>, File)> {
         entries.push(entry);
         at = next;
     }
-    Some((header, entries, file))
+    Some((header, entries, bytes))
 }
 
 /// The entry at `at` of `bytes` (see `FIXED`) and where the next starts.
@@ -255,12 +256,8 @@ impl SavedBodies {
         if entry.body_key != body_key {
             return None;
         }
-        let mut bytes = vec![0; entry.payload.len()];
-        let index = self.index.as_ref()?;
-        index
-            .read_exact_at(&mut bytes, entry.payload.start as u64)
-            .ok()?;
-        let payload: Payload = postcard::from_bytes(&bytes).ok()?;
+        let bytes = self.last_index.get(entry.payload.clone())?;
+        let payload: Payload = postcard::from_bytes(bytes).ok()?;
         (payload.source == source && payload.lang == lang).then_some(Reusable { entry, payload })
     }
 
@@ -319,9 +316,6 @@ impl SavedBodies {
             salt: self.salt,
             files,
         };
-        // The reused bodies' payloads, read in the order they are written (the pages' order,
-        // which is the last index's), through a small buffer rather than the whole index.
-        let mut last = self.last_index_reader(kept);
         let written = write_index(&self.folder.join("index.bin"), &header, |out| {
             for body in kept {
                 let mut entry = body.entry.clone();
@@ -334,7 +328,7 @@ impl SavedBodies {
                 };
                 let payload = match &body.payload {
                     Some(bytes) => Some(&bytes[..]),
-                    None => last.as_mut().and_then(|l| l.read(&body.entry.payload)),
+                    None => self.last_index.get(body.entry.payload.clone()),
                 };
                 if let Some(payload) = payload {
                     write_entry(out, &entry, payload)?;
@@ -388,51 +382,6 @@ impl SavedBodies {
             files.push(self.own_name.clone());
         }
         (files, FileNumbers { earlier, own })
-    }
-
-    /// A reader of the last index's payloads when `kept` reuses any of its bodies.
-    fn last_index_reader(&self, kept: &[KeptBody]) -> Option<PayloadReader<'_>> {
-        let index = self.index.as_ref()?;
-        kept.iter()
-            .any(|k| k.payload.is_none())
-            .then(|| PayloadReader {
-                file: std::io::BufReader::with_capacity(PAYLOAD_BUFFER_BYTES, index),
-                at: None,
-                bytes: Vec::new(),
-            })
-    }
-}
-
-/// The read buffer of `PayloadReader`: large enough that copying the payloads of 30,000
-/// reused bodies takes a few dozen reads.
-const PAYLOAD_BUFFER_BYTES: usize = 256 * 1024;
-
-/// Reads byte ranges of the last index, mostly forward: a range after the last one read skips
-/// ahead within the buffer; any other seeks.
-struct PayloadReader<'a> {
-    file: std::io::BufReader<&'a File>,
-    /// Where the file is read next, once known.
-    at: Option<u64>,
-    bytes: Vec<u8>,
-}
-
-impl PayloadReader<'_> {
-    /// The bytes of `range`; `None` when they cannot be read (the body is then left out of the
-    /// next index: it is rendered again next time).
-    fn read(&mut self, range: &Range<usize>) -> Option<&[u8]> {
-        use std::io::{Read, Seek, SeekFrom};
-        let start = range.start as u64;
-        match self.at {
-            Some(at) if at <= start => self.file.seek_relative((start - at) as i64).ok()?,
-            _ => {
-                self.file.seek(SeekFrom::Start(start)).ok()?;
-            }
-        }
-        self.at = None;
-        self.bytes.resize(range.len(), 0);
-        self.file.read_exact(&mut self.bytes).ok()?;
-        self.at = Some(range.end as u64);
-        Some(&self.bytes)
     }
 }
 
