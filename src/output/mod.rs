@@ -447,12 +447,12 @@ impl Writer {
         }
         let planned = plan.files.iter().map(|f| f.path.as_str());
         let dirs = commit::folder_stamps(&self.output, planned, &known_dirs, !self.fresh);
-        let written = WrittenFiles {
-            files: written.into_iter().collect(),
-            dirs,
-        };
-        if written != self.previous {
-            written.save(&self.record_path);
+        // A build that wrote or removed a file has a new record; one that did neither may
+        // still have (a fingerprint or a stamp changed), which only a comparison tells.
+        let unchanged =
+            changed.is_empty() && removed == 0 && self.previous.is_the_record_of(&written, &dirs);
+        if !unchanged {
+            WrittenFiles::save_entries(&self.record_path, &written, &dirs);
         }
         if let Some(state) = self.record_path.parent() {
             record_output_folder(state, &self.output);

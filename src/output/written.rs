@@ -45,6 +45,24 @@ pub struct WrittenFiles {
     pub dirs: FxHashMap<String, Stamp>,
 }
 
+fn save_records(path: &Path, files: &[(&str, &Written)], dirs: &FxHashMap<String, Stamp>) {
+    crate::cache::write(
+        path,
+        files
+            .iter()
+            .map(|(file, w)| crate::cache::Record {
+                digest: &w.digest,
+                stamp: w.stamp,
+                path: file,
+            })
+            .chain(dirs.iter().map(|(dir, stamp)| crate::cache::Record {
+                digest: FOLDER,
+                stamp: *stamp,
+                path: dir,
+            })),
+    );
+}
+
 /// The digest recorded for a folder.
 const FOLDER: &str = "d";
 
@@ -79,21 +97,29 @@ impl WrittenFiles {
 
     /// Saving is best effort: without it the next build only reads more.
     pub fn save(&self, path: &Path) {
-        crate::cache::write(
-            path,
-            self.files
+        let files: Vec<(&str, &Written)> = self.files.iter().map(|(f, w)| (&f[..], w)).collect();
+        save_records(path, &files, &self.dirs);
+    }
+
+    /// Saves the record of `files` (path, what was written there) and `dirs` (folder → stamp)
+    /// without making it a `WrittenFiles` first: the writer collects its files in a list.
+    pub fn save_entries(path: &Path, files: &[(String, Written)], dirs: &FxHashMap<String, Stamp>) {
+        let files: Vec<(&str, &Written)> = files.iter().map(|(f, w)| (&f[..], w)).collect();
+        save_records(path, &files, dirs);
+    }
+
+    /// Whether this record is the one `files` and `dirs` make (each path once, as the writer
+    /// lists them).
+    pub fn is_the_record_of(
+        &self,
+        files: &[(String, Written)],
+        dirs: &FxHashMap<String, Stamp>,
+    ) -> bool {
+        self.files.len() == files.len()
+            && self.dirs == *dirs
+            && files
                 .iter()
-                .map(|(file, w)| crate::cache::Record {
-                    digest: &w.digest,
-                    stamp: w.stamp,
-                    path: file,
-                })
-                .chain(self.dirs.iter().map(|(dir, stamp)| crate::cache::Record {
-                    digest: FOLDER,
-                    stamp: *stamp,
-                    path: dir,
-                })),
-        );
+                .all(|(path, w)| self.files.get(path) == Some(w))
     }
 
     /// Whether the output file at `path` is still the one recorded with `digest` (the bytes'
