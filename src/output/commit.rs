@@ -303,8 +303,10 @@ pub fn folder_stamps<'a>(
     verify: bool,
 ) -> FxHashMap<String, Stamp> {
     use rayon::prelude::*;
-    let mut children: FxHashMap<&str, FxHashSet<&str>> = FxHashMap::default();
-    children.insert("", FxHashSet::default());
+    // Every folder of the plan, with the names it should hold when it is read here (a known
+    // folder, most of them after an edit, needs no list).
+    let mut children: FxHashMap<&str, Option<FxHashSet<&str>>> = FxHashMap::default();
+    children.insert("", (!known.contains_key("")).then(FxHashSet::default));
     for path in paths {
         let mut entry = path;
         loop {
@@ -312,7 +314,12 @@ pub fn folder_stamps<'a>(
             let folder = parent(entry_path);
             let name = &entry_path[folder.len()..];
             let first_visit = !children.contains_key(folder);
-            children.entry(folder).or_default().insert(name);
+            let names = children
+                .entry(folder)
+                .or_insert_with(|| (!known.contains_key(folder)).then(FxHashSet::default));
+            if let Some(names) = names {
+                names.insert(name);
+            }
             if folder.is_empty() || !first_visit {
                 break;
             }
@@ -322,9 +329,9 @@ pub fn folder_stamps<'a>(
     children
         .par_iter()
         .filter_map(|(&f, expected)| {
-            if let Some(stamp) = known.get(f) {
-                return Some((f.to_string(), *stamp));
-            }
+            let Some(expected) = expected else {
+                return Some((f.to_string(), *known.get(f)?));
+            };
             let stamp = Stamp::read_entry(&folder_path(output, f)).ok()?;
             if verify && !holds_only(&folder_path(output, f), expected) {
                 // Recorded, with a stamp no folder has: the next build lists it and finds

@@ -2,7 +2,8 @@
 //! checked as a whole (no two entries for one path, no file where a folder must be) before
 //! anything is rendered. Rendering fills the bytes of its entries; writing writes exactly these.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -498,14 +499,16 @@ fn check_names(files: &[PlannedFile]) -> Vec<Diagnostic> {
 /// Paths that differ only in letter case: warnings, since case-folding hosts would merge them.
 pub fn find_clashes(files: &[PlannedFile]) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
-    let mut by_path: HashMap<&str, &PlannedFile> = HashMap::with_capacity(files.len());
+    // The plan's own paths: a fast hash without flooding protection is safe here.
+    let mut by_path: FxHashMap<&str, &PlannedFile> = FxHashMap::default();
+    by_path.reserve(files.len());
     for file in files {
         if let Some(first) = by_path.insert(&file.path, file) {
             diagnostics.push(clash(first, file, "both would be written to"));
             by_path.insert(&first.path, first);
         }
     }
-    let mut folders: HashMap<&str, &PlannedFile> = HashMap::new();
+    let mut folders: FxHashMap<&str, &PlannedFile> = FxHashMap::default();
     for file in files {
         let mut path = file.path.as_str();
         while let Some((parent, _)) = path.rsplit_once('/') {
@@ -524,13 +527,22 @@ pub fn find_clashes(files: &[PlannedFile]) -> Vec<Diagnostic> {
             ));
         }
     }
-    let mut folded: HashMap<String, &PlannedFile> = HashMap::new();
-    let mut seen: HashSet<&str> = HashSet::new();
+    // ASCII paths without capitals are their own folded form (most of them): no copy.
+    let mut folded: FxHashMap<std::borrow::Cow<str>, &PlannedFile> = FxHashMap::default();
+    let mut seen: FxHashSet<&str> = FxHashSet::default();
     for file in files {
         if !seen.insert(&file.path) {
             continue;
         }
-        if let Some(first) = folded.insert(file.path.to_lowercase(), file) {
+        let folded_already = file
+            .path
+            .bytes()
+            .all(|b| b.is_ascii() && !b.is_ascii_uppercase());
+        let lower = match folded_already {
+            true => std::borrow::Cow::Borrowed(file.path.as_str()),
+            false => std::borrow::Cow::Owned(file.path.to_lowercase()),
+        };
+        if let Some(first) = folded.insert(lower, file) {
             let mut warning = clash(first, file, "differ only in letter case:");
             warning.severity = crate::error::Severity::Warning;
             diagnostics.push(
