@@ -186,12 +186,24 @@ pub fn strip_checksum(bytes: &mut Vec<u8>) -> bool {
 /// terminal.
 pub fn read_state_file(file: &Path) -> Option<Vec<u8>> {
     use std::io::Read;
-    let mut opened = open_state_file(file)?;
+    let opened = open_state_file(file)?;
     let len = opened.metadata().ok()?.len();
+    if len > MAX_STATE_FILE_BYTES {
+        return None;
+    }
     let mut bytes = Vec::with_capacity(len as usize);
-    opened.read_to_end(&mut bytes).ok()?;
+    // Read no further than the limit, should the file grow meanwhile.
+    opened
+        .take(MAX_STATE_FILE_BYTES)
+        .read_to_end(&mut bytes)
+        .ok()?;
     Some(bytes)
 }
+
+/// The largest state file read whole: about 80 times the largest one of a 10,000-release site
+/// (the saved bodies' index, 12 MB). A larger file (a sparse file of many GB put there, a
+/// damaged file system) is no state, rather than an allocation that fails or fills memory.
+pub const MAX_STATE_FILE_BYTES: u64 = 1 << 30;
 
 /// A state file opened for reading as `read_state_file` opens it: `None` when it is missing,
 /// unreadable, a link or not a regular file.
@@ -295,6 +307,11 @@ pub fn replace_file(
     write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
     let temporary = file.with_extension(format!("tmp{}", std::process::id()));
+    // A folder in the file's place (made by hand) would refuse every later save, and a build
+    // would lose what the file is for for good (the up-to-date check, the output's record).
+    if std::fs::symlink_metadata(file).is_ok_and(|m| m.is_dir()) {
+        let _ = std::fs::remove_dir_all(file);
+    }
     let written = (|| -> std::io::Result<()> {
         // Created anew (O_EXCL): whatever is at the temporary name, a link to a file elsewhere
         // included, is removed rather than written through.

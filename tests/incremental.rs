@@ -760,6 +760,57 @@ fn records_cut_or_edited_by_hand_are_not_trusted() {
     assert_same_files(&fresh_output(&fixture), &fixture.snapshot());
 }
 
+#[cfg(unix)]
+#[test]
+fn a_record_replaced_by_a_folder_a_pipe_or_a_dangling_link_is_a_damaged_record() {
+    // A tester's cases: each made every later build refuse the output as someone else's.
+    let fixture = fixture();
+    fixture.build_ok();
+    let record = state_dir(&fixture).join("written.tsv");
+    let replace: [&dyn Fn(&std::path::Path); 3] = [
+        &|p| std::fs::create_dir_all(p.join("inner")).unwrap(),
+        &|p| {
+            let made = std::process::Command::new("mkfifo").arg(p).status();
+            assert!(made.unwrap().success());
+        },
+        &|p| std::os::unix::fs::symlink("/nonexistent/koho-record", p).unwrap(),
+    ];
+    for (round, put) in replace.iter().enumerate() {
+        std::fs::remove_file(&record).unwrap();
+        put(&record);
+        fixture.replace(
+            "content/releases/2021-02-01-r2/index.en.md",
+            "body 2",
+            &format!("body 2 round {round}"),
+        );
+        fixture.build_ok();
+        assert!(
+            record.is_file(),
+            "round {round}: the record is written again"
+        );
+        assert_same_files(&fresh_output(&fixture), &fixture.snapshot());
+    }
+}
+
+#[test]
+fn a_state_file_of_many_gigabytes_is_no_state() {
+    // A sparse file in place of a record or cache was read whole: gigabytes of memory.
+    let fixture = fixture();
+    fixture.build_ok();
+    let state = state_dir(&fixture);
+    for name in ["written.tsv", "inputs.tsv", "documents.bin"] {
+        let file = std::fs::File::create(state.join(name)).unwrap();
+        file.set_len(koho::cache::MAX_STATE_FILE_BYTES + 1).unwrap();
+    }
+    fixture.replace(
+        "content/releases/2021-02-01-r2/index.en.md",
+        "body 2",
+        "edited",
+    );
+    fixture.build_ok();
+    assert_same_files(&fresh_output(&fixture), &fixture.snapshot());
+}
+
 #[test]
 fn a_saved_document_changed_by_hand_is_never_published() {
     let fixture = fixture();

@@ -198,10 +198,13 @@ impl Writer {
         let state = state_dir(root, output);
         let record_path = state.join("written.tsv");
         // Nothing in a folder koho did not write is touched, its staging folder included.
-        let record = record_path
-            .is_file()
-            .then(|| WrittenFiles::load(&record_path));
-        let owned = (record.is_some() && same_folder(&state, output))
+        // A record replaced by a folder, a pipe or a dangling link is a damaged record (read as
+        // none: the output is then compared file by file), not a sign that the folder is
+        // someone else's, when `output-id` proves the folder is the one koho wrote.
+        let record_there = fs::symlink_metadata(&record_path).is_ok();
+        let record = record_there.then(|| WrittenFiles::load(&record_path));
+        let owned = (record_path.is_file() && same_folder(&state, output))
+            || (record_there && proven_same_folder(&state, output))
             || output.join(LEGACY_MARKER).is_file();
         if !owned && !is_empty_dir(output)? {
             return Err(BuildError::ForeignOutput(output.to_path_buf()));
@@ -578,6 +581,13 @@ pub fn enclosing_output(root: &Path, output: &Path) -> Option<PathBuf> {
         .filter_map(|bytes| String::from_utf8(bytes).ok())
         .map(PathBuf::from)
         .find(|other| other.is_dir() && output != *other && output.starts_with(other))
+}
+
+/// Whether `output-id` under `state` is readable and names the folder at `output` now.
+fn proven_same_folder(state: &Path, output: &Path) -> bool {
+    let recorded = crate::cache::read_state_file(&state.join(OUTPUT_ID))
+        .and_then(|bytes| String::from_utf8(bytes).ok());
+    recorded.is_some_and(|id| folder_id(output).is_some_and(|now| now == id.trim()))
 }
 
 /// Whether `output` is the folder koho recorded writing, not one made in its place since

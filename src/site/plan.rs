@@ -540,7 +540,7 @@ pub fn find_clashes(files: &[PlannedFile]) -> Vec<Diagnostic> {
             .all(|b| b.is_ascii() && !b.is_ascii_uppercase());
         let lower = match folded_already {
             true => std::borrow::Cow::Borrowed(file.path.as_str()),
-            false => std::borrow::Cow::Owned(file.path.to_lowercase()),
+            false => std::borrow::Cow::Owned(case_folded(&file.path)),
         };
         if let Some(first) = folded.insert(lower, file) {
             let mut warning = clash(first, file, "differ only in letter case:");
@@ -551,6 +551,14 @@ pub fn find_clashes(files: &[PlannedFile]) -> Vec<Diagnostic> {
         }
     }
     diagnostics
+}
+
+/// `path` with letter case folded as case-insensitive file systems compare names: lower case,
+/// and the final sigma `ς`, which `to_lowercase` gives a word-final `Σ`, as `σ` (Unicode
+/// CaseFolding.txt folds `Σ`, `σ` and `ς` alike; APFS and NTFS then see `ΑΣ` and `ασ` as
+/// one name).
+fn case_folded(path: &str) -> String {
+    path.to_lowercase().replace('ς', "σ")
 }
 
 fn clash(first: &PlannedFile, second: &PlannedFile, what: &str) -> Diagnostic {
@@ -637,6 +645,26 @@ mod tests {
         let found = find_clashes(&files);
         assert_eq!(found.len(), 1);
         assert!(!found[0].is_error());
+    }
+
+    #[test]
+    fn case_only_differences_of_non_ascii_names_warn_final_sigma_included() {
+        // A tester's cases: `Ärzte`/`ärzte`, and `ΑΣ`/`ασ`, which `to_lowercase` alone kept
+        // apart (`ας` against `ασ`) though macOS and Windows see one name.
+        for (a, b) in [("Ärzte", "ärzte"), ("ΑΣ", "ασ"), ("ΟΔΟΣ", "οδοσ")] {
+            let files = [
+                entry(&format!("en/{a}/index.html"), OutputKind::Page, "a.md"),
+                entry(&format!("en/{b}/index.html"), OutputKind::Page, "b.md"),
+            ];
+            let found = find_clashes(&files);
+            assert_eq!(found.len(), 1, "{a} / {b}");
+            assert!(found[0].message.contains("differ only in letter case"));
+        }
+        let distinct = [
+            entry("en/report/index.html", OutputKind::Page, "a.md"),
+            entry("en/reports/index.html", OutputKind::Page, "b.md"),
+        ];
+        assert!(find_clashes(&distinct).is_empty());
     }
 
     #[test]

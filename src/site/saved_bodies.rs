@@ -160,10 +160,7 @@ fn own_file_name(started: SystemTime) -> String {
 /// The index at `path`: its header, entries and bytes (checksum removed); `None` when missing,
 /// damaged or of another layout.
 fn read_index(path: &Path) -> Option<(Header, Vec<Entry>, Vec<u8>)> {
-    use std::io::Read;
-    let mut file = crate::cache::open_state_file(path)?;
-    let mut bytes = Vec::with_capacity(file.metadata().ok()?.len() as usize);
-    file.read_to_end(&mut bytes).ok()?;
+    let mut bytes = crate::cache::read_state_file(path)?;
     if !crate::cache::strip_checksum(&mut bytes) || !bytes.starts_with(MAGIC) {
         return None;
     }
