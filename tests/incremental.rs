@@ -793,6 +793,24 @@ fn a_record_replaced_by_a_folder_a_pipe_or_a_dangling_link_is_a_damaged_record()
 }
 
 #[test]
+fn a_folder_in_place_of_the_lock_is_replaced_by_the_lock() {
+    // A tester's case: every build failed with "cannot write …/lock: Is a directory".
+    let fixture = fixture();
+    fixture.build_ok();
+    let lock = state_dir(&fixture).join("lock");
+    std::fs::remove_file(&lock).unwrap();
+    std::fs::create_dir_all(lock.join("inner")).unwrap();
+    fixture.replace(
+        "content/releases/2021-02-01-r2/index.en.md",
+        "body 2",
+        "edited",
+    );
+    fixture.build_ok();
+    assert!(lock.is_file());
+    assert_same_files(&fresh_output(&fixture), &fixture.snapshot());
+}
+
+#[test]
 fn a_state_file_of_many_gigabytes_is_no_state() {
     // A sparse file in place of a record or cache was read whole: gigabytes of memory.
     let fixture = fixture();

@@ -121,7 +121,8 @@ pub fn lock_output(root: &Path, output: &Path) -> Result<OutputLock, BuildError>
 }
 
 /// The lock file, opened without truncating it and never through a link: a link put in its
-/// place (to a file elsewhere) is removed and a file of koho's own made instead.
+/// place (to a file elsewhere), or a folder (which would fail every build), is removed and a
+/// file of koho's own made instead.
 fn open_lock_file(path: &Path) -> std::io::Result<File> {
     let open = || {
         let mut options = fs::OpenOptions::new();
@@ -136,6 +137,10 @@ fn open_lock_file(path: &Path) -> std::io::Result<File> {
     match open() {
         Err(_) if fs::symlink_metadata(path).is_ok_and(|m| m.is_symlink()) => {
             fs::remove_file(path)?;
+            open()
+        }
+        Err(_) if fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) => {
+            fs::remove_dir_all(path)?;
             open()
         }
         opened => opened,
