@@ -35,8 +35,8 @@ fn main() {
 /// Turns transparent huge pages off for this process (`prctl(PR_SET_THP_DISABLE)`, which
 /// holds for every mapping, also those mimalloc reserved and advised `MADV_HUGEPAGE` before
 /// `main`). With them, a page fault could zero 2 MiB where koho touched a few KiB: a one-release
-/// rebuild at 10,000 releases peaked at 190–200 MiB and took 0.39–0.60 s of wall time; without
-/// them, 161 MiB and 0.45–0.46 s. Fresh builds: 155–160 MiB instead of 174–180, time unchanged
+/// rebuild at 10,000 releases peaked at 183–196 MiB and took 0.39–0.60 s of wall time; without
+/// them, 157–160 MiB and 0.45–0.46 s. Fresh builds: 151–157 MiB instead of 170–176, same time
 /// (BENCHMARKS.md, thirteenth pass). A kernel without the call only keeps huge pages.
 fn without_huge_pages() {
     #[cfg(target_os = "linux")]

@@ -588,24 +588,27 @@ pub fn enclosing_output(root: &Path, output: &Path) -> Option<PathBuf> {
         .find(|other| other.is_dir() && output != *other && output.starts_with(other))
 }
 
+/// The id of the output folder recorded under `state` (`output-id`), when readable.
+fn recorded_output_id(state: &Path) -> Option<String> {
+    crate::cache::read_state_file(&state.join(OUTPUT_ID))
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .map(|id| id.trim().to_string())
+}
+
 /// Whether `output-id` under `state` is readable and names the folder at `output` now.
 fn proven_same_folder(state: &Path, output: &Path) -> bool {
-    let recorded = crate::cache::read_state_file(&state.join(OUTPUT_ID))
-        .and_then(|bytes| String::from_utf8(bytes).ok());
-    recorded.is_some_and(|id| folder_id(output).is_some_and(|now| now == id.trim()))
+    recorded_output_id(state).is_some_and(|id| folder_id(output).is_some_and(|now| now == id))
 }
 
 /// Whether `output` is the folder koho recorded writing, not one made in its place since
 /// (`rm -rf public` and a folder of other files moved there). Without a recorded id (an
 /// earlier version's record) or an id for the folder now, this cannot tell: yes.
 fn same_folder(state: &Path, output: &Path) -> bool {
-    let recorded = crate::cache::read_state_file(&state.join(OUTPUT_ID))
-        .and_then(|bytes| String::from_utf8(bytes).ok());
-    let Some(recorded) = recorded else {
+    let Some(recorded) = recorded_output_id(state) else {
         return true;
     };
     match folder_id(output) {
-        Some(now) => now == recorded.trim(),
+        Some(now) => now == recorded,
         // Gone: nothing there to protect; the build makes it anew.
         None => true,
     }

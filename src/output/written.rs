@@ -45,11 +45,16 @@ pub struct WrittenFiles {
     pub dirs: FxHashMap<String, Stamp>,
 }
 
-fn save_records(path: &Path, files: &[(&str, &Written)], dirs: &FxHashMap<String, Stamp>) {
+/// Writes the record of `files` (path, what was written there) and `dirs` (folder → stamp)
+/// to `path` (`cache::write`: sorted, whole or not at all).
+fn save_records<'a>(
+    path: &Path,
+    files: impl Iterator<Item = (&'a str, &'a Written)>,
+    dirs: &FxHashMap<String, Stamp>,
+) {
     crate::cache::write(
         path,
         files
-            .iter()
             .map(|(file, w)| crate::cache::Record {
                 digest: &w.digest,
                 stamp: w.stamp,
@@ -97,15 +102,17 @@ impl WrittenFiles {
 
     /// Saving is best effort: without it the next build only reads more.
     pub fn save(&self, path: &Path) {
-        let files: Vec<(&str, &Written)> = self.files.iter().map(|(f, w)| (&f[..], w)).collect();
-        save_records(path, &files, &self.dirs);
+        save_records(
+            path,
+            self.files.iter().map(|(f, w)| (&f[..], w)),
+            &self.dirs,
+        );
     }
 
     /// Saves the record of `files` (path, what was written there) and `dirs` (folder → stamp)
     /// without making it a `WrittenFiles` first: the writer collects its files in a list.
     pub fn save_entries(path: &Path, files: &[(String, Written)], dirs: &FxHashMap<String, Stamp>) {
-        let files: Vec<(&str, &Written)> = files.iter().map(|(f, w)| (&f[..], w)).collect();
-        save_records(path, &files, dirs);
+        save_records(path, files.iter().map(|(f, w)| (&f[..], w)), dirs);
     }
 
     /// Whether this record is the one `files` and `dirs` make (each path once, as the writer

@@ -120,7 +120,7 @@ pub enum Job {
         book: usize,
         lang: String,
     },
-    /// A file made before planning (the search index, whose names hold hashes of its bytes).
+    /// A file made before planning (the search index, whose bytes the bundle's key fixes).
     Generated {
         bytes: Arc<[u8]>,
     },
