@@ -5,6 +5,7 @@
 //! site::plan (the output plan) → render::render_plan → output::Writer`. `prepare` runs the
 //! stages up to the plan, `render` fills the plan's bytes into any sink, `build` writes them.
 
+pub mod background;
 pub mod cache;
 pub mod check;
 pub mod cli;
@@ -157,6 +158,9 @@ fn prepare_with(
     // A one-off build or check reads the bodies its previous builds saved (the preview keeps
     // its own in memory).
     let bodies_folder = config.root.join(".koho").join("bodies");
+    // State files written while the later stages run; waited for before the plan is returned,
+    // so that rendering (which may remove the bodies' index, `html_store`) never races one.
+    let background = background::Background::default();
     let (((theme, theme_outputs), saved_bodies), (locales, content, download_items, hash_cache)) =
         rayon::join(
             || {
@@ -178,7 +182,7 @@ fn prepare_with(
     // it renders them; the preview keeps everything in memory anyway.
     let (saved_bodies, html_store) = match (caches, saved_bodies) {
         (Some(_), _) => (None, site::html_store::HtmlStore::in_memory()),
-        (None, Some((saved, store))) => (Some(saved), store),
+        (None, Some((saved, store))) => (Some(Arc::new(saved)), store),
         (None, None) => (
             None,
             site::html_store::HtmlStore::in_folder(&config_root.join(".koho")),
@@ -189,10 +193,12 @@ fn prepare_with(
         saved: saved_bodies.as_ref(),
         keep_markdown: theme_outputs.pdf,
         html_store,
+        background: Some(&background),
     };
     let (site, site_diagnostics) =
         site::assemble_cached(config, locales, content, download_items, options);
-    // The last build's index (about 12 MB at 30,000 pages) is not needed after assembly.
+    // The last build's index (about 12 MB at 30,000 pages) is not needed after assembly (the
+    // thread writing the next one holds it until then).
     drop(saved_bodies);
     diagnostics.extend(site_diagnostics);
     let mut site = site;
@@ -204,11 +210,18 @@ fn prepare_with(
     // The search index is made before the plan, from the pages' bodies, so that the plan holds
     // its files (named by hashes of their bytes) and checks them with every other entry.
     let wanted = theme_outputs.search && !diagnostics.has_errors();
-    let (search_files, search_pending) =
-        search_files(&site, wanted, caches, &config_root, &mut diagnostics);
+    let (search_files, search_pending) = search_files(
+        &site,
+        wanted,
+        caches,
+        &config_root,
+        &background,
+        &mut diagnostics,
+    );
     lap("search index");
     let (plan, plan_diagnostics) = site::plan::plan(&site, &theme_outputs, search_files);
     diagnostics.extend(plan_diagnostics);
+    background.wait();
     lap("plan");
     diagnostics.check()?;
     let theme = theme.map_err(BuildError::Site)?;
@@ -291,6 +304,7 @@ fn search_files(
     wanted: bool,
     caches: Option<&Caches>,
     root: &Path,
+    background: &background::Background,
     diagnostics: &mut Diagnostics,
 ) -> (Vec<site::plan::GeneratedFile>, bool) {
     if !wanted {
@@ -299,8 +313,8 @@ fn search_files(
     if let Some(files) = reusable_search(caches) {
         return (files, true);
     }
-    let files =
-        render::search::index(site, &root.join(".koho").join("search")).unwrap_or_else(|errors| {
+    let files = render::search::index(site, &root.join(".koho").join("search"), background)
+        .unwrap_or_else(|errors| {
             diagnostics.extend(errors);
             Vec::new()
         });

@@ -40,7 +40,9 @@ impl Indexer {
         site: &crate::site::Site,
     ) -> Result<Vec<(String, store::Body)>, Vec<Diagnostic>> {
         let cache = self.root.join(".koho").join("search");
-        let files = crate::render::search::index(site, &cache)?;
+        // The saves of the search cache end with this call (the background is dropped).
+        let files =
+            crate::render::search::index(site, &cache, &crate::background::Background::default())?;
         crate::remember_search(Some(&self.caches), &files);
         Ok(files
             .into_iter()

@@ -15,9 +15,11 @@ pub mod saved_bodies;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use crate::background::Background;
 use crate::config::{MissingTranslation, SiteConfig};
 use crate::content;
 use crate::content::downloads::DownloadItem;
@@ -224,6 +226,7 @@ pub fn assemble(
         saved: None,
         keep_markdown: true,
         html_store: html_store::HtmlStore::in_memory(),
+        background: None,
     };
     assemble_cached(config, locales, content, downloads, options)
 }
@@ -234,13 +237,16 @@ pub struct AssembleOptions<'a> {
     pub cache: Option<&'a markdown_cache::MarkdownCache>,
     /// A build's bodies saved by the previous builds (`saved_bodies`), used with a store
     /// `saved_bodies::open` made.
-    pub saved: Option<&'a saved_bodies::SavedBodies>,
+    pub saved: Option<&'a Arc<saved_bodies::SavedBodies>>,
     /// Every page keeps its Markdown (`Page::markdown`) for the PDF editions; otherwise only
     /// the pages of books do (the EPUB checks quote it) and every other text is freed once its
     /// pages are rendered, so that a build never holds all the texts and all the HTML at once.
     pub keep_markdown: bool,
     /// Where the pages' HTML waits until it is rendered (`html_store`).
     pub html_store: html_store::HtmlStore,
+    /// Where the next index of the saved bodies is written while the build goes on (here,
+    /// before returning, without one).
+    pub background: Option<&'a Background>,
 }
 
 /// `assemble` with `options`: the preview's Markdown cache, which texts to keep, where the
@@ -257,6 +263,7 @@ pub fn assemble_cached(
         saved,
         keep_markdown,
         html_store,
+        background,
     } = options;
     let mut errors = content::read_bodies(&mut content.documents, |doc| {
         keep_markdown || content::keeps_text(&config.books, &doc.source)
@@ -274,9 +281,11 @@ pub fn assemble_cached(
     routes.assets = asset_routes;
     errors.extend(check_extra_images(&documents, &routes));
 
-    let renderer = bodies::BodyRenderer::new(&config, &locales, &routes, cache, saved);
+    let renderer =
+        bodies::BodyRenderer::new(&config, &locales, &routes, cache, saved.map(|s| &**s));
+    let saving = saved.map(|saved| (saved, background));
     let (bodies, fragment_bodies) =
-        render_bodies(&renderer, &mut planned, &fragment_docs, &html_store, saved);
+        render_bodies(&renderer, &mut planned, &fragment_docs, &html_store, saving);
     if let Some(cache) = cache {
         forget_removed(cache, &planned, &fragment_docs);
     }
@@ -332,14 +341,14 @@ pub fn assemble_cached(
 }
 
 /// The bodies of the planned pages and of the fragments, in their order, rendered in parallel
-/// (or found in `saved`, whose index is then written anew). Each page's HTML goes to `store`
-/// as soon as it is rendered.
+/// (or found in the saved bodies of `saving`, whose index is then written anew, on its
+/// background when there is one). Each page's HTML goes to `store` as soon as it is rendered.
 fn render_bodies(
     renderer: &bodies::BodyRenderer,
     planned: &mut [Planned],
     fragment_docs: &[&Document],
     store: &html_store::HtmlStore,
-    saved: Option<&saved_bodies::SavedBodies>,
+    saving: Option<(&Arc<saved_bodies::SavedBodies>, Option<&Background>)>,
 ) -> (Vec<(bodies::Body, html_store::PageHtml)>, Vec<bodies::Body>) {
     let (pages, kept): (Vec<_>, Vec<_>) = planned
         .par_iter_mut()
@@ -349,9 +358,15 @@ fn render_bodies(
             ((body, html), kept)
         })
         .unzip();
-    if let Some(saved) = saved {
+    if let Some((saved, background)) = saving {
         let kept: Vec<_> = kept.into_iter().flatten().collect();
-        saved.save(&kept);
+        match background {
+            Some(background) => {
+                let saved = Arc::clone(saved);
+                background.run(move || saved.save(&kept));
+            }
+            None => saved.save(&kept),
+        }
     }
     let fragments = fragment_docs
         .par_iter()

@@ -19,6 +19,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use super::search_cache;
+use crate::background::Background;
 use crate::error::{Diagnostic, Location};
 use crate::site::discovery::searchable;
 use crate::site::plan::{GeneratedFile, OutputKind};
@@ -35,8 +36,13 @@ pub const ENABLED: bool = cfg!(feature = "search");
 
 /// The bundles of every language, one language after the other (its pages in parallel, so
 /// only one language's postings are in memory), each taken from `cache_dir`
-/// (`search_cache`) when the language's pages are unchanged.
-pub fn index(site: &Site, cache_dir: &Path) -> Result<Vec<GeneratedFile>, Vec<Diagnostic>> {
+/// (`search_cache`) when the language's pages are unchanged, else saved there on
+/// `background`.
+pub fn index(
+    site: &Site,
+    cache_dir: &Path,
+    background: &Background,
+) -> Result<Vec<GeneratedFile>, Vec<Diagnostic>> {
     if !ENABLED {
         return Ok(Vec::new());
     }
@@ -61,10 +67,13 @@ pub fn index(site: &Site, cache_dir: &Path) -> Result<Vec<GeneratedFile>, Vec<Di
             Some(bundle) => bundle,
             None => {
                 let bundle = build_bundle(site, &pages, &documents, &bodies, cache_dir, lang)?;
-                let listed: Vec<(&str, &[u8])> =
-                    bundle.iter().map(|(p, b)| (p.as_str(), &b[..])).collect();
                 if let Some(dir) = cache_dir {
-                    search_cache::save(dir, lang, key, &listed);
+                    let (dir, lang, saved) = (dir.to_path_buf(), lang.to_string(), bundle.clone());
+                    background.run(move || {
+                        let listed: Vec<(&str, &[u8])> =
+                            saved.iter().map(|(p, b)| (p.as_str(), &b[..])).collect();
+                        search_cache::save(&dir, &lang, key, &listed);
+                    });
                 }
                 bundle
             }

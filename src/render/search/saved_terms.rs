@@ -68,24 +68,40 @@ pub(super) fn postings(
     } = saved;
     let mut postings: Vec<Postings> = Vec::new();
     let mut out = NewFile::start(file, salt);
-    for (batch_index, batch) in documents.chunks(BATCH).enumerate() {
-        let first = batch_index * BATCH;
-        let fresh: Vec<Option<Weighed>> = (first..first + batch.len())
+    // The pages of one batch are weighed on every core while the previous batch's are
+    // numbered and added on one (numbering needs the dictionary in page order): without the
+    // overlap one core waited for the other through every batch.
+    let weigh = |batch: usize| -> Vec<Option<Weighed>> {
+        let range = batch * BATCH..((batch + 1) * BATCH).min(documents.len());
+        range
             .into_par_iter()
             .map(|i| match pages.contains_key(&keys[i]) {
                 true => None,
                 false => Some(weights(&documents[i].title, &text_of(i))),
             })
-            .collect();
-        for (offset, weighed) in fresh.into_iter().enumerate() {
-            let i = first + offset;
-            let pairs = match weighed {
-                Some(weighed) => encode(weighed, &mut dictionary),
-                None => bytes[pages[&keys[i]].clone()].to_vec(),
-            };
-            add_page(&mut postings, i as u32, &pairs);
-            out.page(keys[i], &pairs);
-        }
+            .collect()
+    };
+    let batches = documents.len().div_ceil(BATCH);
+    let mut weighed = if batches > 0 { weigh(0) } else { Vec::new() };
+    for batch in 0..batches {
+        let ((), next) = rayon::join(
+            || {
+                for (offset, page) in std::mem::take(&mut weighed).into_iter().enumerate() {
+                    let i = batch * BATCH + offset;
+                    let pairs = match page {
+                        Some(page) => encode(page, &mut dictionary),
+                        None => bytes[pages[&keys[i]].clone()].to_vec(),
+                    };
+                    add_page(&mut postings, i as u32, &pairs);
+                    out.page(keys[i], &pairs);
+                }
+            },
+            || match batch + 1 < batches {
+                true => weigh(batch + 1),
+                false => Vec::new(),
+            },
+        );
+        weighed = next;
     }
     let used = postings.iter().filter(|p| !p.is_empty()).count();
     // Terms no page has any more stay in the file's list; past half of it, start anew.
