@@ -19,7 +19,8 @@ use std::sync::Mutex;
 use crate::cache::Stamp;
 use crate::error::{BuildError, Diagnostic};
 use crate::site::plan::{OutputPlan, PlannedFile};
-use written::{copy_digest, rendered_digest, with_fingerprint, Written, WrittenFiles};
+pub use written::Written;
+use written::{copy_digest, rendered_digest, with_fingerprint, WrittenFiles};
 
 /// The folder inside the output where changed files wait until the build has succeeded.
 pub const STAGING: &str = ".koho-staging";
@@ -297,7 +298,7 @@ impl Writer {
     }
 
     /// `put`, recording the fingerprint of the inputs the bytes were rendered from (see
-    /// `site::fingerprint`), so that the next build can `keep_rendered` the file.
+    /// `site::fingerprint`), so that the next build can keep the file (`unchanged_rendered`).
     pub fn put_rendered(
         &self,
         file: &PlannedFile,
@@ -321,21 +322,30 @@ impl Writer {
         self.record_new(file, stamp, digest)
     }
 
-    /// Keeps the file of the previous build for `file` without rendering it, when it was
-    /// rendered from inputs with the same `fingerprint` and nobody changed it since. False:
-    /// render it.
-    pub fn keep_rendered(&self, file: &PlannedFile, fingerprint: u64) -> bool {
+    /// The record of `file` as it stays, when the previous build rendered it from inputs with
+    /// the same `fingerprint` and nobody changed it since; None: render it. Nothing is
+    /// recorded until `keep_all` (one lock for every kept file, not one each).
+    pub fn unchanged_rendered(&self, file: &PlannedFile, fingerprint: u64) -> Option<Written> {
         if self.fresh {
-            return false;
+            return None;
         }
         let on_disk = self.on_disk(&file.path);
-        match self
+        let recorded = self
             .previous
-            .rendered_from(&file.path, fingerprint, on_disk)
-        {
-            Some(recorded) => self.keep(file, recorded.digest.clone(), on_disk).is_ok(),
-            None => false,
-        }
+            .rendered_from(&file.path, fingerprint, on_disk)?;
+        Some(Written {
+            stamp: on_disk.unwrap_or_default(),
+            digest: recorded.digest.clone(),
+        })
+    }
+
+    /// Records as kept, in one step, the files that come with a record (`unchanged_rendered`).
+    pub fn keep_all<'a>(&self, files: impl Iterator<Item = (&'a PlannedFile, Option<Written>)>) {
+        let kept: Vec<(String, Written)> = files
+            .filter_map(|(file, kept)| Some((file.path.clone(), kept?)))
+            .collect();
+        self.unchanged.fetch_add(kept.len(), Ordering::Relaxed);
+        lock(&self.written).extend(kept);
     }
 
     /// Copies `source` for `file`, unless the output holds a copy of this very source file.
