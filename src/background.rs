@@ -1,6 +1,8 @@
 //! Work no later stage reads, such as writing a best-effort state file, run on a thread of
 //! its own while the build goes on, and waited for before the build goes past a point that
-//! may depend on it (`Background::wait`, and always when the `Background` is dropped).
+//! may depend on it (`Background::wait`, and always when the `Background` is dropped); and
+//! memory nothing reads any more, handed to the caller to free or leave to the system
+//! (`Leftovers`).
 
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -53,6 +55,31 @@ impl Drop for Background {
             // still writing when the caller goes on.
             let _ = handle.join();
         }
+    }
+}
+
+/// What a build leaves to free: its plan and the output's records (at 10,000 releases
+/// × 3 languages, some 200,000 small allocations). A caller that exits right after the build
+/// leaves them to the system (`leak`), as compilers do with their arenas: freeing them one by
+/// one took about 15 ms at the end of a one-release rebuild. Anyone else drops them.
+#[derive(Default)]
+pub struct Leftovers(Vec<Box<dyn std::any::Any + Send + Sync>>);
+
+impl Leftovers {
+    /// Adds `value` to what is left.
+    pub fn keep(&mut self, value: impl std::any::Any + Send + Sync) {
+        self.0.push(Box::new(value));
+    }
+
+    /// Never frees what is left: only for a process about to exit.
+    pub fn leak(self) {
+        std::mem::forget(self);
+    }
+}
+
+impl std::fmt::Debug for Leftovers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Leftovers({} values)", self.0.len())
     }
 }
 

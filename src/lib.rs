@@ -77,6 +77,9 @@ pub struct BuildReport {
     pub warnings: Vec<Diagnostic>,
     /// How long each stage took, in order (`koho build --timings` prints them).
     pub timings: Vec<(&'static str, Duration)>,
+    /// The plan and records the build no longer needs: dropped with the report, or left
+    /// to the system by a process that exits next (`Leftovers::leak`, as `koho build` does).
+    pub leftovers: background::Leftovers,
 }
 
 /// The site assembled and planned, ready to render: what `build`, `check` and `serve` share.
@@ -476,8 +479,9 @@ pub fn build_with_progress(
     let last = last_build(&prepared, salt);
     inputs.add_files(&options.root, copy_sources(&prepared.plan));
     let clock = Instant::now();
-    let stats = commit(prepared, writer, &state, &inputs, &last)?;
+    let (stats, mut leftovers) = commit(prepared, writer, &state, &inputs, &last)?;
     timings.push(("commit", clock.elapsed()));
+    leftovers.keep(inputs);
     let mut warnings = last.warnings;
     warnings.extend(foreign_files_removed(&output, &stats.removed_foreign));
     Ok(BuildReport {
@@ -492,20 +496,22 @@ pub fn build_with_progress(
         rendered: rendered_count,
         warnings,
         timings,
+        leftovers,
     })
 }
 
 /// Commits the staged output, writing the records of inputs and hashes on the other core
 /// meanwhile; the build counts as done (`uptodate::save_last`) only once the commit succeeded.
+/// The plan and the output's records come back unfreed (`background::Leftovers`).
 fn commit(
     prepared: Prepared,
     writer: output::Writer,
     state: &Path,
     inputs: &uptodate::Inputs,
     last: &uptodate::LastBuild,
-) -> Result<output::WriteStats, BuildError> {
+) -> Result<(output::WriteStats, background::Leftovers), BuildError> {
     // The site and theme are not needed to commit: freed on the other core while the commit
-    // runs (freeing 30,000 pages takes about 20 ms, which would otherwise wait in line).
+    // runs (which keeps the peak lower than leaving them to the caller).
     let Prepared {
         site,
         theme,
@@ -521,9 +527,10 @@ fn commit(
             uptodate::save_inputs(state, inputs);
         },
     );
-    let stats = stats?;
+    let (stats, mut leftovers) = stats?;
     uptodate::save_last(state, last);
-    Ok(stats)
+    leftovers.keep(plan);
+    Ok((stats, leftovers))
 }
 
 /// A warning naming the files the commit removed from `output` that no build had written
@@ -725,6 +732,7 @@ fn skipped_build(output: PathBuf, last: uptodate::LastBuild, took: Duration) -> 
         rendered: 0,
         warnings: last.warnings,
         timings: vec![("inputs and output unchanged: nothing to do", took)],
+        leftovers: background::Leftovers::default(),
     }
 }
 

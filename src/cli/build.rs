@@ -57,10 +57,12 @@ pub fn run(args: &BuildArgs) -> i32 {
     let result = build_with_progress(&options, &progress);
     bar.finish_and_clear();
     match result {
-        Ok(report) => {
+        Ok(mut report) => {
             if !args.quiet {
                 print_report(args, &report, started);
             }
+            // The process exits next: the system frees all at once what would take koho 15 ms.
+            std::mem::take(&mut report.leftovers).leak();
             0
         }
         Err(error) => {

@@ -197,14 +197,27 @@ pub fn load_cached(
 ) -> (Content, Vec<Diagnostic>) {
     let keep = |source: &MarkdownSource| texts == Texts::All || keeps_text(&config.books, source);
     let listing_unchanged = matches!(listing, Listing::Unchanged);
-    let (sources, mut errors) = list(config, cache, listing);
-    let results: Vec<Result<Document, ReadFailure>> = match listing {
-        Listing::Saved {
-            documents,
-            salt,
-            stamps,
-            ..
-        } => read_with_saved(sources.markdown, documents, salt, stamps, &keep),
+    // The saved documents are decoded while the listing is read (each about 10 ms of a
+    // one-release rebuild at 10,000 releases).
+    let ((sources, mut errors), saved) = rayon::join(
+        || list(config, cache, listing),
+        || match listing {
+            Listing::Saved {
+                documents, salt, ..
+            } => Some(saved_documents::SavedDocuments::load(documents, salt)),
+            _ => None,
+        },
+    );
+    let results: Vec<Result<Document, ReadFailure>> = match (listing, saved) {
+        (
+            Listing::Saved {
+                documents,
+                salt,
+                stamps,
+                ..
+            },
+            Some(saved),
+        ) => read_with_saved(sources.markdown, saved, (documents, salt), stamps, &keep),
         _ => sources
             .markdown
             .into_par_iter()
@@ -338,17 +351,16 @@ fn list(
     listing
 }
 
-/// Every source read, each from the documents saved in `file` when its stamp is the saved one
+/// Every source read, each from the documents `saved` in `file` when its stamp is the saved one
 /// (`saved_documents`: its body then stays unread), else from its file; the documents are saved
 /// again when enough of them changed (`saved_documents::worth_saving_again`).
 fn read_with_saved(
     sources: Vec<MarkdownSource>,
-    file: &std::path::Path,
-    salt: u64,
+    saved: saved_documents::SavedDocuments,
+    (file, salt): (&std::path::Path, u64),
     stamps: &rustc_hash::FxHashMap<&str, Stamp>,
     keep: KeepText,
 ) -> Vec<Result<Document, ReadFailure>> {
-    let saved = saved_documents::SavedDocuments::load(file, salt);
     let read: Vec<(Result<Document, ReadFailure>, Option<Stamp>)> = sources
         .into_par_iter()
         .map(|source| read_source(&saved, stamps, source, keep))

@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
+use crate::background::Leftovers;
 use crate::cache::Stamp;
 use crate::error::{BuildError, Diagnostic};
 use crate::site::plan::{OutputPlan, PlannedFile};
@@ -418,8 +419,9 @@ impl Writer {
     }
 
     /// Makes the written files the output: moves the staged ones in and removes the files the
-    /// plan does not have, all or nothing (see `commit`). Saves the record of written files.
-    pub fn commit(self, plan: &OutputPlan) -> Result<WriteStats, BuildError> {
+    /// plan does not have, all or nothing (see `commit`). Saves the record of written files;
+    /// the previous and new records come back with the stats, for the caller to free.
+    pub fn commit(self, plan: &OutputPlan) -> Result<(WriteStats, Leftovers), BuildError> {
         let mut changed = self.changed.into_inner().unwrap_or_default();
         changed.sort();
         let mut known_dirs = FxHashMap::default();
@@ -475,12 +477,23 @@ impl Writer {
         if let Some(state) = self.record_path.parent() {
             record_output_folder(state, &self.output);
         }
-        Ok(WriteStats {
+        // The scan's folders borrow the previous record, which goes to the leftovers.
+        drop(known_dirs);
+        let mut leftovers = Leftovers::default();
+        leftovers.keep((
+            self.previous,
+            self.surveyed,
+            self.folders_found,
+            written,
+            dirs,
+        ));
+        let stats = WriteStats {
             written: changed.len(),
             unchanged: self.unchanged.into_inner(),
             removed,
             removed_foreign,
-        })
+        };
+        Ok((stats, leftovers))
     }
 
     /// Throws away what this build wrote; the previous output stays as it was.
