@@ -610,7 +610,7 @@ fn stage(
     // are rendered, with their fingerprints. Indexed by the plan's order rather than hashed
     // by path: at 10,000 releases a one-release rebuild keeps 33,000 files.
     use rayon::prelude::*;
-    let kept: Vec<Option<output::Written>> = files
+    let kept: Vec<Option<(String, output::Written)>> = files
         .par_iter()
         .zip(&fingerprints)
         .map(|(file, print)| {
@@ -628,7 +628,7 @@ fn stage(
         .filter(|((_, kept), _)| kept.is_none())
         .map(|((file, _), print)| (file.path.as_str(), *print))
         .collect();
-    writer.keep_all(files.iter().zip(kept));
+    writer.keep_all(kept.into_iter().flatten());
     timings.push(("fingerprints", clock.elapsed()));
     let clock = Instant::now();
     let rendered_count = std::sync::atomic::AtomicUsize::new(0);

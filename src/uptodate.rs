@@ -157,7 +157,10 @@ pub fn check(state: &Path, root: &Path, salt: &str) -> Check {
         .filter(|last: &LastBuild| last.salt == salt);
     let mut recorded: Vec<(String, Stamp, bool)> = Vec::new();
     if last.is_some() {
-        cache::read(&state.join(INPUTS), |record| {
+        cache::read_sized(&state.join(INPUTS), |record, lines| {
+            if recorded.capacity() == 0 {
+                recorded.reserve_exact(lines);
+            }
             recorded.push((record.path.to_string(), record.stamp, record.digest == "d"));
         });
     }

@@ -326,7 +326,11 @@ impl Writer {
     /// The record of `file` as it stays, when the previous build rendered it from inputs with
     /// the same `fingerprint` and nobody changed it since; None: render it. Nothing is
     /// recorded until `keep_all` (one lock for every kept file, not one each).
-    pub fn unchanged_rendered(&self, file: &PlannedFile, fingerprint: u64) -> Option<Written> {
+    pub fn unchanged_rendered(
+        &self,
+        file: &PlannedFile,
+        fingerprint: u64,
+    ) -> Option<(String, Written)> {
         if self.fresh {
             return None;
         }
@@ -334,19 +338,20 @@ impl Writer {
         let recorded = self
             .previous
             .rendered_from(&file.path, fingerprint, on_disk)?;
-        Some(Written {
+        let written = Written {
             stamp: on_disk.unwrap_or_default(),
             digest: recorded.digest.clone(),
-        })
+        };
+        Some((file.path.clone(), written))
     }
 
-    /// Records as kept, in one step, the files that come with a record (`unchanged_rendered`).
-    pub fn keep_all<'a>(&self, files: impl Iterator<Item = (&'a PlannedFile, Option<Written>)>) {
-        let kept: Vec<(String, Written)> = files
-            .filter_map(|(file, kept)| Some((file.path.clone(), kept?)))
-            .collect();
-        self.unchanged.fetch_add(kept.len(), Ordering::Relaxed);
-        lock(&self.written).extend(kept);
+    /// Records as kept, in one step, the files `unchanged_rendered` gave a record.
+    pub fn keep_all(&self, kept: impl Iterator<Item = (String, Written)>) {
+        let mut written = lock(&self.written);
+        let before = written.len();
+        written.extend(kept);
+        self.unchanged
+            .fetch_add(written.len() - before, Ordering::Relaxed);
     }
 
     /// Copies `source` for `file`, unless the output holds a copy of this very source file.

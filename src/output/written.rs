@@ -86,7 +86,12 @@ impl WrittenFiles {
     pub fn load(path: &Path) -> WrittenFiles {
         let mut files = FxHashMap::default();
         let mut dirs = FxHashMap::default();
-        crate::cache::read(path, |record| {
+        crate::cache::read_sized(path, |record, lines| {
+            if files.capacity() == 0 {
+                // About as many folders as files on a site of pretty URLs (`x/index.html`).
+                files.reserve(lines / 2);
+                dirs.reserve(lines / 2);
+            }
             if record.digest == FOLDER {
                 dirs.insert(record.path.to_string(), record.stamp);
                 return;
