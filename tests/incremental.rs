@@ -922,3 +922,31 @@ fn extra_floats_of_an_unchanged_source_are_published_as_a_fresh_build_publishes_
     assert!(listing.contains("109e-31"), "{listing}");
     assert_same_files(&fresh_output(&fixture), &fixture.snapshot());
 }
+
+/// A saved search bundle whose first line still names the current key but whose bytes were
+/// damaged is read on the other core while the edited language is indexed; the damage is
+/// found there and the language is indexed again, so the search index is a fresh build's.
+#[test]
+fn a_saved_search_bundle_damaged_after_its_first_line_is_indexed_again() {
+    if !koho::render::search::ENABLED {
+        eprintln!("skipped: koho built without the search feature");
+        return;
+    }
+    let fixture = fixture();
+    fixture.build_ok();
+    let bundle = fixture.path(".koho/search/en.bundle");
+    let mut bytes = std::fs::read(&bundle).unwrap();
+    let first_line = bytes.iter().position(|&b| b == b'\n').unwrap();
+    assert!(bytes.len() > first_line + 40, "a bundle with files");
+    let at = bytes.len() - 20;
+    bytes[at] ^= 0xff;
+    std::fs::write(&bundle, &bytes).unwrap();
+    // A Japanese edit: English is not indexed again unless its saved bundle is unusable.
+    fixture.write(
+        "content/releases/2021-01-01-r1/index.ja.md",
+        "+++\ntitle = \"r1-ja\"\ndate = 2021-01-01\n+++\n\nbody changed\n",
+    );
+    fixture.build_ok();
+    assert_same_files(&fresh_output(&fixture), &fixture.snapshot());
+    assert_ne!(std::fs::read(&bundle).unwrap(), bytes, "saved again whole");
+}

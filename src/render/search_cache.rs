@@ -28,6 +28,16 @@ fn file_of(dir: &Path, lang: &str) -> PathBuf {
     dir.join(format!("{lang}.bundle"))
 }
 
+/// Whether the bundle saved for `lang` says it was made with `key` (its first line only: `load`
+/// still checks the whole file).
+pub fn has_key(dir: &Path, lang: &str, key: u64) -> bool {
+    use std::io::Read;
+    let header = format!("{MAGIC} {key:016x}\n");
+    let mut first = vec![0; header.len()];
+    crate::cache::open_state_file(&file_of(dir, lang))
+        .is_some_and(|mut file| file.read_exact(&mut first).is_ok() && first == header.as_bytes())
+}
+
 /// The bundle saved for `lang` with `key`: (path, bytes) in the order saved; None when there
 /// is none, it was made from other documents, or it cannot be read whole. Each file's bytes
 /// are copied once, straight into the shared slice the output plan holds.
@@ -72,6 +82,19 @@ pub fn save(dir: &Path, lang: &str, key: u64, files: &[(&str, &[u8])]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_first_line_tells_the_key_a_bundle_was_saved_with() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(!has_key(dir.path(), "ja", 7), "no file");
+        let files: Vec<(&str, &[u8])> = vec![("a", b"x")];
+        save(dir.path(), "ja", 7, &files);
+        assert!(has_key(dir.path(), "ja", 7));
+        assert!(!has_key(dir.path(), "ja", 8));
+        assert!(!has_key(dir.path(), "en", 7));
+        std::fs::write(file_of(dir.path(), "zh"), "koho-search-bundle 2").unwrap();
+        assert!(!has_key(dir.path(), "zh", 7), "a cut header");
+    }
 
     #[test]
     fn a_bundle_is_found_again_only_with_its_key() {
