@@ -161,8 +161,9 @@ fn prepare_with(
     // A one-off build or check reads the bodies its previous builds saved (the preview keeps
     // its own in memory).
     let bodies_folder = config.root.join(".koho").join("bodies");
-    // State files written while the later stages run; waited for before the plan is returned,
-    // so that rendering (which may remove the bodies' index, `html_store`) never races one.
+    // State files written while the later stages run, waited for before the plan is returned.
+    // The bodies' index may be written while the search stage reads pages' HTML back and finds
+    // a damaged file, which removes it: `html_store::IndexFile` orders the two.
     let background = background::Background::default();
     let (((theme, theme_outputs), saved_bodies), (locales, content, download_items, hash_cache)) =
         rayon::join(

@@ -86,7 +86,7 @@ impl<'a> BodyRenderer<'a> {
         let (body, kept) = self.with_resolver(doc, Some(text), lang, |resolve, options| {
             let key = markdown_cache::body_key(content::text_hash(text), options);
             if let Some(found) = saved.find(source, lang, key) {
-                if markdown_cache::same_answers(found.links(), resolve) {
+                if markdown_cache::same_answers_borrowed(found.links(), resolve) {
                     let (html, headings, problems, kept) = saved.reuse(found, store);
                     let rendered = Rendered {
                         html: String::new(),
@@ -129,7 +129,7 @@ impl<'a> BodyRenderer<'a> {
             let found = saved
                 .find(source, lang, key)
                 .filter(|found| found.problems().is_empty())
-                .filter(|found| markdown_cache::same_answers(found.links(), resolve));
+                .filter(|found| markdown_cache::same_answers_borrowed(found.links(), resolve));
             let Some(found) = found else {
                 return ((Rendered::default(), Vec::new()), None);
             };

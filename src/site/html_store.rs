@@ -10,6 +10,7 @@ use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// A page's body HTML, as its page holds it: the text itself, or its place in the store's
 /// file; with the XXH3-64 of its bytes either way (fingerprints and the search cache's key
@@ -89,7 +90,48 @@ pub struct HtmlStore {
     earlier: Vec<File>,
     /// The index that names the earlier files (`saved_bodies`), removed when one of them turns
     /// out damaged, so that the next build renders every page anew instead of failing again.
-    earlier_index: Option<PathBuf>,
+    earlier_index: Option<Arc<IndexFile>>,
+}
+
+/// The saved bodies' index file, shared by the store, which removes it when an earlier file
+/// turns out damaged, and by `saved_bodies`, which writes it anew on a background thread while
+/// the store is read: whichever comes second, the next build never finds an index naming the
+/// damaged file (removed first, it is not written again; written first, it is then removed).
+#[derive(Debug)]
+pub struct IndexFile {
+    path: PathBuf,
+    /// Whether an earlier file was found damaged; held while the index is written.
+    damaged: Mutex<bool>,
+}
+
+impl IndexFile {
+    pub fn new(path: PathBuf) -> Arc<IndexFile> {
+        Arc::new(IndexFile {
+            path,
+            damaged: Mutex::new(false),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Removes the index for good: an earlier file it names is damaged.
+    fn forget(&self) {
+        let mut damaged = self.damaged.lock().unwrap_or_else(|e| e.into_inner());
+        *damaged = true;
+        let _ = std::fs::remove_file(&self.path);
+    }
+
+    /// Calls `write` to write the index anew, unless it was forgotten (then `Ok` without a
+    /// call: the next build renders every page).
+    pub fn write(&self, write: impl FnOnce(&Path) -> std::io::Result<()>) -> std::io::Result<()> {
+        let damaged = self.damaged.lock().unwrap_or_else(|e| e.into_inner());
+        match *damaged {
+            true => Ok(()),
+            false => write(&self.path),
+        }
+    }
 }
 
 impl HtmlStore {
@@ -127,7 +169,7 @@ impl HtmlStore {
     }
 
     /// Names the index that lists the earlier files (see `earlier_index`).
-    pub fn set_earlier_index(&mut self, index: PathBuf) {
+    pub fn set_earlier_index(&mut self, index: Arc<IndexFile>) {
         self.earlier_index = Some(index);
     }
 
@@ -184,7 +226,7 @@ impl HtmlStore {
         };
         let failure = |reason: &str| {
             if let (Some(_), Some(index)) = (own, &self.earlier_index) {
-                let _ = std::fs::remove_file(index);
+                index.forget();
             }
             self.read_back_error(reason)
         };
@@ -257,6 +299,24 @@ fn unnamed_file(folder: &Path) -> std::io::Result<File> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_index_forgotten_for_damage_is_not_written_again_and_one_written_first_is_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("index.bin");
+        let write = |p: &Path| std::fs::write(p, "index");
+        // Written (on the background thread), then a damaged file is found: removed.
+        let index = IndexFile::new(path.clone());
+        index.write(write).unwrap();
+        assert!(path.exists());
+        index.forget();
+        assert!(!path.exists());
+        // Damage found first: the save that comes later writes nothing.
+        let index = IndexFile::new(path.clone());
+        index.forget();
+        index.write(write).unwrap();
+        assert!(!path.exists());
+    }
 
     #[test]
     fn html_comes_back_from_the_file_and_from_memory() {

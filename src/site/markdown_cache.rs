@@ -36,6 +36,17 @@ pub(super) fn same_answers(
         .all(|(dest, offset, answer)| resolve(dest, *offset) == *answer)
 }
 
+/// `same_answers` for links borrowed from a saved body (`saved_bodies::ResolutionRef`).
+pub(super) fn same_answers_borrowed(
+    links: &[super::saved_bodies::ResolutionRef<'_>],
+    resolve: &dyn Fn(&str, usize) -> Result<String, String>,
+) -> bool {
+    links.iter().all(|&(dest, offset, answer)| {
+        let now = resolve(dest, offset);
+        now.as_deref().map_err(String::as_str) == answer
+    })
+}
+
 /// `markdown::render`, with every destination the body asked `resolve` for and its answer.
 pub(super) fn render_recording(
     body: &str,
