@@ -950,3 +950,43 @@ fn a_saved_search_bundle_damaged_after_its_first_line_is_indexed_again() {
     assert_same_files(&fresh_output(&fixture), &fixture.snapshot());
     assert_ne!(std::fs::read(&bundle).unwrap(), bytes, "saved again whole");
 }
+
+/// The tester's case: a build that fails because saved pages' HTML cannot be read back (a
+/// damaged `.koho/bodies/html-*.bin`) while the search stage indexes a language anew (its
+/// saved terms gone) must not save empty terms for those pages: the next, successful build
+/// would reuse them, and the index would lack the pages' words until each page changed.
+#[test]
+fn search_terms_of_pages_a_failed_build_could_not_read_are_not_reused() {
+    if !koho::render::search::ENABLED {
+        eprintln!("skipped: koho built without the search feature");
+        return;
+    }
+    let fixture = fixture();
+    fixture.build_ok();
+    let bodies = fixture.path(".koho/bodies");
+    for entry in std::fs::read_dir(&bodies).unwrap().flatten() {
+        if entry.file_name().to_string_lossy().starts_with("html-") {
+            let len = entry.metadata().unwrap().len() as usize;
+            std::fs::write(entry.path(), vec![b'x'; len]).unwrap();
+        }
+    }
+    std::fs::remove_file(fixture.path(".koho/search/en.terms")).unwrap();
+    fixture.write(
+        "content/releases/2021-01-01-r1/index.en.md",
+        "+++\ntitle = \"r1-en\"\ndate = 2021-01-01\n+++\n\nbody changed\n",
+    );
+    let message = support::render(&support::expect_site_errors(fixture.build()));
+    assert!(message.contains("2021-02-01-r2/index.en.md"), "{message}");
+    fixture.build_ok();
+    let built = fixture.snapshot();
+    std::fs::remove_dir_all(fixture.path(".koho")).unwrap();
+    let fresh = fresh_output(&fixture);
+    let index = |files: &std::collections::BTreeMap<String, Vec<u8>>| {
+        files
+            .keys()
+            .filter(|path| path.starts_with("search-index/en/"))
+            .count()
+    };
+    assert!(index(&fresh) > 1, "an English index: {:?}", fresh.keys());
+    assert_same_files(&fresh, &built);
+}

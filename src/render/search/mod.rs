@@ -171,12 +171,13 @@ fn build_bundle(
     let salt = crate::program_salt();
     let postings = saved_terms::postings(cache_dir, lang, salt, documents, &keys, &|i| {
         let page = pages[i];
-        text(site, page).unwrap_or_else(|e| {
-            if let Ok(mut failures) = failures.lock() {
-                failures.push(Diagnostic::in_file(&page.source, e.to_string()));
-            }
-            String::new()
-        })
+        text(site, page)
+            .map_err(|e| {
+                if let Ok(mut failures) = failures.lock() {
+                    failures.push(Diagnostic::in_file(&page.source, e.to_string()));
+                }
+            })
+            .ok()
     });
     match failures.into_inner().unwrap_or_default() {
         failures if failures.is_empty() => Ok(bundle::files(documents, postings)

@@ -47,14 +47,16 @@ struct SavedTerms {
 
 /// The postings of every term of `documents` (their keys `keys`: see `page_key`), each page's
 /// pairs taken from the file under `dir` when its key is there, else made from `text_of(i)`;
-/// the file is written anew (best effort) with this build's pages.
+/// the file is written anew (best effort) with this build's pages. `text_of` gives `None` for
+/// a page whose text cannot be read (the build fails): that page gets no terms here and is
+/// left out of the file, so the next build reads it again instead of trusting empty terms.
 pub(super) fn postings(
     dir: Option<&Path>,
     lang: &str,
     salt: u64,
     documents: &[Document],
     keys: &[u64],
-    text_of: &(dyn Fn(usize) -> String + Sync),
+    text_of: &(dyn Fn(usize) -> Option<String> + Sync),
 ) -> Vec<(String, Postings)> {
     let file = dir.map(|dir| dir.join(format!("{lang}.terms")));
     let saved = file
@@ -71,13 +73,16 @@ pub(super) fn postings(
     // The pages of one batch are weighed on every core while the previous batch's are
     // numbered and added on one (numbering needs the dictionary in page order): without the
     // overlap one core waited for the other through every batch.
-    let weigh = |batch: usize| -> Vec<Option<Weighed>> {
+    let weigh = |batch: usize| -> Vec<Page> {
         let range = batch * BATCH..((batch + 1) * BATCH).min(documents.len());
         range
             .into_par_iter()
             .map(|i| match pages.contains_key(&keys[i]) {
-                true => None,
-                false => Some(weights(&documents[i].title, &text_of(i))),
+                true => Page::Saved,
+                false => match text_of(i) {
+                    Some(text) => Page::Weighed(weights(&documents[i].title, &text)),
+                    None => Page::Unread,
+                },
             })
             .collect()
     };
@@ -89,8 +94,9 @@ pub(super) fn postings(
                 for (offset, page) in std::mem::take(&mut weighed).into_iter().enumerate() {
                     let i = batch * BATCH + offset;
                     let pairs = match page {
-                        Some(page) => encode(page, &mut dictionary),
-                        None => bytes[pages[&keys[i]].clone()].to_vec(),
+                        Page::Weighed(page) => encode(page, &mut dictionary),
+                        Page::Saved => bytes[pages[&keys[i]].clone()].to_vec(),
+                        Page::Unread => continue,
                     };
                     add_page(&mut postings, i as u32, &pairs);
                     out.page(keys[i], &pairs);
@@ -106,7 +112,7 @@ pub(super) fn postings(
     let used = postings.iter().filter(|p| !p.is_empty()).count();
     // Terms no page has any more stay in the file's list; past half of it, start anew.
     match used * 2 >= dictionary.terms.len() {
-        true => out.finish(&dictionary.terms, documents.len()),
+        true => out.finish(&dictionary.terms),
         false => out.abandon(),
     }
     dictionary
@@ -115,6 +121,16 @@ pub(super) fn postings(
         .zip(postings)
         .filter(|(_, p)| !p.is_empty())
         .collect()
+}
+
+/// Where a page's pairs come from in `postings`.
+enum Page {
+    /// The last build's file has them (its key is there).
+    Saved,
+    /// Made from its text now.
+    Weighed(Weighed),
+    /// Its text could not be read: no pairs, and none saved.
+    Unread,
 }
 
 /// The key of a page's pairs: what `weights` reads of it (its title and text, through the
@@ -227,6 +243,8 @@ struct NewFile {
     temporary: PathBuf,
     out: Option<crate::cache::ChecksumWriter<std::io::BufWriter<std::fs::File>>>,
     written: u64,
+    /// How many pages `page` wrote (the file's end names the count).
+    pages: u32,
 }
 
 impl NewFile {
@@ -250,6 +268,7 @@ impl NewFile {
             temporary,
             out,
             written: 0,
+            pages: 0,
         };
         file.write(MAGIC);
         file.write(&salt.to_le_bytes());
@@ -269,10 +288,11 @@ impl NewFile {
         self.write(&key.to_le_bytes());
         self.write(&(pairs.len() as u32).to_le_bytes());
         self.write(pairs);
+        self.pages += 1;
     }
 
     /// Writes `terms` and the end, then renames the file into place.
-    fn finish(mut self, terms: &[String], pages: usize) {
+    fn finish(mut self, terms: &[String]) {
         let terms_start = self.written;
         for term in terms {
             let mut len = Vec::with_capacity(2);
@@ -281,7 +301,8 @@ impl NewFile {
             self.write(term.as_bytes());
         }
         self.write(&terms_start.to_le_bytes());
-        self.write(&(pages as u32).to_le_bytes());
+        let pages = self.pages;
+        self.write(&pages.to_le_bytes());
         let done = self.out.take().map(|out| {
             out.finish_into_inner()
                 .and_then(|b| b.into_inner().map_err(|e| e.into_error()))
@@ -343,7 +364,7 @@ mod tests {
             .collect();
         let postings = postings(Some(dir), "ja", 1, docs, &keys, &|i| {
             asked.fetch_add(1, Ordering::Relaxed);
-            texts[i].clone()
+            Some(texts[i].clone())
         });
         (files(docs, postings), asked.into_inner())
     }
@@ -391,6 +412,32 @@ mod tests {
         crate::cache::append_checksum(&mut forged);
         std::fs::write(&file, &forged).unwrap();
         assert!(load(&file, 1).is_none());
+        let (bundle, asked) = through_saved(dir.path(), &docs, &texts);
+        assert_eq!(
+            (bundle == build(&docs, &|i| texts[i].clone()), asked),
+            (true, 3)
+        );
+    }
+
+    /// The tester's case (the build fails when a page's HTML cannot be read back): empty terms
+    /// saved for such a page were trusted by every later build, which left the page's words
+    /// out of the index until the page itself changed.
+    #[test]
+    fn a_page_whose_text_could_not_be_read_is_not_saved_and_is_read_by_the_next_build() {
+        let dir = tempfile::tempdir().unwrap();
+        let docs = documents(300);
+        let texts: Vec<String> = (0..300).map(|i| format!("マスク {i} masks")).collect();
+        let keys: Vec<u64> = docs
+            .iter()
+            .zip(&texts)
+            .map(|(d, t)| page_key(&d.title, t))
+            .collect();
+        let unreadable = [7, 150, 299];
+        postings(Some(dir.path()), "ja", 1, &docs, &keys, &|i| {
+            (!unreadable.contains(&i)).then(|| texts[i].clone())
+        });
+        let saved = load(&dir.path().join("ja.terms"), 1).unwrap();
+        assert_eq!(saved.pages.len(), 297);
         let (bundle, asked) = through_saved(dir.path(), &docs, &texts);
         assert_eq!(
             (bundle == build(&docs, &|i| texts[i].clone()), asked),
