@@ -8,6 +8,9 @@ use std::path::Path;
 use crate::error::{Diagnostic, Location, Severity};
 use crate::i18n::{Locales, CODE_KEYS, CODE_KEY_PREFIXES};
 use crate::status::State;
+use rustc_hash::FxHashSet;
+
+use crate::site::plan::PlannedFile;
 use crate::{prepare, render, BuildError, BuildOptions};
 
 /// Every diagnostic of the site, sorted (errors first, then by file and line). Errors about the
@@ -15,14 +18,26 @@ use crate::{prepare, render, BuildError, BuildOptions};
 pub fn check(options: &BuildOptions) -> Result<Vec<Diagnostic>, BuildError> {
     // The root as `build` sees it, so that both find the same cached PDFs, bodies and search
     // terms under `.koho/` (a check with another spelling of the root replaced the PDFs).
-    let options = crate::with_canonical_root(options);
-    let prepared = match prepare(&options) {
+    let options = BuildOptions {
+        keep_inventory: true,
+        ..crate::with_canonical_root(options)
+    };
+    let mut prepared = match prepare(&options) {
         Ok(prepared) => prepared,
         Err(BuildError::Site(diagnostics)) => return Ok(sorted(diagnostics)),
         Err(other) => return Err(other),
     };
     let mut diagnostics = prepared.warnings.clone();
-    match render(&prepared, &|_, _| Ok(())) {
+    let rendered_before = rendered_before(&prepared, &options);
+    let selected = |file: &PlannedFile| !rendered_before.contains(file.path.as_str());
+    let rendered = render::render_selected(
+        &prepared.site,
+        &prepared.theme,
+        &prepared.plan,
+        &selected,
+        &|_, _| Ok(()),
+    );
+    match rendered.map_err(BuildError::Site) {
         Ok(()) => {}
         Err(BuildError::Site(errors)) => diagnostics.extend(errors),
         Err(other) => return Err(other),
@@ -36,12 +51,42 @@ pub fn check(options: &BuildOptions) -> Result<Vec<Diagnostic>, BuildError> {
         .map(|l| l.code.clone())
         .collect();
     diagnostics.extend(unused_messages(&site.locales, &languages, &used));
-    // The site is freed before the translation status loads content/ again: both at once
-    // were the check's peak (255 MiB at 10,000 releases × 3 languages).
+    // The status needs only the inventory kept while loading (content/ is not read again);
+    // the site is freed first.
     let config = site.config.clone();
+    let inventory = std::mem::take(&mut prepared.inventory);
     drop(prepared);
-    diagnostics.extend(translation_status(&config));
+    diagnostics.extend(translation_status(&config, &inventory));
     Ok(sorted(diagnostics))
+}
+
+/// The paths of the plan that a successful build into the site's default output (`public/`)
+/// rendered from the same inputs: their fingerprints (`site::fingerprint`, salted with koho's
+/// identity and the options, as `build` records them) are the ones in that output's record.
+/// Rendering is a function of those inputs and reports errors only, never warnings, so such a
+/// file would render without error again; every other file is rendered. Without a record (no
+/// build yet, another output, a damaged record) the set is empty and everything is rendered.
+fn rendered_before<'a>(
+    prepared: &'a crate::Prepared,
+    options: &BuildOptions,
+) -> FxHashSet<&'a str> {
+    let Ok(output) = crate::output::resolve_link(&crate::output_dir(options)) else {
+        return FxHashSet::default();
+    };
+    let record_path = crate::output::state_dir(&options.root, &output).join("written.tsv");
+    let record = crate::output::written::WrittenFiles::load(&record_path);
+    if record.files.is_empty() {
+        return FxHashSet::default();
+    }
+    let fingerprints = crate::fingerprint_plan(prepared, options);
+    prepared
+        .plan
+        .files
+        .iter()
+        .zip(fingerprints)
+        .filter(|(file, print)| print.is_some_and(|print| record.rendered_with(&file.path, print)))
+        .map(|(file, _)| file.path.as_str())
+        .collect()
 }
 
 fn sorted(mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
@@ -121,9 +166,11 @@ pub fn unused_messages(
 
 /// Stale translations as warnings, missing or untracked ones as notes (`koho status` has the
 /// whole table and, with `--diff`, what changed in the source).
-fn translation_status(config: &crate::config::SiteConfig) -> Vec<Diagnostic> {
-    let (content, _) = crate::content::load(config, true);
-    let (report, _) = crate::status::collect(config, &content);
+fn translation_status(
+    config: &crate::config::SiteConfig,
+    inventory: &[crate::content::Inventoried],
+) -> Vec<Diagnostic> {
+    let (report, _) = crate::status::collect(config, inventory);
     let mut diagnostics = Vec::new();
     for row in &report.rows {
         let source = row.cells.iter().find(|c| c.state == State::Source);

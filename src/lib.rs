@@ -52,6 +52,10 @@ pub struct BuildOptions {
     /// Replaces site.toml's base_url (e.g. for a preview deployment).
     pub base_url: Option<String>,
     pub include_drafts: bool,
+    /// Keep what the translation status needs of every content file
+    /// (`Prepared::inventory`): `koho check` reports stale translations without reading
+    /// content/ a second time.
+    pub keep_inventory: bool,
     /// For tests: make the output commit fail after this many moves.
     #[doc(hidden)]
     pub fail_commit_after: Option<usize>,
@@ -94,6 +98,9 @@ pub struct Prepared {
     /// The plan holds the previous build's search index (`Caches::reuse_search`): the caller
     /// is to index again (`render::search::index`) and publish the result.
     pub search_pending: bool,
+    /// Every content file as the translation status sees it, when `keep_inventory` asked
+    /// for it (else empty).
+    pub inventory: Vec<content::Inventoried>,
 }
 
 /// The output folder a build writes: `--output` or `<root>/public`.
@@ -178,6 +185,10 @@ fn prepare_with(
             || load_inputs(&config, options, caches, listing, &mut diagnostics),
         );
     diagnostics.extend(theme_diagnostics.into_items());
+    let inventory = match options.keep_inventory {
+        true => content.inventory(),
+        false => Vec::new(),
+    };
     lap("load content, locales, downloads and theme");
     // Assembling and planning need neither the theme nor every file to be valid and find broken
     // links and clashing paths: so that one build reports every error, they run before stopping.
@@ -237,6 +248,7 @@ fn prepare_with(
         timings,
         hash_cache,
         search_pending,
+        inventory,
     })
 }
 
@@ -740,7 +752,7 @@ fn skipped_build(output: PathBuf, last: uptodate::LastBuild, took: Duration) -> 
 /// The fingerprint of each planned file, in the plan's order (None when its inputs cannot be
 /// fingerprinted, `site::fingerprint`), salted with what the site's files do not show: this program (its
 /// version and executable, so that a new koho renders everything once) and the options.
-fn fingerprint_plan(prepared: &Prepared, options: &BuildOptions) -> Vec<Option<u64>> {
+pub(crate) fn fingerprint_plan(prepared: &Prepared, options: &BuildOptions) -> Vec<Option<u64>> {
     use std::hash::{Hash, Hasher};
     let mut salt = digest::hasher();
     program_salt().hash(&mut salt);

@@ -191,3 +191,78 @@ fn a_page_without_its_default_language_file_is_named_in_the_note() {
         assert!(file.contains("2020-05-13-first"), "{note:#}");
     }
 }
+
+/// After a build, `check` renders only the files whose inputs changed since (their
+/// fingerprints differ from the build's record): a page whose front matter now takes a failing
+/// branch of its template is one of them, and a template edit makes every page one (the
+/// build before it rendered the template without error).
+#[test]
+fn after_a_build_check_still_finds_render_errors_in_what_changed() {
+    let site = SiteFixture::new();
+    let template = "themes/ngmo/templates/releases/page.html";
+    site.replace(
+        template,
+        "{% block main %}",
+        "{% block main %}{% if page.extra.boom %}{{ no_such_variable.field }}{% endif %}",
+    );
+    site.build_ok();
+    let (code, json) = check_json(&site, &[]);
+    assert_eq!(code, 0, "{json:#}");
+    let release = format!("content/{RELEASE}/index.en.md");
+    site.write(
+        &release,
+        "+++\ntitle = \"first-en\"\ndate = 2020-05-13\n[extra]\nboom = true\n+++\n\nbody-en\n",
+    );
+    let (code, json) = check_json(&site, &[]);
+    assert_eq!(code, 1, "{json:#}");
+    let errors = with_code(&json, "template");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e["message"].as_str().unwrap().contains(&release)),
+        "{json:#}"
+    );
+    site.write(
+        &release,
+        "+++\ntitle = \"first-en\"\ndate = 2020-05-13\n+++\n\nbody-en\n",
+    );
+    site.build_ok();
+    site.replace(template, "{% if page.extra.boom %}", "{% if true %}");
+    let (code, json) = check_json(&site, &[]);
+    assert_eq!(code, 1, "{json:#}");
+    assert!(!with_code(&json, "template").is_empty(), "{json:#}");
+}
+
+/// A draft translation, which the checked build leaves out, is still a draft to the
+/// translation status: neither missing nor untracked.
+#[test]
+fn a_draft_translation_is_neither_missing_nor_untracked() {
+    let site = SiteFixture::new();
+    let zh = format!("content/{RELEASE}/index.zh.md");
+    site.write(
+        &zh,
+        "+++\ntitle = \"first-zh\"\ndate = 2020-05-13\ndraft = true\n+++\n\nbody-zh\n",
+    );
+    let (code, json) = check_json(&site, &[]);
+    assert_eq!(code, 0, "{json:#}");
+    let about_zh = |code: &str| {
+        with_code(&json, code)
+            .into_iter()
+            .filter(|d| d["file"] == zh.as_str() || d["message"].as_str().unwrap().contains("`zh`"))
+            .filter(|d| d["file"].as_str().unwrap_or_default().contains(RELEASE))
+            .count()
+    };
+    assert_eq!(about_zh("translation-missing"), 0, "{json:#}");
+    assert_eq!(about_zh("translation-untracked"), 0, "{json:#}");
+    // The same file published is untracked (no `translated_from`): the filter above can match.
+    site.write(
+        &zh,
+        "+++\ntitle = \"first-zh\"\ndate = 2020-05-13\n+++\n\nbody-zh\n",
+    );
+    let (_, json) = check_json(&site, &[]);
+    let untracked = with_code(&json, "translation-untracked");
+    assert!(
+        untracked.iter().any(|d| d["file"] == zh.as_str()),
+        "{json:#}"
+    );
+}

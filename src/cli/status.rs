@@ -98,7 +98,7 @@ fn print_json(value: &impl serde::Serialize) {
 }
 
 fn run_report(config: &SiteConfig, content: &Content, args: &StatusArgs) -> i32 {
-    let (mut report, errors) = status::collect(config, content);
+    let (mut report, errors) = status::collect(config, &content.inventory());
     if let Some(lang) = &args.lang {
         if config.language(lang).is_none() {
             eprintln!(

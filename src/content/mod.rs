@@ -46,7 +46,44 @@ pub struct Content {
     pub drafts: Vec<MarkdownSource>,
 }
 
+/// What the translation status (`status::collect`) needs of one content file, kept by
+/// `koho check` when the documents themselves go to the site.
+#[derive(Debug, Clone)]
+pub struct Inventoried {
+    pub source: MarkdownSource,
+    /// `draft = true` in its front matter.
+    pub draft: bool,
+    /// The blob id its front matter records as the source version it translates.
+    pub translated_from: Option<String>,
+    /// False when the file could not be read or parsed (its errors are reported).
+    pub read: bool,
+}
+
 impl Content {
+    /// Every file of the content, read or not, drafts included (as drafts whether they were
+    /// loaded, with `--drafts`, or left out): what `status::collect` takes.
+    pub fn inventory(&self) -> Vec<Inventoried> {
+        let read = self.documents.iter().map(|d| Inventoried {
+            source: d.source.clone(),
+            draft: d.front.draft,
+            translated_from: d.front.translated_from.clone(),
+            read: true,
+        });
+        let drafts = self.drafts.iter().map(|source| Inventoried {
+            source: source.clone(),
+            draft: true,
+            translated_from: None,
+            read: true,
+        });
+        let failed = self.failed.iter().map(|source| Inventoried {
+            source: source.clone(),
+            draft: false,
+            translated_from: None,
+            read: false,
+        });
+        read.chain(drafts).chain(failed).collect()
+    }
+
     /// Whether `key` names a page or section that exists only as drafts (no published version
     /// in any language).
     pub fn is_draft(&self, key: &str) -> bool {

@@ -7,7 +7,7 @@
 //! output.
 
 mod commit;
-mod written;
+pub mod written;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::fs::{self, File};

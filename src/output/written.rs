@@ -146,6 +146,16 @@ impl WrittenFiles {
         }
     }
 
+    /// Whether the file at `path` was rendered from inputs with `fingerprint` by the build
+    /// that made this record (whatever happened to the file since): `koho check` leaves such
+    /// files unrendered.
+    pub fn rendered_with(&self, path: &str, fingerprint: u64) -> bool {
+        self.files
+            .get(path)
+            .and_then(|recorded| recorded.digest.split_once(FINGERPRINT))
+            .is_some_and(|(_, print)| u64::from_str_radix(print, 16).ok() == Some(fingerprint))
+    }
+
     /// The record of `path` when the file there was rendered from inputs with `fingerprint`
     /// and is still the file that was written (`on_disk` is its stamp now).
     pub fn rendered_from(
@@ -155,8 +165,7 @@ impl WrittenFiles {
         on_disk: Option<Stamp>,
     ) -> Option<&Written> {
         let recorded = self.files.get(path)?;
-        let (_, print) = recorded.digest.split_once(FINGERPRINT)?;
-        let same_inputs = u64::from_str_radix(print, 16).ok() == Some(fingerprint);
+        let same_inputs = self.rendered_with(path, fingerprint);
         (same_inputs && recorded.stamp.same_output_file(&on_disk?)).then_some(recorded)
     }
 }
@@ -206,6 +215,8 @@ mod tests {
             .insert("a.html".into(), Written { stamp, digest });
         assert!(written.rendered_from("a.html", 42, Some(stamp)).is_some());
         assert!(written.rendered_from("a.html", 43, Some(stamp)).is_none());
+        assert!(written.rendered_with("a.html", 42) && !written.rendered_with("a.html", 43));
+        assert!(!written.rendered_with("b.html", 42));
         let touched = Stamp {
             modified_ns: 8,
             ..stamp

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::config::SiteConfig;
-use crate::content::{Content, DocKind, Document, MarkdownSource};
+use crate::content::{Content, DocKind, Document, Inventoried, MarkdownSource};
 use crate::error::Diagnostic;
 
 /// The state of one document in one language.
@@ -167,33 +167,13 @@ impl Report {
     }
 }
 
-/// A file of a document: read, or known to exist but unreadable.
-enum Entry<'a> {
-    Read(&'a Document),
-    Failed(&'a MarkdownSource),
-}
-
-impl Entry<'_> {
-    fn source(&self) -> &MarkdownSource {
-        match self {
-            Entry::Read(doc) => &doc.source,
-            Entry::Failed(source) => source,
-        }
-    }
-}
-
-/// Every document × every language of the site. Content must be loaded with drafts included.
-/// Returns errors for sources whose bytes cannot be read.
-pub fn collect(config: &SiteConfig, content: &Content) -> (Report, Vec<Diagnostic>) {
-    type Group<'a> = BTreeMap<String, Entry<'a>>;
+/// Every document × every language of the site, from every content file (`Content::inventory`,
+/// drafts included). Returns errors for sources whose bytes cannot be read.
+pub fn collect(config: &SiteConfig, inventory: &[Inventoried]) -> (Report, Vec<Diagnostic>) {
+    type Group<'a> = BTreeMap<String, &'a Inventoried>;
     let mut groups: BTreeMap<(bool, String, DocKind), Group> = BTreeMap::new();
-    let entries = content
-        .documents
-        .iter()
-        .map(Entry::Read)
-        .chain(content.failed.iter().map(Entry::Failed));
-    for entry in entries {
-        let source = entry.source();
+    for entry in inventory {
+        let source = &entry.source;
         let group_key = (
             source.kind == DocKind::Fragment,
             source.key.clone(),
@@ -212,9 +192,16 @@ pub fn collect(config: &SiteConfig, content: &Content) -> (Report, Vec<Diagnosti
             ..Counts::default()
         })
         .collect();
-    let mut rows = Vec::with_capacity(groups.len());
-    for ((_, key, kind), group) in &groups {
-        let row = make_row(config, key, *kind, group, &mut errors);
+    // Each row reads its source's bytes for the blob id: thousands of files, in parallel.
+    use rayon::prelude::*;
+    let groups: Vec<_> = groups.into_iter().collect();
+    let made: Vec<(Row, Option<Diagnostic>)> = groups
+        .par_iter()
+        .map(|((_, key, kind), group)| make_row(config, key, *kind, group))
+        .collect();
+    let mut rows = Vec::with_capacity(made.len());
+    for (row, error) in made {
+        errors.extend(error);
         for cell in &row.cells {
             if let Some(count) = counts.iter_mut().find(|c| c.lang == cell.lang) {
                 count.add(cell.state);
@@ -235,15 +222,15 @@ fn make_row(
     config: &SiteConfig,
     key: &str,
     kind: DocKind,
-    group: &BTreeMap<String, Entry>,
-    errors: &mut Vec<Diagnostic>,
-) -> Row {
+    group: &BTreeMap<String, &Inventoried>,
+) -> (Row, Option<Diagnostic>) {
     let source = group.get(&config.default_language);
-    let source_id = source.and_then(|entry| match file_id(&entry.source().path) {
+    let mut error = None;
+    let source_id = source.and_then(|entry| match file_id(&entry.source.path) {
         Ok(id) => Some(id),
         Err(e) => {
-            errors.push(Diagnostic::in_file(
-                &entry.source().display_path,
+            error = Some(Diagnostic::in_file(
+                &entry.source.display_path,
                 format!("cannot read: {e}"),
             ));
             None
@@ -257,27 +244,24 @@ fn make_row(
             let is_source = language.code == config.default_language;
             let state = match entry {
                 None => State::Missing,
-                Some(Entry::Failed(_)) => State::Invalid,
-                Some(Entry::Read(_)) if is_source => State::Source,
-                Some(Entry::Read(_)) if source.is_none() => State::Orphan,
-                Some(Entry::Read(doc)) if doc.front.draft => State::Draft,
-                Some(Entry::Read(doc)) => match &source_id {
-                    Some(current) => freshness(doc.front.translated_from.as_deref(), current),
+                Some(doc) if !doc.read => State::Invalid,
+                Some(_) if is_source => State::Source,
+                Some(_) if source.is_none() => State::Orphan,
+                Some(doc) if doc.draft => State::Draft,
+                Some(doc) => match &source_id {
+                    Some(current) => freshness(doc.translated_from.as_deref(), current),
                     None => State::Invalid,
                 },
             };
             Cell {
                 lang: language.code.clone(),
                 state,
-                path: entry.map(|e| e.source().display_path.clone()),
-                translated_from: match entry {
-                    Some(Entry::Read(doc)) => doc.front.translated_from.clone(),
-                    _ => None,
-                },
+                path: entry.map(|e| e.source.display_path.clone()),
+                translated_from: entry.and_then(|doc| doc.translated_from.clone()),
             }
         })
         .collect();
-    Row {
+    let row = Row {
         name: display_name(key, kind),
         key: key.to_string(),
         kind: match kind {
@@ -287,7 +271,8 @@ fn make_row(
         },
         source_id,
         cells,
-    }
+    };
+    (row, error)
 }
 
 /// The blob id of a file's bytes as they are on disk.
