@@ -990,3 +990,37 @@ fn search_terms_of_pages_a_failed_build_could_not_read_are_not_reused() {
     assert!(index(&fresh) > 1, "an English index: {:?}", fresh.keys());
     assert_same_files(&fresh, &built);
 }
+
+/// A tester's case: when the feed is the first to read back a page whose saved HTML was
+/// changed by hand, the build fails once (as for any reader) with an error that names the
+/// page, not only the feed.
+#[test]
+fn a_feed_that_cannot_read_a_page_back_names_the_page() {
+    let fixture = fixture();
+    fixture.build_ok();
+    let bodies = fixture.path(".koho/bodies");
+    for entry in std::fs::read_dir(&bodies).unwrap().flatten() {
+        if entry.file_name().to_string_lossy().starts_with("html-") {
+            let len = entry.metadata().unwrap().len() as usize;
+            std::fs::write(entry.path(), vec![b'x'; len]).unwrap();
+        }
+    }
+    // Only this page's text changes (the search stage reads no other page back); the English
+    // feed shows every English release, read back from the damaged file.
+    fixture.write(
+        "content/releases/2021-01-01-r1/index.en.md",
+        "+++\ntitle = \"r1-en\"\ndate = 2021-01-01\n+++\n\nbody changed\n",
+    );
+    let errors = support::expect_site_errors(fixture.build());
+    let message = support::render(&errors);
+    assert!(message.contains("Atom feed"), "{message}");
+    assert!(
+        message.contains("content/releases/2021-02-01-r2/index.en.md")
+            || message.contains("content/releases/2021-03-01-r3/index.en.md"),
+        "{message}"
+    );
+    fixture.build_ok();
+    let built = fixture.snapshot();
+    std::fs::remove_dir_all(fixture.path(".koho")).unwrap();
+    assert_same_files(&fresh_output(&fixture), &built);
+}

@@ -300,3 +300,39 @@ fn a_check_through_another_spelling_of_the_root_keeps_the_builds_cached_pdfs() {
     koho::check::check(&options).unwrap();
     assert_eq!(names(&fixture.path(".koho/pdf")), cached);
 }
+
+/// A tester's case: an HTML file of the saved bodies cut short (emptied, or truncated to half
+/// by hand or by a full disk). The cut is seen when the store is opened, so the bodies past
+/// its end are rendered again in the same build: neither `build` nor `check` fails, and the
+/// output is a fresh build's.
+#[test]
+fn a_saved_html_file_cut_short_is_rendered_anew_without_failing() {
+    for keep in [0.0, 0.5] {
+        let fixture = fixture();
+        fixture.build_ok();
+        let (name, len) = html_files(&fixture).into_iter().next().unwrap();
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(bodies_dir(&fixture).join(name))
+            .unwrap();
+        file.set_len((len as f64 * keep) as u64).unwrap();
+        // Without saved search terms the search stage reads every page's HTML back.
+        let search_terms = fixture.path(".koho/search");
+        let _ = std::fs::remove_dir_all(&search_terms);
+        let options = koho::BuildOptions {
+            root: fixture.root().to_path_buf(),
+            ..Default::default()
+        };
+        let diagnostics = koho::check::check(&options).unwrap();
+        assert!(
+            diagnostics
+                .iter()
+                .all(|d| d.severity != koho::Severity::Error),
+            "check after cutting to {keep}: {diagnostics:?}"
+        );
+        let _ = std::fs::remove_dir_all(&search_terms);
+        fixture.replace(R2_EN, "body 2", "body 2, edited");
+        fixture.build_ok();
+        assert_same_files(&output_without_saved_bodies(&fixture), &fixture.snapshot());
+    }
+}

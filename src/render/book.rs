@@ -1,7 +1,7 @@
 //! Template data for books: the table of contents per language, chapter navigation, and the
 //! print edition's chapters.
 
-use crate::site::html_store::ReadBackError;
+use crate::error::Diagnostic;
 use std::collections::HashMap;
 
 use fluent_bundle::FluentArgs;
@@ -318,13 +318,19 @@ pub fn chapter_targets(
     targets
 }
 
-/// The whole book in `lang` as one document, in reading order; an error when a page's HTML
-/// cannot be read back (`Site::page_html`).
+/// `page`'s HTML, or an error naming its source.
+fn html_of<'a>(site: &Site, page: &'a Page) -> Result<std::borrow::Cow<'a, str>, Diagnostic> {
+    site.page_html(page)
+        .map_err(|e| Diagnostic::in_file(&page.source, e.to_string()))
+}
+
+/// The whole book in `lang` as one document, in reading order; an error naming the chapter
+/// whose HTML cannot be read back (`Site::page_html`).
 pub fn print_items<'a>(
     site: &'a Site,
     book: &'a Book,
     lang: &str,
-) -> Result<Vec<PrintItem<'a>>, ReadBackError> {
+) -> Result<Vec<PrintItem<'a>>, Diagnostic> {
     let targets = chapter_targets(site, book, lang, &|_| String::new());
     let resolve = |url: &str| targets.get(url).cloned();
     let keep = |url: &str| url.to_string();
@@ -336,7 +342,7 @@ pub fn print_items<'a>(
         resolve: &dyn Fn(&str) -> Option<ChapterTarget>,
         keep: &dyn Fn(&str) -> String,
         items: &mut Vec<PrintItem<'a>>,
-    ) -> Result<(), ReadBackError> {
+    ) -> Result<(), Diagnostic> {
         for node in nodes {
             let Some(page) = site.page(&node.key, lang) else {
                 continue;
@@ -351,7 +357,7 @@ pub fn print_items<'a>(
                 kind,
                 label: part_label(site, lang, node),
                 title: &page.front.title,
-                html: demote_headings(&rewrite(&site.page_html(page)?, &prefix, resolve, keep)),
+                html: demote_headings(&rewrite(&html_of(site, page)?, &prefix, resolve, keep)),
                 anchor: prefix,
                 lang_tag: site
                     .config

@@ -204,7 +204,9 @@ fn chapter_body(
     links: &Links,
     images: &mut EpubImages,
 ) -> Result<String, String> {
-    let html = site.page_html(page).map_err(|e| e.to_string())?;
+    let html = site
+        .page_html(page)
+        .map_err(|e| format!("{}: {e}", page.source.display()))?;
     let html = strip_heading_anchors(&html);
     let mut image_error = None;
     let mut rewrite = |element: &str, attribute: &str, value: &str| -> Option<String> {

@@ -159,7 +159,10 @@ fn write_feed(w: &mut Xml, feed: &Feed) -> std::io::Result<()> {
 
 fn entry(w: &mut Xml, site: &Site, page: &Page) -> std::io::Result<()> {
     let permalink = site.config.permalink(&page.path);
-    let html = site.page_html(page).map_err(std::io::Error::other)?;
+    // The feed's error names the page whose HTML could not be read back.
+    let html = site
+        .page_html(page)
+        .map_err(|e| std::io::Error::other(format!("{}: {e}", page.source.display())))?;
     let tag = |code: &str| {
         site.config
             .language(code)

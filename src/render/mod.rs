@@ -906,7 +906,7 @@ fn page_context(
             context.insert("chapter", &nav);
         }
         if print {
-            let items = book::print_items(site, book, &page.lang).map_err(read_back)?;
+            let items = book::print_items(site, book, &page.lang)?;
             context.insert("print_items", &items);
         }
     }

@@ -250,17 +250,32 @@ fn entry_key(source: &Path, lang: &str) -> u64 {
 impl SavedBodies {
     /// Keeps the entries of the files worth reusing (`reused_files`) that open, numbered as
     /// `store` numbers them.
+    /// Takes the entries whose HTML file opens and holds their bytes. An entry past the end of
+    /// its file (the file was cut since: truncated by hand, a full disk) is left out, so its
+    /// body is rendered again from its Markdown in this build; a build that found the cut only
+    /// when reading the HTML back would have to fail and ask to be run again.
     fn take_reusable(&mut self, header: &Header, entries: Vec<Entry>, store: &mut HtmlStore) {
-        let mut numbers: FxHashMap<u32, u32> = FxHashMap::default();
+        let mut numbers: FxHashMap<u32, (u32, u64)> = FxHashMap::default();
         for file in reused_files(header.files.len(), &entries) {
             let name = &header.files[file as usize];
-            if let Some(opened) = open_html_file(&self.folder.join(name)) {
-                numbers.insert(file, store.add_earlier(opened));
-                self.earlier_names.push(name.clone());
-            }
+            let Some(opened) = open_html_file(&self.folder.join(name)) else {
+                continue;
+            };
+            let Ok(size) = opened.metadata().map(|m| m.len()) else {
+                continue;
+            };
+            numbers.insert(file, (store.add_earlier(opened), size));
+            self.earlier_names.push(name.clone());
         }
         for mut entry in entries {
-            if let Some(&number) = numbers.get(&entry.file) {
+            let Some(&(number, size)) = numbers.get(&entry.file) else {
+                continue;
+            };
+            if entry
+                .offset
+                .checked_add(entry.len)
+                .is_some_and(|end| end <= size)
+            {
                 entry.file = number;
                 self.previous.insert(entry.key, entry);
             }
