@@ -224,20 +224,29 @@ fn prepare_with(
     lap("assemble (Markdown)");
     // The search index is made before the plan, from the pages' bodies, so that the plan holds
     // its files (named by hashes of their bytes) and checks them with every other entry.
+    // The site's own files are laid out meanwhile: the plan needs the index only at its end.
     let wanted = theme_outputs.search && !diagnostics.has_errors();
-    let (search_files, search_pending) = search_files(
-        &site,
-        wanted,
-        caches,
-        &config_root,
-        &background,
-        &mut diagnostics,
+    let mut search_diagnostics = Diagnostics::default();
+    let ((search_files, search_pending), (site_plan, site_plan_diagnostics)) = rayon::join(
+        || {
+            search_files(
+                &site,
+                wanted,
+                caches,
+                &config_root,
+                &background,
+                &mut search_diagnostics,
+            )
+        },
+        || site::plan::plan_site(&site, &theme_outputs, site.config.languages.len() * 8),
     );
-    lap("search index");
-    let (plan, plan_diagnostics) = site::plan::plan(&site, &theme_outputs, search_files);
+    diagnostics.extend(search_diagnostics.into_items());
+    diagnostics.extend(site_plan_diagnostics);
+    lap("search index (and the site's files planned)");
+    let (plan, plan_diagnostics) = site::plan::with_generated(site_plan, search_files);
     diagnostics.extend(plan_diagnostics);
     background.wait();
-    lap("plan");
+    lap("plan checked");
     diagnostics.check()?;
     let theme = theme.map_err(BuildError::Site)?;
     Ok(Prepared {

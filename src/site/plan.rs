@@ -208,10 +208,20 @@ pub fn plan(
     theme: &ThemeOutputs,
     generated: Vec<GeneratedFile>,
 ) -> (OutputPlan, Vec<Diagnostic>) {
+    let (planned, mut diagnostics) = plan_site(site, theme, generated.len());
+    let (plan, checked) = with_generated(planned, generated);
+    diagnostics.extend(checked);
+    (plan, diagnostics)
+}
+
+/// The files of the site itself, not yet checked as a whole: the first half of `plan`, which
+/// needs no generated file, so that a build lays it out while the search index is made.
+/// `room`: how many generated files will join them.
+pub fn plan_site(site: &Site, theme: &ThemeOutputs, room: usize) -> (SitePlan, Vec<Diagnostic>) {
     // Room for the usual files at once: growing a vector of 33,000 planned files by doubling
     // copied it about a dozen times, into fresh memory each time.
     let usual = site.pages.len() + site.assets.len() + theme.static_files.len();
-    let mut files = Vec::with_capacity(usual + generated.len() + 64);
+    let mut files = Vec::with_capacity(usual + room + 64);
     let mut diagnostics = Vec::new();
     plan_pages(site, &mut files);
     diagnostics.extend(paginated_chapters(site));
@@ -249,20 +259,41 @@ pub fn plan(
         });
     }
     diagnostics.extend(super::discovery::plan_discovery(site, theme, &mut files));
+    normalize_names(&mut files);
+    (SitePlan { files }, diagnostics)
+}
+
+/// The site's own planned files (`plan_site`), waiting for the generated ones.
+pub struct SitePlan {
+    files: Vec<PlannedFile>,
+}
+
+/// The whole plan: `planned` and then `generated`, every name checked and every clash found.
+pub fn with_generated(
+    planned: SitePlan,
+    generated: Vec<GeneratedFile>,
+) -> (OutputPlan, Vec<Diagnostic>) {
+    let mut files = planned.files;
+    let first_generated = files.len();
     files.extend(generated.into_iter().map(|file| PlannedFile {
         path: file.path,
         kind: file.kind,
         origin: file.origin,
         job: Job::Generated { bytes: file.bytes },
     }));
-    for file in &mut files {
+    normalize_names(&mut files[first_generated..]);
+    let mut diagnostics = check_names(&files);
+    diagnostics.extend(find_clashes(&files));
+    (OutputPlan { files }, diagnostics)
+}
+
+/// Output paths in NFC (`ja/releases/100% 達成/`), whatever form their sources were named in.
+fn normalize_names(files: &mut [PlannedFile]) {
+    for file in files {
         if !file.path.is_ascii() {
             file.path = file.path.nfc().collect();
         }
     }
-    diagnostics.extend(check_names(&files));
-    diagnostics.extend(find_clashes(&files));
-    (OutputPlan { files }, diagnostics)
 }
 
 fn plan_pages(site: &Site, files: &mut Vec<PlannedFile>) {
