@@ -951,6 +951,18 @@ fn a_saved_search_bundle_damaged_after_its_first_line_is_indexed_again() {
     assert_ne!(std::fs::read(&bundle).unwrap(), bytes, "saved again whole");
 }
 
+/// Overwrites every saved HTML file of the bodies with as many `x` bytes (changed by hand in
+/// place: the size is the same, the hashes are not).
+fn overwrite_saved_html(fixture: &SiteFixture) {
+    let bodies = fixture.path(".koho/bodies");
+    for entry in std::fs::read_dir(&bodies).unwrap().flatten() {
+        if entry.file_name().to_string_lossy().starts_with("html-") {
+            let len = entry.metadata().unwrap().len() as usize;
+            std::fs::write(entry.path(), vec![b'x'; len]).unwrap();
+        }
+    }
+}
+
 /// The tester's case: a build that fails because saved pages' HTML cannot be read back (a
 /// damaged `.koho/bodies/html-*.bin`) while the search stage indexes a language anew (its
 /// saved terms gone) must not save empty terms for those pages: the next, successful build
@@ -963,13 +975,7 @@ fn search_terms_of_pages_a_failed_build_could_not_read_are_not_reused() {
     }
     let fixture = fixture();
     fixture.build_ok();
-    let bodies = fixture.path(".koho/bodies");
-    for entry in std::fs::read_dir(&bodies).unwrap().flatten() {
-        if entry.file_name().to_string_lossy().starts_with("html-") {
-            let len = entry.metadata().unwrap().len() as usize;
-            std::fs::write(entry.path(), vec![b'x'; len]).unwrap();
-        }
-    }
+    overwrite_saved_html(&fixture);
     std::fs::remove_file(fixture.path(".koho/search/en.terms")).unwrap();
     fixture.write(
         "content/releases/2021-01-01-r1/index.en.md",
@@ -998,13 +1004,7 @@ fn search_terms_of_pages_a_failed_build_could_not_read_are_not_reused() {
 fn a_feed_that_cannot_read_a_page_back_names_the_page() {
     let fixture = fixture();
     fixture.build_ok();
-    let bodies = fixture.path(".koho/bodies");
-    for entry in std::fs::read_dir(&bodies).unwrap().flatten() {
-        if entry.file_name().to_string_lossy().starts_with("html-") {
-            let len = entry.metadata().unwrap().len() as usize;
-            std::fs::write(entry.path(), vec![b'x'; len]).unwrap();
-        }
-    }
+    overwrite_saved_html(&fixture);
     // Only this page's text changes (the search stage reads no other page back); the English
     // feed shows every English release, read back from the damaged file.
     fixture.write(
