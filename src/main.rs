@@ -19,6 +19,7 @@ fn main() {
     // starts.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 1) };
     without_huge_pages();
+    quiet_print_failures();
     let cli = koho::cli::Cli::parse();
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| koho::cli::run(cli)));
     let code = match run {
@@ -41,6 +42,18 @@ fn main() {
 fn without_huge_pages() {
     #[cfg(target_os = "linux")]
     let _ = rustix::thread::disable_transparent_huge_pages(true);
+}
+
+/// Keeps std's panic message (and backtrace) for failed prints off stderr: `koho check
+/// --format json | head` closes the pipe, which is the reader's choice, not a crash; `main`
+/// turns it into exit code 1. Every other panic is reported as before.
+fn quiet_print_failures() {
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !is_print_failure(info.payload()) {
+            report(info);
+        }
+    }));
 }
 
 /// Whether a panic's payload is std's "failed printing to stderr/stdout" (`eprintln!`, `println!`).

@@ -33,6 +33,10 @@ pub struct LastBuild {
     pub downloads: usize,
     pub files: usize,
     pub warnings: Vec<Diagnostic>,
+    /// The theme's templates call `now()` or `get_env()`: the output can change with no input
+    /// file changed, so the build is never skipped (`site::fingerprint`).
+    #[serde(default)]
+    pub volatile: bool,
 }
 
 /// Every input of a build with its stamp: (path relative to the root, stamp, is a folder).
@@ -154,7 +158,7 @@ pub struct Check {
 pub fn check(state: &Path, root: &Path, salt: &str) -> Check {
     let last: Option<LastBuild> = crate::cache::read_state_file(&state.join(LAST_BUILD))
         .and_then(|json| serde_json::from_slice(&json).ok())
-        .filter(|last: &LastBuild| last.salt == salt);
+        .filter(|last: &LastBuild| last.salt == salt && !last.volatile);
     let mut recorded: Vec<(String, Stamp, bool)> = Vec::new();
     if last.is_some() {
         cache::read_sized(&state.join(INPUTS), |record, lines| {

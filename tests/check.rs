@@ -266,3 +266,23 @@ fn a_draft_translation_is_neither_missing_nor_untracked() {
         "{json:#}"
     );
 }
+
+/// `koho check --format json | head` closes the pipe before koho is done: exit code 1, and
+/// no panic message or backtrace on stderr (a tester's report).
+#[test]
+fn a_closed_stdout_is_a_quiet_failure() {
+    let site = SiteFixture::new();
+    let root = site.root().to_string_lossy().into_owned();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_koho"))
+        .args(["check", "--root", root.as_str(), "--format", "json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reading end is closed before koho has checked anything, so its first print fails.
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

@@ -1024,3 +1024,72 @@ fn a_feed_that_cannot_read_a_page_back_names_the_page() {
     std::fs::remove_dir_all(fixture.path(".koho")).unwrap();
     assert_same_files(&fresh_output(&fixture), &built);
 }
+
+/// A tester's case: a template that is a symbolic link (the theme loader reads through it) to
+/// a file elsewhere under themes/. Editing the target, or pointing the link at another file,
+/// changes the input: a rebuild renders the pages again and `koho check` after a build sees a
+/// new error in it (both kept the old pages when links were not followed).
+#[cfg(unix)]
+#[test]
+fn a_linked_template_whose_target_changes_is_a_changed_input() {
+    let fixture = fixture();
+    fixture.write("themes/common/linked.html", "<p class=\"linked\">one</p>");
+    fixture.write("themes/common/other.html", "<p class=\"linked\">other</p>");
+    let link = fixture.path("themes/ngmo/templates/partials/linked.html");
+    std::os::unix::fs::symlink("../../../common/linked.html", &link).unwrap();
+    fixture.replace(
+        "themes/ngmo/templates/releases/page.html",
+        "{% block main %}",
+        "{% block main %}{% include \"partials/linked.html\" %}",
+    );
+    let page = "en/releases/2021-01-01-r1/index.html";
+    let linked = |fixture: &SiteFixture| fixture.page(page).text("p.linked");
+    fixture.build_ok();
+    assert_eq!(linked(&fixture), "one");
+    fixture.write("themes/common/linked.html", "<p class=\"linked\">two</p>");
+    fixture.build_ok();
+    assert_eq!(linked(&fixture), "two");
+    std::fs::remove_file(&link).unwrap();
+    std::os::unix::fs::symlink("../../../common/other.html", &link).unwrap();
+    fixture.build_ok();
+    assert_eq!(linked(&fixture), "other");
+    fixture.write("themes/common/other.html", "{{ undefined_value.field }}");
+    let options = koho::BuildOptions {
+        root: fixture.root().to_path_buf(),
+        ..Default::default()
+    };
+    let diagnostics = koho::check::check(&options).unwrap();
+    assert!(
+        diagnostics
+            .iter()
+            .any(|d| d.severity == koho::Severity::Error && d.message.contains("undefined_value")),
+        "{diagnostics:?}"
+    );
+}
+
+/// A tester's case: a theme that calls `get_env()` shows the environment of the build, which
+/// no input file records: a build in another environment renders again and is never skipped.
+#[test]
+fn a_theme_that_reads_the_environment_is_rendered_in_each_build() {
+    let fixture = fixture();
+    fixture.replace(
+        "themes/ngmo/templates/releases/page.html",
+        "{% block main %}",
+        "{% block main %}<p class=\"env\">{{ get_env(name=\"KOHO_TEST_GREETING\", default=\"none\") }}</p>",
+    );
+    let root = fixture.root().to_string_lossy().into_owned();
+    let build = |greeting: &str| {
+        let status = std::process::Command::new(env!("CARGO_BIN_EXE_koho"))
+            .args(["build", "--quiet", "--root", root.as_str()])
+            .env("KOHO_TEST_GREETING", greeting)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        fixture
+            .page("en/releases/2021-01-01-r1/index.html")
+            .text("p.env")
+    };
+    assert_eq!(build("hello"), "hello");
+    assert_eq!(build("bonjour"), "bonjour");
+    assert_eq!(build("bonjour"), "bonjour");
+}

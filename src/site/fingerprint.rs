@@ -17,6 +17,10 @@
 //!
 //! So a release's body edit renders that page only; a title edit renders it, the listing page
 //! that shows it, and the pages whose `section_pages` results include it.
+//!
+//! Templates and locales are read through symbolic links, as their loaders read them. A theme
+//! whose templates call `now()` or `get_env()` depends on the clock and the environment: its
+//! pages are rendered in every build, and such a build is never skipped as up to date.
 
 use crate::digest::StableHasher;
 use std::collections::HashMap;
@@ -266,17 +270,14 @@ fn calls_hash(site: &Site, shared: &[u64], calls: &Calls, lang: &str) -> u64 {
 fn inputs_hash(hasher: &mut StableHasher, root: &Path, theme: &str) -> Calls {
     let templates = root.join("themes").join(theme).join("templates");
     let mut calls = Some(Vec::new());
+    let mut volatile = false;
     for dir in [templates.as_path(), &root.join("locales")] {
-        for entry in WalkDir::new(dir)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_map(Result::ok)
-            .filter(|e| e.file_type().is_file())
-        {
+        for entry in walk_following_links(dir) {
             let bytes = std::fs::read(entry.path()).ok();
             (entry.path(), &bytes).hash(hasher);
             if dir == templates {
                 let text = String::from_utf8_lossy(bytes.as_deref().unwrap_or_default());
+                volatile |= reads_clock_or_environment(&text);
                 calls = calls.and_then(|mut found| {
                     found.extend(section_pages_calls(&text)?);
                     Some(found)
@@ -286,7 +287,50 @@ fn inputs_hash(hasher: &mut StableHasher, root: &Path, theme: &str) -> Calls {
     }
     std::fs::read(root.join("site.toml")).ok().hash(hasher);
     theme_files_hash(hasher, &root.join("themes").join(theme), &templates);
+    if volatile {
+        // What `now()` and `get_env()` return is no file's: every page is rendered again
+        // whenever the environment or the clock moved, that is, every build.
+        let mut environment: Vec<_> = std::env::vars_os().collect();
+        environment.sort();
+        environment.hash(hasher);
+        std::time::SystemTime::now().hash(hasher);
+    }
     calls
+}
+
+/// The files under `dir` in a stable order, symbolic links followed: the theme and locale
+/// loaders read through links (`fsutil::walk_files`), so a link's target is an input, and a
+/// link pointed elsewhere is a change. A link loop is left out (walkdir reports it).
+fn walk_following_links(dir: &Path) -> impl Iterator<Item = walkdir::DirEntry> {
+    WalkDir::new(dir)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+}
+
+/// Whether a template's text calls Tera's `now()` or `get_env()` (Tera 1 built-in functions,
+/// keats.github.io/tera/docs, "Built-in functions"): their results come from the clock and
+/// the environment, which no fingerprint of files can follow. A mention in a comment or in
+/// plain text counts too; that only costs rendering.
+pub fn reads_clock_or_environment(text: &str) -> bool {
+    ["now", "get_env"].iter().any(|name| {
+        text.match_indices(name).any(|(at, _)| {
+            let before = text[..at].chars().next_back();
+            let identifier = |c: char| c.is_alphanumeric() || c == '_';
+            !before.is_some_and(identifier) && text[at + name.len()..].trim_start().starts_with('(')
+        })
+    })
+}
+
+/// Whether any template of the theme at `theme_dir` calls `now()` or `get_env()`
+/// (`reads_clock_or_environment`): such a site is never skipped as up to date.
+pub fn theme_reads_clock_or_environment(theme_dir: &Path) -> bool {
+    walk_following_links(&theme_dir.join("templates")).any(|entry| {
+        std::fs::read(entry.path())
+            .is_ok_and(|bytes| reads_clock_or_environment(&String::from_utf8_lossy(&bytes)))
+    })
 }
 
 /// The stamps (`cache::Stamp`) of the theme's other files: pages show what they hold without
@@ -295,6 +339,7 @@ fn inputs_hash(hasher: &mut StableHasher, root: &Path, theme: &str) -> Calls {
 /// megabytes, and a file replaced or rewritten always gets a new stamp.
 fn theme_files_hash(hasher: &mut StableHasher, theme: &Path, templates: &Path) {
     for entry in WalkDir::new(theme)
+        .follow_links(true)
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| e.path() != templates)
@@ -342,6 +387,29 @@ pub type Rendered = HashMap<String, u64>;
 
 #[cfg(test)]
 mod tests {
+    use super::reads_clock_or_environment as volatile;
+
+    #[test]
+    fn templates_calling_now_or_get_env_are_found() {
+        for text in [
+            "{{ now() }}",
+            "{% set year = now(timestamp=false) | date(format=\"%Y\") %}",
+            "{{ get_env(name=\"DEPLOY\", default=\"\") }}",
+            "{{ get_env (name=\"DEPLOY\") }}",
+        ] {
+            assert!(volatile(text), "{text}");
+        }
+        for text in [
+            "{{ known() }}",
+            "snow(",
+            "it is now",
+            "{{ page.nowhere }}",
+            "my_now()",
+        ] {
+            assert!(!volatile(text), "{text}");
+        }
+    }
+
     use super::section_pages_calls;
 
     #[test]
