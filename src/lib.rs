@@ -725,7 +725,7 @@ fn last_build(prepared: &Prepared, salt: String) -> uptodate::LastBuild {
         downloads,
         files: prepared.plan.files.len(),
         warnings: prepared.warnings.clone(),
-        volatile: site::fingerprint::theme_reads_clock_or_environment(&site.config.theme_dir()),
+        volatile: site::fingerprint::theme_reads_environment(&site.config.theme_dir()),
     }
 }
 

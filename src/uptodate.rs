@@ -33,8 +33,8 @@ pub struct LastBuild {
     pub downloads: usize,
     pub files: usize,
     pub warnings: Vec<Diagnostic>,
-    /// The theme's templates call `now()` or `get_env()`: the output can change with no input
-    /// file changed, so the build is never skipped (`site::fingerprint`).
+    /// The theme's templates call `get_env()`: the output can change with no input file
+    /// changed, so the build is never skipped (`site::fingerprint`).
     #[serde(default)]
     pub volatile: bool,
 }

@@ -19,8 +19,9 @@
 //! that shows it, and the pages whose `section_pages` results include it.
 //!
 //! Templates and locales are read through symbolic links, as their loaders read them. A theme
-//! whose templates call `now()` or `get_env()` depends on the clock and the environment: its
-//! pages are rendered in every build, and such a build is never skipped as up to date.
+//! whose templates call `get_env()` depends on the environment: its fingerprints hold the
+//! environment, and its builds are never skipped as up to date. (Tera's `now()` and `date`
+//! are not in koho's Tera, built without its `builtins` feature.)
 
 use crate::digest::StableHasher;
 use std::collections::HashMap;
@@ -277,7 +278,7 @@ fn inputs_hash(hasher: &mut StableHasher, root: &Path, theme: &str) -> Calls {
             (entry.path(), &bytes).hash(hasher);
             if dir == templates {
                 let text = String::from_utf8_lossy(bytes.as_deref().unwrap_or_default());
-                volatile |= reads_clock_or_environment(&text);
+                volatile |= reads_environment(&text);
                 calls = calls.and_then(|mut found| {
                     found.extend(section_pages_calls(&text)?);
                     Some(found)
@@ -288,12 +289,11 @@ fn inputs_hash(hasher: &mut StableHasher, root: &Path, theme: &str) -> Calls {
     std::fs::read(root.join("site.toml")).ok().hash(hasher);
     theme_files_hash(hasher, &root.join("themes").join(theme), &templates);
     if volatile {
-        // What `now()` and `get_env()` return is no file's: every page is rendered again
-        // whenever the environment or the clock moved, that is, every build.
+        // What `get_env()` returns is no file's: every page is rendered again whenever the
+        // environment changed.
         let mut environment: Vec<_> = std::env::vars_os().collect();
         environment.sort();
         environment.hash(hasher);
-        std::time::SystemTime::now().hash(hasher);
     }
     calls
 }
@@ -310,26 +310,25 @@ fn walk_following_links(dir: &Path) -> impl Iterator<Item = walkdir::DirEntry> {
         .filter(|e| e.file_type().is_file())
 }
 
-/// Whether a template's text calls Tera's `now()` or `get_env()` (Tera 1 built-in functions,
-/// keats.github.io/tera/docs, "Built-in functions"): their results come from the clock and
-/// the environment, which no fingerprint of files can follow. A mention in a comment or in
-/// plain text counts too; that only costs rendering.
-pub fn reads_clock_or_environment(text: &str) -> bool {
-    ["now", "get_env"].iter().any(|name| {
-        text.match_indices(name).any(|(at, _)| {
-            let before = text[..at].chars().next_back();
-            let identifier = |c: char| c.is_alphanumeric() || c == '_';
-            !before.is_some_and(identifier) && text[at + name.len()..].trim_start().starts_with('(')
-        })
+/// Whether a template's text calls Tera's `get_env()` (Tera 1 built-in functions,
+/// keats.github.io/tera/docs, "Built-in functions"): its result comes from the environment,
+/// which no fingerprint of files can follow. A mention in a comment or in plain text counts
+/// too; that only costs rendering.
+pub fn reads_environment(text: &str) -> bool {
+    let name = "get_env";
+    text.match_indices(name).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let identifier = |c: char| c.is_alphanumeric() || c == '_';
+        !before.is_some_and(identifier) && text[at + name.len()..].trim_start().starts_with('(')
     })
 }
 
-/// Whether any template of the theme at `theme_dir` calls `now()` or `get_env()`
-/// (`reads_clock_or_environment`): such a site is never skipped as up to date.
-pub fn theme_reads_clock_or_environment(theme_dir: &Path) -> bool {
+/// Whether any template of the theme at `theme_dir` calls `get_env()` (`reads_environment`):
+/// such a site is never skipped as up to date.
+pub fn theme_reads_environment(theme_dir: &Path) -> bool {
     walk_following_links(&theme_dir.join("templates")).any(|entry| {
         std::fs::read(entry.path())
-            .is_ok_and(|bytes| reads_clock_or_environment(&String::from_utf8_lossy(&bytes)))
+            .is_ok_and(|bytes| reads_environment(&String::from_utf8_lossy(&bytes)))
     })
 }
 
@@ -387,30 +386,21 @@ pub type Rendered = HashMap<String, u64>;
 
 #[cfg(test)]
 mod tests {
-    use super::reads_clock_or_environment as volatile;
+    use super::{reads_environment, section_pages_calls};
 
     #[test]
-    fn templates_calling_now_or_get_env_are_found() {
+    fn templates_calling_get_env_are_found() {
         for text in [
-            "{{ now() }}",
-            "{% set year = now(timestamp=false) | date(format=\"%Y\") %}",
             "{{ get_env(name=\"DEPLOY\", default=\"\") }}",
             "{{ get_env (name=\"DEPLOY\") }}",
+            "{% set d = get_env(name=\"D\") | upper %}",
         ] {
-            assert!(volatile(text), "{text}");
+            assert!(reads_environment(text), "{text}");
         }
-        for text in [
-            "{{ known() }}",
-            "snow(",
-            "it is now",
-            "{{ page.nowhere }}",
-            "my_now()",
-        ] {
-            assert!(!volatile(text), "{text}");
+        for text in ["{{ my_get_env() }}", "get_env", "{{ page.get_envelope }}"] {
+            assert!(!reads_environment(text), "{text}");
         }
     }
-
-    use super::section_pages_calls;
 
     #[test]
     fn literal_section_pages_calls_are_read_and_others_refused() {
