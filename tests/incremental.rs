@@ -1054,11 +1054,7 @@ fn a_linked_template_whose_target_changes_is_a_changed_input() {
     fixture.build_ok();
     assert_eq!(linked(&fixture), "other");
     fixture.write("themes/common/other.html", "{{ undefined_value.field }}");
-    let options = koho::BuildOptions {
-        root: fixture.root().to_path_buf(),
-        ..Default::default()
-    };
-    let diagnostics = koho::check::check(&options).unwrap();
+    let diagnostics = fixture.check();
     assert!(
         diagnostics
             .iter()

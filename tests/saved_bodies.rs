@@ -319,11 +319,7 @@ fn a_saved_html_file_cut_short_is_rendered_anew_without_failing() {
         // Without saved search terms the search stage reads every page's HTML back.
         let search_terms = fixture.path(".koho/search");
         let _ = std::fs::remove_dir_all(&search_terms);
-        let options = koho::BuildOptions {
-            root: fixture.root().to_path_buf(),
-            ..Default::default()
-        };
-        let diagnostics = koho::check::check(&options).unwrap();
+        let diagnostics = fixture.check();
         assert!(
             diagnostics
                 .iter()

@@ -210,6 +210,12 @@ impl SiteFixture {
         unwrap_report(self.build())
     }
 
+    /// `koho check` through the library: every diagnostic, sorted (panics on an error of the
+    /// environment, such as an unreadable root).
+    pub fn check(&self) -> Vec<Diagnostic> {
+        koho::check::check(&self.options()).expect("check runs")
+    }
+
     /// Builds, expects the site to have errors and returns the diagnostics.
     pub fn build_errors(&self) -> Vec<Diagnostic> {
         expect_site_errors(self.build())
