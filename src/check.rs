@@ -5,12 +5,12 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use crate::error::{Diagnostic, Location, Severity};
-use crate::i18n::{Locales, CODE_KEYS, CODE_KEY_PREFIXES};
-use crate::status::State;
 use rustc_hash::FxHashSet;
 
+use crate::error::{Diagnostic, Location, Severity};
+use crate::i18n::{Locales, CODE_KEYS, CODE_KEY_PREFIXES};
 use crate::site::plan::PlannedFile;
+use crate::status::State;
 use crate::{prepare, render, BuildError, BuildOptions};
 
 /// Every diagnostic of the site, sorted (errors first, then by file and line). Errors about the

@@ -103,6 +103,10 @@ pub struct Prepared {
     pub inventory: Vec<content::Inventoried>,
 }
 
+/// Room the plan keeps for each language's search files before they exist (an index and a
+/// few term shards, `render::search`): more only costs one growth of the plan's vector.
+const SEARCH_FILES_PER_LANGUAGE: usize = 8;
+
 /// The output folder a build writes: `--output` or `<root>/public`.
 pub fn output_dir(options: &BuildOptions) -> PathBuf {
     options
@@ -227,6 +231,7 @@ fn prepare_with(
     // The site's own files are laid out meanwhile: the plan needs the index only at its end.
     let wanted = theme_outputs.search && !diagnostics.has_errors();
     let mut search_diagnostics = Diagnostics::default();
+    let languages = site.config.languages.len();
     let ((search_files, search_pending), (site_plan, site_plan_diagnostics)) = rayon::join(
         || {
             search_files(
@@ -238,7 +243,7 @@ fn prepare_with(
                 &mut search_diagnostics,
             )
         },
-        || site::plan::plan_site(&site, &theme_outputs, site.config.languages.len() * 8),
+        || site::plan::plan_site(&site, &theme_outputs, SEARCH_FILES_PER_LANGUAGE * languages),
     );
     diagnostics.extend(search_diagnostics.into_items());
     diagnostics.extend(site_plan_diagnostics);

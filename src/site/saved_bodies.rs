@@ -248,9 +248,8 @@ fn entry_key(source: &Path, lang: &str) -> u64 {
 }
 
 impl SavedBodies {
-    /// Keeps the entries of the files worth reusing (`reused_files`) that open, numbered as
-    /// `store` numbers them.
-    /// Takes the entries whose HTML file opens and holds their bytes. An entry past the end of
+    /// Keeps the entries of the files worth reusing (`reused_files`) that open and hold their
+    /// bytes, numbered as `store` numbers them. An entry past the end of
     /// its file (the file was cut since: truncated by hand, a full disk) is left out, so its
     /// body is rendered again from its Markdown in this build; a build that found the cut only
     /// when reading the HTML back would have to fail and ask to be run again.
