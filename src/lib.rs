@@ -496,9 +496,18 @@ pub fn build_with_progress(
     let mut timings = vec![("inputs' stamps", up_to_date_check)];
     timings.extend(prepared.timings.iter().cloned());
     writer.fail_after_moves = options.fail_commit_after;
-    let rendered_count = match stage(&prepared, options, &writer, progress, &mut timings) {
-        Ok(count) => count,
+    // The stale files are found on the other core while the changed files render.
+    let (staged, stale) = rayon::join(
+        || stage(&prepared, options, &writer, progress),
+        || writer.find_stale(&prepared.plan),
+    );
+    let rendered_count = match staged {
+        Ok((count, laps)) => {
+            timings.extend(laps);
+            count
+        }
         Err(e) => {
+            drop(stale);
             writer.abandon();
             return Err(with_warnings(e, &prepared.warnings));
         }
@@ -506,7 +515,9 @@ pub fn build_with_progress(
     let last = last_build(&prepared, salt);
     inputs.add_files(&options.root, copy_sources(&prepared.plan));
     let clock = Instant::now();
-    let (stats, mut leftovers) = commit(prepared, writer, &state, &inputs, &last)?;
+    let (committed, plan) = commit(prepared, &writer, stale, &state, &inputs, &last)?;
+    let (stats, mut leftovers) = writer.finish(committed);
+    leftovers.keep(plan);
     timings.push(("commit", clock.elapsed()));
     leftovers.keep(inputs);
     let mut warnings = last.warnings;
@@ -527,16 +538,17 @@ pub fn build_with_progress(
     })
 }
 
-/// Commits the staged output, writing the records of inputs and hashes on the other core
-/// meanwhile; the build counts as done (`uptodate::save_last`) only once the commit succeeded.
-/// The plan and the output's records come back unfreed (`background::Leftovers`).
+/// Commits the staged output (removing the `stale` files), writing the records of inputs and
+/// hashes on the other core meanwhile; the build counts as done (`uptodate::save_last`) only
+/// once the commit succeeded. The plan comes back unfreed, for `background::Leftovers`.
 fn commit(
     prepared: Prepared,
-    writer: output::Writer,
+    writer: &output::Writer,
+    stale: output::StaleFiles<'_>,
     state: &Path,
     inputs: &uptodate::Inputs,
     last: &uptodate::LastBuild,
-) -> Result<(output::WriteStats, background::Leftovers), BuildError> {
+) -> Result<(output::Committed, OutputPlan), BuildError> {
     // The site and theme are not needed to commit: freed on the other core while the commit
     // runs (which keeps the peak lower than leaving them to the caller).
     let Prepared {
@@ -546,18 +558,17 @@ fn commit(
         hash_cache,
         ..
     } = prepared;
-    let (stats, ()) = rayon::join(
-        || writer.commit(&plan),
+    let (committed, ()) = rayon::join(
+        || writer.commit(&plan, stale),
         || {
             drop((site, theme));
             hash_cache.save();
             uptodate::save_inputs(state, inputs);
         },
     );
-    let (stats, mut leftovers) = stats?;
+    let committed = committed?;
     uptodate::save_last(state, last);
-    leftovers.keep(plan);
-    Ok((stats, leftovers))
+    Ok((committed, plan))
 }
 
 /// A warning naming the files the commit removed from `output` that no build had written
@@ -614,16 +625,19 @@ fn prepare_and_open(
     }
 }
 
+/// The times of a build's stages, named, in order (`BuildReport::timings`).
+type Laps = Vec<(&'static str, Duration)>;
+
 /// Renders into `writer` every planned file whose inputs changed since the previous build
 /// (the others are kept, `Writer::unchanged_rendered`) and copies the copied files: how many were
-/// rendered. On error the caller abandons the writer.
+/// rendered, and the stages' laps. On error the caller abandons the writer.
 fn stage(
     prepared: &Prepared,
     options: &BuildOptions,
     writer: &output::Writer,
     progress: &(dyn Fn(usize, usize) + Sync),
-    timings: &mut Vec<(&'static str, Duration)>,
-) -> Result<usize, BuildError> {
+) -> Result<(usize, Laps), BuildError> {
+    let mut timings = Laps::new();
     let clock = Instant::now();
     let fingerprints = fingerprint_plan(prepared, options);
     let files = &prepared.plan.files;
@@ -677,7 +691,7 @@ fn stage(
     .map_err(BuildError::Site);
     let written = rendered.and_then(|()| copy_files(&prepared.plan, writer));
     timings.push(("render and stage", clock.elapsed()));
-    written.map(|()| rendered_count.into_inner())
+    written.map(|()| (rendered_count.into_inner(), timings))
 }
 
 /// Stages the plan's copied files (assets, downloads, theme files); every failure at once.
