@@ -572,7 +572,22 @@ fn a_failed_commit_keeps_even_the_strays_no_journal_line_can_name() {
 }
 
 #[test]
-fn a_build_while_another_holds_the_output_fails_at_once() {
+fn a_lock_held_for_a_moment_only_is_waited_for() {
+    // As by a child process forked by another thread while a build held the lock: it shares
+    // the lock until it executes its program.
+    let fixture = fixture();
+    fixture.build_ok();
+    let held = koho::output::lock_output(fixture.root(), &fixture.output()).unwrap();
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        drop(held);
+    });
+    fixture.build_ok();
+    release.join().unwrap();
+}
+
+#[test]
+fn a_build_while_another_holds_the_output_fails_before_reading_anything() {
     let fixture = fixture();
     fixture.build_ok();
     let held = koho::output::lock_output(fixture.root(), &fixture.output()).unwrap();

@@ -52,6 +52,16 @@ pub struct Committed {
     dirs: FxHashMap<String, Stamp>,
 }
 
+/// What a rebuild's commit removed (`Writer::move_in_and_remove`): how many entries, those no
+/// build had written (`WriteStats::removed_foreign`), and the folders whose stamps are still
+/// the ones `open` read (none the commit touched, nor the output itself).
+#[derive(Default)]
+struct Removed<'w> {
+    count: usize,
+    foreign: Vec<String>,
+    known_dirs: FxHashMap<&'w str, Stamp>,
+}
+
 /// The paths of the plan's files: what a rebuild keeps in the output.
 fn kept_paths(plan: &OutputPlan) -> FxHashSet<&str> {
     plan.files.iter().map(|f| f.path.as_str()).collect()
@@ -119,23 +129,35 @@ pub fn is_inside(inner: &Path, outer: &Path) -> bool {
 }
 
 /// The output's lock, held for a whole build: from before the up-to-date check to after the
-/// commit, so that of two builds into one output started together the second fails at once.
+/// commit, so that of two builds into one output started together the second fails within
+/// `LOCK_PATIENCE`, before it reads anything.
 pub struct OutputLock {
     _file: File,
 }
 
 /// Takes the lock of `output` (a file under the state folder, `flock`ed); `BuildError::Locked`
-/// when another build holds it.
+/// when another build still holds it after `LOCK_PATIENCE`.
 pub fn lock_output(root: &Path, output: &Path) -> Result<OutputLock, BuildError> {
     let state = state_dir(root, output);
     fs::create_dir_all(&state).map_err(|e| BuildError::io(&state, e))?;
     let lock_path = state.join("lock");
     let file = open_lock_file(&lock_path).map_err(|e| BuildError::io(&lock_path, e))?;
-    if file.try_lock().is_err() {
-        return Err(BuildError::Locked(output.to_path_buf()));
+    let waited = std::time::Instant::now();
+    while file.try_lock().is_err() {
+        if waited.elapsed() >= LOCK_PATIENCE {
+            return Err(BuildError::Locked(output.to_path_buf()));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
     }
     Ok(OutputLock { _file: file })
 }
+
+/// How long `lock_output` retries a held lock. A lock is also held, for a moment, by a child
+/// process that another thread of the same program forks (`std::process::Command`) while a
+/// build holds the lock: the child shares the lock's open file until it executes its program
+/// (`flock(2)`: the lock belongs to the open file description). A build right after that one,
+/// in the same program (a preview server, a test), would otherwise be refused as concurrent.
+const LOCK_PATIENCE: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// The lock file, opened without truncating it and never through a link: a link put in its
 /// place (to a file elsewhere), or a folder (which would fail every build), is removed and a
@@ -464,40 +486,15 @@ impl Writer {
     ) -> Result<Committed, BuildError> {
         let mut changed = std::mem::take(&mut *lock(&self.changed));
         changed.sort();
-        let mut known_dirs = FxHashMap::default();
-        let mut removed_foreign = Vec::new();
-        let removed = match stale.0 {
-            None => 0,
+        let Removed {
+            count: removed,
+            foreign: removed_foreign,
+            known_dirs,
+        } = match stale.0 {
+            None => Removed::default(),
             Some(scan) => {
                 let scan = scan.map_err(|e| BuildError::io(&self.output, e))?;
-                let keep = kept_paths(plan);
-                refuse_lost_kept_files(&self.output, &scan.stale, &keep, &changed)?;
-                removed_foreign = scan
-                    .stale
-                    .iter()
-                    .filter(|path| !self.previous.files.contains_key(path.as_str()))
-                    .map(|path| format!("{path:?}"))
-                    .collect();
-                commit::commit(&self.output, &changed, &scan.stale, self.fail_after_moves)?;
-                // Only now that the commit stands: a failed build leaves the output as it was.
-                for entry in &scan.unnameable {
-                    commit::remove_unnameable(entry).map_err(|e| BuildError::io(entry, e))?;
-                    let relative = entry.strip_prefix(&self.output).unwrap_or(entry);
-                    removed_foreign.push(format!("{:?}", relative.as_os_str()));
-                }
-                let strays = scan.stray_dirs.iter();
-                commit::remove_empty_dirs(
-                    &self.output,
-                    strays
-                        .map(|d| commit::folder_path(&self.output, d))
-                        .collect(),
-                );
-                known_dirs = scan.unchanged_dirs;
-                commit::forget_touched(&mut known_dirs, &changed);
-                commit::forget_touched(&mut known_dirs, &scan.stale);
-                // The staging folder came and went in the output itself.
-                known_dirs.remove("");
-                scan.stale.len() + scan.unnameable.len()
+                self.move_in_and_remove(plan, scan, &changed)?
             }
         };
         let mut written = std::mem::take(&mut *lock(&self.written));
@@ -526,6 +523,49 @@ impl Writer {
             stats,
             written,
             dirs,
+        })
+    }
+
+    /// The commit of a rebuild (`commit::commit`): moves the `changed` staged files in and
+    /// the stale ones of `scan` out, then removes the entries no journal line can name and
+    /// the stray folders left empty.
+    fn move_in_and_remove<'w>(
+        &self,
+        plan: &OutputPlan,
+        scan: commit::StaleScan<'w>,
+        changed: &[String],
+    ) -> Result<Removed<'w>, BuildError> {
+        let keep = kept_paths(plan);
+        refuse_lost_kept_files(&self.output, &scan.stale, &keep, changed)?;
+        let mut removed_foreign: Vec<String> = scan
+            .stale
+            .iter()
+            .filter(|path| !self.previous.files.contains_key(path.as_str()))
+            .map(|path| format!("{path:?}"))
+            .collect();
+        commit::commit(&self.output, changed, &scan.stale, self.fail_after_moves)?;
+        // Only now that the commit stands: a failed build leaves the output as it was.
+        for entry in &scan.unnameable {
+            commit::remove_unnameable(entry).map_err(|e| BuildError::io(entry, e))?;
+            let relative = entry.strip_prefix(&self.output).unwrap_or(entry);
+            removed_foreign.push(format!("{:?}", relative.as_os_str()));
+        }
+        let strays = scan.stray_dirs.iter();
+        commit::remove_empty_dirs(
+            &self.output,
+            strays
+                .map(|d| commit::folder_path(&self.output, d))
+                .collect(),
+        );
+        let mut known_dirs = scan.unchanged_dirs;
+        commit::forget_touched(&mut known_dirs, changed);
+        commit::forget_touched(&mut known_dirs, &scan.stale);
+        // The staging folder came and went in the output itself.
+        known_dirs.remove("");
+        Ok(Removed {
+            count: scan.stale.len() + scan.unnameable.len(),
+            foreign: removed_foreign,
+            known_dirs,
         })
     }
 
