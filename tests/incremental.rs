@@ -320,6 +320,42 @@ fn strays_written_while_pages_render_are_gone_after_the_next_build_at_the_latest
     assert_same_files(&before, &fixture.snapshot());
 }
 
+#[cfg(unix)]
+#[test]
+fn a_commit_refused_before_moving_anything_leaves_no_staging_folder() {
+    // A folder of kept files replaced by a link after the writer opened, in a folder that is
+    // listed again (a stray in it changed its stamp): removing the link would lose them, so
+    // the commit is refused, with the output as it was.
+    let fixture = fixture();
+    fixture.build_ok();
+    let options = fixture.options();
+    let output = fixture.output();
+    std::fs::write(output.join("zh/releases/stray.txt"), "x").unwrap();
+    let prepared = koho::prepare(&options).unwrap();
+    let lock = koho::output::lock_output(&options.root, &output).unwrap();
+    let mut writer = koho::output::Writer::open(&options.root, &output, lock).unwrap();
+    writer.start().unwrap();
+    let before = fixture.snapshot();
+    let folder = output.join("zh/releases/2021-02-01-r2");
+    std::fs::rename(&folder, fixture.path("moved-away")).unwrap();
+    std::os::unix::fs::symlink(fixture.path("moved-away"), &folder).unwrap();
+    let stale = writer.find_stale(&prepared.plan);
+    let error = writer.commit(&prepared.plan, stale).err().expect("refused");
+    assert!(error.to_string().contains("replaced by a link"), "{error}");
+    assert!(
+        !output.join(".koho-staging").exists(),
+        "staging folder left"
+    );
+    assert!(
+        folder.is_symlink(),
+        "the link is left for the next build to repair"
+    );
+    std::fs::remove_file(&folder).unwrap();
+    std::fs::rename(fixture.path("moved-away"), &folder).unwrap();
+    assert_same_files(&before, &fixture.snapshot());
+    writer.abandon();
+}
+
 #[test]
 fn an_output_file_edited_in_place_with_its_size_and_time_restored_is_rewritten() {
     let fixture = fixture();

@@ -493,8 +493,12 @@ impl Writer {
         } = match stale.0 {
             None => Removed::default(),
             Some(scan) => {
-                let scan = scan.map_err(|e| BuildError::io(&self.output, e))?;
-                self.move_in_and_remove(plan, scan, &changed)?
+                let scan = scan
+                    .map_err(|e| BuildError::io(&self.output, e))
+                    .and_then(|scan| self.refuse_losses(plan, scan, &changed))
+                    // Nothing moved yet: the output is as it was, staging folder and all.
+                    .inspect_err(|_| self.discard_staged())?;
+                self.move_in_and_remove(scan, &changed)?
             }
         };
         let mut written = std::mem::take(&mut *lock(&self.written));
@@ -526,17 +530,26 @@ impl Writer {
         })
     }
 
+    /// `scan`, unless removing its stale entries would lose a kept file
+    /// (`refuse_lost_kept_files`).
+    fn refuse_losses<'w>(
+        &self,
+        plan: &OutputPlan,
+        scan: commit::StaleScan<'w>,
+        changed: &[String],
+    ) -> Result<commit::StaleScan<'w>, BuildError> {
+        refuse_lost_kept_files(&self.output, &scan.stale, &kept_paths(plan), changed)?;
+        Ok(scan)
+    }
+
     /// The commit of a rebuild (`commit::commit`): moves the `changed` staged files in and
     /// the stale ones of `scan` out, then removes the entries no journal line can name and
     /// the stray folders left empty.
     fn move_in_and_remove<'w>(
         &self,
-        plan: &OutputPlan,
         scan: commit::StaleScan<'w>,
         changed: &[String],
     ) -> Result<Removed<'w>, BuildError> {
-        let keep = kept_paths(plan);
-        refuse_lost_kept_files(&self.output, &scan.stale, &keep, changed)?;
         let mut removed_foreign: Vec<String> = scan
             .stale
             .iter()
@@ -587,10 +600,15 @@ impl Writer {
         (stats, leftovers)
     }
 
+    /// Removes the staging folder of a rebuild, with what it staged.
+    fn discard_staged(&self) {
+        let _ = remove_tree(&self.output.join(STAGING));
+    }
+
     /// Throws away what this build wrote; the previous output stays as it was.
     pub fn abandon(self) {
         if !self.fresh {
-            let _ = remove_tree(&self.output.join(STAGING));
+            self.discard_staged();
         } else if let Some((output, above)) = self.created_dirs.split_first() {
             let _ = remove_tree(output);
             // Folders above the output that this build made, deepest first, if still empty.
