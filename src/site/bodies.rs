@@ -78,8 +78,11 @@ impl<'a> BodyRenderer<'a> {
         };
         let text = body.text().unwrap_or_default();
         let Some(saved) = self.saved else {
-            let mut body = self.render(doc, text, lang);
-            let html = store.keep(std::mem::take(&mut body.rendered.html));
+            let (mut body, shared) = self.render_shared(doc, text, lang);
+            let html = match shared {
+                Some((html, hash)) => store.keep_shared(html, hash),
+                None => store.keep(std::mem::take(&mut body.rendered.html)),
+            };
             return (body, (html, None));
         };
         let source = &doc.source.display_path;
@@ -147,27 +150,37 @@ impl<'a> BodyRenderer<'a> {
     /// `lang`. A fragment's heading ids are prefixed with its key, so that they do not collide
     /// with the ids of the page that shows it.
     pub fn render(&self, doc: &Document, text: &str, lang: &str) -> Body {
+        let (mut body, shared) = self.render_shared(doc, text, lang);
+        if let Some((html, _)) = shared {
+            body.rendered.html = html.to_string();
+        }
+        body
+    }
+
+    /// `render`, with the HTML and its XXH3-64 apart (and `Rendered::html` empty) when the
+    /// preview's cache holds it: shared with the cache instead of copied.
+    fn render_shared(
+        &self,
+        doc: &Document,
+        text: &str,
+        lang: &str,
+    ) -> (Body, Option<(std::sync::Arc<str>, u64)>) {
         let mut ids = match doc.source.kind {
             DocKind::Fragment => {
                 IdMaker::with_prefix(&format!("{}-", doc.source.key.replace('/', "-")))
             }
             _ => IdMaker::for_page(),
         };
-        let (body, ()) = self.with_resolver(doc, Some(text), lang, |resolve, options| {
-            let rendered = match self.cache {
-                Some(cache) => cache.render(
-                    &doc.source.display_path,
-                    lang,
-                    text,
-                    resolve,
-                    &mut ids,
-                    options,
-                ),
-                None => markdown::render(text, resolve, &mut ids, options),
+        let (body, shared) = self.with_resolver(doc, Some(text), lang, |resolve, options| {
+            let Some(cache) = self.cache else {
+                return (markdown::render(text, resolve, &mut ids, options), None);
             };
-            (rendered, ())
+            let source = &doc.source.display_path;
+            let cached = cache.render(source, lang, text, resolve, &mut ids, options);
+            let shared = Some((cached.html, cached.html_hash));
+            ((cached.rendered, cached.problems), shared)
         });
-        body.unwrap_or_else(unreadable_text)
+        (body.unwrap_or_else(unreadable_text), shared)
     }
 
     /// Calls `render` with the resolver of links in `doc` (which collects its links to ids)

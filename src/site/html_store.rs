@@ -23,18 +23,12 @@ pub struct PageHtml {
 
 #[derive(Debug, Clone)]
 enum Place {
-    Held(String),
+    /// Shared with the preview's Markdown cache, which keeps it for the next build.
+    Held(Arc<str>),
     /// In this build's file.
-    Stored {
-        offset: u64,
-        len: usize,
-    },
+    Stored { offset: u64, len: usize },
     /// In an earlier build's file (`HtmlStore::add_earlier` numbered it).
-    Earlier {
-        file: u32,
-        offset: u64,
-        len: usize,
-    },
+    Earlier { file: u32, offset: u64, len: usize },
 }
 
 /// Where a page's HTML is, for `saved_bodies` to find it again in a later build.
@@ -200,27 +194,37 @@ impl HtmlStore {
     /// takes its own range) or, without a file or when writing fails, holds it.
     pub fn keep(&self, html: String) -> PageHtml {
         let hash = xxhash_rust::xxh3::xxh3_64(html.as_bytes());
-        if let Some((file, _)) = &self.file {
-            let offset = self.end.fetch_add(html.len() as u64, Ordering::Relaxed);
-            if file.write_all_at(html.as_bytes(), offset).is_ok() {
-                let place = Place::Stored {
-                    offset,
-                    len: html.len(),
-                };
-                return PageHtml { hash, place };
-            }
-        }
-        PageHtml {
+        self.stored(&html, hash)
+            .unwrap_or_else(|| self.keep_shared(Arc::from(html), hash))
+    }
+
+    /// Keeps `html`, whose XXH3-64 is `hash`, as `keep` does; held, it is shared, not
+    /// copied (the preview's Markdown cache holds every body's HTML already: copying it
+    /// was 135 MB a rebuild at 10,000 releases × 3 languages).
+    pub fn keep_shared(&self, html: Arc<str>, hash: u64) -> PageHtml {
+        self.stored(&html, hash).unwrap_or(PageHtml {
             hash,
             place: Place::Held(html),
-        }
+        })
+    }
+
+    /// `html` written to the store's file, when it has one and writing succeeds.
+    fn stored(&self, html: &str, hash: u64) -> Option<PageHtml> {
+        let (file, _) = self.file.as_ref()?;
+        let offset = self.end.fetch_add(html.len() as u64, Ordering::Relaxed);
+        file.write_all_at(html.as_bytes(), offset).ok()?;
+        let place = Place::Stored {
+            offset,
+            len: html.len(),
+        };
+        Some(PageHtml { hash, place })
     }
 
     /// The HTML `html` stands for: borrowed when held, else read from the file and checked
     /// against its hash.
     pub fn read<'a>(&self, html: &'a PageHtml) -> Result<Cow<'a, str>, ReadBackError> {
         let (own, offset, len) = match &html.place {
-            Place::Held(text) => return Ok(Cow::Borrowed(text)),
+            Place::Held(text) => return Ok(Cow::Borrowed(&**text)),
             Place::Stored { offset, len } => (None, *offset, *len),
             Place::Earlier { file, offset, len } => (Some(*file as usize), *offset, *len),
         };
@@ -336,6 +340,24 @@ mod tests {
         let c = memory.keep("<p>c</p>".to_string());
         assert_eq!(memory.read(&c).unwrap(), "<p>c</p>");
         assert_eq!(c.hash(), xxhash_rust::xxh3::xxh3_64(b"<p>c</p>"));
+    }
+
+    #[test]
+    fn html_kept_shared_in_memory_is_the_same_text_not_a_copy() {
+        let memory = HtmlStore::in_memory();
+        let html: Arc<str> = Arc::from("<p>共有</p>");
+        let kept = memory.keep_shared(Arc::clone(&html), 7);
+        assert_eq!(kept.hash(), 7);
+        let read = memory.read(&kept).unwrap();
+        assert!(std::ptr::eq(read.as_ptr(), html.as_ptr()), "copied");
+        // With a file, it is written there as `keep` writes.
+        let dir = tempfile::tempdir().unwrap();
+        let store = HtmlStore::in_folder(dir.path());
+        let stored = store.keep_shared(html, 7);
+        assert_eq!(
+            stored.whereabouts(),
+            Whereabouts::Own { offset: 0, len: 13 }
+        );
     }
 
     #[test]
