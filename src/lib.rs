@@ -496,11 +496,7 @@ pub fn build_with_progress(
     let mut timings = vec![("inputs' stamps", up_to_date_check)];
     timings.extend(prepared.timings.iter().cloned());
     writer.fail_after_moves = options.fail_commit_after;
-    // The stale files are found on the other core while the changed files render.
-    let (staged, stale) = rayon::join(
-        || stage(&prepared, options, &writer, progress),
-        || writer.find_stale(&prepared.plan),
-    );
+    let (staged, stale) = stage_and_find_stale(&prepared, options, &writer, progress);
     let rendered_count = match staged {
         Ok((count, laps)) => {
             timings.extend(laps);
@@ -535,6 +531,33 @@ pub fn build_with_progress(
         warnings,
         timings,
         leftovers,
+    })
+}
+
+/// `stage`, with the stale files found meanwhile (`Writer::find_stale`) on a thread of their
+/// own. Not in the thread pool: rendering PDFs blocks its thread until the typesetting
+/// threads finish, and those need the pool (fonts are loaded in parallel), so a render
+/// inside a pool of one or two threads could wait for itself. Without a thread, the stale
+/// files are found after rendering.
+fn stage_and_find_stale<'w>(
+    prepared: &Prepared,
+    options: &BuildOptions,
+    writer: &'w output::Writer,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> (Result<(usize, Laps), BuildError>, output::StaleFiles<'w>) {
+    let plan = &prepared.plan;
+    std::thread::scope(|scope| {
+        let finder = std::thread::Builder::new()
+            .name("koho-stale".into())
+            .spawn_scoped(scope, || writer.find_stale(plan));
+        let staged = stage(prepared, options, writer, progress);
+        let stale = match finder {
+            Ok(finder) => finder
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Err(_) => writer.find_stale(plan),
+        };
+        (staged, stale)
     })
 }
 

@@ -384,3 +384,46 @@ fn a_date_edit_reaches_the_downloads_updated_date_in_every_language() {
         "{incremental:?}"
     );
 }
+
+/// Runs `koho build` on `site` with one worker thread (`RAYON_NUM_THREADS=1`, as on a
+/// one-core runner), killed after two minutes: whether it ended in time, and its stderr.
+#[cfg(feature = "pdf")]
+fn build_on_one_thread(site: &SiteFixture) -> (Option<std::process::ExitStatus>, String) {
+    let stderr = tempfile::NamedTempFile::new().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_koho"))
+        .args(["build", "--quiet", "--root"])
+        .arg(site.root())
+        .env("RAYON_NUM_THREADS", "1")
+        .stderr(stderr.reopen().unwrap())
+        .spawn()
+        .expect("run koho");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for koho") {
+            break Some(status);
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    (status, std::fs::read_to_string(stderr.path()).unwrap())
+}
+
+#[cfg(feature = "pdf")]
+#[test]
+fn a_build_with_one_worker_thread_typesets_its_pdfs_without_waiting_for_itself() {
+    // Rendering PDFs waits for the typesetting threads, which use the worker threads: a render
+    // running on the only worker waited for itself (a build that never ended).
+    let site = site_with_releases().with_pdf();
+    for round in ["fresh", "after an edit"] {
+        let (status, stderr) = build_on_one_thread(&site);
+        let status = status.unwrap_or_else(|| panic!("{round}: still running after 2 minutes"));
+        assert!(status.success(), "{round}: {stderr}");
+        assert!(site.output().join(pdf_path("en")).is_file(), "{round}");
+        let source = format!("content/{RELEASE}/index.en.md");
+        site.write(&source, &format!("{}\nEdited.\n", site.read(&source)));
+    }
+}
