@@ -194,8 +194,10 @@ impl HtmlStore {
     /// takes its own range) or, without a file or when writing fails, holds it.
     pub fn keep(&self, html: String) -> PageHtml {
         let hash = xxhash_rust::xxh3::xxh3_64(html.as_bytes());
-        self.stored(&html, hash)
-            .unwrap_or_else(|| self.keep_shared(Arc::from(html), hash))
+        self.stored(&html, hash).unwrap_or_else(|| PageHtml {
+            hash,
+            place: Place::Held(Arc::from(html)),
+        })
     }
 
     /// Keeps `html`, whose XXH3-64 is `hash`, as `keep` does; held, it is shared, not
