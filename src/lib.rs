@@ -16,6 +16,7 @@ pub mod digest;
 pub mod error;
 pub mod fsutil;
 pub mod i18n;
+pub mod io_threads;
 pub mod markdown;
 mod memory;
 pub mod output;

@@ -402,6 +402,27 @@ fn assert_template_edit_is_seen(fixture: &SiteFixture, base_template: &str) {
         .contains("data-edited=\"yes\""));
 }
 
+/// A linked folder is recorded as a folder: a file added at its top is listed by the next
+/// build and watched from then on (it was recorded as a file, so the new file was never
+/// listed and its edits were skipped as up to date; a tester found it).
+#[cfg(unix)]
+#[test]
+fn a_file_added_at_the_top_of_a_linked_folder_is_watched_from_then_on() {
+    let fixture = fixture();
+    let elsewhere = fixture.path("elsewhere/static");
+    std::fs::create_dir_all(fixture.path("elsewhere")).unwrap();
+    std::fs::rename(fixture.path("themes/ngmo/static"), &elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, fixture.path("themes/ngmo/static")).unwrap();
+    fixture.build_ok();
+    std::fs::write(elsewhere.join("added.txt"), "first").unwrap();
+    assert!(!skipped(&fixture.build_ok()));
+    assert_eq!(fixture.read_output("added.txt"), "first");
+    std::fs::write(elsewhere.join("added.txt"), "second, longer").unwrap();
+    let report = fixture.build_ok();
+    assert!(!skipped(&report), "{report:?}");
+    assert_eq!(fixture.read_output("added.txt"), "second, longer");
+}
+
 #[cfg(unix)]
 #[test]
 fn a_link_loop_beside_the_theme_neither_hangs_nor_breaks_the_skip() {

@@ -245,7 +245,8 @@ pub fn load_cached(
             _ => None,
         },
     );
-    let results: Vec<Result<Document, ReadFailure>> = match (listing, saved) {
+    // Read on the I/O threads: with a cold page cache, two readers left the disk idle.
+    let read = || match (listing, saved) {
         (
             Listing::Saved {
                 documents,
@@ -261,6 +262,7 @@ pub fn load_cached(
             .map(|source| read_through(cache, source, &keep))
             .collect(),
     };
+    let results: Vec<Result<Document, ReadFailure>> = crate::io_threads::on_io_threads(read);
     if let Some(cache) = cache.filter(|_| !listing_unchanged) {
         cache.forget_missing(&results);
     }
