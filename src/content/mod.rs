@@ -245,8 +245,7 @@ pub fn load_cached(
             _ => None,
         },
     );
-    // Read on the I/O threads: with a cold page cache, two readers left the disk idle.
-    let read = || match (listing, saved) {
+    let results: Vec<Result<Document, ReadFailure>> = match (listing, saved) {
         (
             Listing::Saved {
                 documents,
@@ -256,13 +255,17 @@ pub fn load_cached(
             },
             Some(saved),
         ) => read_with_saved(sources.markdown, saved, (documents, salt), stamps, &keep),
-        _ => sources
-            .markdown
-            .into_par_iter()
-            .map(|source| read_through(cache, source, &keep))
-            .collect(),
+        // Every source read: on the I/O threads, since with a cold page cache two readers
+        // left the disk idle. A rebuild's reads (above) are few and mostly decoding of
+        // saved documents, which gains nothing from threads that wait.
+        _ => crate::io_threads::on_io_threads(|| {
+            sources
+                .markdown
+                .into_par_iter()
+                .map(|source| read_through(cache, source, &keep))
+                .collect()
+        }),
     };
-    let results: Vec<Result<Document, ReadFailure>> = crate::io_threads::on_io_threads(read);
     if let Some(cache) = cache.filter(|_| !listing_unchanged) {
         cache.forget_missing(&results);
     }
