@@ -255,16 +255,22 @@ pub fn load_cached(
             },
             Some(saved),
         ) => read_with_saved(sources.markdown, saved, (documents, salt), stamps, &keep),
-        // Every source read: on the I/O threads, since with a cold page cache two readers
-        // left the disk idle. A rebuild's reads (above) are few and mostly decoding of
-        // saved documents, which gains nothing from threads that wait.
-        _ => crate::io_threads::on_io_threads(|| {
-            sources
-                .markdown
-                .into_par_iter()
-                .map(|source| read_through(cache, source, &keep))
-                .collect()
-        }),
+        _ => {
+            let read = || {
+                let sources = sources.markdown.into_par_iter();
+                sources
+                    .map(|source| read_through(cache, source, &keep))
+                    .collect()
+            };
+            // Every source read: on the I/O threads, since with a cold page cache two
+            // readers left the disk idle. A rebuild's reads (above) are few and mostly
+            // decoding of saved documents, and the preview's (`cache`) mostly stamps of
+            // cached files: neither gains from threads that wait.
+            match cache {
+                None => crate::io_threads::on_io_threads(read),
+                Some(_) => read(),
+            }
+        }
     };
     if let Some(cache) = cache.filter(|_| !listing_unchanged) {
         cache.forget_missing(&results);
