@@ -192,9 +192,10 @@ pub struct Check {
 /// The up-to-date check of the output whose state folder is `state`. Every recorded input is
 /// stamped again, in parallel on the usual pool (a rebuild's inputs are mostly cached; the I/O
 /// threads' effect on a warm rebuild was within this machine's noise, and they are left out
-/// of it). When any differs but no recorded folder does, no entry was added, removed or renamed under content/, locales/ or themes/ (each of those changes its
-/// folder's stamp), so the recorded list, with the new stamps, is the inputs as they are now
-/// and the trees are not walked again; otherwise they are walked (`snapshot`).
+/// of it). When any differs but no recorded folder does, no entry was added, removed or
+/// renamed under content/, locales/ or themes/ (each of those changes its folder's stamp), so
+/// the recorded list, with the new stamps, is the inputs as they are now and the trees are
+/// not walked again; otherwise they are walked (`snapshot`).
 pub fn check(state: &Path, root: &Path, salt: &str) -> Check {
     let last: Option<LastBuild> = crate::cache::read_state_file(&state.join(LAST_BUILD))
         .and_then(|json| serde_json::from_slice(&json).ok())
